@@ -1,0 +1,180 @@
+//! Feed-forward compressor: log-domain gain computer with a soft knee and a smooth
+//! branching peak detector on the gain reduction, after Giannoulis, Massberg & Reiss,
+//! "Digital Dynamic Range Compressor Design — A Tutorial and Analysis", JAES 60(6), 2012.
+//!
+//! Gain computer, with input level x = 20·log10|x[n]| dBFS, threshold T, ratio R and
+//! knee width W (all dB):
+//!
+//! ```text
+//!   y = x                                  2(x − T) < −W
+//!   y = x + (1/R − 1)(x − T + W/2)² / 2W   |2(x − T)| ≤ W
+//!   y = T + (x − T)/R                      2(x − T) > W
+//! ```
+//!
+//! The gain reduction g = x − y (dB, ≥ 0) is smoothed by the branching detector
+//! `s[n] = a·s[n−1] + (1 − a)·g[n]`, with `a = exp(−1 / (τ·fs))` and τ = `attackMs` while
+//! g rises above s, τ = `releaseMs` otherwise. **Time-constant convention**: τ is the time
+//! for the smoothed reduction to cover 1 − 1/e ≈ 63.2 % of a step. The output is
+//! `x[n]·10^((makeup − s[n])/20)`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+use crate::fastmath;
+use crate::range::Range;
+use crate::units::one_pole;
+
+/// Smoothed reductions below this many dB count as none (the detector decays towards 0
+/// asymptotically; snapping keeps unity gain exact once a loud passage has passed).
+const REDUCTION_FLOOR_DB: f32 = 1e-6;
+
+/// Compressor parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CompressorConfig {
+    /// Skip the stage (its state is reset when it is enabled again).
+    pub bypass: bool,
+    /// Threshold, dBFS (instantaneous sample level). −60 to 0. Default −20.
+    pub threshold_db: f64,
+    /// Ratio, input dB per output dB above the threshold. 1 (no compression) to 100. Default 3.
+    pub ratio: f64,
+    /// Knee width, dB, centred on the threshold. 0 (hard knee) to 24. Default 6.
+    pub knee_db: f64,
+    /// Attack time constant, ms (63.2 % of a rising step). 0 (instant) to 500. Default 5.
+    pub attack_ms: f64,
+    /// Release time constant, ms (63.2 % of a falling step). 1 to 5000. Default 100.
+    pub release_ms: f64,
+    /// Makeup gain, dB. −24 to 24. Default 3.
+    pub makeup_db: f64,
+}
+
+impl Default for CompressorConfig {
+    fn default() -> Self {
+        Self {
+            bypass: false,
+            threshold_db: -20.0,
+            ratio: 3.0,
+            knee_db: 6.0,
+            attack_ms: 5.0,
+            release_ms: 100.0,
+            makeup_db: 3.0,
+        }
+    }
+}
+
+impl CompressorConfig {
+    pub const THRESHOLD_DB: Range = Range::new("compressor.thresholdDb", -60.0, 0.0, "dBFS");
+    pub const RATIO: Range = Range::new("compressor.ratio", 1.0, 100.0, "");
+    pub const KNEE_DB: Range = Range::new("compressor.kneeDb", 0.0, 24.0, "dB");
+    pub const ATTACK_MS: Range = Range::new("compressor.attackMs", 0.0, 500.0, "ms");
+    pub const RELEASE_MS: Range = Range::new("compressor.releaseMs", 1.0, 5000.0, "ms");
+    pub const MAKEUP_DB: Range = Range::new("compressor.makeupDb", -24.0, 24.0, "dB");
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        Self::THRESHOLD_DB.check(self.threshold_db)?;
+        Self::RATIO.check(self.ratio)?;
+        Self::KNEE_DB.check(self.knee_db)?;
+        Self::ATTACK_MS.check(self.attack_ms)?;
+        Self::RELEASE_MS.check(self.release_ms)?;
+        Self::MAKEUP_DB.check(self.makeup_db)
+    }
+
+    /// Static gain reduction in dB (≥ 0) for an input level of `level_db` dBFS.
+    pub fn static_reduction_db(&self, level_db: f64) -> f64 {
+        let (t, w, slope) = (self.threshold_db, self.knee_db, 1.0 / self.ratio - 1.0);
+        let over = level_db - t;
+        if 2.0 * over < -w {
+            0.0
+        } else if 2.0 * over > w {
+            -slope * over
+        } else {
+            -slope * (over + w / 2.0).powi(2) / (2.0 * w)
+        }
+    }
+}
+
+/// Compressor state.
+#[derive(Debug, Clone)]
+pub struct Compressor {
+    threshold_db: f32,
+    knee_db: f32,
+    slope: f32,
+    /// Below this linear amplitude the input is under the knee: no reduction, no log.
+    knee_start: f32,
+    attack: f32,
+    release: f32,
+    makeup: f32,
+    makeup_db: f32,
+    reduction_db: f32,
+}
+
+impl Compressor {
+    pub fn new(config: &CompressorConfig, sample_rate: f64) -> Self {
+        let mut comp = Self {
+            threshold_db: 0.0,
+            knee_db: 0.0,
+            slope: 0.0,
+            knee_start: 0.0,
+            attack: 0.0,
+            release: 0.0,
+            makeup: 1.0,
+            makeup_db: 0.0,
+            reduction_db: 0.0,
+        };
+        comp.set_config(config, sample_rate);
+        comp
+    }
+
+    /// Applies new parameters, keeping the detector state.
+    pub fn set_config(&mut self, config: &CompressorConfig, sample_rate: f64) {
+        self.threshold_db = config.threshold_db as f32;
+        self.knee_db = config.knee_db as f32;
+        self.slope = (1.0 / config.ratio - 1.0) as f32;
+        self.knee_start = 10f64.powf((config.threshold_db - config.knee_db / 2.0) / 20.0) as f32;
+        self.attack = one_pole(config.attack_ms, sample_rate) as f32;
+        self.release = one_pole(config.release_ms, sample_rate) as f32;
+        self.makeup_db = config.makeup_db as f32;
+        self.makeup = 10f64.powf(config.makeup_db / 20.0) as f32;
+    }
+
+    pub fn reset(&mut self) {
+        self.reduction_db = 0.0;
+    }
+
+    /// Current smoothed gain reduction, dB (≥ 0).
+    pub fn reduction_db(&self) -> f32 {
+        self.reduction_db
+    }
+
+    #[inline]
+    fn target_reduction(&self, amplitude: f32) -> f32 {
+        if amplitude <= self.knee_start {
+            return 0.0;
+        }
+        let over = fastmath::amp_to_db(amplitude) - self.threshold_db;
+        if 2.0 * over > self.knee_db {
+            -self.slope * over
+        } else {
+            let k = over + self.knee_db * 0.5;
+            -self.slope * k * k / (2.0 * self.knee_db)
+        }
+    }
+
+    /// Compresses `block` in place; returns the largest smoothed reduction applied (dB).
+    pub fn process(&mut self, block: &mut [f32]) -> f32 {
+        let mut max_reduction = self.reduction_db;
+        for x in block.iter_mut() {
+            let target = self.target_reduction(x.abs());
+            let a = if target > self.reduction_db { self.attack } else { self.release };
+            self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
+            if self.reduction_db < REDUCTION_FLOOR_DB {
+                self.reduction_db = 0.0;
+                *x *= self.makeup;
+            } else {
+                max_reduction = max_reduction.max(self.reduction_db);
+                *x *= fastmath::db_to_amp(self.makeup_db - self.reduction_db);
+            }
+        }
+        max_reduction
+    }
+}

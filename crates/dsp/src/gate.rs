@@ -1,0 +1,177 @@
+//! Noise gate with hysteresis, hold and linear-in-dB attack and release ramps.
+//!
+//! Level detector: mean square of the input smoothed by a one-pole filter with a 10 ms
+//! time constant ([`DETECTOR_MS`]), compared in dBFS RMS (a sine of peak amplitude A reads
+//! A/√2). The gate opens when the level reaches `thresholdDb` and closes once the level
+//! has stayed below `thresholdDb − hysteresisDb` for `holdMs`; a level wandering inside
+//! the band between the two thresholds never toggles it. The gain moves in a straight line
+//! in dB between 0 dB (open) and `rangeDb` (closed): `attackMs` and `releaseMs` are the
+//! times of one full traversal.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+use crate::range::Range;
+use crate::units::{ms_to_samples, one_pole};
+
+/// Time constant of the gate's RMS level detector, ms.
+pub const DETECTOR_MS: f64 = 10.0;
+
+/// Noise gate parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct NoiseGateConfig {
+    /// Skip the stage (its state is reset when it is enabled again).
+    pub bypass: bool,
+    /// Open threshold, dBFS RMS. −96 to 0. Default −50.
+    pub threshold_db: f64,
+    /// Hysteresis, dB: the gate closes below `thresholdDb − hysteresisDb`. 0 to 24. Default 6.
+    pub hysteresis_db: f64,
+    /// Attack: time to open fully from the floor, ms. 0 (instant) to 500. Default 1.
+    pub attack_ms: f64,
+    /// Hold: time the level must stay below the close threshold before the gate closes, ms.
+    /// 0 to 5000. Default 100.
+    pub hold_ms: f64,
+    /// Release: time to close fully down to the floor, ms. 0 (instant) to 5000. Default 150.
+    pub release_ms: f64,
+    /// Range (floor): gain when closed, dB. −96 to 0. Default −40.
+    pub range_db: f64,
+}
+
+impl Default for NoiseGateConfig {
+    fn default() -> Self {
+        Self {
+            bypass: false,
+            threshold_db: -50.0,
+            hysteresis_db: 6.0,
+            attack_ms: 1.0,
+            hold_ms: 100.0,
+            release_ms: 150.0,
+            range_db: -40.0,
+        }
+    }
+}
+
+impl NoiseGateConfig {
+    pub const THRESHOLD_DB: Range = Range::new("gate.thresholdDb", -96.0, 0.0, "dBFS");
+    pub const HYSTERESIS_DB: Range = Range::new("gate.hysteresisDb", 0.0, 24.0, "dB");
+    pub const ATTACK_MS: Range = Range::new("gate.attackMs", 0.0, 500.0, "ms");
+    pub const HOLD_MS: Range = Range::new("gate.holdMs", 0.0, 5000.0, "ms");
+    pub const RELEASE_MS: Range = Range::new("gate.releaseMs", 0.0, 5000.0, "ms");
+    pub const RANGE_DB: Range = Range::new("gate.rangeDb", -96.0, 0.0, "dB");
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        Self::THRESHOLD_DB.check(self.threshold_db)?;
+        Self::HYSTERESIS_DB.check(self.hysteresis_db)?;
+        Self::ATTACK_MS.check(self.attack_ms)?;
+        Self::HOLD_MS.check(self.hold_ms)?;
+        Self::RELEASE_MS.check(self.release_ms)?;
+        Self::RANGE_DB.check(self.range_db)
+    }
+}
+
+/// Noise gate state.
+#[derive(Debug, Clone)]
+pub struct NoiseGate {
+    detector_coeff: f32,
+    open_power: f32,
+    close_power: f32,
+    hold_samples: u32,
+    floor: f32,
+    up_step: f32,
+    down_step: f32,
+    mean_square: f32,
+    open: bool,
+    hold_left: u32,
+    gain: f32,
+}
+
+impl NoiseGate {
+    pub fn new(config: &NoiseGateConfig, sample_rate: f64) -> Self {
+        let mut gate = Self {
+            detector_coeff: 0.0,
+            open_power: 0.0,
+            close_power: 0.0,
+            hold_samples: 0,
+            floor: 1.0,
+            up_step: 1.0,
+            down_step: 1.0,
+            mean_square: 0.0,
+            open: false,
+            hold_left: 0,
+            gain: 1.0,
+        };
+        gate.set_config(config, sample_rate);
+        gate.reset();
+        gate
+    }
+
+    /// Applies new parameters, keeping the detector level and gate state.
+    pub fn set_config(&mut self, config: &NoiseGateConfig, sample_rate: f64) {
+        self.detector_coeff = one_pole(DETECTOR_MS, sample_rate) as f32;
+        self.open_power = 10f64.powf(config.threshold_db / 10.0) as f32;
+        self.close_power = 10f64.powf((config.threshold_db - config.hysteresis_db) / 10.0) as f32;
+        self.hold_samples = ms_to_samples(config.hold_ms, sample_rate) as u32;
+        self.floor = 10f64.powf(config.range_db / 20.0) as f32;
+        // Per-sample multiplicative steps: a straight line in dB across the whole range.
+        let ramp = |ms: f64| {
+            let samples = ms_to_samples(ms, sample_rate);
+            if samples == 0 || config.range_db == 0.0 {
+                f32::INFINITY
+            } else {
+                10f64.powf(-config.range_db / 20.0 / samples as f64) as f32
+            }
+        };
+        self.up_step = ramp(config.attack_ms);
+        self.down_step = 1.0 / ramp(config.release_ms);
+        self.gain = self.gain.clamp(self.floor, 1.0);
+    }
+
+    /// Returns to the closed state with an empty detector.
+    pub fn reset(&mut self) {
+        self.mean_square = 0.0;
+        self.open = false;
+        self.hold_left = 0;
+        self.gain = self.floor;
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Current gain, linear (1.0 = open).
+    pub fn gain(&self) -> f32 {
+        self.gain
+    }
+
+    /// Gates `block` in place; returns the smallest gain applied (linear).
+    pub fn process(&mut self, block: &mut [f32]) -> f32 {
+        let mut min_gain = self.gain;
+        let smooth = 1.0 - self.detector_coeff;
+        for x in block.iter_mut() {
+            self.mean_square += (*x * *x - self.mean_square) * smooth;
+            if self.mean_square >= self.open_power {
+                self.open = true;
+                self.hold_left = self.hold_samples;
+            } else if self.open {
+                if self.mean_square >= self.close_power {
+                    self.hold_left = self.hold_samples;
+                } else if self.hold_left > 0 {
+                    self.hold_left -= 1;
+                } else {
+                    self.open = false;
+                }
+            }
+            if self.open {
+                if self.gain < 1.0 {
+                    self.gain = (self.gain * self.up_step).min(1.0);
+                }
+            } else if self.gain > self.floor {
+                self.gain = (self.gain * self.down_step).max(self.floor);
+            }
+            min_gain = min_gain.min(self.gain);
+            *x *= self.gain;
+        }
+        min_gain
+    }
+}
