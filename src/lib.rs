@@ -1,1 +1,8 @@
+//! The Node.js binding of edgemix: JS classes and functions that convert values, call the
+//! pure cores (`edgemix-dsp`, `edgemix-runtime`) and map their errors to JS errors with
+//! stable codes. No processing logic lives here.
 
+mod audio;
+mod config;
+mod error;
+mod mixer;

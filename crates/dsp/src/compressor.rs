@@ -28,6 +28,9 @@ use crate::units::one_pole;
 /// asymptotically; snapping keeps unity gain exact once a loud passage has passed).
 const REDUCTION_FLOOR_DB: f32 = 1e-6;
 
+/// Samples per processing chunk (a stack buffer; any block length works).
+const CHUNK: usize = 64;
+
 /// Compressor parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -96,11 +99,13 @@ impl CompressorConfig {
 /// Compressor state.
 #[derive(Debug, Clone)]
 pub struct Compressor {
-    threshold_db: f32,
+    /// Threshold minus half the knee, dB: where the knee starts.
+    knee_start_db: f32,
     knee_db: f32,
-    slope: f32,
-    /// Below this linear amplitude the input is under the knee: no reduction, no log.
-    knee_start: f32,
+    /// 1/(2W), or 0 for a hard knee.
+    inv_two_knee: f32,
+    /// 1 − 1/R.
+    depth: f32,
     attack: f32,
     release: f32,
     makeup: f32,
@@ -111,10 +116,10 @@ pub struct Compressor {
 impl Compressor {
     pub fn new(config: &CompressorConfig, sample_rate: f64) -> Self {
         let mut comp = Self {
-            threshold_db: 0.0,
+            knee_start_db: 0.0,
             knee_db: 0.0,
-            slope: 0.0,
-            knee_start: 0.0,
+            inv_two_knee: 0.0,
+            depth: 0.0,
             attack: 0.0,
             release: 0.0,
             makeup: 1.0,
@@ -127,10 +132,10 @@ impl Compressor {
 
     /// Applies new parameters, keeping the detector state.
     pub fn set_config(&mut self, config: &CompressorConfig, sample_rate: f64) {
-        self.threshold_db = config.threshold_db as f32;
+        self.knee_start_db = (config.threshold_db - config.knee_db / 2.0) as f32;
         self.knee_db = config.knee_db as f32;
-        self.slope = (1.0 / config.ratio - 1.0) as f32;
-        self.knee_start = 10f64.powf((config.threshold_db - config.knee_db / 2.0) / 20.0) as f32;
+        self.inv_two_knee = if config.knee_db > 0.0 { (0.5 / config.knee_db) as f32 } else { 0.0 };
+        self.depth = (1.0 - 1.0 / config.ratio) as f32;
         self.attack = one_pole(config.attack_ms, sample_rate) as f32;
         self.release = one_pole(config.release_ms, sample_rate) as f32;
         self.makeup_db = config.makeup_db as f32;
@@ -146,33 +151,42 @@ impl Compressor {
         self.reduction_db
     }
 
+    /// The gain computer, branch-free: with k = max(0, level − T + W/2), the reduction is
+    /// (1 − 1/R)·(min(k, W)²/2W + max(0, k − W)), which is the three-piece curve above.
     #[inline]
     fn target_reduction(&self, amplitude: f32) -> f32 {
-        if amplitude <= self.knee_start {
-            return 0.0;
-        }
-        let over = fastmath::amp_to_db(amplitude) - self.threshold_db;
-        if 2.0 * over > self.knee_db {
-            -self.slope * over
-        } else {
-            let k = over + self.knee_db * 0.5;
-            -self.slope * k * k / (2.0 * self.knee_db)
-        }
+        let k = (fastmath::amp_to_db(amplitude) - self.knee_start_db).max(0.0);
+        let in_knee = k.min(self.knee_db);
+        self.depth * (in_knee * in_knee * self.inv_two_knee + (k - self.knee_db).max(0.0))
     }
 
     /// Compresses `block` in place; returns the largest smoothed reduction applied (dB).
+    ///
+    /// Works in chunks of [`CHUNK`] samples with three passes — gain computer, detector,
+    /// gain — so the two per-sample transcendental passes vectorise and only the
+    /// detector recursion runs sample by sample. The arithmetic per sample is the same
+    /// whatever the block boundaries.
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
         let mut max_reduction = self.reduction_db;
-        for x in block.iter_mut() {
-            let target = self.target_reduction(x.abs());
-            let a = if target > self.reduction_db { self.attack } else { self.release };
-            self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
-            if self.reduction_db < REDUCTION_FLOOR_DB {
-                self.reduction_db = 0.0;
-                *x *= self.makeup;
-            } else {
+        let mut scratch = [0.0f32; CHUNK];
+        for chunk in block.chunks_mut(CHUNK) {
+            let reduction = &mut scratch[..chunk.len()];
+            for (r, x) in reduction.iter_mut().zip(chunk.iter()) {
+                *r = self.target_reduction(x.abs());
+            }
+            for r in reduction.iter_mut() {
+                let target = *r;
+                let a = if target > self.reduction_db { self.attack } else { self.release };
+                self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
+                if self.reduction_db < REDUCTION_FLOOR_DB {
+                    self.reduction_db = 0.0;
+                }
                 max_reduction = max_reduction.max(self.reduction_db);
-                *x *= fastmath::db_to_amp(self.makeup_db - self.reduction_db);
+                *r = self.reduction_db;
+            }
+            for (x, &r) in chunk.iter_mut().zip(reduction.iter()) {
+                let gain = fastmath::db_to_amp(self.makeup_db - r);
+                *x *= if r == 0.0 { self.makeup } else { gain };
             }
         }
         max_reduction

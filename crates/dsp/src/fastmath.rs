@@ -25,16 +25,17 @@ pub(crate) fn log2(x: f32) -> f32 {
     exponent as f32 + series * (2.0 / std::f32::consts::LN_2)
 }
 
-/// 2^y, for y clamped to [−126, 127].
+/// 2^y, for y clamped to [−126, 126].
 #[inline]
 pub(crate) fn exp2(y: f32) -> f32 {
-    let y = y.clamp(-126.0, 127.0);
-    let whole = y.floor();
+    let y = y.clamp(-126.0, 126.0);
+    // Truncation of a non-negative number is its floor (no libm call on baseline x86-64).
+    let whole = (y + 126.0) as i32 - 126;
     // 2^f = √2 · e^(u), u = (f − ½)·ln 2, |u| ≤ 0.347; Taylor to u⁶.
-    let u = (y - whole - 0.5) * std::f32::consts::LN_2;
+    let u = (y - whole as f32 - 0.5) * std::f32::consts::LN_2;
     let poly = 1.0
         + u * (1.0 + u * (0.5 + u * (1.0 / 6.0 + u * (1.0 / 24.0 + u * (1.0 / 120.0 + u * (1.0 / 720.0))))));
-    let scale = f32::from_bits(((whole as i32 + 127) as u32) << 23);
+    let scale = f32::from_bits(((whole + 127) as u32) << 23);
     poly * std::f32::consts::SQRT_2 * scale
 }
 

@@ -62,8 +62,9 @@ pub struct Limiter {
     bypass: bool,
     ceiling: f32,
     release: f64,
-    /// Window length L + 1.
+    /// Window length L + 1, and its reciprocal.
     window: usize,
+    inv_window: f64,
     /// Input delay line of L samples; `delay_pos` holds the oldest (output next).
     delay: Vec<f32>,
     delay_pos: usize,
@@ -85,6 +86,7 @@ impl Limiter {
             ceiling: 1.0,
             release: 0.0,
             window,
+            inv_window: 1.0 / window as f64,
             delay: vec![0.0; window - 1],
             delay_pos: 0,
             ramp: vec![1.0; window],
@@ -112,6 +114,7 @@ impl Limiter {
         let window = config.lookahead_samples(sample_rate) + 1;
         if window != self.window {
             self.window = window;
+            self.inv_window = 1.0 / window as f64;
             self.reset();
         }
     }
@@ -180,6 +183,6 @@ impl Limiter {
             // Re-add the ramp once per lap so rounding cannot accumulate.
             self.ramp_sum = self.ramp.iter().sum();
         }
-        ((self.ramp_sum / self.window as f64) as f32).min(1.0)
+        ((self.ramp_sum * self.inv_window) as f32).min(1.0)
     }
 }

@@ -1,0 +1,8 @@
+//! The edgemix engine, usable from Rust without Node: stateful processing nodes whose
+//! operations apply strictly in submission order from any thread.
+
+pub mod mixer;
+pub mod serial;
+
+pub use mixer::{MixerOp, MixerOutput, SerialMixer};
+pub use serial::{Serial, Stateful, Ticket};

@@ -1,0 +1,35 @@
+//! The mixer configuration argument: a plain JS object converted to JSON and parsed by
+//! the DSP core, which validates it.
+
+use edgemix_dsp::ChainConfig;
+use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::JsValue;
+use napi::{Env, ValueType};
+use serde_json::Value;
+
+use crate::audio::describe;
+use crate::error::{Failure, Fallible};
+
+/// Reads an optional configuration object (`undefined`/`null` → `None`).
+pub fn read_object(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallible<Option<Value>> {
+    let Some(value) = value else { return Ok(None) };
+    match value.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(None),
+        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => env
+            .from_js_value::<Value, _>(*value)
+            .map(Some)
+            .map_err(|e| Failure::arg_type(format!("The \"{name}\" argument could not be read: {e}"))),
+        _ => Err(Failure::arg_type(format!(
+            "The \"{name}\" argument must be a plain object, received {}",
+            describe(value)
+        ))),
+    }
+}
+
+/// A full chain configuration from an optional partial one.
+pub fn chain_config(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<ChainConfig> {
+    match read_object(env, value, "config")? {
+        None => Ok(ChainConfig::default()),
+        Some(json) => Ok(ChainConfig::from_json(&json)?),
+    }
+}

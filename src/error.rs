@@ -1,0 +1,77 @@
+//! JS errors with stable `code`s.
+//!
+//! A [`Failure`] is plain data (class, code, message), so it can be produced on a worker
+//! thread and turned into a JS error later on the JS thread. The JS error object is
+//! created here and handed to napi as a referenced value, so a synchronous throw and a
+//! promise rejection both deliver exactly this object (TypeError / RangeError with
+//! `code`).
+
+use edgemix_dsp::{AudioError, ConfigError};
+use napi::{Env, JsRangeError, JsTypeError};
+
+/// Error codes, stable across releases.
+pub mod code {
+    pub const INVALID_ARG_TYPE: &str = "ERR_INVALID_ARG_TYPE";
+    pub const INVALID_AUDIO: &str = "ERR_INVALID_AUDIO";
+    pub const INVALID_CONFIG: &str = "ERR_INVALID_CONFIG";
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Class {
+    TypeError,
+    RangeError,
+}
+
+/// An error waiting to be thrown or to reject a promise.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub class: Class,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(class: Class, code: &'static str, message: impl Into<String>) -> Self {
+        Self { class, code, message: message.into() }
+    }
+
+    pub fn arg_type(message: impl Into<String>) -> Self {
+        Self::new(Class::TypeError, code::INVALID_ARG_TYPE, message)
+    }
+
+    /// Builds the JS error object on the JS thread.
+    pub fn into_napi(self, env: &Env) -> napi::Error {
+        let raw = napi::Error::new(self.code, self.message);
+        let value = match self.class {
+            Class::TypeError => JsTypeError::from(raw).into_unknown(*env),
+            Class::RangeError => JsRangeError::from(raw).into_unknown(*env),
+        };
+        napi::Error::from(value)
+    }
+}
+
+impl From<AudioError> for Failure {
+    fn from(err: AudioError) -> Self {
+        Self::new(Class::RangeError, code::INVALID_AUDIO, err.to_string())
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(err: ConfigError) -> Self {
+        Self::new(Class::RangeError, code::INVALID_CONFIG, err.message)
+    }
+}
+
+/// Result of binding code that has not touched JS yet.
+pub type Fallible<T> = std::result::Result<T, Failure>;
+
+/// Converts a [`Fallible`] into a napi result on the JS thread.
+pub trait OrThrow<T> {
+    fn or_throw(self, env: &Env) -> napi::Result<T>;
+}
+
+impl<T> OrThrow<T> for Fallible<T> {
+    fn or_throw(self, env: &Env) -> napi::Result<T> {
+        self.map_err(|failure| failure.into_napi(env))
+    }
+}

@@ -1,0 +1,125 @@
+//! `MixerChain`: the native gate → compressor → EQ → limiter chain.
+//!
+//! Every call on one chain — `processSync`, `process`, `updateConfig`, `reset` — is
+//! applied in call order, also while `process()` promises are still pending: calls are
+//! enqueued on the JS thread in O(1) and applied in order by whichever thread needs a
+//! result next (`edgemix_runtime::Serial`).
+
+use std::sync::Arc;
+
+use edgemix_dsp::{ChainConfig, MixerChain as Chain};
+use edgemix_runtime::{MixerOp, SerialMixer, Ticket};
+use napi::bindgen_prelude::{AsyncTask, Float32Array, Unknown};
+use napi::{Env, Task};
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::audio::samples;
+use crate::config::{chain_config, read_object};
+use crate::error::{Failure, Fallible, OrThrow};
+
+/// The mixer chain, mono, any block length; state carries across calls.
+#[napi]
+pub struct MixerChain {
+    chain: Arc<SerialMixer>,
+    /// The configuration of the last accepted `updateConfig` (applied in call order).
+    config: ChainConfig,
+}
+
+#[napi]
+impl MixerChain {
+    /// Creates a chain; omitted settings take the documented defaults (a podcast/voice chain).
+    #[napi(constructor, ts_args_type = "config?: MixerConfigInput")]
+    pub fn new(env: Env, config: Option<Unknown<'_>>) -> napi::Result<Self> {
+        let config = chain_config(&env, config.as_ref()).or_throw(&env)?;
+        let chain = Chain::new(config.clone()).map_err(Failure::from).or_throw(&env)?;
+        Ok(Self { chain: Arc::new(SerialMixer::new(chain)), config })
+    }
+
+    /// Processes a block on the calling thread and returns the processed copy.
+    #[napi(ts_args_type = "input: Float32Array")]
+    pub fn process_sync(&self, env: Env, input: Unknown<'_>) -> napi::Result<Float32Array> {
+        let block = samples(&input, "input").or_throw(&env)?;
+        let output = self.chain.run(MixerOp::Process(block)).into_audio();
+        output.map(Float32Array::new).map_err(Failure::from).or_throw(&env)
+    }
+
+    /// Processes a block on a worker thread. Overlapping calls are applied in call order.
+    #[napi(ts_args_type = "input: Float32Array", ts_return_type = "Promise<Float32Array>")]
+    pub fn process(&self, input: Unknown<'_>) -> AsyncTask<ProcessTask> {
+        let job = samples(&input, "input").map(|block| (Arc::clone(&self.chain), self.chain.submit(MixerOp::Process(block))));
+        AsyncTask::new(ProcessTask { job: Some(job), failure: None })
+    }
+
+    /// Merges a partial configuration over the current one. It is validated whole before
+    /// anything changes (all or nothing) and takes effect after every earlier call.
+    #[napi(ts_args_type = "partial: MixerConfigInput")]
+    pub fn update_config(&mut self, env: Env, partial: Unknown<'_>) -> napi::Result<()> {
+        let next = read_object(&env, Some(&partial), "partial")
+            .and_then(|value| {
+                let value = value.ok_or_else(|| Failure::arg_type("The \"partial\" argument must be a plain object, received nothing"))?;
+                Ok(self.config.merged(&value)?)
+            })
+            .or_throw(&env)?;
+        self.chain.submit_detached(MixerOp::Configure(next.clone()));
+        self.config = next;
+        Ok(())
+    }
+
+    /// The full configuration, including every accepted update.
+    #[napi(getter, ts_return_type = "MixerConfig")]
+    pub fn config(&self) -> Value {
+        serde_json::to_value(&self.config).expect("config serialises")
+    }
+
+    /// Latency of the chain in samples (the limiter lookahead).
+    #[napi(getter)]
+    pub fn latency_samples(&self) -> u32 {
+        self.config.latency_samples() as u32
+    }
+
+    /// Meters of the most recently completed block (pending `process()` calls not included).
+    #[napi(ts_return_type = "MixerMeters")]
+    pub fn meters(&self, env: Env) -> napi::Result<Unknown<'_>> {
+        let meters = self.chain.inspect(Chain::meters);
+        env.to_js_value(&meters)
+    }
+
+    /// Clears all processing state (filters, detectors, delay line, meters) after every
+    /// earlier call; the configuration stays.
+    #[napi]
+    pub fn reset(&self) {
+        self.chain.submit_detached(MixerOp::Reset);
+    }
+}
+
+/// A `process()` call: waits for its turn on a worker thread.
+pub struct ProcessTask {
+    job: Option<Fallible<(Arc<SerialMixer>, Ticket)>>,
+    failure: Option<Failure>,
+}
+
+impl Task for ProcessTask {
+    type Output = Vec<f32>;
+    type JsValue = Float32Array;
+
+    fn compute(&mut self) -> napi::Result<Vec<f32>> {
+        let outcome = match self.job.take() {
+            Some(Ok((chain, ticket))) => chain.run_until(ticket).into_audio().map_err(Failure::from),
+            Some(Err(failure)) => Err(failure),
+            None => Err(Failure::arg_type("process() task ran twice")),
+        };
+        outcome.map_err(|failure| {
+            self.failure = Some(failure);
+            napi::Error::from_reason("rejected")
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Vec<f32>) -> napi::Result<Float32Array> {
+        Ok(Float32Array::new(output))
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Float32Array> {
+        Err(self.failure.take().map_or(err, |failure| failure.into_napi(&env)))
+    }
+}
