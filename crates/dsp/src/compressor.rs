@@ -174,16 +174,20 @@ impl Compressor {
             for (r, x) in reduction.iter_mut().zip(chunk.iter()) {
                 *r = self.target_reduction(x.abs());
             }
+            let (attack, release) = (self.attack, self.release);
+            let mut smoothed = self.reduction_db;
             for r in reduction.iter_mut() {
+                // s ← g + a·(s − g): both products are formed while the branch is decided,
+                // which keeps the sample-to-sample dependency short.
                 let target = *r;
-                let a = if target > self.reduction_db { self.attack } else { self.release };
-                self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
-                if self.reduction_db < REDUCTION_FLOOR_DB {
-                    self.reduction_db = 0.0;
-                }
-                max_reduction = max_reduction.max(self.reduction_db);
-                *r = self.reduction_db;
+                let diff = smoothed - target;
+                let (rising, falling) = (attack * diff, release * diff);
+                let next = target + if diff < 0.0 { rising } else { falling };
+                smoothed = if next < REDUCTION_FLOOR_DB { 0.0 } else { next };
+                *r = smoothed;
             }
+            self.reduction_db = smoothed;
+            max_reduction = reduction.iter().fold(max_reduction, |m, &r| if r > m { r } else { m });
             for (x, &r) in chunk.iter_mut().zip(reduction.iter()) {
                 let gain = fastmath::db_to_amp(self.makeup_db - r);
                 *x *= if r == 0.0 { self.makeup } else { gain };

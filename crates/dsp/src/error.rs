@@ -41,10 +41,17 @@ impl fmt::Display for AudioError {
             AudioError::Empty => {
                 f.write_str("audio block is empty: expected at least one sample (a frame is 960 samples at 48 kHz)")
             }
-            AudioError::NonFinite { index, value } => write!(
-                f,
-                "audio sample {index} is {value}: samples must be finite numbers (nominally -1.0 to 1.0)"
-            ),
+            AudioError::NonFinite { index, value } => {
+                // Spelled as JavaScript prints them.
+                let value = if value.is_nan() {
+                    "NaN"
+                } else if *value > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                };
+                write!(f, "audio sample {index} is {value}: samples must be finite numbers (nominally -1.0 to 1.0)")
+            }
         }
     }
 }
@@ -56,10 +63,11 @@ pub(crate) fn check_audio(block: &[f32]) -> Result<(), AudioError> {
     if block.is_empty() {
         return Err(AudioError::Empty);
     }
-    // Summing |x| * 0 is NaN exactly when some sample is NaN or infinite; this branch-free
-    // scan vectorises, and the slow search for the index runs only on bad input.
-    let poisoned = block.iter().fold(0.0f32, |acc, &x| acc + x * 0.0);
-    if poisoned.is_nan() {
+    // A sample is NaN or infinite exactly when its exponent bits are all ones. The OR
+    // over the block vectorises; the search for the index runs only on bad input.
+    const EXPONENT: u32 = 0x7f80_0000;
+    let any_bad = block.iter().fold(0u32, |acc, x| acc | u32::from(x.to_bits() & EXPONENT == EXPONENT));
+    if any_bad != 0 {
         let index = block.iter().position(|x| !x.is_finite()).unwrap_or(0);
         return Err(AudioError::NonFinite { index, value: block[index] });
     }

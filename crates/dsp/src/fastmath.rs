@@ -28,14 +28,21 @@ pub(crate) fn log2(x: f32) -> f32 {
 /// 2^y, for y clamped to [−126, 126].
 #[inline]
 pub(crate) fn exp2(y: f32) -> f32 {
+    // Shifted to [0, 252] so that adding 2^23 leaves round(t) in the mantissa bits:
+    // floor and the exponent field come from integer and select operations only, which
+    // vectorise (a float-to-int cast would not).
+    const MAGIC: f32 = 8_388_608.0; // 2^23
     let y = y.clamp(-126.0, 126.0);
-    // Truncation of a non-negative number is its floor (no libm call on baseline x86-64).
-    let whole = (y + 126.0) as i32 - 126;
+    let t = y + 126.0;
+    let rounded = (t + MAGIC) - MAGIC;
+    let whole = if rounded > t { rounded - 1.0 } else { rounded };
+    let biased = (whole + MAGIC).to_bits() - MAGIC.to_bits() + 1; // whole − 126 + 127
+    let scale = f32::from_bits(biased << 23);
     // 2^f = √2 · e^(u), u = (f − ½)·ln 2, |u| ≤ 0.347; Taylor to u⁶.
-    let u = (y - whole as f32 - 0.5) * std::f32::consts::LN_2;
+    // The fraction from y itself: t has lost low bits of y.
+    let u = (y - (whole - 126.0) - 0.5) * std::f32::consts::LN_2;
     let poly = 1.0
         + u * (1.0 + u * (0.5 + u * (1.0 / 6.0 + u * (1.0 / 24.0 + u * (1.0 / 120.0 + u * (1.0 / 720.0))))));
-    let scale = f32::from_bits(((whole + 127) as u32) << 23);
     poly * std::f32::consts::SQRT_2 * scale
 }
 

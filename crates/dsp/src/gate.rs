@@ -146,32 +146,30 @@ impl NoiseGate {
 
     /// Gates `block` in place; returns the smallest gain applied (linear).
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
-        let mut min_gain = self.gain;
+        // State in locals for the loop; written back once.
         let smooth = 1.0 - self.detector_coeff;
+        let (open_power, close_power, hold_samples) = (self.open_power, self.close_power, self.hold_samples);
+        let (floor, up, down) = (self.floor, self.up_step, self.down_step);
+        let (mut mean_square, mut open, mut hold_left, mut gain) =
+            (self.mean_square, self.open, self.hold_left, self.gain);
+        let mut min_gain = gain;
         for x in block.iter_mut() {
-            self.mean_square += (*x * *x - self.mean_square) * smooth;
-            if self.mean_square >= self.open_power {
-                self.open = true;
-                self.hold_left = self.hold_samples;
-            } else if self.open {
-                if self.mean_square >= self.close_power {
-                    self.hold_left = self.hold_samples;
-                } else if self.hold_left > 0 {
-                    self.hold_left -= 1;
-                } else {
-                    self.open = false;
-                }
-            }
-            if self.open {
-                if self.gain < 1.0 {
-                    self.gain = (self.gain * self.up_step).min(1.0);
-                }
-            } else if self.gain > self.floor {
-                self.gain = (self.gain * self.down_step).max(self.floor);
-            }
-            min_gain = min_gain.min(self.gain);
-            *x *= self.gain;
+            mean_square += (*x * *x - mean_square) * smooth;
+            // The state machine as boolean algebra (no data-dependent branches):
+            // above the open threshold → open, hold re-armed; open and above the close
+            // threshold → hold re-armed; open and below it → hold counts down, then closes.
+            let above_open = mean_square >= open_power;
+            let above_close = mean_square >= close_power;
+            let expired = !above_close & (hold_left == 0);
+            let refill = above_close & (open | above_open);
+            open = above_open | (open & !expired);
+            hold_left = if refill { hold_samples } else { hold_left.saturating_sub(1) };
+            let (opening, closing) = ((gain * up).min(1.0), (gain * down).max(floor));
+            gain = if open { opening } else { closing };
+            min_gain = if gain < min_gain { gain } else { min_gain };
+            *x *= gain;
         }
+        (self.mean_square, self.open, self.hold_left, self.gain) = (mean_square, open, hold_left, gain);
         min_gain
     }
 }

@@ -19,6 +19,7 @@ mod gate;
 mod limiter;
 mod meters;
 mod range;
+mod sliding_min;
 mod units;
 
 pub use biquad::{Biquad, BiquadCoefficients};

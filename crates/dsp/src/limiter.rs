@@ -10,12 +10,11 @@
 //! rounding at the last ulp. Below the ceiling the output is the input delayed by L,
 //! bit for bit.
 
-use std::collections::VecDeque;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::range::Range;
+use crate::sliding_min::SlidingMin;
 use crate::units::{ms_to_samples, one_pole};
 
 /// Limiter parameters.
@@ -56,45 +55,50 @@ impl LimiterConfig {
     }
 }
 
+/// Samples per processing chunk (a stack buffer; any block length works).
+const CHUNK: usize = 64;
+
+/// Fixed-point scale of the ramp (2^32 per unit gain). Integer sums are exact, so the
+/// running sum never drifts and unity gain comes back exactly.
+const RAMP_ONE: f64 = 4_294_967_296.0;
+
 /// Limiter state.
 #[derive(Debug, Clone)]
 pub struct Limiter {
     bypass: bool,
     ceiling: f32,
     release: f64,
-    /// Window length L + 1, and its reciprocal.
+    /// Window length L + 1.
     window: usize,
-    inv_window: f64,
+    /// 1 / (window · RAMP_ONE): turns the ramp sum into the average gain.
+    average_scale: f64,
     /// Input delay line of L samples; `delay_pos` holds the oldest (output next).
     delay: Vec<f32>,
     delay_pos: usize,
-    /// Released gains of the last `window` samples, and their running sum.
-    ramp: Vec<f64>,
-    ramp_sum: f64,
+    /// Released gains of the last `window` samples in fixed point, and their sum.
+    ramp: Vec<i64>,
+    ramp_sum: i64,
     ramp_pos: usize,
-    /// Sliding minimum of the needs: (sample number, need), needs increasing.
-    minima: VecDeque<(u64, f32)>,
+    /// Minimum need over the window.
+    minima: SlidingMin,
     released: f64,
-    sample: u64,
 }
 
 impl Limiter {
     pub fn new(config: &LimiterConfig, sample_rate: f64) -> Self {
-        let window = config.lookahead_samples(sample_rate) + 1;
         let mut limiter = Self {
             bypass: config.bypass,
             ceiling: 1.0,
             release: 0.0,
-            window,
-            inv_window: 1.0 / window as f64,
-            delay: vec![0.0; window - 1],
+            window: 0,
+            average_scale: 0.0,
+            delay: Vec::new(),
             delay_pos: 0,
-            ramp: vec![1.0; window],
-            ramp_sum: window as f64,
+            ramp: Vec::new(),
+            ramp_sum: 0,
             ramp_pos: 0,
-            minima: VecDeque::with_capacity(window + 1),
+            minima: SlidingMin::new(1),
             released: 1.0,
-            sample: 0,
         };
         limiter.set_config(config, sample_rate);
         limiter
@@ -114,7 +118,8 @@ impl Limiter {
         let window = config.lookahead_samples(sample_rate) + 1;
         if window != self.window {
             self.window = window;
-            self.inv_window = 1.0 / window as f64;
+            self.average_scale = 1.0 / (window as f64 * RAMP_ONE);
+            self.minima = SlidingMin::new(window);
             self.reset();
         }
     }
@@ -122,67 +127,83 @@ impl Limiter {
     pub fn reset(&mut self) {
         self.delay = vec![0.0; self.window - 1];
         self.delay_pos = 0;
-        self.ramp = vec![1.0; self.window];
-        self.ramp_sum = self.window as f64;
+        self.ramp = vec![RAMP_ONE as i64; self.window];
+        self.ramp_sum = RAMP_ONE as i64 * self.window as i64;
         self.ramp_pos = 0;
         self.minima.clear();
         self.released = 1.0;
-        self.sample = 0;
     }
 
     /// Limits `block` in place; returns the smallest gain applied (linear).
+    ///
+    /// Works in chunks of [`CHUNK`] samples: the per-sample needs and the final gain
+    /// stage vectorise; only the envelope runs sample by sample. The arithmetic per
+    /// sample is the same whatever the block boundaries.
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
         let mut min_gain = 1.0f32;
-        for x in block.iter_mut() {
-            let delayed = match self.delay.get_mut(self.delay_pos) {
-                Some(slot) => std::mem::replace(slot, *x),
-                None => *x, // no lookahead
-            };
-            self.delay_pos += 1;
-            if self.delay_pos >= self.delay.len() {
-                self.delay_pos = 0;
+        let mut scratch = [0.0f32; CHUNK];
+        for chunk in block.chunks_mut(CHUNK) {
+            let gains = &mut scratch[..chunk.len()];
+            // ceiling / max(|x|, ceiling) is exactly 1.0 at or below the ceiling.
+            for (g, x) in gains.iter_mut().zip(chunk.iter()) {
+                *g = self.ceiling / x.abs().max(self.ceiling);
             }
             // The gain is tracked while bypassed too, so enabling the stage mid-stream
             // starts from a settled state.
-            let gain = self.next_gain(x.abs());
-            if self.bypass {
-                *x = delayed;
-            } else {
-                min_gain = min_gain.min(gain);
-                *x = (delayed * gain).clamp(-self.ceiling, self.ceiling);
+            self.envelope(gains);
+            self.delay_line(chunk);
+            if !self.bypass {
+                let c = self.ceiling;
+                for (x, &g) in chunk.iter_mut().zip(gains.iter()) {
+                    *x = (*x * g).clamp(-c, c);
+                }
+                min_gain = gains.iter().fold(min_gain, |m, &g| if g < m { g } else { m });
             }
-            self.sample += 1;
         }
         min_gain
     }
 
-    /// Gain for the sample leaving the delay line, given the one entering it.
-    #[inline]
-    fn next_gain(&mut self, amplitude: f32) -> f32 {
-        let need = if amplitude > self.ceiling { self.ceiling / amplitude } else { 1.0 };
-        while self.minima.back().is_some_and(|&(_, v)| v >= need) {
-            self.minima.pop_back();
+    /// Swaps `chunk` through the delay line: each sample goes in, the one from L samples
+    /// earlier comes out.
+    fn delay_line(&mut self, mut chunk: &mut [f32]) {
+        let len = self.delay.len();
+        if len == 0 {
+            return;
         }
-        self.minima.push_back((self.sample, need));
-        let oldest = (self.sample + 1).saturating_sub(self.window as u64);
-        while self.minima.front().is_some_and(|&(n, _)| n < oldest) {
-            self.minima.pop_front();
+        while !chunk.is_empty() {
+            let n = chunk.len().min(len - self.delay_pos);
+            let (head, rest) = chunk.split_at_mut(n);
+            head.swap_with_slice(&mut self.delay[self.delay_pos..self.delay_pos + n]);
+            self.delay_pos = (self.delay_pos + n) % len;
+            chunk = rest;
         }
-        let minimum = f64::from(self.minima.front().map_or(1.0, |&(_, v)| v));
-        self.released = if minimum <= self.released {
-            minimum
-        } else {
-            let next = minimum + (self.released - minimum) * self.release;
-            if minimum - next < 1e-9 { minimum } else { next }
-        };
-        let leaving = std::mem::replace(&mut self.ramp[self.ramp_pos], self.released);
-        self.ramp_sum += self.released - leaving;
-        self.ramp_pos += 1;
-        if self.ramp_pos == self.window {
-            self.ramp_pos = 0;
-            // Re-add the ramp once per lap so rounding cannot accumulate.
-            self.ramp_sum = self.ramp.iter().sum();
+    }
+
+    /// Replaces each need in `gains` by the gain for the sample leaving the delay line
+    /// at that moment. The scalar state lives in locals for the loop (the compiler
+    /// cannot keep fields in registers across the deque's writes).
+    fn envelope(&mut self, gains: &mut [f32]) {
+        let (window, release, scale) = (self.window, self.release, self.average_scale);
+        let mut released = self.released;
+        let (mut sum, mut pos) = (self.ramp_sum, self.ramp_pos);
+        let ramp = &mut self.ramp[..window];
+        for g in gains.iter_mut() {
+            let minimum = f64::from(self.minima.push(*g));
+            released = if minimum <= released {
+                minimum
+            } else {
+                let next = minimum + (released - minimum) * release;
+                if minimum - next < 1e-9 { minimum } else { next }
+            };
+            // Truncation rounds down, so the average stays at or below every need it covers.
+            let entering = (released * RAMP_ONE) as i64;
+            sum += entering - std::mem::replace(&mut ramp[pos], entering);
+            pos += 1;
+            if pos == window {
+                pos = 0;
+            }
+            *g = ((sum as f64 * scale) as f32).min(1.0);
         }
-        ((self.ramp_sum * self.inv_window) as f32).min(1.0)
+        (self.released, self.ramp_sum, self.ramp_pos) = (released, sum, pos);
     }
 }
