@@ -123,7 +123,10 @@ export declare class MixerChain {
   get config(): MixerConfig
   /** Latency of the chain in samples (the limiter lookahead). */
   get latencySamples(): number
-  /** Meters of the most recently completed block (pending `process()` calls not included). */
+  /**
+   * Meters of the most recently completed block (pending `process()` calls not
+   * included). Never waits for a block in progress.
+   */
   meters(): MixerMeters
   /**
    * Clears all processing state (filters, detectors, delay line, meters) after every

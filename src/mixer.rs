@@ -5,10 +5,11 @@
 //! enqueued on the JS thread in O(1) and applied in order by whichever thread needs a
 //! result next (`edgemix_runtime::Serial`).
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use edgemix_dsp::{ChainConfig, MixerChain as Chain};
-use edgemix_runtime::{MixerOp, SerialMixer, Ticket};
+use edgemix_runtime::{MetersHandle, MixerNode, MixerOp, SerialMixer, Ticket};
 use napi::bindgen_prelude::{AsyncTask, Float32Array, Unknown};
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -22,8 +23,11 @@ use crate::error::{Failure, Fallible, OrThrow};
 #[napi]
 pub struct MixerChain {
     chain: Arc<SerialMixer>,
+    meters: MetersHandle,
     /// The configuration of the last accepted `updateConfig` (applied in call order).
-    config: ChainConfig,
+    /// Every method takes `&self`: napi keeps a shared borrow of the object while a
+    /// `process()` promise is pending, and `updateConfig` must work meanwhile.
+    config: RefCell<ChainConfig>,
 }
 
 #[napi]
@@ -32,8 +36,9 @@ impl MixerChain {
     #[napi(constructor, ts_args_type = "config?: MixerConfigInput")]
     pub fn new(env: Env, config: Option<Unknown<'_>>) -> napi::Result<Self> {
         let config = chain_config(&env, config.as_ref()).or_throw(&env)?;
-        let chain = Chain::new(config.clone()).map_err(Failure::from).or_throw(&env)?;
-        Ok(Self { chain: Arc::new(SerialMixer::new(chain)), config })
+        let node = MixerNode::new(Chain::new(config.clone()).map_err(Failure::from).or_throw(&env)?);
+        let meters = node.meters();
+        Ok(Self { chain: Arc::new(SerialMixer::new(node)), meters, config: RefCell::new(config) })
     }
 
     /// Processes a block on the calling thread and returns the processed copy.
@@ -54,35 +59,35 @@ impl MixerChain {
     /// Merges a partial configuration over the current one. It is validated whole before
     /// anything changes (all or nothing) and takes effect after every earlier call.
     #[napi(ts_args_type = "partial: MixerConfigInput")]
-    pub fn update_config(&mut self, env: Env, partial: Unknown<'_>) -> napi::Result<()> {
+    pub fn update_config(&self, env: Env, partial: Unknown<'_>) -> napi::Result<()> {
         let next = read_object(&env, Some(&partial), "partial")
             .and_then(|value| {
                 let value = value.ok_or_else(|| Failure::arg_type("The \"partial\" argument must be a plain object, received nothing"))?;
-                Ok(self.config.merged(&value)?)
+                Ok(self.config.borrow().merged(&value)?)
             })
             .or_throw(&env)?;
         self.chain.submit_detached(MixerOp::Configure(next.clone()));
-        self.config = next;
+        *self.config.borrow_mut() = next;
         Ok(())
     }
 
     /// The full configuration, including every accepted update.
     #[napi(getter, ts_return_type = "MixerConfig")]
     pub fn config(&self) -> Value {
-        serde_json::to_value(&self.config).expect("config serialises")
+        serde_json::to_value(&*self.config.borrow()).expect("config serialises")
     }
 
     /// Latency of the chain in samples (the limiter lookahead).
     #[napi(getter)]
     pub fn latency_samples(&self) -> u32 {
-        self.config.latency_samples() as u32
+        self.config.borrow().latency_samples() as u32
     }
 
-    /// Meters of the most recently completed block (pending `process()` calls not included).
+    /// Meters of the most recently completed block (pending `process()` calls not
+    /// included). Never waits for a block in progress.
     #[napi(ts_return_type = "MixerMeters")]
     pub fn meters(&self, env: Env) -> napi::Result<Unknown<'_>> {
-        let meters = self.chain.inspect(Chain::meters);
-        env.to_js_value(&meters)
+        env.to_js_value(&self.meters.get())
     }
 
     /// Clears all processing state (filters, detectors, delay line, meters) after every

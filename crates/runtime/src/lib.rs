@@ -4,5 +4,5 @@
 pub mod mixer;
 pub mod serial;
 
-pub use mixer::{MixerOp, MixerOutput, SerialMixer};
+pub use mixer::{MetersHandle, MixerNode, MixerOp, MixerOutput, SerialMixer};
 pub use serial::{Serial, Stateful, Ticket};

@@ -1,7 +1,9 @@
 //! The mixer chain as a stateful node: audio blocks, configuration changes and resets
-//! applied in the order they were issued.
+//! applied in the order they were issued, with meters readable at any time.
 
-use edgemix_dsp::{AudioError, ChainConfig, MixerChain};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use edgemix_dsp::{AudioError, ChainConfig, Meters, MixerChain};
 
 use crate::serial::{Serial, Stateful};
 
@@ -19,30 +21,6 @@ pub enum MixerOutput {
     Done,
 }
 
-impl Stateful for MixerChain {
-    type Op = MixerOp;
-    type Output = MixerOutput;
-
-    fn apply(&mut self, op: MixerOp) -> MixerOutput {
-        match op {
-            MixerOp::Process(mut block) => {
-                MixerOutput::Audio(MixerChain::process(self, &mut block).map(|()| block))
-            }
-            MixerOp::Configure(config) => {
-                self.configure(config).expect("configuration was validated when it was issued");
-                MixerOutput::Done
-            }
-            MixerOp::Reset => {
-                MixerChain::reset(self);
-                MixerOutput::Done
-            }
-        }
-    }
-}
-
-/// A mixer chain shared between threads, applying operations in issue order.
-pub type SerialMixer = Serial<MixerChain>;
-
 impl MixerOutput {
     /// The audio result of a `Process` operation.
     pub fn into_audio(self) -> Result<Vec<f32>, AudioError> {
@@ -52,3 +30,58 @@ impl MixerOutput {
         }
     }
 }
+
+/// Meters published after every operation, readable without waiting for a block in
+/// progress.
+#[derive(Clone, Default)]
+pub struct MetersHandle(Arc<Mutex<Meters>>);
+
+impl MetersHandle {
+    pub fn get(&self) -> Meters {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set(&self, meters: Meters) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = meters;
+    }
+}
+
+/// A mixer chain and the meters it publishes.
+pub struct MixerNode {
+    chain: MixerChain,
+    meters: MetersHandle,
+}
+
+impl MixerNode {
+    pub fn new(chain: MixerChain) -> Self {
+        Self { chain, meters: MetersHandle::default() }
+    }
+
+    pub fn meters(&self) -> MetersHandle {
+        self.meters.clone()
+    }
+}
+
+impl Stateful for MixerNode {
+    type Op = MixerOp;
+    type Output = MixerOutput;
+
+    fn apply(&mut self, op: MixerOp) -> MixerOutput {
+        let output = match op {
+            MixerOp::Process(mut block) => MixerOutput::Audio(self.chain.process(&mut block).map(|()| block)),
+            MixerOp::Configure(config) => {
+                self.chain.configure(config).expect("configuration was validated when it was issued");
+                MixerOutput::Done
+            }
+            MixerOp::Reset => {
+                self.chain.reset();
+                MixerOutput::Done
+            }
+        };
+        self.meters.set(self.chain.meters());
+        output
+    }
+}
+
+/// A mixer chain shared between threads, applying operations in issue order.
+pub type SerialMixer = Serial<MixerNode>;

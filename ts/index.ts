@@ -1,0 +1,17 @@
+/**
+ * edgemix: real-time audio processing at the edge.
+ *
+ * The native classes come from the napi-rs addon (`index.js`, generated); the client
+ * layers written in TypeScript live beside this file.
+ */
+export { MixerChain } from '../index.js'
+export type {
+  CompressorConfig,
+  EqConfig,
+  GateConfig,
+  LimiterConfig,
+  MixerConfig,
+  MixerConfigInput,
+  MixerMeters,
+} from '../index.js'
+export { ErrorCode } from './errors.js'
