@@ -1,0 +1,512 @@
+#!/usr/bin/env node
+// edgemix benchmark suite (`npm run bench` = `npm run build && node bench/run.mjs`).
+//
+// Every section is an async function that measures one thing and returns rows; the rows
+// are printed as one table, compared against their peer, checked against the targets and
+// written to bench/results/latest.json. To add a benchmark (MFCC, WASM, gRPC, ...), append
+// a section to SECTIONS and, if it has a budget, a target to TARGETS. See bench/README.md.
+//
+// Options:
+//   --quick            ~1/5 of the iterations, 1 round (smoke test; numbers are noisier)
+//   --rounds=N         run every section N times (default 3); each row reports the round
+//                      with the median p50 (mean for throughput rows) and the spread
+//   --only=a,b         run only these section ids     --skip=a,b   skip these
+//   --no-write         do not write bench/results/latest.json
+//   --list             list the section ids and exit
+
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { FRAME_SAMPLES, INPUT_FRAMES, SAMPLE_RATE, testSignal, toFrames } from './signal.mjs'
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
+const ROOT = path.resolve(BENCH_DIR, '..')
+const VENV = path.join(BENCH_DIR, '.venv')
+const VENV_PYTHON = path.join(VENV, 'bin', 'python')
+const RESULTS_FILE = path.join(BENCH_DIR, 'results', 'latest.json')
+const FRAME_NS = (FRAME_SAMPLES / SAMPLE_RATE) * 1e9 // 20 ms of audio per frame
+
+// ─── Measurement helpers ─────────────────────────────────────────────────────────────
+
+const now = process.hrtime.bigint
+
+/** p50 / mean / p99 / min of per-call times (ns). Percentiles are nearest-rank at
+ *  index floor(q·n) of the sorted times: the rule the Rust example uses for its p50. */
+export function stats(times) {
+  const sorted = Float64Array.from(times).sort()
+  const n = sorted.length
+  const at = (q) => sorted[Math.min(n - 1, Math.floor(q * n))]
+  let sum = 0
+  for (const t of sorted) sum += t
+  return { n, p50: at(0.5), mean: sum / n, p99: at(0.99), min: sorted[0] }
+}
+
+/** Times `fn(i)` per call: `warmup` untimed calls, then `n` timed ones; also a batched
+ *  pass (no timer inside the loop) as a cross-check of the mean. */
+function timeSync(fn, { n, warmup }) {
+  for (let i = 0; i < warmup; i++) fn(i)
+  const times = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const t0 = now()
+    fn(i)
+    times[i] = Number(now() - t0)
+  }
+  const t0 = now()
+  for (let i = 0; i < n; i++) fn(i)
+  const batchedMean = Number(now() - t0) / n
+  return { ...stats(times), batchedMean }
+}
+
+/** Median cost of one timer read pair (what every per-call time includes). */
+function timerOverheadNs(n = 200_000) {
+  const times = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const t0 = now()
+    times[i] = Number(now() - t0)
+  }
+  return stats(times).p50
+}
+
+/** Runs a command, collecting stdout; stderr is passed through (build progress, errors). */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], ...opts })
+    let stdout = ''
+    child.stdout?.on('data', (d) => (stdout += d))
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
+    )
+  })
+}
+
+/** The last line of `stdout` that parses as a JSON object. */
+function lastJson(stdout) {
+  const line = stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'))
+  if (!line) throw new Error(`no JSON in output: ${stdout.slice(0, 200)}`)
+  return JSON.parse(line)
+}
+
+function checkOutput(out, label) {
+  if (!(out instanceof Float32Array) || out.length !== FRAME_SAMPLES) {
+    throw new Error(`${label}: expected a Float32Array of ${FRAME_SAMPLES} samples`)
+  }
+  for (const x of out) if (!Number.isFinite(x)) throw new Error(`${label}: non-finite output`)
+}
+
+// ─── Sections ────────────────────────────────────────────────────────────────────────
+//
+// A section is { id, title, run(ctx) } where run resolves to { rows, info? }.
+// A row is { id, label, p50, mean, p99?, unit?, compareTo?, note? }:
+//   - times are ns per frame (or per call, which here is one 960-sample frame);
+//   - `compareTo` is the id of the peer row to print the ours/peer ratio against;
+//   - `unit: 'throughput'` marks a row whose p50 is not meaningful (mean only).
+// `ctx.result(id)` returns a row of an earlier section (or undefined).
+
+const PEER = 'pedalboard.chain'
+
+/** a) The Rust chain timed in Rust (crates/dsp/examples/bench_chain.rs). */
+async function rustChain(ctx) {
+  const frames = ctx.n(30_000)
+  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_chain', '-p', 'edgemix-dsp', '--', String(frames)])
+  const r = lastJson(out)
+  return {
+    rows: [
+      {
+        id: 'rust.chain',
+        label: 'Rust chain, direct (cargo example)',
+        p50: r.nsPerFrame.p50,
+        mean: r.nsPerFrame.mean,
+        compareTo: PEER,
+        note: `${r.frames} frames; own copy of the test signal`,
+      },
+    ],
+    info: r,
+  }
+}
+
+/** b) processSync through the addon. */
+async function addonSync(ctx) {
+  const chain = new ctx.addon.MixerChain()
+  const { frames } = ctx
+  checkOutput(chain.processSync(frames[0]), 'processSync')
+  chain.reset()
+  const k = frames.length
+  const r = timeSync((i) => chain.processSync(frames[i % k]), { n: ctx.n(40_000), warmup: ctx.n(5_000) })
+  checkOutput(chain.processSync(frames[0]), 'processSync')
+
+  // Where the time goes. Every stage bypassed: what remains is the binding (copy in, new
+  // Float32Array out), the meters and the limiter, which keeps its delay line and tracks
+  // its gain envelope while bypassed; compare with pedalboard's empty board. A 1-sample
+  // block: the binding's fixed per-call cost with next to no DSP.
+  const off = { bypass: true }
+  const idle = new ctx.addon.MixerChain({ gate: off, compressor: off, eq: off, limiter: off })
+  const floor = timeSync((i) => idle.processSync(frames[i % k]), { n: ctx.n(20_000), warmup: ctx.n(2_000) })
+  const tiny = frames.map((f) => f.slice(0, 1))
+  const fixed = timeSync((i) => chain.processSync(tiny[i % k]), { n: ctx.n(20_000), warmup: ctx.n(2_000) })
+  return {
+    rows: [
+      { id: 'addon.processSync', label: 'processSync (addon, JS thread)', ...r, compareTo: PEER },
+      {
+        id: 'addon.processSync.bypassed',
+        label: 'processSync, all stages bypassed',
+        ...floor,
+        compareTo: 'pedalboard.empty',
+        note: 'binding + meters + limiter envelope (tracked while bypassed); ratio vs the empty pedalboard',
+      },
+      { id: 'addon.processSync.1sample', label: 'processSync, 1-sample block', ...fixed, note: "the binding's fixed per-call cost (not per frame)" },
+    ],
+    info: { processSync: r, bypassed: floor, oneSample: fixed },
+  }
+}
+
+/** c) process(): off-thread round trip, sequential and with calls in flight. */
+async function addonAsync(ctx) {
+  const { frames } = ctx
+  const k = frames.length
+
+  // Sequential: await each call before issuing the next.
+  const chain = new ctx.addon.MixerChain()
+  checkOutput(await chain.process(frames[0]), 'process')
+  const warmup = ctx.n(2_000)
+  for (let i = 0; i < warmup; i++) await chain.process(frames[i % k])
+  const n = ctx.n(15_000)
+  const times = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const t0 = now()
+    await chain.process(frames[i % k])
+    times[i] = Number(now() - t0)
+  }
+  const sequential = stats(times)
+
+  // In flight: keep `depth` calls outstanding on one chain (a sliding window); calls are
+  // applied in call order, so this measures pipelining of the JS↔worker hand-off, not
+  // parallel DSP. Then the same with one chain per stream (parallel DSP on the pool).
+  const depth = 8
+  const inFlight = async (chains, total) => {
+    const lat = new Float64Array(total)
+    const window = []
+    const t0 = now()
+    for (let i = 0; i < total; i++) {
+      const start = now()
+      window.push(chains[i % chains.length].process(frames[i % k]).then(() => (lat[i] = Number(now() - start))))
+      if (window.length === depth) await window.shift()
+    }
+    await Promise.all(window)
+    const elapsed = Number(now() - t0)
+    return { total, depth, chains: chains.length, elapsedNs: elapsed, nsPerFrame: elapsed / total, latency: stats(lat) }
+  }
+  const one = [new ctx.addon.MixerChain()]
+  await inFlight(one, ctx.n(2_000)) // warm-up
+  const pipelined = await inFlight(one, ctx.n(20_000))
+  const many = Array.from({ length: depth }, () => new ctx.addon.MixerChain())
+  await inFlight(many, ctx.n(2_000))
+  const parallel = await inFlight(many, ctx.n(20_000))
+
+  const throughputRow = (id, label, r) => ({
+    id,
+    label,
+    unit: 'throughput',
+    p50: r.latency.p50,
+    mean: r.nsPerFrame,
+    p99: r.latency.p99,
+    compareTo: PEER,
+    note: `mean = wall time / frame (${(1e9 / r.nsPerFrame).toFixed(0)} frames/s, ${(FRAME_NS / r.nsPerFrame).toFixed(0)}× real time); p50/p99 = per-call latency`,
+  })
+  return {
+    rows: [
+      { id: 'addon.process', label: 'process() round trip, sequential', ...sequential, compareTo: PEER },
+      throughputRow('addon.process.inflight8', `process() ${depth} in flight, 1 chain`, pipelined),
+      throughputRow('addon.process.inflight8x8', `process() ${depth} in flight, ${depth} chains`, parallel),
+    ],
+    info: { sequential, pipelined, parallel, uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
+  }
+}
+
+/** Creates bench/.venv with the pinned peer packages unless it already works. */
+async function ensureVenv() {
+  const importable = () =>
+    existsSync(VENV_PYTHON) && spawnSync(VENV_PYTHON, ['-c', 'import pedalboard, numpy'], { stdio: 'ignore' }).status === 0
+  if (importable()) return
+  const requirements = path.join(BENCH_DIR, 'requirements.txt')
+  if (!existsSync(VENV_PYTHON)) {
+    console.error(`creating ${path.relative(ROOT, VENV)} (first run only)…`)
+    await run('python3', ['-m', 'venv', VENV], { stdio: ['ignore', 'inherit', 'inherit'] })
+  }
+  console.error(`installing ${path.relative(ROOT, requirements)} into the venv…`)
+  await run(VENV_PYTHON, ['-m', 'pip', 'install', '-q', '-r', requirements], { stdio: ['ignore', 'inherit', 'inherit'] })
+  if (!importable()) throw new Error('pedalboard/numpy still not importable from bench/.venv')
+}
+
+/** d) The peer: the same chain built from pedalboard, fed the same input file. */
+async function pedalboardPeer(ctx) {
+  await ensureVenv()
+  const out = await run(VENV_PYTHON, [
+    path.join(BENCH_DIR, 'peer_pedalboard.py'),
+    '--input', ctx.inputPath,
+    '--frames', String(ctx.n(20_000)),
+    '--warmup', String(ctx.n(1_000)),
+    '--frame-samples', String(FRAME_SAMPLES),
+    '--config', JSON.stringify(ctx.config),
+  ])
+  const r = lastJson(out)
+  if (!r.outputSane) throw new Error('pedalboard produced a malformed or non-finite output')
+  const b = r.boards
+  const v = r.versions
+  return {
+    rows: [
+      { id: PEER, label: `pedalboard ${v.pedalboard}: 6-plugin chain`, ...b.chain, note: b.chain.plugins.join(' → ') },
+      { id: 'pedalboard.chainGains', label: 'pedalboard: chain + 2 Gain stages', ...b.chainGains, note: 'with makeup +3 dB and ceiling trim' },
+      { id: 'pedalboard.empty', label: 'pedalboard: empty board (per-call cost)', ...b.empty },
+    ],
+    info: r,
+  }
+}
+
+export const SECTIONS = [
+  { id: 'rust', title: 'Mixer chain: Rust, direct', run: rustChain },
+  { id: 'sync', title: 'Mixer chain: processSync', run: addonSync },
+  { id: 'async', title: 'Mixer chain: process() (libuv thread pool)', run: addonAsync },
+  { id: 'pedalboard', title: 'Mixer chain peer: pedalboard (Python, JUCE DSP)', run: pedalboardPeer },
+]
+
+// Derived numbers: (results) => { label, ns } | undefined when an input is missing.
+export const DERIVED = [
+  (r) => r('addon.processSync') && r('rust.chain') && {
+    id: 'addon.bindingOverhead',
+    label: 'processSync binding overhead (processSync p50 − Rust p50)',
+    ns: r('addon.processSync').p50 - r('rust.chain').p50,
+  },
+  (r) => r('addon.process') && r('addon.processSync') && {
+    id: 'addon.asyncOverhead',
+    label: 'process() hand-off cost (process p50 − processSync p50)',
+    ns: r('addon.process').p50 - r('addon.processSync').p50,
+  },
+  (r) => r(PEER) && r('pedalboard.empty') && {
+    id: 'pedalboard.dspOnly',
+    label: 'pedalboard DSP alone (chain p50 − empty board p50)',
+    ns: r(PEER).p50 - r('pedalboard.empty').p50,
+  },
+]
+
+// Targets: value(results) in ns, or undefined when not measured.
+export const TARGETS = [
+  { label: 'Rust chain p50 ≤ 10 µs per frame', limitNs: 10_000, value: (r) => r('rust.chain')?.p50 },
+  { label: 'processSync overhead ≤ 2 µs per call', limitNs: 2_000, value: (_, d) => d('addon.bindingOverhead')?.ns },
+  { label: 'process() round trip p50 ≤ 30 µs', limitNs: 30_000, value: (r) => r('addon.process')?.p50 },
+]
+
+/** Per row id, the row of the round with the median headline stat (p50; mean for
+ *  throughput rows), annotated with that stat's spread over the rounds. Sections run whole
+ *  rounds on a shared machine; the median round discards a disturbed one. */
+function pickMedianRound(rounds) {
+  const ids = [...new Set(rounds.flatMap((x) => (x.rows ?? []).map((row) => row.id)))]
+  return ids.map((id) => {
+    const candidates = rounds.map((x) => x.rows.find((row) => row.id === id)).filter(Boolean)
+    const key = (row) => (row.unit === 'throughput' ? row.mean : row.p50)
+    const sorted = [...candidates].sort((a, b) => key(a) - key(b))
+    const chosen = sorted[(sorted.length - 1) >> 1]
+    return { ...chosen, rounds: candidates.map(key) }
+  })
+}
+
+// ─── Driver ──────────────────────────────────────────────────────────────────────────
+
+function parseArgs(argv) {
+  const opts = { quick: false, rounds: null, only: null, skip: new Set(), write: true, list: false }
+  for (const a of argv) {
+    if (a === '--quick') opts.quick = true
+    else if (a === '--no-write') opts.write = false
+    else if (a === '--list') opts.list = true
+    else if (a.startsWith('--rounds=')) opts.rounds = Math.max(1, Number.parseInt(a.slice(9), 10) || 1)
+    else if (a.startsWith('--only=')) opts.only = new Set(a.slice(7).split(',').filter(Boolean))
+    else if (a.startsWith('--skip=')) opts.skip = new Set(a.slice(7).split(',').filter(Boolean))
+    else throw new Error(`unknown option ${a} (see the header of bench/run.mjs)`)
+  }
+  opts.rounds ??= opts.quick ? 1 : 3
+  return opts
+}
+
+function environment() {
+  // GIT_OPTIONAL_LOCKS=0: read-only; `git status` must not refresh the index others use.
+  const git = (...args) =>
+    spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }).stdout?.trim() || null
+  const addonFile = path.join(ROOT, `edgemix.${process.platform}-${process.arch}-gnu.node`)
+  return {
+    date: new Date().toISOString(),
+    host: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), platform: `${process.platform}-${process.arch}`, loadavg: os.loadavg() },
+    node: process.version,
+    git: { commit: git('rev-parse', '--short', 'HEAD'), dirty: Boolean(git('status', '--porcelain', '--untracked-files=no')) },
+    addonBuilt: existsSync(addonFile) ? statSync(addonFile).mtime.toISOString() : null,
+  }
+}
+
+const fmtNs = (ns) => (ns == null || Number.isNaN(ns) ? '—' : Math.round(ns).toLocaleString('en-US'))
+const fmtUs = (ns) => (ns == null ? '—' : `${(ns / 1000).toFixed(2)} µs`)
+const fmtRatio = (x) => (x == null ? '' : x < 1 ? `${x.toFixed(2)}× (${(1 / x).toFixed(1)}× faster)` : `${x.toFixed(2)}× (${x.toFixed(1)}× slower)`)
+
+function printTable(sections, results, derived, targets) {
+  const header = ['Contender', 'p50 ns', 'mean ns', 'p99 ns', 'rounds min–max', 'ours/pedalboard']
+  const lines = []
+  for (const s of sections) {
+    lines.push({ title: s.title })
+    if (s.error) lines.push({ cells: [`  skipped: ${s.error}`, '', '', '', '', ''] })
+    for (const row of s.rows ?? []) {
+      const peer = row.compareTo && results.get(row.compareTo)
+      // Throughput rows compare wall time per frame (mean); the others compare p50.
+      const ratio = peer ? (row.unit === 'throughput' ? row.mean / peer.mean : row.p50 / peer.p50) : null
+      lines.push({
+        cells: [
+          `  ${row.label}`,
+          row.unit === 'throughput' ? `(${fmtNs(row.p50)})` : fmtNs(row.p50),
+          fmtNs(row.mean),
+          fmtNs(row.p99),
+          row.rounds?.length > 1 ? `${fmtNs(Math.min(...row.rounds))}–${fmtNs(Math.max(...row.rounds))}` : '',
+          fmtRatio(ratio),
+        ],
+        note: row.note,
+      })
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => l.cells).map((l) => l.cells[i].length)))
+  const fmt = (cells) => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()
+  const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2))
+  console.log(`\n${fmt(header)}\n${rule}`)
+  for (const l of lines) {
+    if (l.title) console.log(l.title)
+    else console.log(fmt(l.cells) + (l.note ? `\n${' '.repeat(4)}↳ ${l.note}` : ''))
+  }
+  console.log(rule)
+  console.log(
+    [
+      'ns per 960-sample (20 ms) frame = per call. Each row is the median of the rounds (by p50; by mean for throughput',
+      'rows); "rounds min–max" is that statistic\'s spread. Ratios < 1: ours is faster. Throughput rows: mean = wall time',
+      'per frame (the ratio uses it), p50/p99 = per-call latency with the other calls in flight.',
+    ].join('\n'),
+  )
+  if (derived.length) {
+    console.log('\nDerived')
+    for (const d of derived) console.log(`  ${d.label}: ${fmtNs(d.ns)} ns (${fmtUs(d.ns)})`)
+  }
+  console.log('\nTargets (reported, not enforced)')
+  for (const t of targets) {
+    const verdict = t.value == null ? 'n/a (not measured)' : t.met ? 'MET' : 'NOT MET'
+    console.log(`  [${verdict}] ${t.label}: ${t.value == null ? '—' : fmtUs(t.value)}`)
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  if (opts.list) {
+    for (const s of SECTIONS) console.log(`${s.id}\t${s.title}`)
+    return
+  }
+  const t0 = Date.now()
+  const env = environment()
+  const addon = createRequire(import.meta.url)('../index.js')
+  const config = new addon.MixerChain().config
+
+  // One input for every contender: written once, read by the JS sections from memory and
+  // by the peer from the file. (The Rust example generates the identical recipe itself.)
+  const signal = testSignal(FRAME_SAMPLES * INPUT_FRAMES)
+  const inputPath = path.join(os.tmpdir(), `edgemix-bench-${process.pid}.f32`)
+  writeFileSync(inputPath, new Uint8Array(signal.buffer))
+  const scale = opts.quick ? 0.2 : 1
+  const ctx = {
+    addon,
+    config,
+    signal,
+    frames: toFrames(signal),
+    inputPath,
+    n: (count) => Math.max(100, Math.round(count * scale)),
+    result: (id) => results.get(id),
+  }
+
+  console.log(`edgemix bench — ${env.host.cpu} ×${env.host.cores}, node ${env.node}, load ${env.host.loadavg.map((x) => x.toFixed(2)).join(' ')}, ${opts.rounds} round(s)${opts.quick ? ' (--quick)' : ''}`)
+  if (env.host.loadavg[0] > 0.5) {
+    console.log(`  note: 1-minute load ${env.host.loadavg[0].toFixed(2)} on ${env.host.cores} cores; other work competes for the CPU, expect noisy numbers`)
+  }
+  const results = new Map()
+  const selected = SECTIONS.filter((s) => !(opts.only && !opts.only.has(s.id)) && !opts.skip.has(s.id))
+  // Rounds are the outer loop: a transient disturbance on this shared machine then hits
+  // one round of several sections instead of every round of one section, and derived
+  // numbers (differences between sections) compare measurements taken close in time.
+  const state = new Map(selected.map((s) => [s.id, { rounds: [], seconds: 0, error: null }]))
+  try {
+    for (let round = 1; round <= opts.rounds; round++) {
+      process.stdout.write(`  round ${round}/${opts.rounds}:`)
+      for (const s of selected) {
+        const st = state.get(s.id)
+        if (st.error) continue
+        const started = Date.now()
+        try {
+          st.rounds.push(await s.run(ctx))
+          const seconds = (Date.now() - started) / 1000
+          st.seconds += seconds
+          process.stdout.write(` ${s.id} ${seconds.toFixed(1)} s,`)
+        } catch (err) {
+          st.error = err.message
+          process.stdout.write(` ${s.id} FAILED,`)
+        }
+      }
+      console.log('')
+    }
+  } finally {
+    rmSync(inputPath, { force: true })
+  }
+  const done = selected.map((s) => {
+    const st = state.get(s.id)
+    if (st.error) console.error(`  ${s.id} failed: ${st.error}`)
+    const rows = st.error ? [] : pickMedianRound(st.rounds)
+    for (const row of rows) results.set(row.id, { section: s.id, ...row })
+    return { id: s.id, title: s.title, rows, error: st.error, info: st.rounds.map((x) => x.info), seconds: st.seconds }
+  })
+
+  const r = (id) => results.get(id)
+  const derived = DERIVED.map((f) => f(r)).filter(Boolean)
+  const d = (id) => derived.find((x) => x.id === id)
+  const targets = TARGETS.map((t) => {
+    const value = t.value(r, d)
+    return { label: t.label, limitNs: t.limitNs, value: value ?? null, met: value == null ? null : value <= t.limitNs }
+  })
+  const ratios = [...results.values()]
+    .filter((row) => row.compareTo && results.has(row.compareTo))
+    .map((row) => {
+      const peer = results.get(row.compareTo)
+      const stat = row.unit === 'throughput' ? 'mean' : 'p50'
+      return { row: row.id, peer: row.compareTo, stat, ratio: row[stat] / peer[stat] }
+    })
+
+  printTable(done, results, derived, targets)
+  env.host.loadavgAfter = os.loadavg()
+  const seconds = (Date.now() - t0) / 1000
+  console.log(`\n${seconds.toFixed(1)} s total; load after ${env.host.loadavgAfter.map((x) => x.toFixed(2)).join(' ')}`)
+
+  if (opts.write) {
+    mkdirSync(path.dirname(RESULTS_FILE), { recursive: true })
+    const report = {
+      env,
+      options: { quick: opts.quick, rounds: opts.rounds },
+      input: { sampleRate: SAMPLE_RATE, frameSamples: FRAME_SAMPLES, frames: INPUT_FRAMES, recipe: 'crates/dsp/examples/bench_chain.rs test_signal' },
+      chainConfig: config,
+      jsTimerOverheadNs: timerOverheadNs(),
+      sections: done,
+      rows: Object.fromEntries(results),
+      derived,
+      ratios,
+      targets,
+      seconds,
+    }
+    writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n')
+    console.log(`results: ${path.relative(ROOT, RESULTS_FILE)}`)
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})
