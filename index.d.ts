@@ -98,6 +98,37 @@ export interface MixerMeters {
   gateOpen: boolean
 }
 
+/** Options of WasmEdgeNode.load(). */
+export interface WasmLoadOptions {
+  /** Linear memory cap per instance, MiB, 1..1024. Default 64. */
+  maxMemoryMb?: number
+  /** Time limit of one guest call, ms, 1..60000. Default 100. A spinning guest is stopped within timeoutMs + 2 ms. */
+  timeoutMs?: number
+  /** Largest output of one process() call, bytes, 1..268435456. Default 16 MiB. */
+  maxOutputBytes?: number
+  /** Handed to the module's configure() export in every session (e.g. a MixerConfigInput for mixer.wasm). */
+  config?: unknown
+  /** Directory for compiled modules (must be trusted: its files are loaded as machine code). */
+  cacheDir?: string
+}
+
+/** A module's describe() metadata plus what the host knows about it. */
+export interface WasmModuleDescription {
+  name: string
+  version: string
+  input: 'f32' | 'json' | 'bytes'
+  output: 'f32' | 'json' | 'bytes'
+  /** Hex SHA-256 of the module bytes. */
+  hash: string
+  /** Where this load found the compiled code. */
+  cache: 'memory' | 'disk' | 'compiled'
+  /** Whether it imports WASI preview 1. */
+  wasi: boolean
+  /** Whether it imports env.call_remote_service. */
+  remote: boolean
+  [key: string]: unknown
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -133,4 +164,38 @@ export declare class MixerChain {
    * earlier call; the configuration stays.
    */
   reset(): void
+}
+
+/** A loaded module: compiled once, instantiated per session. */
+export declare class WasmEdgeNode {
+  /**
+   * Compiles (or fetches from the cache) a module from a path or its bytes, checks it
+   * against the ABI and reads its `describe()` metadata, off the JS thread.
+   */
+  static load(source: string | Uint8Array, options?: WasmLoadOptions): Promise<WasmEdgeNode>
+  /**
+   * The module's metadata: `describe()` plus the content hash, where this load found
+   * the compiled code (`memory`, `disk` or `compiled`) and what it imports.
+   */
+  describe(): WasmModuleDescription
+  /**
+   * Starts a session: a fresh instance, `initialize(id)` and, with a configuration,
+   * `configure(config)`, off the JS thread.
+   */
+  createSession(id?: string | undefined | null): Promise<WasmSession>
+}
+
+/** One instance of a module and its state. Calls run in call order on worker threads. */
+export declare class WasmSession {
+  /** The session id handed to the module's `initialize`. */
+  get id(): string
+  /**
+   * Runs the module's `process` on one input. Resolves to a Float32Array, a parsed
+   * JSON value or a Buffer, as the module's `describe()` declares its output.
+   */
+  process(data: Float32Array | Uint8Array): Promise<Float32Array | Buffer | unknown>
+  /** Calls the module's `cleanup` after every earlier call and ends the session. */
+  close(): Promise<void>
+  /** What the module wrote to stdout and stderr (WASI modules), each kept up to 64 KiB. */
+  logs(): { stdout: string; stderr: string; droppedBytes: number }
 }

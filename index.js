@@ -836,3 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.MixerChain = nativeBinding.MixerChain
+module.exports.WasmEdgeNode = nativeBinding.WasmEdgeNode
+module.exports.WasmSession = nativeBinding.WasmSession

@@ -26,6 +26,20 @@ pub fn read_object(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallib
     }
 }
 
+/// Options of type `T` from an optional plain object (`undefined`/`null` → defaults);
+/// unknown keys and wrong types are `ERR_INVALID_CONFIG` naming the key.
+pub fn options<T: serde::de::DeserializeOwned + Default>(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallible<T> {
+    let Some(json) = read_object(env, value, name)? else { return Ok(T::default()) };
+    serde_path_to_error::deserialize(&json).map_err(|err| {
+        let path = err.path().to_string();
+        Failure::new(
+            crate::error::Class::RangeError,
+            crate::error::code::INVALID_CONFIG,
+            format!("invalid {name} at {path}: {}", err.into_inner()),
+        )
+    })
+}
+
 /// A full chain configuration from an optional partial one.
 pub fn chain_config(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<ChainConfig> {
     match read_object(env, value, "config")? {

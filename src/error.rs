@@ -3,11 +3,12 @@
 //! A [`Failure`] is plain data (class, code, message), so it can be produced on a worker
 //! thread and turned into a JS error later on the JS thread. The JS error object is
 //! created here and handed to napi as a referenced value, so a synchronous throw and a
-//! promise rejection both deliver exactly this object (TypeError / RangeError with
-//! `code`).
+//! promise rejection both deliver exactly this object (Error / TypeError / RangeError
+//! with `code`).
 
 use edgemix_dsp::{AudioError, ConfigError};
-use napi::{Env, JsRangeError, JsTypeError};
+use edgemix_runtime::wasm::WasmError;
+use napi::{Env, JsError, JsRangeError, JsTypeError};
 
 /// Error codes, stable across releases.
 pub mod code {
@@ -18,6 +19,7 @@ pub mod code {
 
 #[derive(Debug, Clone, Copy)]
 pub enum Class {
+    Error,
     TypeError,
     RangeError,
 }
@@ -43,6 +45,7 @@ impl Failure {
     pub fn into_napi(self, env: &Env) -> napi::Error {
         let raw = napi::Error::new(self.code, self.message);
         let value = match self.class {
+            Class::Error => JsError::from(raw).into_unknown(*env),
             Class::TypeError => JsTypeError::from(raw).into_unknown(*env),
             Class::RangeError => JsRangeError::from(raw).into_unknown(*env),
         };
@@ -59,6 +62,16 @@ impl From<AudioError> for Failure {
 impl From<ConfigError> for Failure {
     fn from(err: ConfigError) -> Self {
         Self::new(Class::RangeError, code::INVALID_CONFIG, err.message)
+    }
+}
+
+impl From<WasmError> for Failure {
+    fn from(err: WasmError) -> Self {
+        let class = match err {
+            WasmError::InvalidAudio(_) | WasmError::InvalidConfig(_) | WasmError::InvalidOptions(_) => Class::RangeError,
+            _ => Class::Error,
+        };
+        Self::new(class, err.code(), err.to_string())
     }
 }
 

@@ -6,3 +6,5 @@ mod audio;
 mod config;
 mod error;
 mod mixer;
+mod task;
+mod wasm;

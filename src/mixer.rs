@@ -9,15 +9,16 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use edgemix_dsp::{ChainConfig, MixerChain as Chain};
-use edgemix_runtime::{MetersHandle, MixerNode, MixerOp, SerialMixer, Ticket};
+use edgemix_runtime::{MetersHandle, MixerNode, MixerOp, SerialMixer};
 use napi::bindgen_prelude::{AsyncTask, Float32Array, Unknown};
-use napi::{Env, Task};
+use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::audio::samples;
 use crate::config::{chain_config, read_object};
-use crate::error::{Failure, Fallible, OrThrow};
+use crate::error::{Failure, OrThrow};
+use crate::task::Work;
 
 /// The mixer chain, mono, any block length; state carries across calls.
 #[napi]
@@ -51,9 +52,12 @@ impl MixerChain {
 
     /// Processes a block on a worker thread. Overlapping calls are applied in call order.
     #[napi(ts_args_type = "input: Float32Array", ts_return_type = "Promise<Float32Array>")]
-    pub fn process(&self, input: Unknown<'_>) -> AsyncTask<ProcessTask> {
-        let job = samples(&input, "input").map(|block| (Arc::clone(&self.chain), self.chain.submit(MixerOp::Process(block))));
-        AsyncTask::new(ProcessTask { job: Some(job), failure: None })
+    pub fn process(&self, input: Unknown<'_>) -> AsyncTask<Work<Vec<f32>>> {
+        Work::start(samples(&input, "input").map(|block| {
+            let chain = Arc::clone(&self.chain);
+            let ticket = chain.submit(MixerOp::Process(block));
+            move || chain.run_until(ticket).into_audio().map_err(Failure::from)
+        }))
     }
 
     /// Merges a partial configuration over the current one. It is validated whole before
@@ -95,36 +99,5 @@ impl MixerChain {
     #[napi]
     pub fn reset(&self) {
         self.chain.submit_detached(MixerOp::Reset);
-    }
-}
-
-/// A `process()` call: waits for its turn on a worker thread.
-pub struct ProcessTask {
-    job: Option<Fallible<(Arc<SerialMixer>, Ticket)>>,
-    failure: Option<Failure>,
-}
-
-impl Task for ProcessTask {
-    type Output = Vec<f32>;
-    type JsValue = Float32Array;
-
-    fn compute(&mut self) -> napi::Result<Vec<f32>> {
-        let outcome = match self.job.take() {
-            Some(Ok((chain, ticket))) => chain.run_until(ticket).into_audio().map_err(Failure::from),
-            Some(Err(failure)) => Err(failure),
-            None => Err(Failure::arg_type("process() task ran twice")),
-        };
-        outcome.map_err(|failure| {
-            self.failure = Some(failure);
-            napi::Error::from_reason("rejected")
-        })
-    }
-
-    fn resolve(&mut self, _env: Env, output: Vec<f32>) -> napi::Result<Float32Array> {
-        Ok(Float32Array::new(output))
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Float32Array> {
-        Err(self.failure.take().map_or(err, |failure| failure.into_napi(&env)))
     }
 }

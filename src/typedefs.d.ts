@@ -97,3 +97,34 @@ export interface MixerMeters {
   limiterReductionDb: number
   gateOpen: boolean
 }
+
+/** Options of WasmEdgeNode.load(). */
+export interface WasmLoadOptions {
+  /** Linear memory cap per instance, MiB, 1..1024. Default 64. */
+  maxMemoryMb?: number
+  /** Time limit of one guest call, ms, 1..60000. Default 100. A spinning guest is stopped within timeoutMs + 2 ms. */
+  timeoutMs?: number
+  /** Largest output of one process() call, bytes, 1..268435456. Default 16 MiB. */
+  maxOutputBytes?: number
+  /** Handed to the module's configure() export in every session (e.g. a MixerConfigInput for mixer.wasm). */
+  config?: unknown
+  /** Directory for compiled modules (must be trusted: its files are loaded as machine code). */
+  cacheDir?: string
+}
+
+/** A module's describe() metadata plus what the host knows about it. */
+export interface WasmModuleDescription {
+  name: string
+  version: string
+  input: 'f32' | 'json' | 'bytes'
+  output: 'f32' | 'json' | 'bytes'
+  /** Hex SHA-256 of the module bytes. */
+  hash: string
+  /** Where this load found the compiled code. */
+  cache: 'memory' | 'disk' | 'compiled'
+  /** Whether it imports WASI preview 1. */
+  wasi: boolean
+  /** Whether it imports env.call_remote_service. */
+  remote: boolean
+  [key: string]: unknown
+}

@@ -59,7 +59,7 @@ impl fmt::Display for AudioError {
 impl std::error::Error for AudioError {}
 
 /// Checks that a block is non-empty and holds only finite samples.
-pub(crate) fn check_audio(block: &[f32]) -> Result<(), AudioError> {
+pub fn check_audio(block: &[f32]) -> Result<(), AudioError> {
     if block.is_empty() {
         return Err(AudioError::Empty);
     }

@@ -26,7 +26,7 @@ pub use biquad::{Biquad, BiquadCoefficients};
 pub use chain::{ChainConfig, MixerChain, FRAME_SAMPLES, SAMPLE_RATE_HZ};
 pub use compressor::{Compressor, CompressorConfig};
 pub use eq::{EqConfig, ThreeBandEq};
-pub use error::{AudioError, ConfigError};
+pub use error::{check_audio, AudioError, ConfigError};
 pub use gate::{NoiseGate, NoiseGateConfig};
 pub use limiter::{Limiter, LimiterConfig};
 pub use meters::Meters;

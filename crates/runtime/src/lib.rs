@@ -3,6 +3,7 @@
 
 pub mod mixer;
 pub mod serial;
+pub mod wasm;
 
 pub use mixer::{MetersHandle, MixerNode, MixerOp, MixerOutput, SerialMixer};
 pub use serial::{Serial, Stateful, Ticket};

@@ -1,0 +1,108 @@
+//! What a store carries for its instance: the memory limiter, the WASI context (only for
+//! WASI modules) and the cloud bridge behind `env.call_remote_service`.
+
+use std::sync::Arc;
+
+use wasmtime::{Caller, Extern, ResourceLimiter};
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use super::abi::{BUFFER_TOO_SMALL, INVALID_INPUT, OK, REMOTE_FAILED, REMOTE_UNAVAILABLE};
+
+/// A cloud service a module may call through `env.call_remote_service`.
+pub trait RemoteService: Send + Sync {
+    /// Calls `service` with `data`; the answer's bytes, or why it failed.
+    fn call(&self, service: &str, data: &[u8]) -> Result<Vec<u8>, String>;
+}
+
+/// Refuses memory growth past the session's cap and remembers that it did.
+pub(crate) struct MemoryCap {
+    pub max_bytes: usize,
+    pub exceeded: bool,
+}
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.max_bytes {
+            self.exceeded = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+pub(crate) struct Host {
+    pub memory: MemoryCap,
+    pub wasi: Option<WasiP1Ctx>,
+    pub remote: Option<Arc<dyn RemoteService>>,
+    /// An answer that did not fit the guest's buffer, handed over on its retry.
+    pub remote_pending: Option<Vec<u8>>,
+}
+
+/// `env.call_remote_service(name, name_len, data, data_len, result, result_len) -> i32`
+/// with the ABI's buffer protocol.
+pub(crate) fn call_remote_service(
+    mut caller: Caller<'_, Host>,
+    name_ptr: i32,
+    name_len: i32,
+    data_ptr: i32,
+    data_len: i32,
+    result_ptr: i32,
+    result_len_ptr: i32,
+) -> i32 {
+    let Some(Extern::Memory(memory)) = caller.get_export("memory") else { return INVALID_INPUT };
+    let answer = match caller.data_mut().remote_pending.take() {
+        Some(answer) => answer,
+        None => {
+            let Some(remote) = caller.data().remote.clone() else { return REMOTE_UNAVAILABLE };
+            let mem = memory.data(&caller);
+            let (Some(name), Some(data)) = (slice(mem, name_ptr, name_len), slice(mem, data_ptr, data_len)) else {
+                return INVALID_INPUT;
+            };
+            let Ok(name) = std::str::from_utf8(name) else { return INVALID_INPUT };
+            match remote.call(name, data) {
+                Ok(answer) => answer,
+                Err(_) => return REMOTE_FAILED,
+            }
+        }
+    };
+    let mem = memory.data_mut(&mut caller);
+    let Some(capacity) = read_u32(mem, result_len_ptr) else { return INVALID_INPUT };
+    if answer.len() > capacity as usize {
+        write_u32(mem, result_len_ptr, answer.len() as u32);
+        caller.data_mut().remote_pending = Some(answer);
+        return BUFFER_TOO_SMALL;
+    }
+    let Some(out) = slice_mut(mem, result_ptr, answer.len() as i32) else { return INVALID_INPUT };
+    out.copy_from_slice(&answer);
+    write_u32(mem, result_len_ptr, answer.len() as u32);
+    OK
+}
+
+/// `mem[ptr..ptr + len]`, if it lies inside the memory.
+pub(crate) fn slice(mem: &[u8], ptr: i32, len: i32) -> Option<&[u8]> {
+    let (start, len) = (ptr as u32 as usize, len as u32 as usize);
+    mem.get(start..start.checked_add(len)?)
+}
+
+pub(crate) fn slice_mut(mem: &mut [u8], ptr: i32, len: i32) -> Option<&mut [u8]> {
+    let (start, len) = (ptr as u32 as usize, len as u32 as usize);
+    mem.get_mut(start..start.checked_add(len)?)
+}
+
+pub(crate) fn read_u32(mem: &[u8], ptr: i32) -> Option<u32> {
+    Some(u32::from_le_bytes(slice(mem, ptr, 4)?.try_into().ok()?))
+}
+
+pub(crate) fn write_u32(mem: &mut [u8], ptr: i32, value: u32) -> bool {
+    match slice_mut(mem, ptr, 4) {
+        Some(cell) => {
+            cell.copy_from_slice(&value.to_le_bytes());
+            true
+        }
+        None => false,
+    }
+}

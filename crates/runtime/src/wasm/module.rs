@@ -1,0 +1,89 @@
+//! A compiled guest module, checked against the ABI and ready to instantiate.
+
+use std::sync::Arc;
+
+use wasmtime::{InstancePre, Module};
+
+use super::abi::{self, Description, Shape};
+use super::cache::CacheOutcome;
+use super::error::WasmError;
+use super::host::Host;
+use super::limits::Limits;
+use super::log::BoundedLog;
+use super::runtime::Runtime;
+use super::session::Live;
+
+/// A module compiled once; sessions instantiate it through its `InstancePre`.
+#[derive(Clone)]
+pub struct WasmModule {
+    pub(crate) engine: wasmtime::Engine,
+    pub(crate) pre: InstancePre<Host>,
+    pub(crate) shape: Shape,
+    description: Description,
+    hash: String,
+    outcome: CacheOutcome,
+}
+
+impl std::fmt::Debug for WasmModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmModule")
+            .field("name", &self.description.name)
+            .field("hash", &self.hash)
+            .field("cache", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WasmModule {
+    pub(crate) fn new(runtime: &Runtime, module: Module, hash: String, outcome: CacheOutcome) -> Result<Self, WasmError> {
+        let shape = abi::check(&module)?;
+        let pre = runtime
+            .linker
+            .instantiate_pre(&module)
+            .map_err(|e| WasmError::Abi(format!("the module's imports cannot be satisfied: {e:#}")))?;
+        let mut loaded = Self {
+            engine: runtime.engine.clone(),
+            pre,
+            shape,
+            description: Description::default(),
+            hash,
+            outcome,
+        };
+        if shape.has_describe {
+            let log = BoundedLog::new(4096);
+            let mut live = Live::instantiate(&loaded, &Limits::default(), None, (&log, &log))?;
+            loaded.description = Description::parse(&live.describe()?)?;
+        }
+        Ok(loaded)
+    }
+
+    /// The same module, reporting where this load found it.
+    pub(crate) fn with_outcome(&self, outcome: CacheOutcome) -> Arc<Self> {
+        Arc::new(Self { outcome, ..self.clone() })
+    }
+
+    /// The module's `describe()` metadata (defaults when it has none).
+    pub fn description(&self) -> &Description {
+        &self.description
+    }
+
+    /// Hex SHA-256 of the module bytes.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Where the load found the compiled code.
+    pub fn cache_outcome(&self) -> CacheOutcome {
+        self.outcome
+    }
+
+    /// Whether the module imports WASI preview 1.
+    pub fn uses_wasi(&self) -> bool {
+        self.shape.uses_wasi
+    }
+
+    /// Whether the module imports `env.call_remote_service`.
+    pub fn uses_remote(&self) -> bool {
+        self.shape.uses_remote
+    }
+}

@@ -1,0 +1,35 @@
+//! Options of a module load, as the APIs receive them (camelCase JSON).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::limits::Limits;
+
+/// `WasmEdgeNode.load(source, options)`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoadOptions {
+    /// See [`Limits::max_memory_mb`].
+    pub max_memory_mb: Option<u32>,
+    /// See [`Limits::timeout_ms`].
+    pub timeout_ms: Option<u32>,
+    /// See [`Limits::max_output_bytes`].
+    pub max_output_bytes: Option<u64>,
+    /// Handed to the module's `configure` export in every session.
+    pub config: Option<serde_json::Value>,
+    /// Directory of the on-disk compiled-module cache (trusted).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    /// The session limits these options ask for, defaults filled in.
+    pub fn limits(&self) -> Limits {
+        let default = Limits::default();
+        Limits {
+            max_memory_mb: self.max_memory_mb.unwrap_or(default.max_memory_mb),
+            timeout_ms: self.timeout_ms.unwrap_or(default.timeout_ms),
+            max_output_bytes: self.max_output_bytes.unwrap_or(default.max_output_bytes),
+        }
+    }
+}
