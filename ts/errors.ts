@@ -9,6 +9,32 @@ export const ErrorCode = {
   INVALID_AUDIO: 'ERR_INVALID_AUDIO',
   /** A configuration key that is unknown, of the wrong type or out of range (RangeError). */
   INVALID_CONFIG: 'ERR_INVALID_CONFIG',
+  /** A module file that does not exist or cannot be read. */
+  WASM_NOT_FOUND: 'ERR_WASM_NOT_FOUND',
+  /** Bytes that are not a valid WebAssembly module (wasmtime's reason in the message). */
+  WASM_COMPILE: 'ERR_WASM_COMPILE',
+  /** A module that does not follow the ABI: missing export, wrong signature, unknown import. */
+  WASM_ABI: 'ERR_WASM_ABI',
+  /** The guest trapped; the session continues on a fresh instance. */
+  WASM_TRAP: 'ERR_WASM_TRAP',
+  /** A guest call ran past timeoutMs and was stopped; the session continues on a fresh instance. */
+  WASM_TIMEOUT: 'ERR_WASM_TIMEOUT',
+  /** The guest tried to grow its memory past maxMemoryMb; the session continues on a fresh instance. */
+  WASM_MEMORY_LIMIT: 'ERR_WASM_MEMORY_LIMIT',
+  /** The guest asked for an output larger than maxOutputBytes. */
+  WASM_OUTPUT_TOO_LARGE: 'ERR_WASM_OUTPUT_TOO_LARGE',
+  /** The guest returned a pointer or length outside its buffer or memory. */
+  WASM_BAD_POINTER: 'ERR_WASM_BAD_POINTER',
+  /** The guest's output does not match the format it declares. */
+  WASM_BAD_OUTPUT: 'ERR_WASM_BAD_OUTPUT',
+  /** The guest refused the input (INVALID_INPUT). */
+  WASM_INVALID_INPUT: 'ERR_WASM_INVALID_INPUT',
+  /** The guest returned another error code (named in the message). */
+  WASM_GUEST: 'ERR_WASM_GUEST',
+  /** Every instance slot is in use (see maxInstances). */
+  WASM_CAPACITY: 'ERR_WASM_CAPACITY',
+  /** A call on a closed session. */
+  WASM_SESSION_CLOSED: 'ERR_WASM_SESSION_CLOSED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -4,7 +4,7 @@
  * The native classes come from the napi-rs addon (`index.js`, generated); the client
  * layers written in TypeScript live beside this file.
  */
-export { MixerChain } from '../index.js'
+export { MixerChain, WasmEdgeNode, WasmSession } from '../index.js'
 export type {
   CompressorConfig,
   EqConfig,
@@ -13,5 +13,7 @@ export type {
   MixerConfig,
   MixerConfigInput,
   MixerMeters,
+  WasmLoadOptions,
+  WasmModuleDescription,
 } from '../index.js'
 export { ErrorCode } from './errors.js'
