@@ -4,18 +4,21 @@ use napi::bindgen_prelude::{Float32ArraySlice, FromNapiValue, JsValue, Unknown};
 
 use crate::error::{Failure, Fallible};
 
-/// Copies the samples of a Float32Array argument named `name`.
-pub fn samples(value: &Unknown<'_>, name: &str) -> Fallible<Vec<f32>> {
+/// The samples of a Float32Array argument named `name`, borrowed for the call.
+pub fn float32<'a>(value: &Unknown<'a>, name: &str) -> Fallible<Float32ArraySlice<'a>> {
     let raw = value.value();
-    // SAFETY: `raw` is a live value of the current call's env; the slice is copied before
-    // control returns to JS.
-    match unsafe { Float32ArraySlice::from_napi_value(raw.env, raw.value) } {
-        Ok(slice) => Ok(slice.as_ref().to_vec()),
-        Err(_) => Err(Failure::arg_type(format!(
+    // SAFETY: `raw` is a live value of the current call's env.
+    unsafe { Float32ArraySlice::from_napi_value(raw.env, raw.value) }.map_err(|_| {
+        Failure::arg_type(format!(
             "The \"{name}\" argument must be a Float32Array of mono samples, received {}",
             describe(value)
-        ))),
-    }
+        ))
+    })
+}
+
+/// A copy of the samples of a Float32Array argument named `name`.
+pub fn samples(value: &Unknown<'_>, name: &str) -> Fallible<Vec<f32>> {
+    float32(value, name).map(|slice| slice.as_ref().to_vec())
 }
 
 /// A short description of a JS value for messages ("type number", "an instance of Array").

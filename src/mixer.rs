@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use edgemix_dsp::{ChainConfig, MixerChain as Chain};
 use edgemix_runtime::{MetersHandle, MixerNode, MixerOp, SerialMixer};
-use napi::bindgen_prelude::{AsyncTask, Float32Array, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Float32ArraySlice, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::audio::samples;
+use crate::audio::{float32, samples};
 use crate::config::{chain_config, read_object};
 use crate::error::{Failure, OrThrow};
 use crate::task::Work;
@@ -43,11 +43,15 @@ impl MixerChain {
     }
 
     /// Processes a block on the calling thread and returns the processed copy.
-    #[napi(ts_args_type = "input: Float32Array")]
-    pub fn process_sync(&self, env: Env, input: Unknown<'_>) -> napi::Result<Float32Array> {
-        let block = samples(&input, "input").or_throw(&env)?;
-        let output = self.chain.run(MixerOp::Process(block)).into_audio();
-        output.map(Float32Array::new).map_err(Failure::from).or_throw(&env)
+    #[napi(ts_args_type = "input: Float32Array", ts_return_type = "Float32Array")]
+    pub fn process_sync<'env>(&self, env: &'env Env, input: Unknown<'env>) -> napi::Result<Float32ArraySlice<'env>> {
+        let input = float32(&input, "input").or_throw(env)?;
+        // The copy is the result: allocated by V8, processed in place.
+        let mut output = Float32ArraySlice::copy_from(env, &*input)?;
+        // SAFETY: `output` was just created and is not shared with JS yet.
+        let block = unsafe { output.as_mut() };
+        self.chain.run_with(|node| node.process(block)).map_err(Failure::from).or_throw(env)?;
+        Ok(output)
     }
 
     /// Processes a block on a worker thread. Overlapping calls are applied in call order.

@@ -24,9 +24,14 @@ use crate::fastmath;
 use crate::range::Range;
 use crate::units::one_pole;
 
-/// Smoothed reductions below this many dB count as none (the detector decays towards 0
-/// asymptotically; snapping keeps unity gain exact once a loud passage has passed).
+/// Smoothed reductions below this many dB count as none: the gain is exactly the makeup
+/// gain (the detector only approaches 0 asymptotically).
 const REDUCTION_FLOOR_DB: f32 = 1e-6;
+
+/// The detector is set to exactly 0 between chunks once below this, so it never decays
+/// into subnormal numbers (slow on most CPUs). Far below the floor above, so it changes
+/// no output.
+const DETECTOR_FLUSH_DB: f32 = 1e-30;
 
 /// Samples per processing chunk (a stack buffer; any block length works).
 const CHUNK: usize = 64;
@@ -182,15 +187,14 @@ impl Compressor {
                 let target = *r;
                 let diff = smoothed - target;
                 let (rising, falling) = (attack * diff, release * diff);
-                let next = target + if diff < 0.0 { rising } else { falling };
-                smoothed = if next < REDUCTION_FLOOR_DB { 0.0 } else { next };
+                smoothed = target + if diff < 0.0 { rising } else { falling };
                 *r = smoothed;
             }
-            self.reduction_db = smoothed;
-            max_reduction = reduction.iter().fold(max_reduction, |m, &r| if r > m { r } else { m });
+            self.reduction_db = if smoothed < DETECTOR_FLUSH_DB { 0.0 } else { smoothed };
+            max_reduction = reduction.iter().fold(max_reduction, |m, &r| if r > m && r >= REDUCTION_FLOOR_DB { r } else { m });
             for (x, &r) in chunk.iter_mut().zip(reduction.iter()) {
                 let gain = fastmath::db_to_amp(self.makeup_db - r);
-                *x *= if r == 0.0 { self.makeup } else { gain };
+                *x *= if r < REDUCTION_FLOOR_DB { self.makeup } else { gain };
             }
         }
         max_reduction

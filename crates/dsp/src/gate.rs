@@ -147,14 +147,15 @@ impl NoiseGate {
     /// Gates `block` in place; returns the smallest gain applied (linear).
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
         // State in locals for the loop; written back once.
-        let smooth = 1.0 - self.detector_coeff;
+        let (keep, smooth) = (self.detector_coeff, 1.0 - self.detector_coeff);
         let (open_power, close_power, hold_samples) = (self.open_power, self.close_power, self.hold_samples);
         let (floor, up, down) = (self.floor, self.up_step, self.down_step);
         let (mut mean_square, mut open, mut hold_left, mut gain) =
             (self.mean_square, self.open, self.hold_left, self.gain);
         let mut min_gain = gain;
         for x in block.iter_mut() {
-            mean_square += (*x * *x - mean_square) * smooth;
+            // ms·a + x²·(1 − a): the x² term is off the sample-to-sample dependency.
+            mean_square = mean_square * keep + *x * *x * smooth;
             // The state machine as boolean algebra (no data-dependent branches):
             // above the open threshold → open, hold re-armed; open and above the close
             // threshold → hold re-armed; open and below it → hold counts down, then closes.

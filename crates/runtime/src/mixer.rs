@@ -60,6 +60,13 @@ impl MixerNode {
     pub fn meters(&self) -> MetersHandle {
         self.meters.clone()
     }
+
+    /// Processes `block` in place and publishes the meters.
+    pub fn process(&mut self, block: &mut [f32]) -> Result<(), AudioError> {
+        self.chain.process(block)?;
+        self.meters.set(self.chain.meters());
+        Ok(())
+    }
 }
 
 impl Stateful for MixerNode {
@@ -67,19 +74,18 @@ impl Stateful for MixerNode {
     type Output = MixerOutput;
 
     fn apply(&mut self, op: MixerOp) -> MixerOutput {
-        let output = match op {
-            MixerOp::Process(mut block) => MixerOutput::Audio(self.chain.process(&mut block).map(|()| block)),
+        match op {
+            MixerOp::Process(mut block) => MixerOutput::Audio(self.process(&mut block).map(|()| block)),
             MixerOp::Configure(config) => {
                 self.chain.configure(config).expect("configuration was validated when it was issued");
                 MixerOutput::Done
             }
             MixerOp::Reset => {
                 self.chain.reset();
+                self.meters.set(self.chain.meters());
                 MixerOutput::Done
             }
-        };
-        self.meters.set(self.chain.meters());
-        output
+        }
     }
 }
 

@@ -87,6 +87,9 @@ impl<S: Stateful> Serial<S> {
         while inner.pending.front().is_some_and(|p| p.ticket <= ticket.0) {
             let Pending { ticket: t, op, collect } = inner.pending.pop_front().expect("front checked");
             let output = inner.state.apply(op);
+            if t == ticket.0 {
+                return output;
+            }
             if collect {
                 inner.parked.insert(t, output);
             }
@@ -94,10 +97,23 @@ impl<S: Stateful> Serial<S> {
         inner.parked.remove(&ticket.0).expect("each ticket is collected exactly once")
     }
 
-    /// Submits `op` and applies it (after everything pending) on the calling thread.
+    /// Applies `op` on the calling thread, after everything pending.
     pub fn run(&self, op: S::Op) -> S::Output {
-        let ticket = self.submit(op);
-        self.run_until(ticket)
+        self.run_with(|state| state.apply(op))
+    }
+
+    /// Applies everything pending, then `f` to the state, under one lock on the calling
+    /// thread: for synchronous callers that work on borrowed data.
+    pub fn run_with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        while let Some(Pending { ticket, op, collect }) = inner.pending.pop_front() {
+            let output = inner.state.apply(op);
+            if collect {
+                inner.parked.insert(ticket, output);
+            }
+        }
+        f(&mut inner.state)
     }
 }
 
