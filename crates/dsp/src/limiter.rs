@@ -149,8 +149,15 @@ impl Limiter {
                 *g = self.ceiling / x.abs().max(self.ceiling);
             }
             // The gain is tracked while bypassed too, so enabling the stage mid-stream
-            // starts from a settled state.
-            self.envelope(gains);
+            // starts from a settled state. Idle (no need in the window or the chunk, fully
+            // released) the envelope stays at exactly 1 and is advanced in one step.
+            let all_clear = gains.iter().fold(true, |clear, &g| clear & (g == 1.0));
+            if all_clear && self.is_idle() {
+                self.minima.push_repeated(gains.len());
+                self.ramp_pos = (self.ramp_pos + gains.len()) % self.window;
+            } else {
+                self.envelope(gains);
+            }
             self.delay_line(chunk);
             if !self.bypass {
                 let c = self.ceiling;
@@ -161,6 +168,12 @@ impl Limiter {
             }
         }
         min_gain
+    }
+
+    /// No limiting anywhere in the window and the release complete: every ramp entry is
+    /// exactly one (each is at most one, and their sum says all are).
+    fn is_idle(&self) -> bool {
+        self.released == 1.0 && self.minima.minimum() == 1.0 && self.ramp_sum == RAMP_ONE as i64 * self.window as i64
     }
 
     /// Swaps `chunk` through the delay line: each sample goes in, the one from L samples

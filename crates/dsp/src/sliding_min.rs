@@ -33,6 +33,26 @@ impl SlidingMin {
         self.next_index = 0;
     }
 
+    /// The minimum of the last `window` values (1.0 before any).
+    pub fn minimum(&self) -> f32 {
+        if self.head == self.tail {
+            1.0
+        } else {
+            self.entries[self.head & self.mask].1
+        }
+    }
+
+    /// Adds `count` values equal to the current minimum, which must be the largest value
+    /// the window holds (so it is its only entry): O(1) instead of `count` pushes.
+    pub fn push_repeated(&mut self, count: usize) {
+        let value = self.minimum();
+        let last = self.next_index + count as u64 - 1;
+        self.head = self.tail;
+        self.entries[self.tail & self.mask] = (last, value);
+        self.tail += 1;
+        self.next_index = last + 1;
+    }
+
     /// Adds `value` and returns the minimum of the last `window` values added.
     #[inline]
     pub fn push(&mut self, value: f32) -> f32 {
@@ -72,6 +92,29 @@ mod tests {
                 let start = history.len().saturating_sub(window);
                 let expected = history[start..].iter().copied().fold(f32::INFINITY, f32::min);
                 assert_eq!(running.push(value), expected, "window {window}");
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_maxima_equal_single_pushes() {
+        for window in [1usize, 4, 241] {
+            let (mut fast, mut slow) = (SlidingMin::new(window), SlidingMin::new(window));
+            for v in [0.5f32, 0.25, 1.0] {
+                fast.push(v);
+                slow.push(v);
+            }
+            // Once the window holds only 1.0, repeats of it can be added in one step.
+            for _ in 0..window {
+                fast.push(1.0);
+                slow.push(1.0);
+            }
+            fast.push_repeated(1000);
+            for _ in 0..1000 {
+                slow.push(1.0);
+            }
+            for v in [0.75f32, 1.0, 0.9] {
+                assert_eq!(fast.push(v), slow.push(v), "window {window}");
             }
         }
     }
