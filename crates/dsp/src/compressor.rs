@@ -172,7 +172,7 @@ impl Compressor {
     /// detector recursion runs sample by sample. The arithmetic per sample is the same
     /// whatever the block boundaries.
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
-        let mut max_reduction = self.reduction_db;
+        let mut max_reduction = if self.reduction_db >= REDUCTION_FLOOR_DB { self.reduction_db } else { 0.0 };
         let mut scratch = [0.0f32; CHUNK];
         for chunk in block.chunks_mut(CHUNK) {
             let reduction = &mut scratch[..chunk.len()];
@@ -180,18 +180,22 @@ impl Compressor {
                 *r = self.target_reduction(x.abs());
             }
             let (attack, release) = (self.attack, self.release);
+            let (attack_in, release_in) = (1.0 - attack, 1.0 - release);
             let mut smoothed = self.reduction_db;
             for r in reduction.iter_mut() {
-                // s ← g + a·(s − g): both products are formed while the branch is decided,
-                // which keeps the sample-to-sample dependency short.
+                // Both branches' next values are formed in parallel and the comparison only
+                // selects: the sample-to-sample dependency is one multiply-add and a select.
                 let target = *r;
-                let diff = smoothed - target;
-                let (rising, falling) = (attack * diff, release * diff);
-                smoothed = target + if diff < 0.0 { rising } else { falling };
+                let rising = attack * smoothed + attack_in * target;
+                let falling = release * smoothed + release_in * target;
+                smoothed = if target > smoothed { rising } else { falling };
                 *r = smoothed;
             }
             self.reduction_db = if smoothed < DETECTOR_FLUSH_DB { 0.0 } else { smoothed };
-            max_reduction = reduction.iter().fold(max_reduction, |m, &r| if r > m && r >= REDUCTION_FLOOR_DB { r } else { m });
+            let chunk_max = lanes_max(reduction);
+            if chunk_max >= REDUCTION_FLOOR_DB && chunk_max > max_reduction {
+                max_reduction = chunk_max;
+            }
             for (x, &r) in chunk.iter_mut().zip(reduction.iter()) {
                 let gain = fastmath::db_to_amp(self.makeup_db - r);
                 *x *= if r < REDUCTION_FLOOR_DB { self.makeup } else { gain };
@@ -199,4 +203,16 @@ impl Compressor {
         }
         max_reduction
     }
+}
+
+/// The largest value of `values` (≥ 0), over eight lanes so the loop vectorises.
+fn lanes_max(values: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let mut groups = values.chunks_exact(8);
+    for group in &mut groups {
+        for (lane, &v) in lanes.iter_mut().zip(group) {
+            *lane = if v > *lane { v } else { *lane };
+        }
+    }
+    groups.remainder().iter().chain(&lanes).fold(0.0, |m, &v| if v > m { v } else { m })
 }
