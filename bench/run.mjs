@@ -267,11 +267,139 @@ async function pedalboardPeer(ctx) {
   }
 }
 
+
+// ─── WASM sections ───────────────────────────────────────────────────────────────────
+//
+// The same guest modules (wasm-modules/dist, `node scripts/build-wasm.mjs`) in three
+// processes: the wasmtime host timed in Rust (crates/runtime/examples/bench_wasm.rs), the
+// peer — the same .wasm in Node's V8 through a JS driver of the ABI (wasm_v8.mjs) — and
+// the addon's WasmSession from JS (wasm_addon.mjs). Each in its own process: resident
+// memory then counts only its own instances, and the engine's epoch ticker thread (1 ms)
+// never runs during the other sections.
+
+const WASM_DIST = path.join(ROOT, 'wasm-modules', 'dist')
+const V8 = 'V8'
+const KiB = 1024
+
+function requireWasmDist() {
+  for (const name of ['echo.wasm', 'mixer.wasm']) {
+    if (!existsSync(path.join(WASM_DIST, name))) throw new Error(`wasm-modules/dist/${name} is missing: run \`node scripts/build-wasm.mjs\``)
+  }
+}
+
+const ms = (ns) => `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 1)} ms`
+const kib = (bytes) => `${(bytes / KiB).toFixed(1)} KiB`
+const statRow = (s) => ({ p50: s.p50, mean: s.mean, p99: s.p99 })
+
+/** e) The wasmtime host, timed in Rust. */
+async function wasmHost(ctx) {
+  requireWasmDist()
+  const scale = ctx.n(1000) / 1000
+  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_wasm', '-p', 'edgemix-runtime', '--', `--scale=${scale}`, `--dist=${WASM_DIST}`])
+  const r = lastJson(out)
+  const { load, idle } = r
+  const [c2, c1] = r.concurrent
+  const concurrentRow = (id, c, compareTo) => ({
+    id,
+    label: `${c.sessions} sessions × ${c.framesPerSession} frames, ${c.threads} thread${c.threads > 1 ? 's' : ''}`,
+    unit: 'throughput',
+    p50: c.latency.p50,
+    mean: c.nsPerFrame,
+    p99: c.latency.p99,
+    items: c.frames,
+    compareTo,
+    peerName: compareTo && V8,
+    note: `mixer.wasm; ${Math.round(c.framesPerSecond)} frames/s = ${c.realTimeFactor.toFixed(0)} streams in real time (${c.sessions} × ${((c.framesPerSession * FRAME_NS) / 1e9).toFixed(1)} s of audio took ${ms(c.wallNs)}); ${c.coresUsed.toFixed(2)} cores used; p50/p99 = per call`,
+  })
+  return {
+    rows: [
+      { id: 'wasm.echo', label: 'echo.wasm process(), 3840 B in/out', ...statRow(r.echo.ns), compareTo: 'v8.echo', peerName: V8, note: 'WasmSession::process: per-call cost of the host (copy in, call, copy out to a Vec)' },
+      { id: 'wasm.mixer', label: 'mixer.wasm process(), 960 frame', ...statRow(r.mixer.wasmNs), compareTo: 'v8.mixer', peerName: V8, note: `default config; includes the host's f32 check; max |wasm − native| ${r.mixer.parityMaxDiff} over 50 frames` },
+      { id: 'wasm.native', label: 'native MixerChain::process, same frames', ...statRow(r.mixer.nativeNs), note: 'the reference for mixer.wasm, same process and input (see Ratios)' },
+      { id: 'wasm.load.cold.mixer', label: `cold load mixer.wasm (${Math.round(r.bytes.mixer / KiB)} KiB): compile`, ...statRow(load.coldMixer), display: 'ms', compareTo: 'v8.compile.mixer', peerName: V8, note: `Runtime::load on fresh bytes (Cranelift, opt speed); ${load.coldMixer.n} loads` },
+      { id: 'wasm.load.cold.echo', label: `cold load echo.wasm (${Math.round(r.bytes.echo / KiB)} KiB): compile`, ...statRow(load.coldEcho), display: 'ms', compareTo: 'v8.compile.echo', peerName: V8, note: `${load.coldEcho.n} loads` },
+      { id: 'wasm.load.warm.mixer', label: 'warm load mixer.wasm: in-memory cache hit', ...statRow(load.warmMixer), compareTo: 'v8.compile.mixer.same', peerName: V8, note: 'same bytes again: SHA-256 of the bytes + lookup' },
+      { id: 'wasm.load.disk.mixer', label: 'disk-cache load mixer.wasm (.cwasm)', ...statRow(load.diskMixer), note: `${ms(load.diskMixer.p50)}; fresh hash, ${Math.round(r.bytes.mixerCwasm / KiB)} KiB .cwasm in the page cache: deserialize + ABI check + describe()` },
+      { id: 'wasm.session.create', label: 'WasmSession::new, mixer.wasm (slot reused)', ...statRow(r.sessionCreate), compareTo: 'v8.instance.create', peerName: V8, note: 'instantiate + alloc + initialize; each session dropped before the next' },
+      { id: 'wasm.session.create.fill', label: `WasmSession::new, filling ${idle.sessions} (fresh slots)`, ...statRow(idle.createNs), compareTo: 'v8.instance.create', peerName: V8, note: 'while creating the idle sessions below' },
+      {
+        id: 'wasm.session.rss',
+        label: `resident memory per idle session (${idle.sessions} alive)`,
+        unit: 'bytes',
+        p50: idle.bytesPerSession.rss,
+        mean: idle.bytesPerSession.rss,
+        compareTo: 'v8.instance.rss',
+        peerName: V8,
+        note: `VmRSS delta / ${idle.sessions}; PSS ${kib(idle.bytesPerSession.pss)} (anon ${kib(idle.bytesPerSession.anon)}, memory-image pages ${kib(idle.bytesPerSession.shmem)} shared between instances)`,
+      },
+      concurrentRow('wasm.concurrent', c2),
+      concurrentRow('wasm.concurrent.1thread', c1, 'v8.concurrent'),
+    ],
+    info: r,
+  }
+}
+
+/** f) The peer: the same .wasm files in V8 (Node's WebAssembly), in a child process. */
+async function wasmV8(ctx) {
+  requireWasmDist()
+  const scale = ctx.n(1000) / 1000
+  const out = await run(process.execPath, ['--expose-gc', path.join(BENCH_DIR, 'wasm_v8.mjs'), `--scale=${scale}`, `--dist=${WASM_DIST}`])
+  const r = lastJson(out)
+  const { compile, instances: inst, concurrent: c } = r
+  return {
+    rows: [
+      { id: 'v8.echo', label: 'V8: echo.wasm process(), 3840 B in/out', ...statRow(r.echo.ns), note: 'sync call through the JS ABI driver (copy in, call, copy out)' },
+      { id: 'v8.mixer', label: 'V8: mixer.wasm process(), 960 frame', ...statRow(r.mixer.ns), note: 'after warm-up (TurboFan tier)' },
+      { id: 'v8.compile.mixer', label: 'V8: new WebAssembly.Module(mixer.wasm)', ...statRow(compile.mixer), note: `${ms(compile.mixer.p50)}; fresh bytes; V8 compiles lazily (validation now, Liftoff/TurboFan on first calls)` },
+      { id: 'v8.compile.echo', label: 'V8: new WebAssembly.Module(echo.wasm)', ...statRow(compile.echo), note: `${ms(compile.echo.p50)}; fresh bytes` },
+      { id: 'v8.compile.mixer.same', label: 'V8: new WebAssembly.Module, same bytes again', ...statRow(compile.mixerSameBytes), note: "V8's native module cache" },
+      { id: 'v8.instance.create', label: `V8: instantiate + initialize, filling ${inst.count}`, ...statRow(inst.createNs), note: `new WebAssembly.Instance + alloc + initialize; instantiate alone p50 ${fmtNs(inst.instantiateOnlyNs.p50)} ns` },
+      {
+        id: 'v8.instance.rss',
+        label: `V8: resident memory per instance (${inst.count} alive)`,
+        unit: 'bytes',
+        p50: inst.bytesPerInstance.rss,
+        mean: inst.bytesPerInstance.rss,
+        note: `rss delta / ${inst.count} after gc(); PSS ${inst.bytesPerInstance.pss == null ? '—' : kib(inst.bytesPerInstance.pss)}`,
+      },
+      {
+        id: 'v8.concurrent',
+        label: `V8: ${c.instances} instances × ${c.framesPerInstance} frames, 1 thread`,
+        unit: 'throughput',
+        p50: c.latency.p50,
+        mean: c.nsPerFrame,
+        p99: c.latency.p99,
+        note: `${Math.round(c.framesPerSecond)} frames/s on the one JS thread`,
+      },
+    ],
+    info: r,
+  }
+}
+
+/** g) The addon's WASM path from JS, in a child process. */
+async function wasmAddon(ctx) {
+  requireWasmDist()
+  const scale = ctx.n(1000) / 1000
+  const out = await run(process.execPath, [path.join(BENCH_DIR, 'wasm_addon.mjs'), `--scale=${scale}`, `--dist=${WASM_DIST}`])
+  const r = lastJson(out)
+  return {
+    rows: [
+      { id: 'addon.wasm.echo', label: 'await session.process(), echo 3840 B', ...statRow(r.echo.ns), compareTo: 'v8.echo', peerName: V8, note: 'round trip: libuv pool hand-off + wasmtime + Buffer out; vs a sync call in V8' },
+      { id: 'addon.wasm.mixer', label: 'await session.process(), mixer frame', ...statRow(r.mixer.ns), compareTo: 'v8.mixer', peerName: V8, note: 'Float32Array in and out' },
+      { id: 'addon.wasm.createSession', label: 'await node.createSession(), mixer', ...statRow(r.createSession), compareTo: 'v8.instance.create', peerName: V8, note: 'round trip; each session closed before the next' },
+    ],
+    info: r,
+  }
+}
+
 export const SECTIONS = [
   { id: 'rust', title: 'Mixer chain: Rust, direct', run: rustChain },
   { id: 'sync', title: 'Mixer chain: processSync', run: addonSync },
   { id: 'async', title: 'Mixer chain: process() (libuv thread pool)', run: addonAsync },
   { id: 'pedalboard', title: 'Mixer chain peer: pedalboard (Python, JUCE DSP)', run: pedalboardPeer },
+  { id: 'wasm', title: 'WASM host: wasmtime, direct (cargo example bench_wasm)', run: wasmHost },
+  { id: 'wasm-v8', title: 'WASM peer: the same .wasm in V8 (Node WebAssembly, own process)', run: wasmV8 },
+  { id: 'wasm-addon', title: 'WASM through the addon: WasmSession from JS (own process)', run: wasmAddon },
 ]
 
 // Derived numbers: (results) => { label, ns } | undefined when an input is missing.
@@ -291,6 +419,29 @@ export const DERIVED = [
     label: 'pedalboard DSP alone (chain p50 − empty board p50)',
     ns: r(PEER).p50 - r('pedalboard.empty').p50,
   },
+  (r) => r('wasm.mixer') && r('wasm.native') && {
+    id: 'wasm.mixerOverNative',
+    label: 'mixer.wasm cost over native (wasmtime mixer p50 − native p50)',
+    ns: r('wasm.mixer').p50 - r('wasm.native').p50,
+  },
+  (r) => r('addon.wasm.echo') && r('wasm.echo') && {
+    id: 'addon.wasm.handOff',
+    label: 'WasmSession.process() hand-off (addon echo p50 − wasmtime echo p50)',
+    ns: r('addon.wasm.echo').p50 - r('wasm.echo').p50,
+  },
+]
+
+// Ratios printed in their own block (ours / reference, on p50; mean for throughput rows),
+// beyond the ratio column. `limit` makes it a target too (see TARGETS).
+export const RATIOS = [
+  { id: 'wasm.mixer/native', label: 'mixer.wasm per frame: wasmtime / native MixerChain', of: 'wasm.mixer', to: 'wasm.native' },
+  { id: 'wasm.mixer/v8', label: 'mixer.wasm per frame: wasmtime / V8', of: 'wasm.mixer', to: 'v8.mixer' },
+  { id: 'wasm.echo/v8', label: 'echo per call: wasmtime / V8', of: 'wasm.echo', to: 'v8.echo' },
+  { id: 'wasm.create/v8', label: 'session creation: WasmSession::new / V8 instantiate + initialize', of: 'wasm.session.create', to: 'v8.instance.create' },
+  { id: 'wasm.rss/v8', label: 'resident memory: per idle session / per V8 instance', of: 'wasm.session.rss', to: 'v8.instance.rss' },
+  { id: 'wasm.concurrent1/v8', label: '1000 sessions on 1 thread, per frame: wasmtime / V8', of: 'wasm.concurrent.1thread', to: 'v8.concurrent' },
+  { id: 'wasm.load.cold/v8', label: 'cold load mixer.wasm: wasmtime compile / V8 (lazy) compile', of: 'wasm.load.cold.mixer', to: 'v8.compile.mixer' },
+  { id: 'addon.wasm.mixer/v8', label: 'mixer from JS: await WasmSession.process() / V8 sync call', of: 'addon.wasm.mixer', to: 'v8.mixer' },
 ]
 
 // Targets: value(results) in ns, or undefined when not measured.
@@ -298,6 +449,16 @@ export const TARGETS = [
   { label: 'Rust chain p50 ≤ 10 µs per frame', limitNs: 10_000, value: (r) => r('rust.chain')?.p50 },
   { label: 'processSync overhead ≤ 2 µs per call', limitNs: 2_000, value: (_, d) => d('addon.bindingOverhead')?.ns },
   { label: 'process() round trip p50 ≤ 30 µs', limitNs: 30_000, value: (r) => r('addon.process')?.p50 },
+  { label: 'mixer.wasm ≤ 1.5× native MixerChain per frame (p50)', limit: 1.5, unit: 'ratio', value: (_, __, q) => q('wasm.mixer/native')?.ratio },
+  { label: 'WasmSession::new p50 ≤ 50 µs (mixer.wasm)', limitNs: 50_000, value: (r) => r('wasm.session.create')?.p50 },
+  { label: 'resident memory per idle session ≤ 2 MiB', limit: 2 * 1024 * 1024, unit: 'bytes', value: (r) => r('wasm.session.rss')?.p50 },
+  {
+    label: '1000 sessions × 1 s of audio within 1 s, 2 threads (real time; not an issue target)',
+    limitNs: 1e9,
+    format: (ns) => ms(ns),
+    // Wall time of the whole run: 1000 streams × 50 frames = 1 s of audio each.
+    value: (r) => r('wasm.concurrent') && r('wasm.concurrent').mean * r('wasm.concurrent').items,
+  },
 ]
 
 /** Per row id, the row of the round with the median headline stat (p50; mean for
@@ -347,10 +508,12 @@ function environment() {
 
 const fmtNs = (ns) => (ns == null || Number.isNaN(ns) ? '—' : Math.round(ns).toLocaleString('en-US'))
 const fmtUs = (ns) => (ns == null ? '—' : `${(ns / 1000).toFixed(2)} µs`)
+const fmtMs = (ns) => (ns == null || Number.isNaN(ns) ? '—' : `${(ns / 1e6).toFixed(1)} ms`)
+const fmtBytes = (b) => (b == null || Number.isNaN(b) ? '—' : `${(b / 1024).toFixed(1)} KiB`)
 const fmtRatio = (x) => (x == null ? '' : x < 1 ? `${x.toFixed(2)}× (${(1 / x).toFixed(1)}× faster)` : `${x.toFixed(2)}× (${x.toFixed(1)}× slower)`)
 
-function printTable(sections, results, derived, targets) {
-  const header = ['Contender', 'p50 ns', 'mean ns', 'p99 ns', 'rounds min–max', 'ours/pedalboard']
+function printTable(sections, results, derived, targets, ratios = []) {
+  const header = ['Contender', 'p50 ns', 'mean ns', 'p99 ns', 'rounds min–max', 'ours/peer']
   const lines = []
   for (const s of sections) {
     lines.push({ title: s.title })
@@ -359,14 +522,16 @@ function printTable(sections, results, derived, targets) {
       const peer = row.compareTo && results.get(row.compareTo)
       // Throughput rows compare wall time per frame (mean); the others compare p50.
       const ratio = peer ? (row.unit === 'throughput' ? row.mean / peer.mean : row.p50 / peer.p50) : null
+      // Memory rows (unit 'bytes') print KiB; rows with display 'ms' (loads) ms; others ns.
+      const cell = row.unit === 'bytes' ? fmtBytes : row.display === 'ms' ? fmtMs : fmtNs
       lines.push({
         cells: [
           `  ${row.label}`,
-          row.unit === 'throughput' ? `(${fmtNs(row.p50)})` : fmtNs(row.p50),
-          fmtNs(row.mean),
-          fmtNs(row.p99),
-          row.rounds?.length > 1 ? `${fmtNs(Math.min(...row.rounds))}–${fmtNs(Math.max(...row.rounds))}` : '',
-          fmtRatio(ratio),
+          row.unit === 'throughput' ? `(${fmtNs(row.p50)})` : cell(row.p50),
+          cell(row.mean),
+          cell(row.p99),
+          row.rounds?.length > 1 ? `${cell(Math.min(...row.rounds))}–${cell(Math.max(...row.rounds))}` : '',
+          fmtRatio(ratio) + (ratio != null && row.peerName ? ` vs ${row.peerName}` : ''),
         ],
         note: row.note,
       })
@@ -386,16 +551,22 @@ function printTable(sections, results, derived, targets) {
       'ns per 960-sample (20 ms) frame = per call. Each row is the median of the rounds (by p50; by mean for throughput',
       'rows); "rounds min–max" is that statistic\'s spread. Ratios < 1: ours is faster. Throughput rows: mean = wall time',
       'per frame (the ratio uses it), p50/p99 = per-call latency with the other calls in flight.',
+      'ours/peer: vs pedalboard unless another peer is named. WASM rows: ns per call, per load or per created',
+      'session as labelled (ms or KiB where the cell says so); their peer is the same .wasm run by V8.',
     ].join('\n'),
   )
   if (derived.length) {
     console.log('\nDerived')
     for (const d of derived) console.log(`  ${d.label}: ${fmtNs(d.ns)} ns (${fmtUs(d.ns)})`)
   }
+  if (ratios.length) {
+    console.log('\nRatios (ours / reference; p50, or mean for throughput rows)')
+    for (const q of ratios) console.log(`  ${q.label}: ${fmtRatio(q.ratio)}`)
+  }
   console.log('\nTargets (reported, not enforced)')
   for (const t of targets) {
     const verdict = t.value == null ? 'n/a (not measured)' : t.met ? 'MET' : 'NOT MET'
-    console.log(`  [${verdict}] ${t.label}: ${t.value == null ? '—' : fmtUs(t.value)}`)
+    console.log(`  [${verdict}] ${t.label}: ${t.value == null ? '—' : t.format(t.value)}`)
   }
 }
 
@@ -469,9 +640,25 @@ async function main() {
   const r = (id) => results.get(id)
   const derived = DERIVED.map((f) => f(r)).filter(Boolean)
   const d = (id) => derived.find((x) => x.id === id)
+  const ratioBlock = RATIOS.map((q) => {
+    const [of, to] = [r(q.of), r(q.to)]
+    if (!of || !to) return null
+    const stat = of.unit === 'throughput' ? 'mean' : 'p50'
+    return { id: q.id, label: q.label, row: q.of, peer: q.to, stat, ratio: of[stat] / to[stat] }
+  }).filter(Boolean)
+  const q = (id) => ratioBlock.find((x) => x.id === id)
+  const formatOf = (t) =>
+    t.format ?? (t.unit === 'ratio' ? (x) => `${x.toFixed(2)}×` : t.unit === 'bytes' ? (x) => `${fmtBytes(x)} (${(x / 2 ** 20).toFixed(3)} MiB)` : fmtUs)
   const targets = TARGETS.map((t) => {
-    const value = t.value(r, d)
-    return { label: t.label, limitNs: t.limitNs, value: value ?? null, met: value == null ? null : value <= t.limitNs }
+    const value = t.value(r, d, q)
+    const limit = t.limit ?? t.limitNs
+    return {
+      label: t.label,
+      ...(t.limitNs != null ? { limitNs: t.limitNs } : { limit, unit: t.unit }),
+      value: value ?? null,
+      met: value == null ? null : value <= limit,
+      format: formatOf(t),
+    }
   })
   const ratios = [...results.values()]
     .filter((row) => row.compareTo && results.has(row.compareTo))
@@ -481,7 +668,7 @@ async function main() {
       return { row: row.id, peer: row.compareTo, stat, ratio: row[stat] / peer[stat] }
     })
 
-  printTable(done, results, derived, targets)
+  printTable(done, results, derived, targets, ratioBlock)
   env.host.loadavgAfter = os.loadavg()
   const seconds = (Date.now() - t0) / 1000
   console.log(`\n${seconds.toFixed(1)} s total; load after ${env.host.loadavgAfter.map((x) => x.toFixed(2)).join(' ')}`)
@@ -497,7 +684,7 @@ async function main() {
       sections: done,
       rows: Object.fromEntries(results),
       derived,
-      ratios,
+      ratios: [...ratios, ...ratioBlock],
       targets,
       seconds,
     }
