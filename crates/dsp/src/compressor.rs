@@ -160,9 +160,9 @@ impl Compressor {
     /// (1 − 1/R)·(min(k, W)²/2W + max(0, k − W)), which is the three-piece curve above.
     #[inline]
     fn target_reduction(&self, amplitude: f32) -> f32 {
-        let k = (fastmath::amp_to_db(amplitude) - self.knee_start_db).max(0.0);
-        let in_knee = k.min(self.knee_db);
-        self.depth * (in_knee * in_knee * self.inv_two_knee + (k - self.knee_db).max(0.0))
+        let k = fastmath::max(fastmath::amp_to_db(amplitude) - self.knee_start_db, 0.0);
+        let in_knee = fastmath::min(k, self.knee_db);
+        self.depth * (in_knee * in_knee * self.inv_two_knee + fastmath::max(k - self.knee_db, 0.0))
     }
 
     /// Compresses `block` in place; returns the largest smoothed reduction applied (dB).

@@ -5,6 +5,25 @@
 //! handful of multiplies, and — being plain arithmetic — give the same bits natively and
 //! in WebAssembly, which keeps `mixer.wasm` in parity with the native chain.
 
+/// The larger of `a` and `b` for non-NaN inputs: one compare-and-select (`f32::max`'s NaN
+/// handling costs extra instructions natively and a longer sequence in WebAssembly).
+#[inline]
+pub(crate) fn max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
+/// The smaller of `a` and `b` for non-NaN inputs (see [`max`]).
+#[inline]
+pub(crate) fn min(a: f32, b: f32) -> f32 {
+    if a < b { a } else { b }
+}
+
+/// `x` limited to `[lo, hi]` for non-NaN inputs (see [`max`]).
+#[inline]
+pub(crate) fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
+    min(max(x, lo), hi)
+}
+
 const LOG2_10_OVER_20: f32 = 0.166_096_4; // log2(10) / 20
 const DB_PER_LOG2: f32 = 6.020_6; // 20·log10(2)
 
@@ -32,7 +51,7 @@ pub(crate) fn exp2(y: f32) -> f32 {
     // floor and the exponent field come from integer and select operations only, which
     // vectorise (a float-to-int cast would not).
     const MAGIC: f32 = 8_388_608.0; // 2^23
-    let y = y.clamp(-126.0, 126.0);
+    let y = clamp(y, -126.0, 126.0);
     let t = y + 126.0;
     let rounded = (t + MAGIC) - MAGIC;
     let whole = if rounded > t { rounded - 1.0 } else { rounded };

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::fastmath;
 use crate::range::Range;
 use crate::units::{ms_to_samples, one_pole};
 
@@ -165,7 +166,7 @@ impl NoiseGate {
             let refill = above_close & (open | above_open);
             open = above_open | (open & !expired);
             hold_left = if refill { hold_samples } else { hold_left.saturating_sub(1) };
-            let (opening, closing) = ((gain * up).min(1.0), (gain * down).max(floor));
+            let (opening, closing) = (fastmath::min(gain * up, 1.0), fastmath::max(gain * down, floor));
             gain = if open { opening } else { closing };
             min_gain = if gain < min_gain { gain } else { min_gain };
             *x *= gain;

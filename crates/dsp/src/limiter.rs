@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::fastmath;
 use crate::range::Range;
 use crate::sliding_min::SlidingMin;
 use crate::units::{ms_to_samples, one_pole};
@@ -146,7 +147,7 @@ impl Limiter {
             let gains = &mut scratch[..chunk.len()];
             // ceiling / max(|x|, ceiling) is exactly 1.0 at or below the ceiling.
             for (g, x) in gains.iter_mut().zip(chunk.iter()) {
-                *g = self.ceiling / x.abs().max(self.ceiling);
+                *g = self.ceiling / fastmath::max(x.abs(), self.ceiling);
             }
             // The gain is tracked while bypassed too, so enabling the stage mid-stream
             // starts from a settled state. Idle (no need in the window or the chunk, fully
@@ -162,7 +163,7 @@ impl Limiter {
             if !self.bypass {
                 let c = self.ceiling;
                 for (x, &g) in chunk.iter_mut().zip(gains.iter()) {
-                    *x = (*x * g).clamp(-c, c);
+                    *x = fastmath::clamp(*x * g, -c, c);
                 }
                 min_gain = gains.iter().fold(min_gain, |m, &g| if g < m { g } else { m });
             }
@@ -215,7 +216,7 @@ impl Limiter {
             if pos == window {
                 pos = 0;
             }
-            *g = ((sum as f64 * scale) as f32).min(1.0);
+            *g = fastmath::min((sum as f64 * scale) as f32, 1.0);
         }
         (self.released, self.ramp_sum, self.ramp_pos) = (released, sum, pos);
     }
