@@ -129,6 +129,92 @@ export interface WasmModuleDescription {
   [key: string]: unknown
 }
 
+/** Options of the MFCC / feature analysis (librosa's names in camelCase). Defaults: one 20 ms frame at 48 kHz per hop. */
+export interface AnalysisOptions {
+  /** Sample rate, Hz, 8000..192000. Default 48000. */
+  sampleRate?: number
+  /** FFT size = window length (periodic Hann), samples, even, 16..65536. Default 1024. */
+  nFft?: number
+  /** Hop between frames, samples, 1..nFft. Default 960. */
+  hop?: number
+  /** Slaney-normalised mel bands (librosa htk=false), 1..512; each must cover at least one FFT bin. Default 40. */
+  nMels?: number
+  /** Lowest mel edge, Hz, 0 <= fMin < fMax. Default 0. */
+  fMin?: number
+  /** Highest mel edge, Hz, <= sampleRate / 2. Default sampleRate / 2. */
+  fMax?: number
+  /** Cepstral coefficients (orthonormal DCT-II of 10*log10(max(mel, 1e-10))), 1..nMels. Default 13. */
+  nMfcc?: number
+  /** Spectral rolloff fraction, 0 < rollPercent < 1. Default 0.85. */
+  rollPercent?: number
+  /** FeatureExtractor only: also compute the spectral features per frame. Default false. */
+  spectral?: boolean
+}
+
+/** Frames produced by FeatureExtractor.push / pushSync. */
+export interface AnalysisFrames {
+  /** Frames in this result (FeatureExtractor: frames completed by this push, possibly 0). */
+  frames: number
+  nMfcc: number
+  /** frames x nMfcc coefficients, frame-major (coefficient c of frame i at i * nMfcc + c). */
+  mfcc: Float32Array
+  /** With `spectral: true`: one value per frame, as in AudioFeatures. */
+  rms?: Float32Array
+  zcr?: Float32Array
+  centroidHz?: Float32Array
+  rolloffHz?: Float32Array
+  flatness?: Float32Array
+  flux?: Float32Array
+}
+
+/** MFCCs and spectral features, one value per frame (librosa definitions, center=false). */
+export interface AudioFeatures extends AnalysisFrames {
+  /** sqrt(mean(x^2)) of the raw frame (librosa.feature.rms). */
+  rms: Float32Array
+  /** Sign changes per sample; |x| <= 1e-10 counts as 0, 0 as positive (librosa.feature.zero_crossing_rate). */
+  zcr: Float32Array
+  /** Magnitude-weighted mean frequency, Hz; 0 for silence (librosa.feature.spectral_centroid). */
+  centroidHz: Float32Array
+  /** Lowest bin frequency holding rollPercent of the magnitude sum, Hz; 0 for silence (librosa.feature.spectral_rolloff). */
+  rolloffHz: Float32Array
+  /** Geometric / arithmetic mean of max(|X|^2, 1e-10); 1 for silence (librosa.feature.spectral_flatness). */
+  flatness: Float32Array
+  /** L2 norm of the magnitude increase since the previous frame (the frame before the first is silent). */
+  flux: Float32Array
+}
+
+/** Options of measureLoudness. */
+export interface LoudnessOptions {
+  /** Sample rate, Hz, 8000..192000. Default 48000. */
+  sampleRate?: number
+  /** Interleaved channels: 1 (mono), 2 (L R), 5 (L R C Ls Rs) or 6 (L R C LFE Ls Rs). Default 1. */
+  channels?: 1 | 2 | 5 | 6
+  /** Mono only: measure as played on both L and R (+3.01 dB), like a meter's dual-mono mode. Default false. */
+  dualMono?: boolean
+  /** Report normalizationGainDb, the gain reaching this integrated loudness, LUFS, -70..0 (-16 podcast, -14 streaming, -23 broadcast). */
+  targetLufs?: number
+  /** With targetLufs: lower the gain so the true peak stays at or below this, dBTP, -24..0. */
+  maxTruePeakDbtp?: number
+}
+
+/** ITU-R BS.1770-4 / EBU R128 measurements. Silence and too-short input read -Infinity. */
+export interface LoudnessResult {
+  /** Gated integrated loudness, LUFS (-Infinity under 400 ms or below the -70 LUFS gate). */
+  integratedLufs: number
+  /** Short-term (3 s) loudness every 100 ms: entry i is the 3 s ending at 3 + i/10 s; empty under 3 s. */
+  shortTermLufs: Float32Array
+  /** Maximum of shortTermLufs, LUFS (-Infinity under 3 s). */
+  shortTermMaxLufs: number
+  /** Maximum momentary (400 ms) loudness, LUFS. */
+  momentaryMaxLufs: number
+  /** True peak by 4x oversampling (BS.1770-4 Annex 2), dBTP, max over channels. */
+  truePeakDbtp: number
+  /** Largest sample magnitude, dBFS. */
+  samplePeakDbfs: number
+  /** Only with targetLufs: gain in dB to apply (null for silence, which no gain normalises). */
+  normalizationGainDb?: number | null
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -136,6 +222,29 @@ export interface WasmModuleDescription {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * Streaming MFCC / feature extraction: blocks of any length in, one frame out per `hop`
+ * samples. The extractor starts with `nFft − hop` samples of silence as history, so
+ * with the defaults every 960-sample block pushed yields exactly one frame (the new 960
+ * samples plus 64 of history); its output over a signal equals `extractFeaturesSync`
+ * over the signal preceded by `nFft − hop` zeros.
+ */
+export declare class FeatureExtractor {
+  /**
+   * Creates an extractor; omitted options take the defaults (48 kHz, 1024/960, 40 mel
+   * bands, 13 coefficients, MFCCs only — `spectral: true` adds the spectral features).
+   */
+  constructor(options?: AnalysisOptions)
+  /** Feeds a block on the calling thread; returns the frames it completed (possibly 0). */
+  pushSync(input: Float32Array): AnalysisFrames
+  /** `pushSync` on a worker thread; overlapping calls apply in call order. */
+  push(input: Float32Array): Promise<AnalysisFrames>
+  /** Back to the initial state (silent history) after every earlier call. */
+  reset(): void
+  /** The options in effect, every default filled in. */
+  get options(): Required<AnalysisOptions>
+}
 
 /** The mixer chain, mono, any block length; state carries across calls. */
 export declare class MixerChain {
@@ -199,3 +308,28 @@ export declare class WasmSession {
   /** What the module wrote to stdout and stderr (WASI modules), each kept up to 64 KiB. */
   logs(): { stdout: string; stderr: string; droppedBytes: number }
 }
+
+/** `extractFeaturesSync` on a worker thread. */
+export declare function extractFeatures(input: Float32Array, options?: AnalysisOptions): Promise<AudioFeatures>
+
+/**
+ * MFCCs and spectral features (RMS, zero-crossing rate, centroid, rolloff, flatness,
+ * flux) of every frame of `input`, center=false framing.
+ */
+export declare function extractFeaturesSync(input: Float32Array, options?: AnalysisOptions): AudioFeatures
+
+/** `extractMfccSync` on a worker thread. */
+export declare function extractMfcc(input: Float32Array, options?: AnalysisOptions): Promise<Float32Array>
+
+/**
+ * MFCCs of every frame of `input` (center=false framing: frame i covers samples
+ * [i·hop, i·hop + nFft)), frame-major: `nMfcc` coefficients of frame 0, then frame 1…
+ * The frame count is `result.length / nMfcc`.
+ */
+export declare function extractMfccSync(input: Float32Array, options?: AnalysisOptions): Float32Array
+
+/** `measureLoudnessSync` on a worker thread. */
+export declare function measureLoudness(input: Float32Array, options?: LoudnessOptions): Promise<LoudnessResult>
+
+/** Integrated, short-term and momentary loudness and true peak of a whole programme. */
+export declare function measureLoudnessSync(input: Float32Array, options?: LoudnessOptions): LoudnessResult

@@ -835,6 +835,13 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.FeatureExtractor = nativeBinding.FeatureExtractor
 module.exports.MixerChain = nativeBinding.MixerChain
 module.exports.WasmEdgeNode = nativeBinding.WasmEdgeNode
 module.exports.WasmSession = nativeBinding.WasmSession
+module.exports.extractFeatures = nativeBinding.extractFeatures
+module.exports.extractFeaturesSync = nativeBinding.extractFeaturesSync
+module.exports.extractMfcc = nativeBinding.extractMfcc
+module.exports.extractMfccSync = nativeBinding.extractMfccSync
+module.exports.measureLoudness = nativeBinding.measureLoudness
+module.exports.measureLoudnessSync = nativeBinding.measureLoudnessSync

@@ -6,7 +6,7 @@
 //! promise rejection both deliver exactly this object (Error / TypeError / RangeError
 //! with `code`).
 
-use edgemix_dsp::{AudioError, ConfigError};
+use edgemix_dsp::{AnalysisError, AudioError, ConfigError};
 use edgemix_runtime::wasm::WasmError;
 use napi::{Env, JsError, JsRangeError, JsTypeError};
 
@@ -72,6 +72,16 @@ impl From<WasmError> for Failure {
             _ => Class::Error,
         };
         Self::new(class, err.code(), err.to_string())
+    }
+}
+
+impl From<AnalysisError> for Failure {
+    fn from(err: AnalysisError) -> Self {
+        match err {
+            AnalysisError::Config(e) => e.into(),
+            AnalysisError::Audio(e) => e.into(),
+            other => Failure::new(Class::RangeError, code::INVALID_AUDIO, other.to_string()),
+        }
     }
 }
 

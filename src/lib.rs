@@ -2,9 +2,11 @@
 //! pure cores (`edgemix-dsp`, `edgemix-runtime`) and map their errors to JS errors with
 //! stable codes. No processing logic lives here.
 
+mod analysis;
 mod audio;
 mod config;
 mod error;
+mod loudness;
 mod mixer;
 mod task;
 mod wasm;

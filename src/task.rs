@@ -6,14 +6,37 @@
 //! reject the same way ([`Work::refuse`]), so async methods never throw synchronously.
 
 use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
-use napi::{Env, Task};
+use napi::{sys, Env, Task, ValueType};
 
 use crate::error::{Failure, Fallible};
 
 /// A job's result, turned into its JS value on the JS thread.
 pub trait Finish: Send + 'static {
-    type Js: ToNapiValue + TypeName;
-    fn finish(self, env: &Env) -> napi::Result<Self::Js>;
+    fn finish(self, env: &Env) -> napi::Result<sys::napi_value>;
+}
+
+/// The settled value of a [`Work`] promise (typed in the .d.ts by `ts_return_type`).
+pub struct Finished<R>(R);
+
+impl<R> TypeName for Finished<R> {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl<R: Finish> ToNapiValue for Finished<R> {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        value.0.finish(&Env::from_raw(env))
+    }
+}
+
+/// Converts any napi value into a raw one on the JS thread.
+pub fn to_js<T: ToNapiValue>(env: &Env, value: T) -> napi::Result<sys::napi_value> {
+    // SAFETY: `env` is the env of the current JS-thread callback.
+    unsafe { T::to_napi_value(env.raw(), value) }
 }
 
 type Job<R> = Box<dyn FnOnce() -> Fallible<R> + Send>;
@@ -43,7 +66,7 @@ impl<R: Finish> Work<R> {
 
 impl<R: Finish> Task for Work<R> {
     type Output = R;
-    type JsValue = R::Js;
+    type JsValue = Finished<R>;
 
     fn compute(&mut self) -> napi::Result<R> {
         let outcome = match self.job.take() {
@@ -57,25 +80,23 @@ impl<R: Finish> Task for Work<R> {
         })
     }
 
-    fn resolve(&mut self, env: Env, output: R) -> napi::Result<R::Js> {
-        output.finish(&env)
+    fn resolve(&mut self, _env: Env, output: R) -> napi::Result<Finished<R>> {
+        Ok(Finished(output))
     }
 
-    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<R::Js> {
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Finished<R>> {
         Err(self.failure.take().map_or(err, |failure| failure.into_napi(&env)))
     }
 }
 
 impl Finish for Vec<f32> {
-    type Js = napi::bindgen_prelude::Float32Array;
-    fn finish(self, _env: &Env) -> napi::Result<Self::Js> {
-        Ok(napi::bindgen_prelude::Float32Array::new(self))
+    fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
+        to_js(env, napi::bindgen_prelude::Float32Array::new(self))
     }
 }
 
 impl Finish for () {
-    type Js = ();
-    fn finish(self, _env: &Env) -> napi::Result<()> {
-        Ok(())
+    fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
+        to_js(env, ())
     }
 }

@@ -128,3 +128,89 @@ export interface WasmModuleDescription {
   remote: boolean
   [key: string]: unknown
 }
+
+/** Options of the MFCC / feature analysis (librosa's names in camelCase). Defaults: one 20 ms frame at 48 kHz per hop. */
+export interface AnalysisOptions {
+  /** Sample rate, Hz, 8000..192000. Default 48000. */
+  sampleRate?: number
+  /** FFT size = window length (periodic Hann), samples, even, 16..65536. Default 1024. */
+  nFft?: number
+  /** Hop between frames, samples, 1..nFft. Default 960. */
+  hop?: number
+  /** Slaney-normalised mel bands (librosa htk=false), 1..512; each must cover at least one FFT bin. Default 40. */
+  nMels?: number
+  /** Lowest mel edge, Hz, 0 <= fMin < fMax. Default 0. */
+  fMin?: number
+  /** Highest mel edge, Hz, <= sampleRate / 2. Default sampleRate / 2. */
+  fMax?: number
+  /** Cepstral coefficients (orthonormal DCT-II of 10*log10(max(mel, 1e-10))), 1..nMels. Default 13. */
+  nMfcc?: number
+  /** Spectral rolloff fraction, 0 < rollPercent < 1. Default 0.85. */
+  rollPercent?: number
+  /** FeatureExtractor only: also compute the spectral features per frame. Default false. */
+  spectral?: boolean
+}
+
+/** Frames produced by FeatureExtractor.push / pushSync. */
+export interface AnalysisFrames {
+  /** Frames in this result (FeatureExtractor: frames completed by this push, possibly 0). */
+  frames: number
+  nMfcc: number
+  /** frames x nMfcc coefficients, frame-major (coefficient c of frame i at i * nMfcc + c). */
+  mfcc: Float32Array
+  /** With `spectral: true`: one value per frame, as in AudioFeatures. */
+  rms?: Float32Array
+  zcr?: Float32Array
+  centroidHz?: Float32Array
+  rolloffHz?: Float32Array
+  flatness?: Float32Array
+  flux?: Float32Array
+}
+
+/** MFCCs and spectral features, one value per frame (librosa definitions, center=false). */
+export interface AudioFeatures extends AnalysisFrames {
+  /** sqrt(mean(x^2)) of the raw frame (librosa.feature.rms). */
+  rms: Float32Array
+  /** Sign changes per sample; |x| <= 1e-10 counts as 0, 0 as positive (librosa.feature.zero_crossing_rate). */
+  zcr: Float32Array
+  /** Magnitude-weighted mean frequency, Hz; 0 for silence (librosa.feature.spectral_centroid). */
+  centroidHz: Float32Array
+  /** Lowest bin frequency holding rollPercent of the magnitude sum, Hz; 0 for silence (librosa.feature.spectral_rolloff). */
+  rolloffHz: Float32Array
+  /** Geometric / arithmetic mean of max(|X|^2, 1e-10); 1 for silence (librosa.feature.spectral_flatness). */
+  flatness: Float32Array
+  /** L2 norm of the magnitude increase since the previous frame (the frame before the first is silent). */
+  flux: Float32Array
+}
+
+/** Options of measureLoudness. */
+export interface LoudnessOptions {
+  /** Sample rate, Hz, 8000..192000. Default 48000. */
+  sampleRate?: number
+  /** Interleaved channels: 1 (mono), 2 (L R), 5 (L R C Ls Rs) or 6 (L R C LFE Ls Rs). Default 1. */
+  channels?: 1 | 2 | 5 | 6
+  /** Mono only: measure as played on both L and R (+3.01 dB), like a meter's dual-mono mode. Default false. */
+  dualMono?: boolean
+  /** Report normalizationGainDb, the gain reaching this integrated loudness, LUFS, -70..0 (-16 podcast, -14 streaming, -23 broadcast). */
+  targetLufs?: number
+  /** With targetLufs: lower the gain so the true peak stays at or below this, dBTP, -24..0. */
+  maxTruePeakDbtp?: number
+}
+
+/** ITU-R BS.1770-4 / EBU R128 measurements. Silence and too-short input read -Infinity. */
+export interface LoudnessResult {
+  /** Gated integrated loudness, LUFS (-Infinity under 400 ms or below the -70 LUFS gate). */
+  integratedLufs: number
+  /** Short-term (3 s) loudness every 100 ms: entry i is the 3 s ending at 3 + i/10 s; empty under 3 s. */
+  shortTermLufs: Float32Array
+  /** Maximum of shortTermLufs, LUFS (-Infinity under 3 s). */
+  shortTermMaxLufs: number
+  /** Maximum momentary (400 ms) loudness, LUFS. */
+  momentaryMaxLufs: number
+  /** True peak by 4x oversampling (BS.1770-4 Annex 2), dBTP, max over channels. */
+  truePeakDbtp: number
+  /** Largest sample magnitude, dBFS. */
+  samplePeakDbfs: number
+  /** Only with targetLufs: gain in dB to apply (null for silence, which no gain normalises). */
+  normalizationGainDb?: number | null
+}

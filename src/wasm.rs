@@ -8,9 +8,7 @@ use edgemix_runtime::serial::Serial;
 use edgemix_runtime::wasm::{
     Decoded, Format, LoadOptions, Runtime, SessionLogs, SessionOp, SessionOutput, WasmModule, WasmSession as Session,
 };
-use napi::bindgen_prelude::{
-    AsyncTask, Buffer, Float32Array, Float32ArraySlice, FromNapiValue, JsValue, ToNapiValue, TypeName, Uint8ArraySlice, Unknown,
-};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float32ArraySlice, FromNapiValue, JsValue, Uint8ArraySlice, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
@@ -18,7 +16,7 @@ use serde_json::Value;
 use crate::audio::describe;
 use crate::config::options;
 use crate::error::{Failure, Fallible};
-use crate::task::{Finish, Work};
+use crate::task::{to_js, Finish, Work};
 
 /// A loaded module: compiled once, instantiated per session.
 #[napi]
@@ -66,9 +64,8 @@ fn bytes(value: &Unknown<'_>, name: &str) -> Fallible<Vec<u8>> {
 }
 
 impl Finish for (Arc<WasmModule>, LoadOptions) {
-    type Js = WasmEdgeNode;
-    fn finish(self, _env: &Env) -> napi::Result<WasmEdgeNode> {
-        Ok(WasmEdgeNode { module: self.0, options: self.1 })
+    fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
+        to_js(env, WasmEdgeNode { module: self.0, options: self.1 })
     }
 }
 
@@ -145,49 +142,18 @@ pub struct WasmSession {
 }
 
 impl Finish for WasmSession {
-    type Js = WasmSession;
-    fn finish(self, _env: &Env) -> napi::Result<WasmSession> {
-        Ok(self)
-    }
-}
-
-/// A `process` result as its JS value.
-pub enum Output {
-    Audio(Float32Array),
-    Json(Value),
-    Bytes(Buffer),
-}
-
-impl TypeName for Output {
-    fn type_name() -> &'static str {
-        "Float32Array | Buffer | unknown"
-    }
-    fn value_type() -> ValueType {
-        ValueType::Unknown
-    }
-}
-
-impl ToNapiValue for Output {
-    unsafe fn to_napi_value(env: napi::sys::napi_env, value: Self) -> napi::Result<napi::sys::napi_value> {
-        // SAFETY: forwarded to the inner values' conversions with the same env.
-        unsafe {
-            match value {
-                Output::Audio(samples) => Float32Array::to_napi_value(env, samples),
-                Output::Json(json) => Value::to_napi_value(env, json),
-                Output::Bytes(bytes) => Buffer::to_napi_value(env, bytes),
-            }
-        }
+    fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
+        to_js(env, self)
     }
 }
 
 impl Finish for Decoded {
-    type Js = Output;
-    fn finish(self, _env: &Env) -> napi::Result<Output> {
-        Ok(match self {
-            Decoded::Audio(samples) => Output::Audio(Float32Array::new(samples)),
-            Decoded::Json(json) => Output::Json(json),
-            Decoded::Bytes(bytes) => Output::Bytes(bytes.into()),
-        })
+    fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
+        match self {
+            Decoded::Audio(samples) => to_js(env, Float32Array::new(samples)),
+            Decoded::Json(json) => to_js(env, json),
+            Decoded::Bytes(bytes) => to_js(env, Buffer::from(bytes)),
+        }
     }
 }
 

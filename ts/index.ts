@@ -17,3 +17,15 @@ export type {
   WasmModuleDescription,
 } from '../index.js'
 export { ErrorCode } from './errors.js'
+// Audio analysis: MFCC / spectral features (batch and streaming) and BS.1770 loudness.
+// Every call has a synchronous `…Sync` variant and a promise-returning one.
+export {
+  FeatureExtractor,
+  extractFeatures,
+  extractFeaturesSync,
+  extractMfcc,
+  extractMfccSync,
+  measureLoudness,
+  measureLoudnessSync,
+} from '../index.js'
+export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'

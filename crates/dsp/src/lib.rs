@@ -14,12 +14,19 @@ mod chain;
 mod compressor;
 mod eq;
 mod error;
+mod extractor;
 mod fastmath;
+mod features;
 mod gate;
 mod limiter;
+mod loudness;
+mod mel;
 mod meters;
+mod mfcc;
 mod range;
 mod sliding_min;
+mod spectrum;
+mod true_peak;
 mod units;
 
 pub use biquad::{Biquad, BiquadCoefficients};
@@ -27,8 +34,24 @@ pub use chain::{ChainConfig, MixerChain, FRAME_SAMPLES, SAMPLE_RATE_HZ};
 pub use compressor::{Compressor, CompressorConfig};
 pub use eq::{EqConfig, ThreeBandEq};
 pub use error::{check_audio, AudioError, ConfigError};
+pub use extractor::{
+    extract_features, extract_mfcc, AnalysisConfig, AnalysisError, AnalysisFrames, AnalysisSettings, FeatureExtractor,
+};
+pub use features::{
+    rms, spectral_centroid, spectral_flatness, spectral_flux, spectral_rolloff, zero_crossing_rate, FrameFeatures,
+    SpectralFeatures,
+};
 pub use gate::{NoiseGate, NoiseGateConfig};
 pub use limiter::{Limiter, LimiterConfig};
+pub use loudness::{
+    apply_gain_db, k_weighting_coefficients, loudness_of_mean_square, measure_loudness, normalization_gain_db, LoudnessConfig,
+    LoudnessMeter, LoudnessReport, LoudnessSettings, NormalizationTarget, TARGET_BROADCAST_LUFS, TARGET_PODCAST_LUFS,
+    TARGET_STREAMING_LUFS,
+};
+pub use mel::{hz_to_mel, mel_to_hz, MelFilterbank};
 pub use meters::Meters;
+pub use mfcc::{DctMatrix, Mfcc};
 pub use range::Range;
+pub use spectrum::{fft_frequencies, hann_periodic, RealSpectrum};
+pub use true_peak::TruePeak;
 pub use units::{db_to_gain, gain_to_db, ms_to_samples};

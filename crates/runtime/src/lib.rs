@@ -1,9 +1,11 @@
 //! The edgemix engine, usable from Rust without Node: stateful processing nodes whose
 //! operations apply strictly in submission order from any thread.
 
+pub mod extractor;
 pub mod mixer;
 pub mod serial;
 pub mod wasm;
 
+pub use extractor::{ExtractorNode, ExtractorOp};
 pub use mixer::{MetersHandle, MixerNode, MixerOp, MixerOutput, SerialMixer};
 pub use serial::{Serial, Stateful, Ticket};
