@@ -10,12 +10,14 @@
 //   --quick            ~1/5 of the iterations, 1 round (smoke test; numbers are noisier)
 //   --rounds=N         run every section N times (default 3); each row reports the round
 //                      with the median p50 (mean for throughput rows) and the spread
-//   --only=a,b         run only these section ids     --skip=a,b   skip these
+//   --only=a,b         run only these section ids or groups (e.g. --only=analysis)
+//   --skip=a,b         skip these section ids or groups
 //   --no-write         do not write bench/results/latest.json
-//   --list             list the section ids and exit
+//   --list             list the section ids (and their groups) and exit
+//   --help             print these options and exit
 
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -29,6 +31,7 @@ const VENV = path.join(BENCH_DIR, '.venv')
 const VENV_PYTHON = path.join(VENV, 'bin', 'python')
 const RESULTS_FILE = path.join(BENCH_DIR, 'results', 'latest.json')
 const FRAME_NS = (FRAME_SAMPLES / SAMPLE_RATE) * 1e9 // 20 ms of audio per frame
+const ANALYSIS_SECONDS = 60 // the analysis sections' input (MFCC batch, loudness)
 
 // ─── Measurement helpers ─────────────────────────────────────────────────────────────
 
@@ -227,19 +230,42 @@ async function addonAsync(ctx) {
   }
 }
 
-/** Creates bench/.venv with the pinned peer packages unless it already works. */
-async function ensureVenv() {
-  const importable = () =>
-    existsSync(VENV_PYTHON) && spawnSync(VENV_PYTHON, ['-c', 'import pedalboard, numpy'], { stdio: 'ignore' }).status === 0
-  if (importable()) return
+/** Creates bench/.venv with the pinned peer packages (bench/requirements.txt) unless every
+ *  pin is already installed at its version; checked once per run. */
+let venvReady = null
+function ensureVenv() {
+  venvReady ??= setUpVenv().catch((err) => {
+    venvReady = null
+    throw err
+  })
+  return venvReady
+}
+
+async function setUpVenv() {
   const requirements = path.join(BENCH_DIR, 'requirements.txt')
+  const pins = readFileSync(requirements, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .map((l) => l.split('=='))
+  // The installed version of every pinned distribution matches its pin.
+  const check = `import importlib.metadata as m, sys
+pins = ${JSON.stringify(Object.fromEntries(pins))}
+def v(name):
+    try:
+        return m.version(name)
+    except m.PackageNotFoundError:
+        return None
+sys.exit(0 if all(v(n) == want for n, want in pins.items()) else 1)`
+  const installed = () => existsSync(VENV_PYTHON) && spawnSync(VENV_PYTHON, ['-c', check], { stdio: 'ignore' }).status === 0
+  if (installed()) return
   if (!existsSync(VENV_PYTHON)) {
     console.error(`creating ${path.relative(ROOT, VENV)} (first run only)…`)
     await run('python3', ['-m', 'venv', VENV], { stdio: ['ignore', 'inherit', 'inherit'] })
   }
   console.error(`installing ${path.relative(ROOT, requirements)} into the venv…`)
   await run(VENV_PYTHON, ['-m', 'pip', 'install', '-q', '-r', requirements], { stdio: ['ignore', 'inherit', 'inherit'] })
-  if (!importable()) throw new Error('pedalboard/numpy still not importable from bench/.venv')
+  if (!installed()) throw new Error(`bench/.venv still does not hold every pin of ${path.relative(ROOT, requirements)}`)
 }
 
 /** d) The peer: the same chain built from pedalboard, fed the same input file. */
@@ -392,6 +418,233 @@ async function wasmAddon(ctx) {
   }
 }
 
+// ─── Analysis sections ───────────────────────────────────────────────────────────────
+//
+// MFCC (streaming per 960-sample frame, and batch over 60 s) and integrated loudness over
+// 60 s, against Meyda (npm, in this process), librosa and pyloudnorm (bench/.venv, one
+// child process). Every contender gets the same 60 s of the test signal (ctx.signal60():
+// the first 500 frames are the mixer sections' input); the Rust example generates the
+// same recipe itself. MFCC configuration everywhere: 48 kHz, 1024-sample window
+// (periodic Hann), hop 960, 40 mel bands, 13 coefficients (edgemix's defaults).
+
+const MEYDA = 'Meyda'
+const LIBROSA = 'librosa'
+const PYLOUDNORM = 'pyloudnorm'
+const MFCC_OPTS = { nFft: 1024, hop: 960, nMels: 40, nMfcc: 13 }
+
+/** Times whole calls of a batch function: `warmup` untimed, then `runs` timed (ns each). */
+function timeRuns(fn, { runs, warmup = 1 }) {
+  let out
+  for (let i = 0; i < warmup; i++) out = fn()
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = now()
+    out = fn()
+    times.push(Number(now() - t0))
+  }
+  return { out, ...stats(times), runsNs: times }
+}
+
+/** A batch measurement as a row: per frame (amortised) when `frames` is given. */
+const batchRow = (r, frames = 1) => ({ p50: r.p50 / frames, mean: r.mean / frames })
+
+/** h) Our analysis timed in Rust (crates/dsp/examples/bench_mfcc.rs). */
+async function analysisRust(ctx) {
+  const frames = ctx.n(20_000)
+  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_mfcc', '-p', 'edgemix-dsp', '--', String(frames)])
+  const r = lastJson(out)
+  const msToNs = (x) => x * 1e6 // the example reports ms; rows hold ns
+  return {
+    rows: [
+      {
+        id: 'rust.mfcc',
+        label: 'Rust MFCC streaming, FeatureExtractor::push',
+        ...r.mfcc.nsPerFrame,
+        compareTo: 'meyda.mfcc',
+        peerName: MEYDA,
+        note: `cargo example bench_mfcc; ${r.mfcc.frames} frames of 960, one push each (13 MFCCs); own copy of the 60 s signal`,
+      },
+      {
+        id: 'rust.mfcc.spectral',
+        label: 'Rust MFCC + spectral features, streaming',
+        ...r.mfccAndSpectral.nsPerFrame,
+        note: 'diagnostic: spectral: true adds RMS, ZCR, centroid, rolloff, flatness, flux',
+      },
+      {
+        id: 'rust.loudness.integrated',
+        label: 'Rust loudness 60 s, integrated only',
+        p50: msToNs(r.loudness60s.integratedMs),
+        mean: msToNs(r.loudness60s.integratedMs),
+        display: 'ms',
+        compareTo: 'pyloudnorm.integrated',
+        peerName: PYLOUDNORM,
+        note: 'best of 5; K-weighting + gating, what pyloudnorm computes (LoudnessMeter without true peak)',
+      },
+      {
+        id: 'rust.loudness.full',
+        label: 'Rust loudness 60 s, full report',
+        p50: msToNs(r.loudness60s.fullMs),
+        mean: msToNs(r.loudness60s.fullMs),
+        display: 'ms',
+        compareTo: 'pyloudnorm.integrated',
+        peerName: PYLOUDNORM,
+        note: 'best of 5; adds the 4× true-peak oversampler and the short-term series',
+      },
+    ],
+    info: r,
+  }
+}
+
+/** i) Our analysis through the addon, on the JS thread. */
+async function analysisAddon(ctx) {
+  const { addon } = ctx
+  const { samples, frames } = ctx.signal60()
+  const k = frames.length
+  const runs = ctx.quick ? 3 : 7
+
+  // Streaming: one 960-sample frame per pushSync, each completing one frame of 13 MFCCs.
+  const extractor = new addon.FeatureExtractor()
+  const first = extractor.pushSync(frames[0])
+  if (first.frames !== 1 || first.mfcc.length !== 13 || !first.mfcc.every(Number.isFinite)) {
+    throw new Error('FeatureExtractor.pushSync: expected one finite frame of 13 MFCCs per 960 samples')
+  }
+  extractor.reset()
+  const push = timeSync((i) => extractor.pushSync(frames[i % k]), { n: ctx.n(20_000), warmup: ctx.n(2_000) })
+
+  // Batch over the 60 s: center=false framing, 1 + (len − 1024) / 960 frames.
+  const batch = timeRuns(() => addon.extractMfccSync(samples, MFCC_OPTS), { runs })
+  const mfccFrames = batch.out.length / 13
+  if (!Number.isInteger(mfccFrames) || !batch.out.every(Number.isFinite)) throw new Error('extractMfccSync: malformed output')
+
+  // Loudness over the 60 s: the full report (integrated, short-term series, momentary max,
+  // true peak, sample peak).
+  const loud = timeRuns(() => addon.measureLoudnessSync(samples, { sampleRate: SAMPLE_RATE }), { runs })
+  const lufs = loud.out.integratedLufs
+  if (!Number.isFinite(lufs)) throw new Error(`measureLoudnessSync: integrated loudness ${lufs}`)
+
+  return {
+    rows: [
+      {
+        id: 'addon.mfcc.pushSync',
+        label: 'FeatureExtractor.pushSync(frame), 13 MFCCs',
+        ...push,
+        compareTo: 'meyda.mfcc',
+        peerName: MEYDA,
+        note: `per call = per frame; ${k} frames of the 60 s signal cycled; includes copying the frame in and the result object out`,
+      },
+      {
+        id: 'addon.mfcc.batch',
+        label: 'extractMfccSync(60 s), per frame',
+        ...batchRow(batch, mfccFrames),
+        compareTo: 'librosa.mfcc',
+        peerName: LIBROSA,
+        note: `${mfccFrames} frames; ${ms(batch.p50)} per call (median of ${runs} after 1 warm-up), amortised per frame`,
+      },
+      {
+        id: 'addon.loudness',
+        label: 'measureLoudnessSync(60 s)',
+        ...batchRow(loud),
+        display: 'ms',
+        compareTo: 'pyloudnorm.integrated',
+        peerName: PYLOUDNORM,
+        note: `${lufs.toFixed(2)} LUFS, true peak ${loud.out.truePeakDbtp.toFixed(2)} dBTP; median of ${runs}; the whole report (adds true peak and the short-term series to what pyloudnorm computes)`,
+      },
+    ],
+    info: {
+      pushSync: push,
+      batch: { frames: mfccFrames, runsNs: batch.runsNs },
+      loudness: { runsNs: loud.runsNs, integratedLufs: lufs, truePeakDbtp: loud.out.truePeakDbtp },
+    },
+  }
+}
+
+/** j) The streaming peer: Meyda's MFCC in this process. */
+async function analysisMeyda(ctx) {
+  const { default: Meyda } = await import('meyda')
+  const meydaVersion = createRequire(import.meta.url)('meyda/package.json').version
+  const { samples } = ctx.signal60()
+  // A 1024-sample buffer sliding by 960 (the 64 samples of overlap our extractor keeps as
+  // history), cut beforehand into separate Float32Arrays so the timing holds only
+  // Meyda.extract: its Hann window, FFT (fftjs), power spectrum, mel bank, log and DCT.
+  const buffers = ctx.meydaBuffers ??= Array.from({ length: 1 + Math.floor((samples.length - 1024) / FRAME_SAMPLES) }, (_, i) =>
+    samples.slice(i * FRAME_SAMPLES, i * FRAME_SAMPLES + 1024),
+  )
+  const k = buffers.length
+  const measure = (melBands) => {
+    Meyda.bufferSize = 1024
+    Meyda.sampleRate = SAMPLE_RATE
+    Meyda.numberOfMFCCCoefficients = 13
+    Meyda.melBands = melBands // the mel bank is rebuilt on the next extract
+    const check = Meyda.extract('mfcc', buffers[0])
+    if (check?.length !== 13 || !check.every(Number.isFinite)) throw new Error('Meyda.extract: expected 13 finite MFCCs')
+    return timeSync((i) => Meyda.extract('mfcc', buffers[i % k]), { n: ctx.n(k), warmup: ctx.n(300) })
+  }
+  const same = measure(MFCC_OPTS.nMels)
+  const defaults = measure(26)
+  return {
+    rows: [
+      {
+        id: 'meyda.mfcc',
+        label: `Meyda ${meydaVersion}: extract('mfcc'), 40 mel bands`,
+        ...same,
+        note: `bufferSize 1024, 48 kHz, 13 coefficients, our 40 bands; ${k} buffers sliding by 960; Meyda's own MFCC definition (log(mel + 1), unnormalised DCT), so values differ`,
+      },
+      {
+        id: 'meyda.mfcc.26',
+        label: "Meyda: extract('mfcc'), default 26 mel bands",
+        ...defaults,
+        note: "diagnostic: Meyda's default melBands",
+      },
+    ],
+    info: { version: meydaVersion, buffers: k, melBands40: same, melBands26: defaults },
+  }
+}
+
+/** k) The batch peers: librosa MFCC and pyloudnorm, in the bench venv (one process). */
+async function analysisPython(ctx) {
+  await ensureVenv()
+  const { samples, path: inputPath } = ctx.signal60()
+  // Our MFCCs of the same signal (untimed), for a parity line: are the peers computing the
+  // same numbers? Ours integrated loudness likewise.
+  const reference = ctx.signal60Reference ??= (() => {
+    const file = inputPath.replace(/\.f32$/, '-mfcc.f32')
+    writeFileSync(file, new Uint8Array(ctx.addon.extractMfccSync(samples, MFCC_OPTS).buffer))
+    ctx.tempFiles.push(file)
+    return { file, lufs: ctx.addon.measureLoudnessSync(samples, { sampleRate: SAMPLE_RATE }).integratedLufs }
+  })()
+  const out = await run(VENV_PYTHON, [
+    path.join(BENCH_DIR, 'peer_analysis.py'),
+    '--input', inputPath,
+    '--runs', String(ctx.quick ? 3 : 7),
+    '--sample-rate', String(SAMPLE_RATE),
+    '--reference', reference.file,
+  ])
+  const r = lastJson(out)
+  const { mfcc: m, loudness: l, versions: v } = r
+  if (!m.finite) throw new Error('librosa produced non-finite MFCCs')
+  const parity = m.parity?.error ?? `vs ours: max |Δ| c1–c12 ${m.parity.maxAbsDiffC1to12.toExponential(1)}, c0 relative ${m.parity.maxRelDiffC0.toExponential(1)}`
+  return {
+    rows: [
+      {
+        id: 'librosa.mfcc',
+        label: `librosa ${v.librosa}: mfcc(60 s), per frame`,
+        p50: m.p50NsPerFrame,
+        mean: m.meanNsPerFrame,
+        note: `${m.frames} frames, ${ms(m.p50Ns)} per call (median of ${r.runs} after a warm-up); melspectrogram(center=False) → power_to_db(top_db=None) → mfcc; ${m.dtype}; ${parity}`,
+      },
+      {
+        id: 'pyloudnorm.integrated',
+        label: `pyloudnorm ${v.pyloudnorm}: integrated_loudness(60 s)`,
+        p50: l.p50Ns,
+        mean: l.meanNs,
+        display: 'ms',
+        note: `${l.integratedLufs.toFixed(2)} LUFS (ours ${reference.lufs.toFixed(2)}); median of ${r.runs} after a warm-up; float64 input; scipy ${v.scipy}, numpy ${v.numpy}`,
+      },
+    ],
+    info: r,
+  }
+}
+
 export const SECTIONS = [
   { id: 'rust', title: 'Mixer chain: Rust, direct', run: rustChain },
   { id: 'sync', title: 'Mixer chain: processSync', run: addonSync },
@@ -400,6 +653,10 @@ export const SECTIONS = [
   { id: 'wasm', title: 'WASM host: wasmtime, direct (cargo example bench_wasm)', run: wasmHost },
   { id: 'wasm-v8', title: 'WASM peer: the same .wasm in V8 (Node WebAssembly, own process)', run: wasmV8 },
   { id: 'wasm-addon', title: 'WASM through the addon: WasmSession from JS (own process)', run: wasmAddon },
+  { id: 'analysis-rust', group: 'analysis', title: 'Analysis: Rust, direct (cargo example bench_mfcc)', run: analysisRust },
+  { id: 'analysis-addon', group: 'analysis', title: 'Analysis through the addon (JS thread)', run: analysisAddon },
+  { id: 'analysis-meyda', group: 'analysis', title: 'Analysis peer: Meyda (npm, in this process)', run: analysisMeyda },
+  { id: 'analysis-python', group: 'analysis', title: 'Analysis peers: librosa, pyloudnorm (Python, bench/.venv)', run: analysisPython },
 ]
 
 // Derived numbers: (results) => { label, ns } | undefined when an input is missing.
@@ -429,6 +686,11 @@ export const DERIVED = [
     label: 'WasmSession.process() hand-off (addon echo p50 − wasmtime echo p50)',
     ns: r('addon.wasm.echo').p50 - r('wasm.echo').p50,
   },
+  (r) => r('addon.mfcc.pushSync') && r('rust.mfcc') && {
+    id: 'addon.mfcc.bindingOverhead',
+    label: 'FeatureExtractor.pushSync binding overhead (pushSync p50 − Rust p50)',
+    ns: r('addon.mfcc.pushSync').p50 - r('rust.mfcc').p50,
+  },
 ]
 
 // Ratios printed in their own block (ours / reference, on p50; mean for throughput rows),
@@ -442,6 +704,13 @@ export const RATIOS = [
   { id: 'wasm.concurrent1/v8', label: '1000 sessions on 1 thread, per frame: wasmtime / V8', of: 'wasm.concurrent.1thread', to: 'v8.concurrent' },
   { id: 'wasm.load.cold/v8', label: 'cold load mixer.wasm: wasmtime compile / V8 (lazy) compile', of: 'wasm.load.cold.mixer', to: 'v8.compile.mixer' },
   { id: 'addon.wasm.mixer/v8', label: 'mixer from JS: await WasmSession.process() / V8 sync call', of: 'addon.wasm.mixer', to: 'v8.mixer' },
+  { id: 'mfcc.rust/meyda', label: 'MFCC streaming per frame: Rust / Meyda (40 bands)', of: 'rust.mfcc', to: 'meyda.mfcc' },
+  { id: 'mfcc.pushSync/meyda', label: 'MFCC streaming per frame from JS: pushSync / Meyda (40 bands)', of: 'addon.mfcc.pushSync', to: 'meyda.mfcc' },
+  { id: 'mfcc.pushSync/meyda26', label: "MFCC streaming per frame from JS: pushSync / Meyda's default 26 bands", of: 'addon.mfcc.pushSync', to: 'meyda.mfcc.26' },
+  { id: 'mfcc.batch/librosa', label: 'MFCC batch 60 s per frame: extractMfccSync / librosa', of: 'addon.mfcc.batch', to: 'librosa.mfcc' },
+  { id: 'mfcc.rust/librosa', label: 'MFCC per frame: Rust streaming / librosa batch (amortised)', of: 'rust.mfcc', to: 'librosa.mfcc' },
+  { id: 'loudness/pyloudnorm', label: 'loudness 60 s: measureLoudnessSync (full report) / pyloudnorm integrated', of: 'addon.loudness', to: 'pyloudnorm.integrated' },
+  { id: 'loudness.rust/pyloudnorm', label: 'loudness 60 s: Rust integrated only / pyloudnorm integrated', of: 'rust.loudness.integrated', to: 'pyloudnorm.integrated' },
 ]
 
 // Targets: value(results) in ns, or undefined when not measured.
@@ -458,6 +727,16 @@ export const TARGETS = [
     format: (ns) => ms(ns),
     // Wall time of the whole run: 1000 streams × 50 frames = 1 s of audio each.
     value: (r) => r('wasm.concurrent') && r('wasm.concurrent').mean * r('wasm.concurrent').items,
+  },
+  { label: 'MFCC ≤ 5 µs per frame: Rust streaming p50', limitNs: 5_000, value: (r) => r('rust.mfcc')?.p50 },
+  { label: 'MFCC ≤ 5 µs per frame: FeatureExtractor.pushSync p50 (from JS)', limitNs: 5_000, value: (r) => r('addon.mfcc.pushSync')?.p50 },
+  { label: 'MFCC ≤ 5 µs per frame: extractMfccSync over 60 s, amortised', limitNs: 5_000, value: (r) => r('addon.mfcc.batch')?.p50 },
+  {
+    label: 'loudness 60 s ≥ 10× faster than pyloudnorm (measureLoudnessSync / pyloudnorm ≤ 0.1)',
+    limit: 0.1,
+    unit: 'ratio',
+    format: (x) => `${x.toFixed(3)}× (${(1 / x).toFixed(1)}× faster)`,
+    value: (_, __, q) => q('loudness/pyloudnorm')?.ratio,
   },
 ]
 
@@ -478,18 +757,34 @@ function pickMedianRound(rounds) {
 // ─── Driver ──────────────────────────────────────────────────────────────────────────
 
 function parseArgs(argv) {
-  const opts = { quick: false, rounds: null, only: null, skip: new Set(), write: true, list: false }
+  const opts = { quick: false, rounds: null, only: null, skip: new Set(), write: true, list: false, help: false }
   for (const a of argv) {
     if (a === '--quick') opts.quick = true
     else if (a === '--no-write') opts.write = false
     else if (a === '--list') opts.list = true
+    else if (a === '--help' || a === '-h') opts.help = true
     else if (a.startsWith('--rounds=')) opts.rounds = Math.max(1, Number.parseInt(a.slice(9), 10) || 1)
     else if (a.startsWith('--only=')) opts.only = new Set(a.slice(7).split(',').filter(Boolean))
     else if (a.startsWith('--skip=')) opts.skip = new Set(a.slice(7).split(',').filter(Boolean))
     else throw new Error(`unknown option ${a} (see the header of bench/run.mjs)`)
   }
   opts.rounds ??= opts.quick ? 1 : 3
+  const names = new Set(SECTIONS.flatMap((s) => [s.id, s.group].filter(Boolean)))
+  const unknown = [...(opts.only ?? []), ...opts.skip].filter((x) => !names.has(x))
+  if (unknown.length) throw new Error(`unknown section or group ${unknown.join(', ')} (see --list)`)
   return opts
+}
+
+/** Whether a section is named in `set`, by its id or its group. */
+const named = (set, s) => set.has(s.id) || (s.group != null && set.has(s.group))
+
+/** The options block of this file's header comment. */
+function usage() {
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n')
+  const from = header.findIndex((l) => l.startsWith('// Options:'))
+  const lines = []
+  for (let i = from; i >= 0 && header[i]?.startsWith('//'); i++) lines.push(header[i].replace(/^\/\/ ?/, ''))
+  return ['usage: node bench/run.mjs [options]', ...lines].join('\n')
 }
 
 function environment() {
@@ -553,6 +848,8 @@ function printTable(sections, results, derived, targets, ratios = []) {
       'per frame (the ratio uses it), p50/p99 = per-call latency with the other calls in flight.',
       'ours/peer: vs pedalboard unless another peer is named. WASM rows: ns per call, per load or per created',
       'session as labelled (ms or KiB where the cell says so); their peer is the same .wasm run by V8.',
+      'Analysis rows: MFCC in ns per 960-sample frame (per call when streaming, amortised over 60 s in batch);',
+      'loudness in ms per 60 s call.',
     ].join('\n'),
   )
   if (derived.length) {
@@ -572,8 +869,12 @@ function printTable(sections, results, derived, targets, ratios = []) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2))
+  if (opts.help) {
+    console.log(usage())
+    return
+  }
   if (opts.list) {
-    for (const s of SECTIONS) console.log(`${s.id}\t${s.title}`)
+    for (const s of SECTIONS) console.log(`${s.id}\t${s.group ? `[${s.group}] ` : ''}${s.title}`)
     return
   }
   const t0 = Date.now()
@@ -587,12 +888,31 @@ async function main() {
   const inputPath = path.join(os.tmpdir(), `edgemix-bench-${process.pid}.f32`)
   writeFileSync(inputPath, new Uint8Array(signal.buffer))
   const scale = opts.quick ? 0.2 : 1
+  // Temporary files (deleted at the end): the input above, the 60 s input below and what
+  // sections write beside it.
+  const tempFiles = [inputPath]
+  let signal60 = null
   const ctx = {
     addon,
     config,
     signal,
     frames: toFrames(signal),
     inputPath,
+    quick: opts.quick,
+    tempFiles,
+    /** The analysis input, made on first use: 60 s of the same test signal (its first
+     *  500 frames are `signal`), as samples, 3000 separate 960-sample frames and a
+     *  temporary .f32 file for other processes. */
+    signal60() {
+      if (!signal60) {
+        const samples = testSignal(SAMPLE_RATE * ANALYSIS_SECONDS)
+        const file = path.join(os.tmpdir(), `edgemix-bench-${process.pid}-60s.f32`)
+        tempFiles.push(file)
+        writeFileSync(file, new Uint8Array(samples.buffer))
+        signal60 = { samples, frames: toFrames(samples), path: file }
+      }
+      return signal60
+    },
     n: (count) => Math.max(100, Math.round(count * scale)),
     result: (id) => results.get(id),
   }
@@ -602,7 +922,7 @@ async function main() {
     console.log(`  note: 1-minute load ${env.host.loadavg[0].toFixed(2)} on ${env.host.cores} cores; other work competes for the CPU, expect noisy numbers`)
   }
   const results = new Map()
-  const selected = SECTIONS.filter((s) => !(opts.only && !opts.only.has(s.id)) && !opts.skip.has(s.id))
+  const selected = SECTIONS.filter((s) => !(opts.only && !named(opts.only, s)) && !named(opts.skip, s))
   // Rounds are the outer loop: a transient disturbance on this shared machine then hits
   // one round of several sections instead of every round of one section, and derived
   // numbers (differences between sections) compare measurements taken close in time.
@@ -627,7 +947,7 @@ async function main() {
       console.log('')
     }
   } finally {
-    rmSync(inputPath, { force: true })
+    for (const file of tempFiles) rmSync(file, { force: true })
   }
   const done = selected.map((s) => {
     const st = state.get(s.id)
@@ -679,6 +999,7 @@ async function main() {
       env,
       options: { quick: opts.quick, rounds: opts.rounds },
       input: { sampleRate: SAMPLE_RATE, frameSamples: FRAME_SAMPLES, frames: INPUT_FRAMES, recipe: 'crates/dsp/examples/bench_chain.rs test_signal' },
+      ...(signal60 && { analysisInput: { sampleRate: SAMPLE_RATE, seconds: ANALYSIS_SECONDS, recipe: 'the same test_signal, 60 s (crates/dsp/examples/bench_mfcc.rs)' } }),
       chainConfig: config,
       jsTimerOverheadNs: timerOverheadNs(),
       sections: done,
