@@ -15,7 +15,7 @@ import {
   measureLoudnessSync,
 } from '../dist/index.js'
 import type { AnalysisFrames, AudioFeatures } from '../dist/index.js'
-import { FRAME, SR, noise, sine, speechLike } from './helpers.js'
+import { FRAME, SR, expectError, noise, sine, speechLike } from './helpers.js'
 
 const FIXTURES = join(__dirname, '../crates/dsp/tests/fixtures')
 
@@ -58,18 +58,6 @@ function concat(...parts: Float32Array[]): Float32Array {
     at += p.length
   }
   return out
-}
-
-function expectError(fn: () => unknown, cls: ErrorConstructor, code: string, message: RegExp) {
-  let caught: unknown
-  try {
-    fn()
-  } catch (e) {
-    caught = e
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(cls)
-  expect((caught as { code: string }).code).toBe(code)
-  expect((caught as Error).message).toMatch(message)
 }
 
 async function expectRejection(promise: Promise<unknown>, cls: ErrorConstructor, code: string, message: RegExp) {

@@ -1,21 +1,9 @@
 // Every bad input gets a JS error with a stable code, and leaves the chain untouched.
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, MixerChain } from '../dist/index.js'
-import { FRAME, maxAbsDiff, speechLike } from './helpers.js'
+import { FRAME, expectError, maxAbsDiff, speechLike } from './helpers.js'
 
 const good = speechLike(FRAME * 10)
-
-function expectError(fn: () => unknown, cls: ErrorConstructor, code: string, message: RegExp) {
-  let caught: unknown
-  try {
-    fn()
-  } catch (e) {
-    caught = e
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(cls)
-  expect((caught as { code: string }).code).toBe(code)
-  expect((caught as Error).message).toMatch(message)
-}
 
 const wrongTypes: Array<[string, unknown, RegExp]> = [
   ['an Array', [0.1, 0.2], /Float32Array.*received an instance of Array/],

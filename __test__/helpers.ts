@@ -1,4 +1,5 @@
-/** Signal generators and analytic references shared by the test suites. */
+/** Signal generators, analytic references and assertions shared by the test suites. */
+import { expect } from 'vitest'
 
 export const SR = 48_000
 export const FRAME = 960
@@ -120,4 +121,17 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
   return m
+}
+
+/** Asserts that `fn` throws an instance of `cls` with `code` and a message matching `message`. */
+export function expectError(fn: () => unknown, cls: ErrorConstructor, code: string, message: RegExp) {
+  let caught: unknown
+  try {
+    fn()
+  } catch (e) {
+    caught = e
+  }
+  expect(caught, 'expected a throw').toBeInstanceOf(cls)
+  expect((caught as { code: string }).code).toBe(code)
+  expect((caught as Error).message).toMatch(message)
 }
