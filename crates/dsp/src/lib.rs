@@ -23,11 +23,16 @@ mod loudness;
 mod mel;
 mod meters;
 mod mfcc;
+mod radix2_fft;
 mod range;
+mod rational_resampler;
 mod sliding_min;
 mod spectrum;
 mod true_peak;
 mod units;
+mod vad;
+mod vad_features;
+mod vad_model;
 
 pub use biquad::{Biquad, BiquadCoefficients};
 pub use chain::{ChainConfig, MixerChain, FRAME_SAMPLES, SAMPLE_RATE_HZ};
@@ -52,6 +57,12 @@ pub use mel::{hz_to_mel, mel_to_hz, MelFilterbank};
 pub use meters::Meters;
 pub use mfcc::{DctMatrix, Mfcc};
 pub use range::Range;
+pub use rational_resampler::RationalResampler;
 pub use spectrum::{fft_frequencies, hann_periodic, RealSpectrum};
 pub use true_peak::TruePeak;
 pub use units::{db_to_gain, gain_to_db, ms_to_samples};
+pub use vad::{Vad, VadConfig, VadFrame, VAD_HOP_MS, VAD_SILENCE_MEAN_SQUARE};
+pub use vad_features::{
+    VadFeatures, ANALYSIS_RATE_HZ as VAD_ANALYSIS_RATE_HZ, BANDS as VAD_BANDS, FEATURES as VAD_FEATURES, HOP as VAD_HOP,
+    WINDOW as VAD_WINDOW,
+};
