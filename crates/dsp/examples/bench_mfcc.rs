@@ -13,6 +13,9 @@
 //! (what pyloudnorm's `integrated_loudness` computes), `fullMs` adds the 4× true-peak
 //! oversampler and the short-term series. Used by `npm run bench`.
 
+#[path = "common/signal.rs"]
+mod signal;
+
 use std::time::Instant;
 
 use edgemix_dsp::{
@@ -21,7 +24,7 @@ use edgemix_dsp::{
 
 fn main() {
     let frames: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
-    let input = test_signal(48_000 * 60);
+    let input = signal::test_signal(48_000 * 60);
     let mfcc = time_frames(&input, frames, false);
     let spectral = time_frames(&input, frames, true);
     let settings = LoudnessSettings::mono(48_000.0).expect("valid");
@@ -74,20 +77,3 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Speech-like test material: a 150 Hz buzz with formant-ish harmonics, syllable-rate
-/// amplitude modulation, and a little noise (deterministic).
-fn test_signal(len: usize) -> Vec<f32> {
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    (0..len)
-        .map(|n| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let noise = (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
-            let t = n as f32 / 48_000.0;
-            let syllable = (std::f32::consts::TAU * 4.0 * t).sin().max(0.0);
-            let voiced: f32 = (1..8).map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32).sum();
-            0.4 * syllable * voiced + 0.003 * noise
-        })
-        .collect()
-}

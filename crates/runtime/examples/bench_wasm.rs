@@ -20,6 +20,9 @@
 //! Percentiles are nearest-rank at index floor(q·n) of the sorted times, as everywhere in
 //! the bench. Times are ns unless named otherwise.
 
+#[path = "../../dsp/examples/common/signal.rs"]
+mod signal;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -141,7 +144,7 @@ fn main() {
     std::fs::remove_dir_all(&dir).ok();
 
     // ── Per call.
-    let signal = test_signal(FRAME_SAMPLES * SIGNAL_FRAMES);
+    let signal = signal::test_signal(FRAME_SAMPLES * SIGNAL_FRAMES);
     let frames: Vec<Vec<u8>> = signal.chunks(FRAME_SAMPLES).map(f32_bytes).collect();
 
     let mut echo_session = session(&echo, "bench-echo");
@@ -386,19 +389,3 @@ fn from_bytes(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect()
 }
 
-/// Speech-like test material: the recipe of crates/dsp/examples/bench_chain.rs.
-fn test_signal(len: usize) -> Vec<f32> {
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    (0..len)
-        .map(|n| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let noise = (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
-            let t = n as f32 / 48_000.0;
-            let syllable = (std::f32::consts::TAU * 4.0 * t).sin().max(0.0);
-            let voiced: f32 = (1..8).map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32).sum();
-            0.4 * syllable * voiced + 0.003 * noise
-        })
-        .collect()
-}
