@@ -89,12 +89,21 @@ impl Runtime {
         })
         .and_then(|_| linker.func_wrap("env", "call_remote_service", call_remote_service).map(|_| ()))
         .map_err(|e| WasmError::InvalidOptions(format!("cannot link host functions: {e:#}")))?;
+        // One epoch per elapsed millisecond of wall time. Sleeps overshoot (timer slack,
+        // scheduling), so the ticker catches up with the clock instead of counting sleeps;
+        // otherwise a 100 ms limit would drift to ~110 ms.
         let ticker = engine.weak();
         std::thread::Builder::new()
             .name("edgemix-epoch".into())
             .spawn(move || {
+                let started = std::time::Instant::now();
+                let mut ticks: u128 = 0;
                 while let Some(engine) = ticker.upgrade() {
-                    engine.increment_epoch();
+                    let due = started.elapsed().as_micros() / TICK.as_micros();
+                    while ticks < due {
+                        engine.increment_epoch();
+                        ticks += 1;
+                    }
                     drop(engine);
                     std::thread::sleep(TICK);
                 }
