@@ -190,7 +190,7 @@ impl Format {
     /// Decodes `bytes` a module returned in this format.
     pub fn decode(self, bytes: Vec<u8>) -> Result<Decoded, WasmError> {
         match self {
-            Format::F32 if bytes.len() % 4 != 0 => Err(WasmError::BadOutput(format!(
+            Format::F32 if !bytes.len().is_multiple_of(4) => Err(WasmError::BadOutput(format!(
                 "the module declares f32 output but returned {} bytes, not whole samples",
                 bytes.len()
             ))),
