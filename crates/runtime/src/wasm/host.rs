@@ -2,8 +2,9 @@
 //! WASI modules) and the cloud bridge behind `env.call_remote_service`.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use wasmtime::{Caller, Extern, ResourceLimiter};
+use wasmtime::{Caller, Extern, ResourceLimiter, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::abi::{BUFFER_TOO_SMALL, INVALID_INPUT, OK, REMOTE_FAILED, REMOTE_UNAVAILABLE};
@@ -34,8 +35,27 @@ impl ResourceLimiter for MemoryCap {
     }
 }
 
+/// The wall-clock limit of the guest call in progress. Epoch ticks only wake the check;
+/// the decision is made on real elapsed time, so a late or bursty ticker can neither stop
+/// a call early nor let it run on.
+pub(crate) struct CallClock {
+    pub started: Instant,
+    pub limit: Duration,
+}
+
+impl CallClock {
+    /// What to do when the epoch deadline is reached: stop, or wait the ticks left.
+    pub fn on_deadline(&self) -> UpdateDeadline {
+        match self.limit.checked_sub(self.started.elapsed()) {
+            Some(left) if !left.is_zero() => UpdateDeadline::Continue((left.as_millis() as u64).max(1)),
+            _ => UpdateDeadline::Interrupt,
+        }
+    }
+}
+
 pub(crate) struct Host {
     pub memory: MemoryCap,
+    pub clock: CallClock,
     pub wasi: Option<WasiP1Ctx>,
     pub remote: Option<Arc<dyn RemoteService>>,
     /// An answer that did not fit the guest's buffer, handed over on its retry.

@@ -15,7 +15,8 @@ pub struct Limits {
     /// Linear memory cap, MiB. 1 to 1024. Default 64.
     pub max_memory_mb: u32,
     /// Wall-clock limit of one guest call, ms. 1 to 60000. Default 100. A spinning guest is
-    /// stopped within timeoutMs + 2 ms (the epoch ticks every millisecond).
+    /// stopped after the limit and within about 2 ms of it (epochs tick every millisecond
+    /// and the decision is made on the wall clock).
     pub timeout_ms: u32,
     /// Largest output one `process` call may return, bytes. 1 to 256 MiB. Default 16 MiB.
     pub max_output_bytes: u64,
@@ -41,6 +42,10 @@ impl Limits {
         check("maxMemoryMb", self.max_memory_mb.into(), MAX_MEMORY_MB.into(), " MiB")?;
         check("timeoutMs", self.timeout_ms.into(), MAX_TIMEOUT_MS.into(), " ms")?;
         check("maxOutputBytes", self.max_output_bytes, MAX_OUTPUT_BYTES, " bytes")
+    }
+
+    pub(crate) fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.timeout_ms.into())
     }
 
     pub(crate) fn max_memory_bytes(&self) -> usize {

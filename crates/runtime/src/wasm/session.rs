@@ -14,7 +14,7 @@ use wasmtime_wasi::WasiCtxBuilder;
 
 use super::abi::{self, Format, BUFFER_TOO_SMALL, OK};
 use super::error::WasmError;
-use super::host::{read_u32, slice, slice_mut, write_u32, Host, MemoryCap, RemoteService};
+use super::host::{read_u32, slice, slice_mut, write_u32, CallClock, Host, MemoryCap, RemoteService};
 use super::limits::Limits;
 use super::log::BoundedLog;
 use super::module::WasmModule;
@@ -66,13 +66,14 @@ impl Live {
         });
         let host = Host {
             memory: MemoryCap { max_bytes: limits.max_memory_bytes(), exceeded: false },
+            clock: CallClock { started: std::time::Instant::now(), limit: limits.timeout() },
             wasi,
             remote: if module.shape.uses_remote { remote } else { None },
             remote_pending: None,
         };
         let mut store = Store::new(&module.engine, host);
         store.limiter(|host| &mut host.memory);
-        store.epoch_deadline_trap();
+        store.epoch_deadline_callback(|ctx| Ok(ctx.data().clock.on_deadline()));
         store.set_epoch_deadline(deadline_ticks(limits));
         let instance = module.pre.instantiate(&mut store).map_err(|e| {
             if store.data().memory.exceeded {
@@ -114,7 +115,9 @@ impl Live {
     /// Arms the time limit and clears the memory flag before a guest call.
     fn arm(&mut self) {
         self.store.set_epoch_deadline(deadline_ticks(&self.limits));
-        self.store.data_mut().memory.exceeded = false;
+        let host = self.store.data_mut();
+        host.clock.started = std::time::Instant::now();
+        host.memory.exceeded = false;
     }
 
     /// Explains a failed guest call.
@@ -258,9 +261,9 @@ impl Live {
     }
 }
 
+/// Ticks until the first look at the clock (see `CallClock`).
 fn deadline_ticks(limits: &Limits) -> u64 {
-    // The current tick may be nearly over: one extra tick keeps the limit a lower bound.
-    u64::from(limits.timeout_ms) + 1
+    u64::from(limits.timeout_ms)
 }
 
 fn check(code: i32, call: &'static str) -> Result<(), WasmError> {
