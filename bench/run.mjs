@@ -24,6 +24,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, SAMPLE_RATE, testSignal, toFrames } from './signal.mjs'
+import { stats } from './stats.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(BENCH_DIR, '..')
@@ -36,17 +37,6 @@ const ANALYSIS_SECONDS = 60 // the analysis sections' input (MFCC batch, loudnes
 // ─── Measurement helpers ─────────────────────────────────────────────────────────────
 
 const now = process.hrtime.bigint
-
-/** p50 / mean / p99 / min of per-call times (ns). Percentiles are nearest-rank at
- *  index floor(q·n) of the sorted times: the rule the Rust example uses for its p50. */
-export function stats(times) {
-  const sorted = Float64Array.from(times).sort()
-  const n = sorted.length
-  const at = (q) => sorted[Math.min(n - 1, Math.floor(q * n))]
-  let sum = 0
-  for (const t of sorted) sum += t
-  return { n, p50: at(0.5), mean: sum / n, p99: at(0.99), min: sorted[0] }
-}
 
 /** Times `fn(i)` per call: `warmup` untimed calls, then `n` timed ones; also a batched
  *  pass (no timer inside the loop) as a cross-check of the mean. */

@@ -14,18 +14,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, testSignal, toFrames } from './signal.mjs'
+import { stats } from './stats.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const now = process.hrtime.bigint
-
-function stats(times) {
-  const sorted = Float64Array.from(times).sort()
-  const n = sorted.length
-  const at = (q) => sorted[Math.min(n - 1, Math.floor(q * n))]
-  let sum = 0
-  for (const t of sorted) sum += t
-  return { n, p50: at(0.5), mean: sum / n, p99: at(0.99), min: sorted[0], max: sorted[n - 1] }
-}
 
 /** `warmup` untimed awaits of `fn(i)`, then `n` timed one at a time. */
 async function timeAsync(fn, warmup, n) {

@@ -14,6 +14,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, testSignal, toFrames } from './signal.mjs'
+import { stats } from './stats.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const now = process.hrtime.bigint
@@ -107,15 +108,6 @@ function withCustomSection(bytes, name) {
   out.set([0, n.length + 1, n.length], bytes.length)
   out.set(n, bytes.length + 3)
   return out
-}
-
-function stats(times) {
-  const sorted = Float64Array.from(times).sort()
-  const n = sorted.length
-  const at = (q) => sorted[Math.min(n - 1, Math.floor(q * n))]
-  let sum = 0
-  for (const t of sorted) sum += t
-  return { n, p50: at(0.5), mean: sum / n, p99: at(0.99), min: sorted[0], max: sorted[n - 1] }
 }
 
 function timeCalls(fn, warmup, n) {

@@ -144,26 +144,15 @@ fn butterflies(ar: &mut [f32], ai: &mut [f32], br: &mut [f32], bi: &mut [f32], w
     }
 }
 
-/// A whole stage of groups of `H` butterflies (the same arithmetic as [`butterflies`]).
+/// A whole stage of groups of `H` butterflies, `H` known at compile time so the
+/// [`butterflies`] kernel is unrolled and vectorised for it.
 #[inline(always)]
 fn stage_fixed<const H: usize>(re: &mut [f32], im: &mut [f32], wr: &[f32], wi: &[f32]) {
-    let wr: &[f32; H] = wr.try_into().unwrap();
-    let wi: &[f32; H] = wi.try_into().unwrap();
+    let (wr, wi): (&[f32; H], &[f32; H]) = (wr.try_into().unwrap(), wi.try_into().unwrap());
     for (r, i) in re.chunks_exact_mut(2 * H).zip(im.chunks_exact_mut(2 * H)) {
         let (ar, br) = r.split_at_mut(H);
         let (ai, bi) = i.split_at_mut(H);
-        let ar: &mut [f32; H] = ar.try_into().unwrap();
-        let br: &mut [f32; H] = br.try_into().unwrap();
-        let ai: &mut [f32; H] = ai.try_into().unwrap();
-        let bi: &mut [f32; H] = bi.try_into().unwrap();
-        for j in 0..H {
-            let tr = wr[j] * br[j] - wi[j] * bi[j];
-            let ti = wr[j] * bi[j] + wi[j] * br[j];
-            br[j] = ar[j] - tr;
-            bi[j] = ai[j] - ti;
-            ar[j] += tr;
-            ai[j] += ti;
-        }
+        butterflies(ar, ai, br, bi, wr, wi);
     }
 }
 

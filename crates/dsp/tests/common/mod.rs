@@ -8,40 +8,8 @@ use std::f64::consts::TAU;
 /// The sample rate every test uses unless it says otherwise.
 pub const FS: f64 = 48_000.0;
 
-/// Marsaglia's xorshift64: deterministic, seedable, good enough for test noise.
-#[derive(Debug, Clone)]
-pub struct XorShift64(u64);
-
-impl XorShift64 {
-    pub fn new(seed: u64) -> Self {
-        // The all-zero state is a fixed point; any other seed is fine.
-        Self(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// Uniform in [0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in [−1, 1).
-    pub fn bipolar(&mut self) -> f64 {
-        2.0 * self.uniform() - 1.0
-    }
-
-    /// Uniform integer in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next_u64() % (hi - lo + 1) as u64) as usize
-    }
-}
+mod xorshift;
+pub use xorshift::XorShift64;
 
 /// `n` samples of uniform white noise in [−amplitude, amplitude).
 pub fn white_noise(n: usize, amplitude: f64, seed: u64) -> Vec<f32> {
