@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use edgemix_runtime::serial::Serial;
 use edgemix_runtime::wasm::{
-    Decoded, Format, LoadOptions, Runtime, SessionLogs, SessionOp, SessionOutput, WasmModule, WasmSession as Session,
+    Decoded, Format, LoadOptions, RemoteAccess, Runtime, SessionLogs, SessionOp, SessionOutput, WasmModule, WasmSession as Session,
 };
 use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float32ArraySlice, FromNapiValue, JsValue, Uint8ArraySlice, Unknown};
 use napi::{Env, ValueType};
@@ -125,7 +125,7 @@ impl WasmEdgeNode {
         });
         Work::new(move || {
             let output = module.description().output;
-            let session = Session::new(module, id.clone(), options.limits(), options.config.as_ref(), None)?;
+            let session = Session::new(module, id.clone(), options.limits(), options.config.as_ref(), RemoteAccess::default())?;
             let logs = session.logs().clone();
             Ok(WasmSession { serial: Arc::new(Serial::new(session)), logs, id, output })
         })

@@ -22,7 +22,7 @@ mod session;
 pub use abi::{Decoded, Description, Format};
 pub use cache::CacheOutcome;
 pub use error::WasmError;
-pub use host::RemoteService;
+pub use host::{RemoteAccess, RemoteError, RemoteService};
 pub use limits::{Limits, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS};
 pub use module::WasmModule;
 pub use options::LoadOptions;
