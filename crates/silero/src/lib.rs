@@ -3,12 +3,15 @@
 //! 20 ms frames. It is the cloud tier's accurate voice activity detector (the `VAD`
 //! node); the edge runs the small `edgemix_dsp::Vad`.
 //!
-//! Kept in its own crate so that tract is compiled only into what serves the cloud.
+//! Kept in its own crate so that tract stays out of `edgemix_runtime`; the server binary
+//! and the addon's `startServer` register [`vad_node_spec`].
 
 mod error;
 mod model;
+mod node;
 mod stream;
 
 pub use error::SileroError;
 pub use model::{ModelState, SileroModel, CHUNK, CONTEXT, MODEL_ONNX, MODEL_RATE_HZ, MODEL_SHA256};
+pub use node::vad_node_spec;
 pub use stream::{SileroChunks, SileroConfig, SileroFrame, SileroVad, FRAME_MS};
