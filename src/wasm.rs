@@ -10,8 +10,8 @@ use edgemix_runtime::wasm::{
     WasmModule, WasmSession as Session,
 };
 use napi::bindgen_prelude::{
-    within_runtime_if_available, AsyncTask, Buffer, ClassInstance, Float32Array, Float32ArraySlice, FromNapiValue, JsValue,
-    Object, Uint8ArraySlice, Unknown,
+    within_runtime_if_available, AsyncTask, Buffer, ClassInstance, Float32Array, Float32ArraySlice, FromNapiValue, JsObjectValue,
+    JsValue, Object, Uint8ArraySlice, Unknown,
 };
 use napi::{Env, ValueType};
 use napi_derive::napi;
@@ -104,7 +104,7 @@ fn cloud_client(options: &Unknown<'_>) -> Fallible<edgemix_runtime::cloud::Cloud
     let object = unsafe { Object::from_napi_value(raw.env, raw.value) }
         .map_err(|e| Failure::arg_type(format!("The \"options\" argument could not be read: {e}")))?;
     let cloud: Unknown<'_> = object
-        .get_named_property("cloud")
+        .get_named_property_unchecked("cloud")
         .map_err(|e| Failure::arg_type(format!("options.cloud could not be read: {e}")))?;
     let value = cloud.value();
     match unsafe { ClassInstance::<crate::cloud::CloudClient>::from_napi_value(value.env, value.value) } {
