@@ -78,18 +78,38 @@ impl Finish for WasmEdgeNode {
 /// the `allowRemote` names, answered through the `cloud` option's CloudClient (its
 /// channel, token and timeout) on the addon's tokio runtime.
 fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAccess)> {
-    let Some(mut json) = read_object(env, value, "options")? else { return Ok((LoadOptions::default(), RemoteAccess::default())) };
-    let cloud = match json.as_object_mut().and_then(|map| map.remove("cloud")) {
-        Some(Value::Null) | None => None,
-        Some(_) => Some(cloud_client(value.expect("an options object was read"))?),
+    // Checks the argument's type (a plain object, undefined or null) with the usual message.
+    let Some(value) = value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null))) else {
+        return Ok((LoadOptions::default(), RemoteAccess::default()));
     };
-    let opts: LoadOptions = options_from_json(&json, "options")?;
+    if value.get_type().ok() != Some(ValueType::Object) || value.is_array().unwrap_or(false) {
+        read_object(env, Some(value), "options")?;
+    }
+    let raw = value.value();
+    // SAFETY: a live object of the current call; its properties are read, not kept.
+    let object = unsafe { Object::from_napi_value(raw.env, raw.value) }
+        .map_err(|e| Failure::arg_type(format!("The \"options\" argument could not be read: {e}")))?;
+    let unreadable = |e: napi::Error| Failure::arg_type(format!("The \"options\" argument could not be read: {e}"));
+    // Every key but `cloud` (a class instance, not data) as JSON.
+    let mut json = serde_json::Map::new();
+    let mut cloud = None;
+    for key in Object::keys(&object).map_err(unreadable)? {
+        let property: Unknown<'_> = object.get_named_property_unchecked(&key).map_err(unreadable)?;
+        if key == "cloud" {
+            cloud = Some(cloud_client(&property)?).flatten();
+        } else {
+            let item: Value = env.from_js_value(property).map_err(|e| Failure::arg_type(format!("options.{key} could not be read: {e}")))?;
+            json.insert(key, item);
+        }
+    }
+    let opts: LoadOptions = options_from_json(&Value::Object(json), "options")?;
     opts.limits().validate()?;
     let allow = opts.allowlist()?;
     let service = match cloud {
         Some(client) => {
-            let runtime = within_runtime_if_available(tokio::runtime::Handle::try_current)
-                .map_err(|e| Failure::new(crate::error::Class::Error, "ERR_CLOUD_INTERNAL", format!("no tokio runtime for the cloud bridge: {e}")))?;
+            let runtime = within_runtime_if_available(tokio::runtime::Handle::try_current).map_err(|e| {
+                Failure::new(crate::error::Class::Error, "ERR_CLOUD_INTERNAL", format!("no tokio runtime for the cloud bridge: {e}"))
+            })?;
             Some(Arc::new(GrpcBridge::new(client, runtime)) as Arc<dyn RemoteService>)
         }
         None => None,
@@ -97,21 +117,18 @@ fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions
     Ok((opts, RemoteAccess { allow: allow.into(), service }))
 }
 
-/// The client of the `cloud` load option, which must be a `CloudClient`.
-fn cloud_client(options: &Unknown<'_>) -> Fallible<edgemix_runtime::cloud::CloudClient> {
-    let raw = options.value();
-    // SAFETY: live values of the current call (the options object and its property).
-    let object = unsafe { Object::from_napi_value(raw.env, raw.value) }
-        .map_err(|e| Failure::arg_type(format!("The \"options\" argument could not be read: {e}")))?;
-    let cloud: Unknown<'_> = object
-        .get_named_property_unchecked("cloud")
-        .map_err(|e| Failure::arg_type(format!("options.cloud could not be read: {e}")))?;
+/// The client of the `cloud` load option: a `CloudClient`, or none for undefined/null.
+fn cloud_client(cloud: &Unknown<'_>) -> Fallible<Option<edgemix_runtime::cloud::CloudClient>> {
+    if matches!(cloud.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
+        return Ok(None);
+    }
     let value = cloud.value();
+    // SAFETY: a live value of the current call.
     match unsafe { ClassInstance::<crate::cloud::CloudClient>::from_napi_value(value.env, value.value) } {
-        Ok(instance) => instance.client(),
+        Ok(instance) => instance.client().map(Some),
         Err(_) => Err(Failure::arg_type(format!(
             "options.cloud must be a CloudClient (new CloudClient({{ endpoints: [...] }})), received {}",
-            describe(&cloud)
+            describe(cloud)
         ))),
     }
 }
