@@ -29,3 +29,6 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// Genre detection (synthetic-benchmark accuracy only; see the README): batch and streaming.
+export { GenreClassifier, classifyGenre, classifyGenreSync } from '../index.js'
+export type { GenreClassifierOptions, GenreName, GenreOptions, GenreResult } from '../index.js'

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -430,35 +431,45 @@ def level(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
     return y * (0.98 / peak) if peak > 0.98 else y
 
 
+def make_clip(job) -> dict:
+    """Renders one clip (skips a music clip whose WAV exists: the recipe is deterministic)."""
+    out, genre, g_index, fold, f_index, seed, rate, seconds, heldout = job
+    rel = os.path.join(fold, genre, f"{seed}.wav")
+    path = os.path.join(out, rel)
+    if genre != "speech" and os.path.exists(path):
+        return {"path": rel, "genre": genre, "fold": fold, "seed": seed}
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        if genre == "speech":
+            group = [v for k, v in enumerate(VOICES) if k % 3 == f_index]
+            voice = group[int(rng.integers(len(group)))]
+            x, info = speech(rng, voice, HELDOUT_SENTENCES if heldout else SENTENCES, rate, seconds, tmp)
+        else:
+            song = MUSIC[genre](rng, seconds)
+            x, info = render_midi(song, SOUNDFONTS[fold], rate, seconds, tmp), {}
+    write_wav(path + ".part", level(rng, x), rate)
+    os.replace(path + ".part", path)
+    return {"path": rel, "genre": genre, "fold": fold, "seed": seed, **info}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--clips", type=int, default=36, help="clips per genre and soundfont (speech: per voice group)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel renderers")
     ap.add_argument("--heldout", action="store_true", help="the evaluation clips: 16 kHz, 6 s, held-out seeds")
     args = ap.parse_args()
     rate = HELDOUT_RATE if args.heldout else RATE
     seconds = HELDOUT_CLIP_S if args.heldout else CLIP_S
     base_seed = HELDOUT_SEED if args.heldout else 0
-    manifest = []
-    folds = list(SOUNDFONTS)
-    with tempfile.TemporaryDirectory() as tmp:
-        for g_index, genre in enumerate(GENRES):
-            for f_index, fold in enumerate(folds):
-                for i in range(args.clips):
-                    seed = base_seed + 100_000 * g_index + 1000 * f_index + i
-                    rng = np.random.default_rng(seed)
-                    if genre == "speech":
-                        group = [v for k, v in enumerate(VOICES) if k % 3 == f_index]
-                        voice = group[int(rng.integers(len(group)))]
-                        x, info = speech(rng, voice, HELDOUT_SENTENCES if args.heldout else SENTENCES, rate, seconds, tmp)
-                    else:
-                        song = MUSIC[genre](rng, seconds)
-                        x, info = render_midi(song, SOUNDFONTS[fold], rate, seconds, tmp), {}
-                    x = level(rng, x)
-                    rel = os.path.join(fold, genre, f"{seed}.wav")
-                    write_wav(os.path.join(args.out, rel), x, rate)
-                    manifest.append({"path": rel, "genre": genre, "fold": fold, "seed": seed, **info})
-                print(f"{genre} {fold}: {args.clips} clips", file=sys.stderr, flush=True)
+    jobs = [
+        (args.out, genre, g_index, fold, f_index, base_seed + 100_000 * g_index + 1000 * f_index + i, rate, seconds, args.heldout)
+        for g_index, genre in enumerate(GENRES)
+        for f_index, fold in enumerate(SOUNDFONTS)
+        for i in range(args.clips)
+    ]
+    with multiprocessing.Pool(args.jobs) as pool:
+        manifest = pool.map(make_clip, jobs, chunksize=1)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump({"rate": rate, "seconds": seconds, "clips": manifest}, f, indent=1)
 

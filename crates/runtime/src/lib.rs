@@ -2,10 +2,12 @@
 //! operations apply strictly in submission order from any thread.
 
 pub mod extractor;
+pub mod genre;
 pub mod mixer;
 pub mod serial;
 pub mod wasm;
 
 pub use extractor::{ExtractorNode, ExtractorOp};
+pub use genre::{GenreNode, GenreOp};
 pub use mixer::{MetersHandle, MixerNode, MixerOp, MixerOutput, SerialMixer};
 pub use serial::{Serial, Stateful, Ticket};

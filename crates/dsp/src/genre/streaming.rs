@@ -231,3 +231,72 @@ impl Decider {
         self.decision = GenreDecision { genre: self.current, confidence, probabilities: s };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decider(options: StreamingGenreOptions) -> Decider {
+        StreamingGenreClassifier::new(48_000, options).unwrap().decider
+    }
+
+    /// Probabilities with `p` on `genre` and the rest spread evenly.
+    fn peaked(genre: Genre, p: f32) -> [f32; GENRES] {
+        let mut out = [(1.0 - p) / (GENRES - 1) as f32; GENRES];
+        out[genre.index()] = p;
+        out
+    }
+
+    #[test]
+    fn the_first_confident_window_decides_and_a_challenger_needs_the_hold_time() {
+        // No smoothing; hold 1 s = 2 evaluations at the 500 ms hop.
+        let mut d = decider(StreamingGenreOptions { smoothing_ms: 0.0, ..Default::default() });
+        assert_eq!(d.decision, GenreDecision::default());
+        d.update(&peaked(Genre::Rock, 0.9));
+        // From none, a candidate must also hold: one evaluation is not enough.
+        assert_eq!(d.decision.genre, None);
+        d.update(&peaked(Genre::Rock, 0.9));
+        assert_eq!(d.decision.genre, Some(Genre::Rock));
+        assert_eq!(d.decision.confidence, 0.9);
+        // Jazz leads once, then rock again: the hold restarts, no switch.
+        d.update(&peaked(Genre::Jazz, 0.9));
+        d.update(&peaked(Genre::Rock, 0.9));
+        d.update(&peaked(Genre::Jazz, 0.9));
+        assert_eq!(d.decision.genre, Some(Genre::Rock));
+        d.update(&peaked(Genre::Jazz, 0.9));
+        assert_eq!(d.decision.genre, Some(Genre::Jazz));
+    }
+
+    #[test]
+    fn a_challenger_within_the_margin_never_takes_over() {
+        let mut d = decider(StreamingGenreOptions { smoothing_ms: 0.0, hold_ms: 0.0, margin: 0.2, ..Default::default() });
+        d.update(&peaked(Genre::Speech, 0.9));
+        assert_eq!(d.decision.genre, Some(Genre::Speech));
+        // Rock 0.55 against speech 0.4: a lead of 0.15 < 0.2.
+        let mut p = [0.0; GENRES];
+        p[Genre::Rock.index()] = 0.55;
+        p[Genre::Speech.index()] = 0.4;
+        p[Genre::Jazz.index()] = 0.05;
+        for _ in 0..10 {
+            d.update(&p);
+        }
+        assert_eq!(d.decision.genre, Some(Genre::Speech));
+        assert_eq!(d.decision.confidence, 0.4);
+        // Below the threshold for everything: none (neutral), confidence of the best.
+        d.update(&[0.2, 0.3, 0.2, 0.2, 0.1]);
+        assert_eq!(d.decision.genre, None);
+        assert_eq!(d.decision.confidence, 0.3);
+    }
+
+    #[test]
+    fn smoothing_is_an_exponential_average_with_the_hop_as_time_step() {
+        // hop 500 ms, smoothing 2000 ms: α = 1 − e^(−1/4).
+        let mut d = decider(StreamingGenreOptions::default());
+        let alpha = 1.0 - (-0.25f32).exp();
+        d.update(&peaked(Genre::Speech, 1.0));
+        d.update(&peaked(Genre::Classical, 1.0));
+        let p = d.decision.probabilities;
+        assert!((p[Genre::Classical.index()] - alpha).abs() < 1e-6);
+        assert!((p[Genre::Speech.index()] - (1.0 - alpha)).abs() < 1e-6);
+    }
+}
