@@ -4,7 +4,7 @@
 // async = sync, and coded errors for every bad input.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import wavefile from 'wavefile'
+import { WaveFile } from 'wavefile'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, GenreClassifier, classifyGenre, classifyGenreSync } from '../dist/index.js'
 import type { GenreName, GenreResult } from '../dist/index.js'
@@ -19,7 +19,7 @@ const labels = JSON.parse(readFileSync(join(SET, 'labels.json'), 'utf8')) as {
 const RATE = labels.rate
 
 function clip(file: string): Float32Array {
-  const wav = new wavefile.WaveFile(readFileSync(join(SET, file)))
+  const wav = new WaveFile(readFileSync(join(SET, file)))
   wav.toBitDepth('32f')
   return wav.getSamples(false, Float32Array) as unknown as Float32Array
 }

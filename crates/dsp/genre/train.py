@@ -109,7 +109,7 @@ def evaluate(make, x, y, clip, fold_of_clip, n_clips):
 
 
 def rust_array(name: str, values: np.ndarray) -> str:
-    flat = [f"{float(v)!r}" for v in np.asarray(values, dtype=np.float32).ravel()]
+    flat = [str(v) for v in np.asarray(values, dtype=np.float32).ravel()]
     lines = [", ".join(flat[i : i + 8]) for i in range(0, len(flat), 8)]
     body = ",\n    ".join(lines)
     return f"pub(crate) static {name}: [f32; {len(flat)}] = [\n    {body},\n];\n"

@@ -7,7 +7,8 @@
 //!   `r(l)/r(0)·N/(N−l)` of the mean-removed envelope over lags `l` of 0.25 s to 1.5 s
 //!   (240 to 40 beats per minute); a steady beat gives values near 1, speech and rubato
 //!   low ones.
-//! - **Tempo**, as `log2(bpm/120)` at that lag (one octave = 1).
+//! - **Tempo**, as `log2(bpm/120)` at the shortest lag that is a local maximum of the
+//!   autocorrelation within 10 % of the largest (so that 120 bpm is not read as 60).
 
 use super::frames::FRAME_RATE_HZ;
 
@@ -49,9 +50,12 @@ pub fn tempo(onset: &[f64]) -> (f64, f64) {
     if r0 <= f64::EPSILON || min_lag > max_lag {
         return (0.0, 0.0);
     }
-    let (best_lag, best) = (min_lag..=max_lag)
-        .map(|lag| (lag, r(lag) / r0 * n as f64 / (n - lag) as f64))
-        .fold((min_lag, f64::NEG_INFINITY), |acc, x| if x.1 > acc.1 { x } else { acc });
+    let acf: Vec<f64> = (min_lag..=max_lag).map(|lag| r(lag) / r0 * n as f64 / (n - lag) as f64).collect();
+    let best = acf.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    // Multiples of the beat period correlate as well as the period itself: take the
+    // shortest lag that is a local maximum within 10 % of the best.
+    let local_max = |i: usize| (i == 0 || acf[i] >= acf[i - 1]) && (i + 1 == acf.len() || acf[i] >= acf[i + 1]);
+    let best_lag = min_lag + (0..acf.len()).find(|&i| local_max(i) && acf[i] >= 0.9 * best).unwrap_or(0);
     let bpm = 60.0 * FRAME_RATE_HZ / best_lag as f64;
     (best.max(0.0), (bpm / 120.0).log2())
 }
@@ -62,7 +66,7 @@ mod tests {
 
     #[test]
     fn a_pulse_train_has_its_rate_and_tempo() {
-        // One onset every 25 frames (0.5 s = 120 bpm) over 3 s.
+        // One onset every 25 frames (0.5 s = 120 bpm) over 3 s: lag 50 correlates as well.
         let onset: Vec<f64> = (0..150).map(|t| if t % 25 == 3 { 12.0 } else { 0.2 }).collect();
         assert!((onset_rate(&onset) - 2.0).abs() < 1e-9);
         let (periodicity, log_tempo) = tempo(&onset);
