@@ -836,9 +836,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.FeatureExtractor = nativeBinding.FeatureExtractor
+module.exports.GenreClassifier = nativeBinding.GenreClassifier
 module.exports.MixerChain = nativeBinding.MixerChain
 module.exports.WasmEdgeNode = nativeBinding.WasmEdgeNode
 module.exports.WasmSession = nativeBinding.WasmSession
+module.exports.classifyGenre = nativeBinding.classifyGenre
+module.exports.classifyGenreSync = nativeBinding.classifyGenreSync
 module.exports.extractFeatures = nativeBinding.extractFeatures
 module.exports.extractFeaturesSync = nativeBinding.extractFeaturesSync
 module.exports.extractMfcc = nativeBinding.extractMfcc
