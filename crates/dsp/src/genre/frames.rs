@@ -3,16 +3,17 @@
 //! yields one [`FrameRecord`]. The last [`WINDOW_FRAMES`] records (3 s) are kept for the
 //! window features.
 //!
-//! Reuses the analysis blocks of the crate: [`RationalResampler`] (pass band 0–7 kHz,
+//! Reuses the analysis blocks of the crate: [`RationalResampler`] (pass band 0–6 kHz,
 //! stop band from 8 kHz, 50 dB), [`Framer`] (silent history of 192 samples, as the
 //! streaming feature extractor), [`RealSpectrum`], [`Mfcc`] (40 Slaney mel bands
-//! 0–8 kHz, 13 coefficients, c1–c12 kept: c0 only follows the level) and
-//! [`SpectralFeatures`] (centroid and flatness).
+//! 0–8 kHz, 13 coefficients, c1–c12 kept: c0 only follows the level; its filterbank
+//! also gives the linear mel powers of the percussive separation) and the spectral
+//! centroid and flatness of `features.rs`.
 
 use std::collections::VecDeque;
 
 use crate::extractor::Framer;
-use crate::features::{SpectralFeatures, DEFAULT_ROLL_PERCENT};
+use crate::features::{spectral_centroid, spectral_flatness};
 use crate::genre::percussive::Hpss;
 use crate::mel::MelFilterbank;
 use crate::mfcc::Mfcc;
@@ -75,7 +76,9 @@ pub struct GenreFrames {
 struct FrameAnalysis {
     spectrum: RealSpectrum,
     mfcc: Mfcc,
-    spectral: SpectralFeatures,
+    freqs: Vec<f64>,
+    magnitude: Vec<f64>,
+    mel_power: [f64; N_MELS],
     hpss: Hpss,
     previous_mel_db: [f64; N_MELS],
     records: VecDeque<FrameRecord>,
@@ -83,7 +86,7 @@ struct FrameAnalysis {
 
 /// The resampler to 16 kHz of the genre analysis.
 fn resampler(sample_rate: u32) -> RationalResampler {
-    RationalResampler::new(sample_rate, ANALYSIS_RATE_HZ, 7000.0, 8000.0, 50.0)
+    RationalResampler::new(sample_rate, ANALYSIS_RATE_HZ, 6000.0, 8000.0, 50.0)
 }
 
 /// Fewest input samples at `sample_rate` that complete one analysis window. The caller
@@ -135,7 +138,9 @@ impl FrameAnalysis {
         Self {
             spectrum: RealSpectrum::hann(N_FFT),
             mfcc: Mfcc::new(mel, N_CEPSTRA + 1),
-            spectral: SpectralFeatures::new(fft_frequencies(f64::from(ANALYSIS_RATE_HZ), N_FFT), DEFAULT_ROLL_PERCENT),
+            freqs: fft_frequencies(f64::from(ANALYSIS_RATE_HZ), N_FFT),
+            magnitude: vec![0.0; N_FFT / 2 + 1],
+            mel_power: [0.0; N_MELS],
             hpss: Hpss::new(),
             previous_mel_db: [-100.0; N_MELS],
             records: VecDeque::with_capacity(WINDOW_FRAMES + 1),
@@ -147,7 +152,12 @@ impl FrameAnalysis {
         let mean_square = hop.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>() / HOP as f64;
         let peak = hop.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
         let power = self.spectrum.process(frame);
-        let features = self.spectral.process(frame, power);
+        for (m, p) in self.magnitude.iter_mut().zip(power) {
+            *m = p.sqrt();
+        }
+        let centroid_hz = spectral_centroid(&self.magnitude, &self.freqs);
+        let flatness = spectral_flatness(power);
+        self.mfcc.filterbank().apply(power, &mut self.mel_power);
         let cepstra = self.mfcc.process(power);
         let mut mfcc = [0.0f32; N_CEPSTRA];
         for (m, c) in mfcc.iter_mut().zip(&cepstra[1..]) {
@@ -169,11 +179,11 @@ impl FrameAnalysis {
             mean_square,
             peak,
             onset_db: (rise / N_MELS as f64) as f32,
-            centroid_khz: (features.centroid_hz / 1000.0) as f32,
-            log_flatness: features.flatness.log10() as f32,
+            centroid_khz: (centroid_hz / 1000.0) as f32,
+            log_flatness: flatness.log10() as f32,
             percussive: None,
         });
-        if let Some(energies) = self.hpss.push(mel_db) {
+        if let Some(energies) = self.hpss.push(&self.mel_power) {
             let delayed = self.records.len().checked_sub(1 + Hpss::DELAY_FRAMES);
             if let Some(record) = delayed.and_then(|i| self.records.get_mut(i)) {
                 record.percussive = Some(energies);
