@@ -11,3 +11,5 @@ mod loudness;
 mod mixer;
 mod task;
 mod wasm;
+mod cloud;
+mod server;

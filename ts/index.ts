@@ -32,3 +32,6 @@ export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, L
 // Genre detection (synthetic-benchmark accuracy only; see the README): batch and streaming.
 export { GenreClassifier, classifyGenre, classifyGenreSync } from '../index.js'
 export type { GenreClassifierOptions, GenreName, GenreOptions, GenreResult } from '../index.js'
+// Cloud tier: the RemoteExecutionService client and the embedded server.
+export { CloudClient, CloudServer, CloudStream, startServer } from '../index.js'
+export type { CloudCallOptions, CloudClientOptions, CloudNodeInfo, CloudStatus, StartServerOptions } from '../index.js'
