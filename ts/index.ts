@@ -29,3 +29,6 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// Hybrid edge/cloud processing: HybridProcessingClient, createHybridProxy, the
+// IntelligentRouter, pipelines and metrics.
+export * from './hybrid/index.js'
