@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { CircuitBreaker } from '../dist/hybrid/breaker.js'
 import { CostModel } from '../dist/hybrid/cost-model.js'
 import { IntelligentRouter } from '../dist/hybrid/router.js'
+import { Metrics } from '../dist/hybrid/metrics.js'
 
 /** Deterministic uniform numbers in [0, 1) (xorshift32). */
 function uniform(seed = 12345) {
@@ -247,5 +248,28 @@ describe('IntelligentRouter', () => {
     const e = r.explain()
     expect(e.map((d) => d.bytes)).toEqual([3000, 4000, 5000])
     expect(e[0]).toMatchObject({ route: 'edge', circuit: 'closed', complexity: 0.1, predictedMs: { edge: null, cloud: null } })
+  })
+})
+
+describe('Metrics latency (HDR histogram)', () => {
+  it('percentiles match the exact order statistics within 3 significant digits', () => {
+    const m = new Metrics()
+    const r = uniform(3)
+    const values: number[] = []
+    for (let i = 0; i < 10_000; i++) {
+      const ms = 0.01 + r() * r() * 200 // skewed, 10 µs .. 200 ms
+      values.push(ms)
+      m.latency.edge.record(ms)
+    }
+    values.sort((a, b) => a - b)
+    const exact = (p: number) => values[Math.ceil((p / 100) * values.length) - 1]
+    const s = m.snapshot().latency.edge
+    for (const [p, got] of [[50, s.p50Ms], [95, s.p95Ms], [99, s.p99Ms], [100, s.maxMs]] as const) {
+      // Recorded in whole microseconds, bucketed to 3 significant digits.
+      expect(Math.abs(got - exact(p)), `p${p}`).toBeLessThanOrEqual(exact(p) * 1e-3 + 1e-3)
+    }
+    expect(s.count).toBe(10_000)
+    expect(s.meanMs).toBeCloseTo(values.reduce((a, b) => a + b) / values.length, 9)
+    expect(m.snapshot().latency.cloud).toEqual({ count: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0 })
   })
 })

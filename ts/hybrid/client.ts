@@ -2,7 +2,7 @@
  * HybridProcessingClient: the entry point. Holds the (lazy) cloud connection and the
  * WASM edge defaults, creates proxies, and reports their metrics together.
  */
-import { cloudClient, CloudSide, nodeNames, type CloudClientLike, type CloudRemoteOptions } from './cloud.js'
+import { cloudClient, CloudSide, nodeNames, type CloudClientLike, type CloudRemoteOptions, type CloudTlsOptions } from './cloud.js'
 import { nativeEdge, wasmEdge, type EdgeNativeOptions, type EdgeSide, type EdgeWasmOptions } from './edge.js'
 import { codedError, codeOf, describeValue } from './errors.js'
 import { families, type ProxyStats } from './metrics.js'
@@ -21,8 +21,8 @@ export interface HybridClientOptions {
   endpoints?: string[]
   /** Default time limit of a cloud call, ms. */
   timeoutMs?: number
-  /** TLS settings, handed to the CloudClient. */
-  tls?: unknown
+  /** TLS settings of https endpoints. */
+  tls?: CloudTlsOptions
   /** Bearer token for the cloud. */
   token?: string
   /** false: no cloud at all (edge only). Default true. */

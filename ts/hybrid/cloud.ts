@@ -30,18 +30,27 @@ export interface CloudRemoteOptions {
   serializationFormat?: CloudFormat
 }
 
+/** TLS settings of https endpoints. */
+export interface CloudTlsOptions {
+  /** CA certificate(s), PEM. */
+  caPem?: string
+  /** Name to verify the server certificate against (default: the endpoint's host). */
+  tlsDomain?: string
+}
+
 export interface CloudClientOptions {
   endpoints: string[]
   timeoutMs?: number
   token?: string
-  tls?: unknown
+  tls?: CloudTlsOptions
 }
 
 /** A CloudClient from the addon (lazy: it connects on first use). */
 export function cloudClient(options: CloudClientOptions): CloudClientLike {
-  const Client = (native as unknown as { CloudClient?: new (o: CloudClientOptions) => CloudClientLike }).CloudClient
+  const Client = (native as unknown as { CloudClient?: new (o: object) => CloudClientLike }).CloudClient
   if (!Client) throw codedError('ERR_CLOUD_UNAVAILABLE', 'this build of the addon has no CloudClient')
-  return new Client(options)
+  const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, ...options.tls }
+  return new Client(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)))
 }
 
 const FORMATS: CloudFormat[] = ['f32le', 'bytes', 'json']

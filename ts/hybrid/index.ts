@@ -8,5 +8,5 @@ export { Pipeline, isSpeech, type PipelineNode, type PipelineResult, type Pipeli
 export type { DecisionContext, DecisionFunction, Requested, SideContext } from './decision.js'
 export type { ProxyStats, LatencySummary } from './metrics.js'
 export type { EdgeNativeOptions, EdgeNodeInstance, EdgeWasmOptions } from './edge.js'
-export type { CloudRemoteOptions } from './cloud.js'
+export type { CloudRemoteOptions, CloudTlsOptions } from './cloud.js'
 export type { WasmEdgeInfo, WasmEdgeOptions } from './wasm-edge.js'

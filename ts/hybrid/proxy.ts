@@ -172,7 +172,7 @@ export class HybridProxy {
     if (this.#closed) throw closedError(this.name)
     const limit = bounded('maxInFlight', options.maxInFlight, this.#maxInFlight, 1, 1024)
     const lane = this.openLane()
-    const run = (input: unknown) => this.#track(this.#run(lane, input, performance.now())) as Promise<HybridResult<T>>
+    const run = (input: unknown) => this.processOn<T>(lane, input)
     return ordered(source, limit, run, () => this.closeLane(lane))
   }
 
