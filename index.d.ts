@@ -333,3 +333,11 @@ export declare function measureLoudness(input: Float32Array, options?: LoudnessO
 
 /** Integrated, short-term and momentary loudness and true peak of a whole programme. */
 export declare function measureLoudnessSync(input: Float32Array, options?: LoudnessOptions): LoudnessResult
+
+/**
+ * Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
+ * the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
+ * 100000, default 1000) sizes the pool once per process: asking for another size after
+ * the engine started rejects with `ERR_INVALID_CONFIG`.
+ */
+export declare function startWasmEngine(maxInstances?: number | undefined | null): Promise<number>

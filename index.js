@@ -845,3 +845,4 @@ module.exports.extractMfcc = nativeBinding.extractMfcc
 module.exports.extractMfccSync = nativeBinding.extractMfccSync
 module.exports.measureLoudness = nativeBinding.measureLoudness
 module.exports.measureLoudnessSync = nativeBinding.measureLoudnessSync
+module.exports.startWasmEngine = nativeBinding.startWasmEngine
