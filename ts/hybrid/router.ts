@@ -108,8 +108,10 @@ export class IntelligentRouter {
 
   /** Picks a side for an input of `bytes` bytes and estimated `complexity` in [0, 1]. */
   decide(bytes: number, complexity: number): RouteDecision {
-    const decision = this.#decide(bytes, complexity)
-    this.#remember(decision, bytes, complexity)
+    const e = this.predict('edge', bytes)
+    const c = this.predict('cloud', bytes)
+    const decision = this.#decide(bytes, complexity, e, c)
+    this.#remember({ route: decision.route, reason: decision.reason, probe: decision.probe, at: Date.now(), bytes, complexity, predictedMs: { edge: e, cloud: c }, circuit: this.breaker.state })
     return decision
   }
 
@@ -123,7 +125,7 @@ export class IntelligentRouter {
     return [...this.#ring.slice(this.#next), ...this.#ring.slice(0, this.#next)]
   }
 
-  #decide(bytes: number, complexity: number): RouteDecision {
+  #decide(bytes: number, complexity: number, e: number | null, c: number | null): RouteDecision {
     const edge = (reason: string): RouteDecision => ({ route: 'edge', reason, probe: false })
     const cloud = (reason: string): RouteDecision => ({ route: 'cloud', reason, probe: false })
     if (!this.#sides.cloud) return edge('no cloud side')
@@ -132,8 +134,6 @@ export class IntelligentRouter {
     const circuit = this.breaker.state
     if (circuit === 'open') return edge('cloud circuit open')
     if (circuit === 'half-open') return { route: 'cloud', reason: 'half-open circuit: probing the cloud', probe: true }
-    const e = this.predict('edge', bytes)
-    const c = this.predict('cloud', bytes)
     if (e !== null && c !== null) {
       const words = `cost model: edge ${e.toFixed(3)} ms vs cloud ${c.toFixed(3)} ms`
       return e <= c ? edge(words) : cloud(words)
@@ -145,15 +145,7 @@ export class IntelligentRouter {
     return edge('prior: middle band, edge first with cloud fallback')
   }
 
-  #remember(decision: RouteDecision, bytes: number, complexity: number) {
-    const entry: ExplainedDecision = {
-      ...decision,
-      at: Date.now(),
-      bytes,
-      complexity,
-      predictedMs: { edge: this.predict('edge', bytes), cloud: this.predict('cloud', bytes) },
-      circuit: this.breaker.state,
-    }
+  #remember(entry: ExplainedDecision) {
     if (this.#ring.length < this.#o.explainSize) {
       this.#ring.push(entry)
     } else {
