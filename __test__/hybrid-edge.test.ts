@@ -146,6 +146,19 @@ describe('decisionFunction with the cloud down', () => {
     await proxy.close()
   })
 
+  it('offline mode keeps every input at the edge without trying the cloud', async () => {
+    const c = new HybridProcessingClient({ host: '127.0.0.1', port: await closedPort() })
+    c.setOffline(true)
+    const explicit = await c.createHybridProxy({ edgeWasm, cloudRemote, decisionFunction: () => 'cloud' })
+    const auto = await c.createHybridProxy({ edgeWasm, cloudRemote })
+    expect(await explicit.process(input)).toMatchObject({ route: 'edge', fellBack: true, decision: { reason: expect.stringMatching(/offline mode/) } })
+    expect(await auto.process(Buffer.alloc(10_000_001))).toMatchObject({ route: 'edge', fellBack: false, decision: { reason: 'offline mode' } })
+    expect(explicit.stats()).toMatchObject({ offline: true, errors: { cloud: {} }, circuit: 'closed' })
+    c.setOffline(false)
+    expect(auto.stats().offline).toBe(false)
+    await c.close()
+  })
+
   it("fallback 'none' rejects with the cloud's error", async () => {
     proxy = await client.createHybridProxy({ edgeWasm, cloudRemote, decisionFunction: () => 'cloud', fallback: 'none' })
     expect(await rejection(proxy.process(input))).toMatchObject({ code: 'ERR_CLOUD_UNAVAILABLE' })

@@ -66,6 +66,7 @@ export class HybridProcessingClient {
   #wasmOptions: WasmEdgeOptions | undefined
   #count = 0
   #closed = false
+  #offline = false
 
   constructor(options: HybridClientOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -133,8 +134,15 @@ export class HybridProcessingClient {
       complexity: options.complexity,
       maxInFlight: options.maxInFlight,
     })
+    proxy.router.setOffline(this.#offline)
     this.#proxies.add(proxy)
     return proxy
+  }
+
+  /** Offline mode for every proxy of this client, now and later: no cloud calls, all at the edge. */
+  setOffline(offline: boolean): void {
+    this.#offline = offline
+    for (const p of this.#proxies) p.router.setOffline(offline)
   }
 
   /** The cloud's status (rejects with ERR_CLOUD_* when it cannot be reached). */
