@@ -3,15 +3,23 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer } from '../dist/index.js'
 
 const ROOT = join(__dirname, '..')
+
+// The scripts below use this cloud tier (half their inputs go to the cloud).
+let server: { port: number; close(): Promise<void> }
+beforeAll(async () => {
+  server = await startServer({ host: '127.0.0.1', port: 0 })
+})
+afterAll(() => server.close())
 
 /** Runs `code` in a fresh node; resolves with its exit code, output and wall time. */
 function run(code: string, deadlineMs: number, env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number }>((resolve) => {
     const started = performance.now()
-    const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, env: { ...process.env, ...env } })
+    const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, env: { ...process.env, CLOUD_PORT: String(server.port), ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -30,19 +38,24 @@ const { HybridProcessingClient } = require('./dist/index.js')
 const mod = (n) => join('wasm-modules', 'dist', n)
 async function work(client) {
   await client.initializeWasmEdge()
-  const endpoint = process.env.CLOUD_PORT
   const proxy = await client.createHybridProxy({
     edgeWasm: { wasmPath: mod('mixer.wasm') },
-    cloudRemote: { nodeType: 'PassThrough' },
+    cloudRemote: { nodeType: 'AudioMixer' },
     decisionFunction: (input, ctx) => (ctx.samples % 2 ? 'cloud' : 'edge'),
     cloudTimeoutMs: 2000,
   })
   let n = 0
   for (let i = 0; i < 20; i++) {
     const r = await proxy.process(new Float32Array(960 + (i % 2)).fill(0.1))
+    if (r.route !== (i % 2 ? 'cloud' : 'edge') || r.fellBack) throw new Error('unexpected route ' + JSON.stringify(r))
     n += r.output.length > 0 ? 1 : 0
   }
-  for await (const r of proxy.stream(Array.from({ length: 20 }, () => new Float32Array(960)))) n++
+  const routes = []
+  for await (const r of proxy.stream(Array.from({ length: 20 }, (_, i) => new Float32Array(960 + (i % 2))))) {
+    routes.push(r.route)
+    n++
+  }
+  if (routes.filter((r) => r === 'cloud').length !== 10) throw new Error('stream routes ' + routes)
   return { proxy, n }
 }
 `
@@ -51,7 +64,7 @@ describe('process lifetime', () => {
   it('exits promptly after close()', async () => {
     const r = await run(`${WORK}
       ;(async () => {
-        const client = new HybridProcessingClient({ host: '127.0.0.1', port: Number(process.env.CLOUD_PORT || 1), timeoutMs: 1000 })
+        const client = new HybridProcessingClient({ host: '127.0.0.1', port: Number(process.env.CLOUD_PORT), timeoutMs: 1000 })
         const { n } = await work(client)
         await client.close()
         globalThis.closedAt = performance.now()
@@ -69,7 +82,7 @@ describe('process lifetime', () => {
   it('exits without close(): nothing the client holds keeps the process alive', async () => {
     const r = await run(`${WORK}
       ;(async () => {
-        const client = new HybridProcessingClient({ host: '127.0.0.1', port: Number(process.env.CLOUD_PORT || 1), timeoutMs: 1000 })
+        const client = new HybridProcessingClient({ host: '127.0.0.1', port: Number(process.env.CLOUD_PORT), timeoutMs: 1000 })
         const { n } = await work(client)
         globalThis.doneAt = performance.now()
         process.on('exit', () => console.log('exit without close', n, Math.round(performance.now() - globalThis.doneAt)))
