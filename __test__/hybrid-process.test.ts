@@ -96,18 +96,24 @@ describe('process lifetime', () => {
 })
 
 describe('worker_threads', () => {
-  it('two workers use the addon at once, each matching its own MixerChain', async () => {
+  it('two workers use the addon at once (one at the edge, one through a cloud stream), each matching its own MixerChain', async () => {
     const code = `
       const { parentPort, workerData } = require('node:worker_threads')
       const { join } = require('node:path')
       const { HybridProcessingClient, MixerChain } = require(join(workerData.root, 'dist', 'index.js'))
       ;(async () => {
-        const client = new HybridProcessingClient({ cloud: false })
-        const proxy = await client.createHybridProxy({ edgeWasm: { wasmPath: join(workerData.root, 'wasm-modules', 'dist', 'mixer.wasm') } })
+        const client = new HybridProcessingClient({ host: '127.0.0.1', port: workerData.port })
+        const proxy = await client.createHybridProxy({
+          edgeWasm: { wasmPath: join(workerData.root, 'wasm-modules', 'dist', 'mixer.wasm') },
+          cloudRemote: { nodeType: 'AudioMixer' },
+          decisionFunction: () => workerData.side,
+          fallback: 'none',
+        })
         const native = new MixerChain()
         let maxDiff = 0, n = 0
         const frames = Array.from({ length: 200 }, (_, i) => Float32Array.from({ length: 960 }, (_, k) => workerData.amp * Math.sin((i * 960 + k) * 0.05)))
         for await (const r of proxy.stream(frames)) {
+          if (r.route !== workerData.side) throw new Error('route ' + r.route)
           const ref = native.processSync(frames[n++])
           for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(ref[k] - r.output[k]))
         }
@@ -116,10 +122,10 @@ describe('worker_threads', () => {
       })().catch((e) => parentPort.postMessage({ error: e.code + ' ' + e.message }))
     `
     const results = await Promise.all(
-      [0.2, 0.9].map(
-        (amp) =>
+      [['edge', 0.2], ['cloud', 0.9]].map(
+        ([side, amp]) =>
           new Promise<{ n: number; maxDiff: number; error?: string }>((resolve, reject) => {
-            const w = new Worker(code, { eval: true, workerData: { root: ROOT, amp } })
+            const w = new Worker(code, { eval: true, workerData: { root: ROOT, amp, side, port: server.port } })
             w.once('message', (m) => {
               resolve(m)
               w.terminate()
