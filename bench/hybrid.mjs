@@ -131,8 +131,8 @@ async function main() {
   const mod = (name) => path.join(opts.dist, name)
   const out = { node: process.version, scale: opts.scale }
 
-  const server = addon.startServer ? await addon.startServer({ host: '127.0.0.1', port: 0, enableTestNodes: true }) : undefined
-  const client = new HybridProcessingClient(server ? { host: '127.0.0.1', port: server.port, timeoutMs: 5000 } : { cloud: false })
+  const server = await addon.startServer({ host: '127.0.0.1', port: 0, modulesDir: opts.dist })
+  const client = new HybridProcessingClient({ host: '127.0.0.1', port: server.port, timeoutMs: 5000 })
   const maxStreams = Math.max(...opts.streams.split(',').map(Number))
   await client.initializeWasmEdge({ maxInstances: maxStreams + 100 })
 
@@ -153,7 +153,7 @@ async function main() {
   out.decision = { syncPartWithNs: syncWith, syncPartWithoutNs: syncWithout, overheadNs: syncWith - syncWithout }
   await session.close()
 
-  if (server) {
+  {
     // Cloud route: proxy vs the client call it makes.
     const { CloudClient } = addon
     const cc = new CloudClient({ endpoints: [`http://127.0.0.1:${server.port}`], timeoutMs: 5000 })
@@ -165,9 +165,10 @@ async function main() {
 
     // Edge vs cloud per node, same proxy forced each way.
     out.sides = {}
-    for (const [name, wasm, nodeType] of [['vad', 'vad.wasm', 'VAD'], ['mixer', 'mixer.wasm', 'MixerChain']]) {
+    // The cloud runs the same module (WasmModule node) or the same DSP (AudioMixer).
+    for (const [name, wasm, nodeType, config] of [['vad', 'vad.wasm', 'WasmModule', { module: 'vad' }], ['mixer', 'mixer.wasm', 'AudioMixer', {}]]) {
       let side = 'edge'
-      const p = await client.createHybridProxy({ edgeWasm: { wasmPath: mod(wasm) }, cloudRemote: { nodeType }, decisionFunction: () => side, fallback: 'none', name })
+      const p = await client.createHybridProxy({ edgeWasm: { wasmPath: mod(wasm) }, cloudRemote: { nodeType, config }, decisionFunction: () => side, fallback: 'none', name })
       const edge = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
       side = 'cloud'
       const cloud = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
@@ -200,7 +201,7 @@ async function main() {
   out.maxStreams = ok.length ? ok[ok.length - 1].streams : 0
 
   await client.close()
-  await server?.close()
+  await server.close()
   console.log(JSON.stringify(out))
 }
 

@@ -29,6 +29,9 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// Cloud tier: the RemoteExecutionService client and the embedded server.
+export { CloudClient, CloudServer, CloudStream, startServer } from '../index.js'
+export type { CloudCallOptions, CloudClientOptions, CloudNodeInfo, CloudStatus, StartServerOptions } from '../index.js'
 // Hybrid edge/cloud processing: HybridProcessingClient, createHybridProxy, the
 // IntelligentRouter, pipelines and metrics.
 export * from './hybrid/index.js'

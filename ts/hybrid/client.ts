@@ -59,7 +59,6 @@ const DEFAULT_WASM: WasmDefaults = { maxMemoryMb: 64, timeoutMs: 100 }
 
 export class HybridProcessingClient {
   readonly #cloud: CloudClientLike | undefined
-  readonly #cloudError: unknown
   readonly #timeoutMs: number | undefined
   readonly #proxies = new Set<HybridProxy>()
   #wasm: Promise<WasmEdgeInfo> | undefined
@@ -79,12 +78,8 @@ export class HybridProcessingClient {
     }
     this.#timeoutMs = options.timeoutMs
     if (options.cloud !== false) {
-      try {
-        this.#cloud = cloudClient({ endpoints: options.endpoints ?? [`http://${host}:${port}`], timeoutMs: options.timeoutMs, token: options.token, tls: options.tls })
-      } catch (e) {
-        // No cloud client in this build: proxies run at the edge; cloudRemote calls fail as unavailable.
-        this.#cloudError = e
-      }
+      // Lazy: never connects here. Bad endpoints or options throw (ERR_INVALID_CONFIG).
+      this.#cloud = cloudClient({ endpoints: options.endpoints ?? [`http://${host}:${port}`], timeoutMs: options.timeoutMs, token: options.token, tls: options.tls })
     }
   }
 
@@ -174,8 +169,7 @@ export class HybridProcessingClient {
 
   #cloudOrUnavailable(): CloudClientLike {
     if (this.#cloud) return this.#cloud
-    const reason = this.#cloudError ? (this.#cloudError as Error).message : 'the client was created with cloud: false'
-    const fail = () => Promise.reject(codedError('ERR_CLOUD_UNAVAILABLE', `no cloud: ${reason}`))
+    const fail = () => Promise.reject(codedError('ERR_CLOUD_UNAVAILABLE', 'no cloud: the client was created with cloud: false'))
     return {
       execute: fail,
       status: fail,

@@ -3,7 +3,7 @@
  * calls through `execute` with a gRPC deadline; stream lanes through `openStream` (a
  * StreamNode session on the server keeps the node's state).
  */
-import * as native from '../../index.js'
+import { CloudClient, type CloudClientOptions as NativeClientOptions } from '../../index.js'
 import { codedError } from './errors.js'
 import type { CloudFormat, Normalized } from './input.js'
 
@@ -47,10 +47,8 @@ export interface CloudClientOptions {
 
 /** A CloudClient from the addon (lazy: it connects on first use). */
 export function cloudClient(options: CloudClientOptions): CloudClientLike {
-  const Client = (native as unknown as { CloudClient?: new (o: object) => CloudClientLike }).CloudClient
-  if (!Client) throw codedError('ERR_CLOUD_UNAVAILABLE', 'this build of the addon has no CloudClient')
   const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, ...options.tls }
-  return new Client(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)))
+  return new CloudClient(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as NativeClientOptions)
 }
 
 const FORMATS: CloudFormat[] = ['f32le', 'bytes', 'json']
