@@ -18,7 +18,7 @@ export interface BreakerOptions {
   minCalls?: number
   /** Time open before the first probe, ms, 1..600000. Default 1000. */
   openMs?: number
-  /** Longest open time after repeated failed probes, ms. Default 30000. */
+  /** Longest open time after repeated failed probes, ms, openMs..3600000. Default max(30000, openMs). */
   maxOpenMs?: number
   /** Probes allowed at once while half-open, 1..100. Default 1. */
   probes?: number
@@ -38,13 +38,14 @@ export class CircuitBreaker {
   #opened = 0
 
   constructor(options: BreakerOptions = {}) {
+    const openMs = options.openMs ?? 1000
     this.#opts = {
       failureThreshold: options.failureThreshold ?? 5,
       window: options.window ?? 20,
       errorRate: options.errorRate ?? 0.5,
       minCalls: options.minCalls ?? 10,
-      openMs: options.openMs ?? 1000,
-      maxOpenMs: options.maxOpenMs ?? 30_000,
+      openMs,
+      maxOpenMs: options.maxOpenMs ?? Math.max(30_000, openMs),
       probes: options.probes ?? 1,
       now: options.now ?? (() => performance.now()),
     }

@@ -48,7 +48,7 @@ export interface CloudClientOptions {
 /** A CloudClient from the addon (lazy: it connects on first use). */
 export function cloudClient(options: CloudClientOptions): CloudClientLike {
   const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, ...options.tls }
-  return new CloudClient(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as NativeClientOptions)
+  return new CloudClient(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as unknown as NativeClientOptions)
 }
 
 const FORMATS: CloudFormat[] = ['f32le', 'bytes', 'json']
