@@ -811,7 +811,7 @@ export const RATIOS = [
   { id: 'loudness.rust/pyloudnorm', label: 'loudness 60 s: Rust integrated only / pyloudnorm integrated', of: 'rust.loudness.integrated', to: 'pyloudnorm.integrated' },
   { id: 'hybrid.edge/direct', label: 'edge route: await proxy.process() / await WasmSession.process()', of: 'hybrid.edge.proxy', to: 'hybrid.edge.direct' },
   { id: 'hybrid.cloud/direct', label: 'cloud route: await proxy.process() / await CloudClient.execute()', of: 'hybrid.cloud.proxy', to: 'hybrid.cloud.direct' },
-  { id: 'hybrid.vad.edge/cloud', label: 'VAD per frame: edge route / cloud route', of: 'hybrid.vad.edge', to: 'hybrid.vad.cloud' },
+  { id: 'hybrid.mfcc.edge/cloud', label: 'MFCC per frame: edge route / cloud route', of: 'hybrid.mfcc.edge', to: 'hybrid.mfcc.cloud' },
   { id: 'hybrid.mixer.edge/cloud', label: 'mixer per frame: edge route / cloud route', of: 'hybrid.mixer.edge', to: 'hybrid.mixer.cloud' },
 ]
 
@@ -852,7 +852,7 @@ export const TARGETS = [
     value: (_, __, q) => q('loudness/pyloudnorm')?.ratio,
   },
   { label: 'sync decisionFunction overhead ≤ 2 µs per call', limitNs: 2_000, value: (r) => r('hybrid.decision')?.p50 },
-  ...['vad', 'mixer'].map((n) => ({
+  ...['mfcc', 'mixer'].map((n) => ({
     label: `${n}: edge ≥ 90% lower latency than cloud on loopback (edge / cloud ≤ 0.1)`,
     limit: 0.1,
     unit: 'ratio',
