@@ -416,7 +416,7 @@ async function hybridSection(ctx) {
   const rows = [
     { id: 'hybrid.edge.direct', label: 'await WasmSession.process(), mixer frame', ...statRow(r.edge.direct) },
     { id: 'hybrid.edge.proxy', label: 'await proxy.process(), edge route (mixer.wasm)', ...statRow(r.edge.proxy), compareTo: 'hybrid.edge.direct', peerName: 'WasmSession', note: 'normalise + router + metrics around the same session call' },
-    { id: 'hybrid.decision', label: 'sync decisionFunction, JS-thread cost per call', p50: r.decision.overheadNs, mean: r.decision.overheadNs, note: `start of process(): ${Math.round(r.decision.syncPartWithNs)} ns with, ${Math.round(r.decision.syncPartWithoutNs)} ns without` },
+    { id: 'hybrid.decision', label: 'sync decisionFunction, JS-thread cost per call (ctx + call + check)', p50: r.decision.overheadNs, mean: r.decision.overheadNs },
   ]
   {
     rows.push(
