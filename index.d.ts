@@ -515,3 +515,11 @@ export declare function measureLoudnessSync(input: Float32Array, options?: Loudn
  * `host:port` (default 127.0.0.1, port 0 = a free port).
  */
 export declare function startServer(options?: StartServerOptions): Promise<CloudServer>
+
+/**
+ * Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
+ * the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
+ * 100000, default 1000) sizes the pool once per process: asking for another size after
+ * the engine started rejects with `ERR_INVALID_CONFIG`.
+ */
+export declare function startWasmEngine(maxInstances?: number | undefined | null): Promise<number>

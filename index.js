@@ -852,3 +852,4 @@ module.exports.extractMfccSync = nativeBinding.extractMfccSync
 module.exports.measureLoudness = nativeBinding.measureLoudness
 module.exports.measureLoudnessSync = nativeBinding.measureLoudnessSync
 module.exports.startServer = nativeBinding.startServer
+module.exports.startWasmEngine = nativeBinding.startWasmEngine

@@ -408,6 +408,40 @@ async function wasmAddon(ctx) {
   }
 }
 
+/** h) Hybrid proxies (bench/hybrid.mjs, own process with an embedded cloud tier). */
+async function hybridSection(ctx) {
+  requireWasmDist()
+  const scale = ctx.n(1000) / 1000
+  const r = lastJson(await run(process.execPath, [path.join(BENCH_DIR, 'hybrid.mjs'), `--scale=${scale}`, `--dist=${WASM_DIST}`]))
+  const rows = [
+    { id: 'hybrid.edge.direct', label: 'await WasmSession.process(), mixer frame', ...statRow(r.edge.direct) },
+    { id: 'hybrid.edge.proxy', label: 'await proxy.process(), edge route (mixer.wasm)', ...statRow(r.edge.proxy), compareTo: 'hybrid.edge.direct', peerName: 'WasmSession', note: 'normalise + router + metrics around the same session call' },
+    { id: 'hybrid.decision', label: 'sync decisionFunction, JS-thread cost per call (ctx + call + check)', p50: r.decision.overheadNs, mean: r.decision.overheadNs },
+  ]
+  {
+    rows.push(
+      { id: 'hybrid.cloud.direct', label: 'await CloudClient.execute(), PassThrough 3840 B', ...statRow(r.cloud.direct) },
+      { id: 'hybrid.cloud.proxy', label: 'await proxy.process(), cloud route (PassThrough)', ...statRow(r.cloud.proxy), compareTo: 'hybrid.cloud.direct', peerName: 'CloudClient' },
+    )
+    for (const [name, s] of Object.entries(r.sides)) {
+      rows.push(
+        { id: `hybrid.${name}.cloud`, label: `${name} per frame via proxy, cloud route (loopback gRPC)`, ...statRow(s.cloud) },
+        { id: `hybrid.${name}.edge`, label: `${name} per frame via proxy, edge route`, ...statRow(s.edge), compareTo: `hybrid.${name}.cloud`, peerName: 'cloud route', note: `edge ${(100 * s.edgeLowerBy).toFixed(1)}% lower than cloud` },
+      )
+    }
+    const b = r.bandwidth
+    rows.push(
+      { id: 'hybrid.bw.vad', label: `bytes to the cloud behind the edge VAD gate (${b.vad.kept}/${b.vad.frames} frames kept)`, unit: 'bytes', p50: b.vad.bytes, mean: b.vad.bytes, sent: 1 - b.vad.saved, note: `${(100 * b.vad.saved).toFixed(1)}% of ${b.totalBytes} B saved` },
+      { id: 'hybrid.bw.mfcc', label: 'bytes to the cloud after edge MFCC (13 coefficients per frame)', unit: 'bytes', p50: b.mfcc.bytes, mean: b.mfcc.bytes, sent: 1 - b.mfcc.saved, note: `${(100 * b.mfcc.saved).toFixed(1)}% of ${b.totalBytes} B saved` },
+    )
+  }
+  for (const s of r.scale) {
+    rows.push({ id: `hybrid.scale.${s.streams}`, label: `${s.streams} live streams (50 frames/s) through proxies: frame latency`, p50: s.p50Ns, mean: s.p50Ns, p99: s.p99Ns, note: `${s.received}/${s.frames} frames, ${s.lost} lost, ${s.badOrder} out of order` })
+  }
+  rows.push({ id: 'hybrid.scale.max', label: 'most live streams with p99 <= 20 ms and nothing lost', unit: 'count', p50: r.maxStreams, mean: r.maxStreams, streams: r.maxStreams })
+  return { rows, info: r }
+}
+
 // ─── Analysis sections ───────────────────────────────────────────────────────────────
 //
 // MFCC (streaming per 960-sample frame, and batch over 60 s) and integrated loudness over
@@ -774,6 +808,7 @@ export const SECTIONS = [
   { id: 'vad', title: 'VAD: edgemix vs WebRTC VAD (fvad) on the labelled set', run: vadSection },
   { id: 'genre', title: 'Genre detection (no peer: our figures only)', run: genreSection },
   { id: 'cloud', title: 'Cloud tier: gRPC round trips on loopback (own processes)', run: cloudSection },
+  { id: 'hybrid', title: 'Hybrid proxies: routing overhead, edge vs cloud, bandwidth, scale (own process)', run: hybridSection },
 ]
 
 // Derived numbers: (results) => { label, ns } | undefined when an input is missing.
@@ -828,6 +863,10 @@ export const RATIOS = [
   { id: 'mfcc.rust/librosa', label: 'MFCC per frame: Rust streaming / librosa batch (amortised)', of: 'rust.mfcc', to: 'librosa.mfcc' },
   { id: 'loudness/pyloudnorm', label: 'loudness 60 s: measureLoudnessSync (full report) / pyloudnorm integrated', of: 'addon.loudness', to: 'pyloudnorm.integrated' },
   { id: 'loudness.rust/pyloudnorm', label: 'loudness 60 s: Rust integrated only / pyloudnorm integrated', of: 'rust.loudness.integrated', to: 'pyloudnorm.integrated' },
+  { id: 'hybrid.edge/direct', label: 'edge route: await proxy.process() / await WasmSession.process()', of: 'hybrid.edge.proxy', to: 'hybrid.edge.direct' },
+  { id: 'hybrid.cloud/direct', label: 'cloud route: await proxy.process() / await CloudClient.execute()', of: 'hybrid.cloud.proxy', to: 'hybrid.cloud.direct' },
+  { id: 'hybrid.mfcc.edge/cloud', label: 'MFCC per frame: edge route / cloud route', of: 'hybrid.mfcc.edge', to: 'hybrid.mfcc.cloud' },
+  { id: 'hybrid.mixer.edge/cloud', label: 'mixer per frame: edge route / cloud route', of: 'hybrid.mixer.edge', to: 'hybrid.mixer.cloud' },
 ]
 
 // Targets: value(results) in ns, or undefined when not measured.
@@ -865,6 +904,26 @@ export const TARGETS = [
     unit: 'ratio',
     format: (x) => `${x.toFixed(3)}× (${(1 / x).toFixed(1)}× faster)`,
     value: (_, __, q) => q('loudness/pyloudnorm')?.ratio,
+  },
+  { label: 'sync decisionFunction overhead ≤ 2 µs per call', limitNs: 2_000, value: (r) => r('hybrid.decision')?.p50 },
+  ...['mfcc', 'mixer'].map((n) => ({
+    label: `${n}: edge ≥ 90% lower latency than cloud on loopback (edge / cloud ≤ 0.1)`,
+    limit: 0.1,
+    unit: 'ratio',
+    value: (_, __, q) => q(`hybrid.${n}.edge/cloud`)?.ratio,
+  })),
+  ...['vad', 'mfcc'].map((n) => ({
+    label: `bandwidth saved by edge ${n.toUpperCase()} ≥ 95% (bytes sent / all audio ≤ 0.05)`,
+    limit: 0.05,
+    unit: 'ratio',
+    value: (r) => r(`hybrid.bw.${n}`)?.sent,
+  })),
+  {
+    label: 'concurrent 48 kHz streams through proxies with p99 ≤ 20 ms, nothing lost ≥ 1000 (shown as 1000 / streams ≤ 1)',
+    limit: 1,
+    unit: 'ratio',
+    format: (x) => `${Math.round(1000 / x)} streams`,
+    value: (r) => r('hybrid.scale.max') && 1000 / Math.max(1, r('hybrid.scale.max').streams),
   },
 ]
 
@@ -946,7 +1005,7 @@ function printTable(sections, results, derived, targets, ratios = []) {
       // Throughput rows compare wall time per frame (mean); the others compare p50.
       const ratio = peer ? (row.unit === 'throughput' ? row.mean / peer.mean : row.p50 / peer.p50) : null
       // Memory rows (unit 'bytes') print KiB; rows with display 'ms' (loads) ms; others ns.
-      const cell = row.unit === 'bytes' ? fmtBytes : row.display === 'ms' ? fmtMs : fmtNs
+      const cell = row.unit === 'bytes' ? fmtBytes : row.unit === 'count' ? (x) => (x == null ? '' : String(x)) : row.display === 'ms' ? fmtMs : fmtNs
       lines.push({
         cells: [
           `  ${row.label}`,

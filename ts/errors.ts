@@ -49,6 +49,14 @@ export const ErrorCode = {
   CLOUD_INTERNAL: 'ERR_CLOUD_INTERNAL',
   /** A call on a closed CloudClient. */
   CLOUD_CLOSED: 'ERR_CLOUD_CLOSED',
+  /** createHybridProxy without any side (edgeWasm, edgeNative or cloudRemote). */
+  HYBRID_NO_SIDE: 'ERR_HYBRID_NO_SIDE',
+  /** A cloudRemote.nodeType the cloud does not list (listNodes). */
+  HYBRID_UNKNOWN_NODE: 'ERR_HYBRID_UNKNOWN_NODE',
+  /** An edge module that imports call_remote_service without edgeWasm.allowRemote. */
+  HYBRID_REMOTE_NOT_ALLOWED: 'ERR_HYBRID_REMOTE_NOT_ALLOWED',
+  /** A call on a closed proxy, pipeline or client. */
+  HYBRID_CLOSED: 'ERR_HYBRID_CLOSED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

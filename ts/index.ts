@@ -35,3 +35,6 @@ export type { GenreClassifierOptions, GenreName, GenreOptions, GenreResult } fro
 // Cloud tier: the RemoteExecutionService client and the embedded server.
 export { CloudClient, CloudServer, CloudStream, startServer } from '../index.js'
 export type { CloudCallOptions, CloudClientOptions, CloudNodeInfo, CloudStatus, StartServerOptions } from '../index.js'
+// Hybrid edge/cloud processing: HybridProcessingClient, createHybridProxy, the
+// IntelligentRouter, pipelines and metrics.
+export * from './hybrid/index.js'
