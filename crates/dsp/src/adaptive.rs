@@ -137,13 +137,19 @@ impl Morph {
         Self { steps, sample_rate, target: Preset::Neutral, from, to, done, current: from }
     }
 
-    /// Keeps the morph's position under new settings (a new duration applies to the next morph).
+    /// Applies a new morph duration: a morph in progress continues from where it is to
+    /// the same preset over the new duration.
     pub fn set_config(&mut self, config: &AdaptiveConfig) {
         let steps = config.steps(self.sample_rate);
-        if self.done >= self.steps {
-            self.done = steps;
+        if steps != self.steps {
+            if self.is_settled() {
+                self.done = steps;
+            } else {
+                self.from = self.current;
+                self.done = 0;
+            }
+            self.steps = steps;
         }
-        self.steps = steps;
     }
 
     /// The preset reached or being morphed to.

@@ -172,3 +172,40 @@ pub fn interpolate(from: &Values, to: &Values, t: f64) -> Values {
         d.from_line(a + (b - a) * t)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_parameter_moves_on_the_line_of_its_domain() {
+        let from = Preset::Speech.values(48_000.0);
+        let to = Preset::Electronic.values(48_000.0);
+        let half = interpolate(&from, &to, 0.5);
+        for (i, param) in PARAMS.iter().enumerate() {
+            let (a, b, m) = (from[i], to[i], half[i]);
+            let expected = match param.domain {
+                Domain::Decibels => (a + b) / 2.0,
+                Domain::Frequency | Domain::Log => (a * b).sqrt(),
+                Domain::Ratio => 2.0 / (1.0 / a + 1.0 / b),
+            };
+            assert!((m - expected).abs() <= 1e-9 * expected.abs().max(1.0), "{}: {m} vs {expected}", param.path);
+        }
+        assert_eq!(interpolate(&from, &to, 1.0), to, "the end point exactly");
+        for (a, b) in interpolate(&from, &to, 0.0).iter().zip(&from) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0));
+        }
+    }
+
+    #[test]
+    fn read_and_write_follow_the_paths() {
+        let mut config = ChainConfig::default();
+        let values: Values = std::array::from_fn(|i| i as f64 + 0.5);
+        write(&values, 0b10, &mut config);
+        let back = read(&config);
+        assert_eq!(back[1], ChainConfig::default().gate.range_db, "bit 1 (gate.rangeDb) is pinned");
+        assert_eq!(config.eq.high_gain_db, 14.5);
+        assert_eq!(config.compressor.ratio, 3.5);
+        assert_eq!(PARAMS[3].path, "compressor.ratio");
+    }
+}

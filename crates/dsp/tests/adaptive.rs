@@ -233,3 +233,18 @@ fn adaptive_settings_are_validated() {
     assert!(e.message.contains("true, false or an object"), "{}", e.message);
     assert!(ChainConfig::from_json(&json!({ "adaptive": true })).unwrap().adaptive.enabled());
 }
+
+#[test]
+fn a_new_smoothing_time_mid_morph_still_ends_on_the_preset() {
+    let mut c = chain(json!({ "adaptive": { "enabled": true, "smoothingMs": 5000 } }));
+    c.set_decision(decision(Some("speech")));
+    let mut block = vec![0.05f32; 9600];
+    c.process(&mut block).unwrap();
+    assert!(c.is_morphing());
+    let shorter = c.config().merged(&json!({ "adaptive": { "smoothingMs": 200 } })).unwrap();
+    c.configure(shorter).unwrap();
+    c.process(&mut block).unwrap();
+    assert!(!c.is_morphing());
+    assert_eq!(c.effective_config().compressor.ratio, 4.0);
+    assert_eq!(c.effective_config().gate.range_db, -30.0);
+}
