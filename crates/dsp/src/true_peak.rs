@@ -118,6 +118,22 @@ fn oversampled_max_body(span: &[f32]) -> f32 {
     0.5 * peak
 }
 
+/// Input samples per channel taken into the line at a time.
+const PIECE: usize = 4096;
+
+/// The largest `|x|` of `values`, over `LANES` lanes so the loop vectorises.
+fn abs_max(values: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let mut groups = values.chunks_exact(LANES);
+    for group in &mut groups {
+        for (lane, &v) in lanes.iter_mut().zip(group) {
+            let a = v.abs();
+            *lane = if a > *lane { a } else { *lane };
+        }
+    }
+    groups.remainder().iter().map(|v| v.abs()).chain(lanes).fold(0.0, |m, a| if a > m { a } else { m })
+}
+
 /// The running true peak of one channel.
 #[derive(Debug, Clone)]
 pub struct TruePeak {
@@ -140,17 +156,27 @@ impl TruePeak {
 
     /// Feeds samples of this channel, one at a time from `samples` (every `stride`-th).
     pub fn push_strided(&mut self, samples: &[f32], offset: usize, stride: usize) {
+        // A piece at a time, so the line stays small (in L1) whatever the input length.
+        for piece in samples[offset.min(samples.len())..].chunks(PIECE * stride) {
+            self.line.truncate(TAPS - 1);
+            self.line.extend(piece.iter().step_by(stride));
+            self.scan_line();
+            let keep = self.line.len() - (TAPS - 1);
+            self.line.copy_within(keep.., 0);
+        }
         self.line.truncate(TAPS - 1);
-        self.line.extend(samples.iter().skip(offset).step_by(stride));
+    }
+
+    /// Every output of the line, chunk by chunk.
+    fn scan_line(&mut self) {
         let outputs = self.line.len() - (TAPS - 1);
-        let mut peak = self.peak;
-        let mut sample_peak = self.sample_peak;
+        let (mut peak, mut sample_peak) = (self.peak, self.sample_peak);
         let mut start = 0;
         while start < outputs {
             let len = CHUNK.min(outputs - start);
             let span = &self.line[start..start + len + TAPS - 1];
-            let span_max = span.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-            sample_peak = sample_peak.max(span[TAPS - 1..].iter().fold(0.0f32, |m, x| m.max(x.abs())));
+            let span_max = abs_max(span);
+            sample_peak = sample_peak.max(abs_max(&span[TAPS - 1..]));
             // No interpolated value of this span can exceed Σ|h|·max|x|: skip the filter
             // when that cannot raise the peak (the result is the same, only faster).
             if span_max * GAIN_BOUND > peak {
@@ -158,11 +184,7 @@ impl TruePeak {
             }
             start += len;
         }
-        self.peak = peak;
-        self.sample_peak = sample_peak;
-        let keep = self.line.len() - (TAPS - 1);
-        self.line.copy_within(keep.., 0);
-        self.line.truncate(TAPS - 1);
+        (self.peak, self.sample_peak) = (peak, sample_peak);
     }
 
     /// The largest oversampled magnitude so far (at least the sample peak), linear.
