@@ -29,3 +29,6 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// Cloud tier: the RemoteExecutionService client and the embedded server.
+export { CloudClient, CloudServer, CloudStream, startServer } from '../index.js'
+export type { CloudCallOptions, CloudClientOptions, CloudNodeInfo, CloudStatus, StartServerOptions } from '../index.js'
