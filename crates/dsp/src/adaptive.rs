@@ -107,6 +107,26 @@ pub struct PresetDecision {
     pub confidence: f32,
 }
 
+/// The genre classifier as the adaptive chain uses it: fed the chain's input piece by
+/// piece on the update grid and polled at every grid point.
+///
+/// ADAPTER: the streaming classifier (`edgemix_dsp::genre::StreamingGenreClassifier`) is
+/// being built in parallel and is not merged yet, so for now nothing classifies and
+/// [`Classifier::decision`] reports no decision (the neutral preset). Wiring it in: hold
+/// a `StreamingGenreClassifier` here, forward `push`, and return
+/// `Some(PresetDecision { genre: d.genre.map(Genre::as_str), confidence: d.confidence })`
+/// from its `decision()` (done on the branch `adaptive-genre-try`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Classifier;
+
+impl Classifier {
+    pub(crate) fn push(&mut self, _input: &[f32]) {}
+
+    pub(crate) fn decision(&self) -> Option<PresetDecision> {
+        None
+    }
+}
+
 impl PresetDecision {
     pub fn preset(&self) -> Preset {
         Preset::for_genre(self.genre)

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::adaptive::{pinned_by, AdaptiveConfig, Morph, PresetDecision, UPDATE_SAMPLES};
+use crate::adaptive::{pinned_by, AdaptiveConfig, Classifier, Morph, PresetDecision, UPDATE_SAMPLES};
 use crate::compressor::{Compressor, CompressorConfig};
 use crate::eq::{EqConfig, ThreeBandEq};
 use crate::error::{check_audio, AudioError, ConfigError};
@@ -151,6 +151,9 @@ fn merge(base: &mut Value, patch: &Value) {
 #[derive(Debug, Clone)]
 struct Adaptive {
     morph: Morph,
+    /// The genre classifier fed with the chain's input; `None` once decisions are handed
+    /// in by [`MixerChain::set_decision`].
+    classifier: Option<Classifier>,
     decision: Option<PresetDecision>,
     /// A decision handed in by [`MixerChain::set_decision`], taken at the next update step.
     pending: Option<PresetDecision>,
@@ -162,7 +165,7 @@ impl Adaptive {
         let morph = Morph::new(&config.adaptive, config.sample_rate, presets::read(config), settled);
         let mut effective = config.clone();
         presets::write(morph.values(), config.pinned, &mut effective);
-        Self { morph, decision: None, pending: None, effective }
+        Self { morph, classifier: Some(Classifier::default()), decision: None, pending: None, effective }
     }
 }
 
@@ -265,9 +268,11 @@ impl MixerChain {
 
     /// Hands the adaptive chain a genre decision (as a classifier running elsewhere, or a
     /// test, would); it takes effect at the next update step ([`UPDATE_SAMPLES`] grid).
+    /// From then on the built-in classifier is no longer consulted (until a reset).
     /// Ignored unless adaptive.
     pub fn set_decision(&mut self, decision: PresetDecision) {
         if let Some(adaptive) = &mut self.adaptive {
+            adaptive.classifier = None;
             adaptive.pending = Some(decision);
         }
     }
@@ -321,6 +326,9 @@ impl MixerChain {
             while start < block.len() {
                 let to_grid = UPDATE_SAMPLES - (self.position % UPDATE_SAMPLES as u64) as usize;
                 let end = block.len().min(start + to_grid);
+                if let Some(classifier) = self.adaptive.as_mut().and_then(|a| a.classifier.as_mut()) {
+                    classifier.push(&block[start..end]);
+                }
                 self.run_stages(&mut block[start..end], &mut run);
                 self.position += (end - start) as u64;
                 if self.position.is_multiple_of(UPDATE_SAMPLES as u64) {
@@ -374,11 +382,12 @@ impl MixerChain {
         run.limiter_min = run.limiter_min.min(self.limiter.process(piece));
     }
 
-    /// At an update-grid point: takes a new decision, advances the morph and hands the
-    /// stages the new parameters.
+    /// At an update-grid point: takes the latest decision (handed in, or the classifier's),
+    /// advances the morph and hands the stages the new parameters.
     fn update_presets(&mut self) {
         let Some(adaptive) = &mut self.adaptive else { return };
-        if let Some(decision) = adaptive.pending.take() {
+        let decision = adaptive.pending.take().or_else(|| adaptive.classifier.as_ref().and_then(Classifier::decision));
+        if let Some(decision) = decision {
             adaptive.decision = Some(decision);
             adaptive.morph.retarget(decision.preset());
         }
