@@ -19,6 +19,7 @@ mod extractor;
 mod fastmath;
 mod features;
 mod gate;
+pub mod genre;
 mod limiter;
 mod loudness;
 mod mel;
