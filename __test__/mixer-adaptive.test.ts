@@ -1,7 +1,7 @@
 // The loudness-normalisation stage and the adaptive presets through the binding.
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, MixerChain } from '../dist/index.js'
-import { FRAME, SR, db, expectError, inBlocks, maxAbsDiff, noise, only, sine, sineAmplitude } from './helpers.js'
+import { ErrorCode, GenreClassifier, MixerChain } from '../dist/index.js'
+import { FRAME, SR, db, expectError, inBlocks, maxAbsDiff, noise, only, sine, sineAmplitude, speechLike } from './helpers.js'
 
 /** BS.1770's calibration: a 997 Hz sine of amplitude A on one channel reads 20·log10(A) − 3.01 LUFS. */
 const sineLufs = (amp: number) => db(amp) - 3.01
@@ -89,5 +89,25 @@ describe('MixerChain adaptive', () => {
     expectError(() => new MixerChain({ adaptive: 'yes' as unknown as boolean }), RangeError, ErrorCode.INVALID_CONFIG, /adaptive: invalid type: string "yes", expected true, false or an object/)
     expectError(() => new MixerChain({ adaptive: { smoothingMs: 100 } }), RangeError, ErrorCode.INVALID_CONFIG, /adaptive\.smoothingMs = 100 is out of range: allowed 200 to 5000 ms/)
     expectError(() => new MixerChain().updateConfig({ adaptive: { on: true } as object }), RangeError, ErrorCode.INVALID_CONFIG, /adaptive\.on: unknown field `on`/)
+  })
+})
+
+describe('MixerChain adaptive with the streaming genre classifier', () => {
+  it('reports the same decisions as a GenreClassifier fed the same input, and the preset follows them', () => {
+    const chain = new MixerChain({ adaptive: { enabled: true, smoothingMs: 200 } })
+    const classifier = new GenreClassifier({ sampleRate: SR })
+    const x = speechLike(8 * SR)
+    let decided = false
+    for (let i = 0; i < x.length; i += FRAME) {
+      const frame = x.subarray(i, i + FRAME)
+      const d = classifier.pushSync(frame)
+      chain.processSync(frame)
+      const m = chain.meters()
+      expect(m.genre).toBe(d.genre)
+      expect(m.genreConfidence).toBeCloseTo(d.confidence, 6)
+      expect(m.preset).toBe(d.genre ?? 'neutral')
+      decided ||= d.genre !== null
+    }
+    expect(decided, 'a decision within 8 s').toBe(true)
   })
 })

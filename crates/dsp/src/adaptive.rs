@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ConfigError;
+use crate::genre::{GenreDecision, GenreOptions};
 use crate::presets::{interpolate, Preset, Values, PARAMS};
 use crate::range::Range;
 
@@ -76,8 +77,16 @@ impl AdaptiveConfig {
         self.0.enabled
     }
 
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        Self::SMOOTHING_MS.check(self.0.smoothing_ms)
+    /// Checks the settings, and when enabled that the genre classifier runs at
+    /// `sample_rate` (16 kHz and up, see [`GenreOptions`]).
+    pub fn validate(&self, sample_rate: f64) -> Result<(), ConfigError> {
+        Self::SMOOTHING_MS.check(self.0.smoothing_ms)?;
+        if self.0.enabled {
+            GenreOptions { sample_rate }.validate().map_err(|e| {
+                ConfigError::new("adaptive", format!("adaptive processing needs the genre classifier, which does not run here: {}", e.message))
+            })?;
+        }
+        Ok(())
     }
 
     /// Update steps in one morph at `sample_rate` (at least one).
@@ -98,8 +107,7 @@ pub fn pinned_by(document: &Value) -> u32 {
     })
 }
 
-/// What the presets follow: the preset decided, and the classifier's genre and
-/// confidence for the meters.
+/// What the presets follow: a [`GenreDecision`] as the presets and meters need it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PresetDecision {
     /// The genre's name, `None` below the classifier's confidence threshold.
@@ -107,23 +115,9 @@ pub struct PresetDecision {
     pub confidence: f32,
 }
 
-/// The genre classifier as the adaptive chain uses it: fed the chain's input piece by
-/// piece on the update grid and polled at every grid point.
-///
-/// ADAPTER: the streaming classifier (`edgemix_dsp::genre::StreamingGenreClassifier`) is
-/// being built in parallel and is not merged yet, so for now nothing classifies and
-/// [`Classifier::decision`] reports no decision (the neutral preset). Wiring it in: hold
-/// a `StreamingGenreClassifier` here, forward `push`, and return
-/// `Some(PresetDecision { genre: d.genre.map(Genre::as_str), confidence: d.confidence })`
-/// from its `decision()` (done on the branch `adaptive-genre-try`).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Classifier;
-
-impl Classifier {
-    pub(crate) fn push(&mut self, _input: &[f32]) {}
-
-    pub(crate) fn decision(&self) -> Option<PresetDecision> {
-        None
+impl From<&GenreDecision> for PresetDecision {
+    fn from(decision: &GenreDecision) -> Self {
+        Self { genre: decision.genre.map(|g| g.as_str()), confidence: decision.confidence }
     }
 }
 

@@ -9,11 +9,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::adaptive::{pinned_by, AdaptiveConfig, Classifier, Morph, PresetDecision, UPDATE_SAMPLES};
+use crate::adaptive::{pinned_by, AdaptiveConfig, Morph, PresetDecision, UPDATE_SAMPLES};
 use crate::compressor::{Compressor, CompressorConfig};
 use crate::eq::{EqConfig, ThreeBandEq};
 use crate::error::{check_audio, AudioError, ConfigError};
 use crate::gate::{NoiseGate, NoiseGateConfig};
+use crate::genre::{StreamingGenreClassifier, StreamingGenreOptions};
 use crate::limiter::{Limiter, LimiterConfig};
 use crate::meters::{peak_rms_db, AdaptiveMeters, LoudnessMeters, Meters};
 use crate::normalizer::{LoudnessNormalizer, LoudnessStageConfig};
@@ -81,7 +82,7 @@ impl ChainConfig {
         self.eq.validate(self.sample_rate)?;
         self.limiter.validate()?;
         self.loudness.validate()?;
-        self.adaptive.validate()
+        self.adaptive.validate(self.sample_rate)
     }
 
     /// Parses and validates a complete or partial configuration (omitted keys take
@@ -151,9 +152,9 @@ fn merge(base: &mut Value, patch: &Value) {
 #[derive(Debug, Clone)]
 struct Adaptive {
     morph: Morph,
-    /// The genre classifier fed with the chain's input; `None` once decisions are handed
-    /// in by [`MixerChain::set_decision`].
-    classifier: Option<Classifier>,
+    /// The streaming genre classifier fed with the chain's input; `None` once decisions
+    /// are handed in by [`MixerChain::set_decision`].
+    classifier: Option<StreamingGenreClassifier>,
     decision: Option<PresetDecision>,
     /// A decision handed in by [`MixerChain::set_decision`], taken at the next update step.
     pending: Option<PresetDecision>,
@@ -161,11 +162,14 @@ struct Adaptive {
 }
 
 impl Adaptive {
+    /// `config` is validated (so the classifier accepts its sample rate).
     fn new(config: &ChainConfig, settled: bool) -> Self {
         let morph = Morph::new(&config.adaptive, config.sample_rate, presets::read(config), settled);
         let mut effective = config.clone();
         presets::write(morph.values(), config.pinned, &mut effective);
-        Self { morph, classifier: Some(Classifier::default()), decision: None, pending: None, effective }
+        let classifier = StreamingGenreClassifier::new(config.sample_rate as u32, StreamingGenreOptions::default())
+            .expect("ChainConfig::validate checked the classifier's sample rate");
+        Self { morph, classifier: Some(classifier), decision: None, pending: None, effective }
     }
 }
 
@@ -327,7 +331,8 @@ impl MixerChain {
                 let to_grid = UPDATE_SAMPLES - (self.position % UPDATE_SAMPLES as u64) as usize;
                 let end = block.len().min(start + to_grid);
                 if let Some(classifier) = self.adaptive.as_mut().and_then(|a| a.classifier.as_mut()) {
-                    classifier.push(&block[start..end]);
+                    // The chain's input (finite: checked above).
+                    classifier.push(&block[start..end])?;
                 }
                 self.run_stages(&mut block[start..end], &mut run);
                 self.position += (end - start) as u64;
@@ -386,7 +391,7 @@ impl MixerChain {
     /// advances the morph and hands the stages the new parameters.
     fn update_presets(&mut self) {
         let Some(adaptive) = &mut self.adaptive else { return };
-        let decision = adaptive.pending.take().or_else(|| adaptive.classifier.as_ref().and_then(Classifier::decision));
+        let decision = adaptive.pending.take().or_else(|| adaptive.classifier.as_ref().map(|c| PresetDecision::from(&c.decision())));
         if let Some(decision) = decision {
             adaptive.decision = Some(decision);
             adaptive.morph.retarget(decision.preset());

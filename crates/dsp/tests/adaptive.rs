@@ -57,14 +57,54 @@ fn run(smoothing_ms: f64, first: &'static str, second: Option<(&'static str, usi
 fn every_preset_is_a_valid_configuration_at_every_rate() {
     for rate in [8000.0, 16_000.0, 44_100.0, 48_000.0, 192_000.0] {
         for preset in Preset::ALL {
-            let mut c = chain(json!({ "sampleRate": rate, "adaptive": true, "eq": { "highFreqHz": 3000 } }));
-            // Reach the preset: decisions are taken on the update grid.
-            c.set_decision(decision(Some(preset.as_str())));
-            let mut block = vec![0.01f32; (rate * 1.2) as usize];
-            c.process(&mut block).unwrap();
-            c.effective_config().validate().unwrap_or_else(|e| panic!("{preset:?} at {rate} Hz: {e}"));
+            // The preset's values as a user's configuration document.
+            let mut document = json!({ "sampleRate": rate });
+            for (param, value) in PRESET_PARAMS.iter().zip(preset.values(rate)) {
+                let (stage, key) = param.path.split_once('.').unwrap();
+                document[stage][key] = json!(value);
+            }
+            ChainConfig::from_json(&document).unwrap_or_else(|e| panic!("{preset:?} at {rate} Hz: {e}"));
         }
     }
+    // The chain reaches them (decisions are taken on the update grid).
+    for rate in [16_000.0, 44_100.0, 192_000.0] {
+        let mut c = chain(json!({ "sampleRate": rate, "adaptive": true, "eq": { "highFreqHz": 3000 } }));
+        c.set_decision(decision(Some("speech")));
+        c.process(&mut vec![0.01f32; (rate * 1.2) as usize]).unwrap();
+        assert_eq!(c.effective_config().gate.range_db, -30.0);
+    }
+}
+
+#[test]
+fn adaptive_needs_a_rate_the_classifier_runs_at() {
+    let e = ChainConfig::from_json(&json!({ "sampleRate": 8000, "adaptive": true, "eq": { "highFreqHz": 3000 } })).unwrap_err();
+    assert_eq!(e.param, "adaptive");
+    assert!(e.message.contains("16000"), "{}", e.message);
+}
+
+#[test]
+fn the_built_in_classifier_drives_the_presets() {
+    // 12 s of a steady two-tone signal: the classifier decides after its first 3 s
+    // window; whatever it decides, the meters and the preset follow it.
+    let x: Vec<f32> = (0..ms(12_000.0, FS))
+        .map(|i| {
+            let t = i as f64 / FS;
+            (0.2 * (std::f64::consts::TAU * 220.0 * t).sin() * (1.0 + (std::f64::consts::TAU * 2.0 * t).sin())) as f32
+        })
+        .collect();
+    let mut c = chain(json!({ "adaptive": { "enabled": true, "smoothingMs": 200 } }));
+    let mut reference = edgemix_dsp::genre::StreamingGenreClassifier::new(48_000, Default::default()).unwrap();
+    let mut decided = false;
+    in_blocks(&x, &[960], |b| {
+        reference.push(b).unwrap();
+        c.process(b).unwrap();
+        let (m, d) = (c.meters().adaptive.unwrap(), reference.decision());
+        assert_eq!(m.genre, d.genre.map(|g| g.as_str()));
+        assert_eq!(m.genre_confidence, d.confidence);
+        assert_eq!(m.preset, Preset::for_genre(m.genre).as_str());
+        decided |= d.confidence > 0.0;
+    });
+    assert!(decided, "the classifier should have evaluated a window in 12 s");
 }
 
 #[test]
