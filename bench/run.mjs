@@ -117,6 +117,22 @@ async function rustChain(ctx) {
         compareTo: PEER,
         note: `${r.frames} frames; own copy of the test signal`,
       },
+      {
+        id: 'rust.chain.adaptive',
+        label: 'Rust chain, adaptive: true, settled preset',
+        ...r.adaptive.settled,
+        compareTo: 'rust.chain',
+        peerName: 'the same chain, not adaptive',
+        note: 'processed on the 32-sample preset grid; classifier decisions handed in (set_decision)',
+      },
+      {
+        id: 'rust.chain.adaptive.morphing',
+        label: 'Rust chain, adaptive, always morphing',
+        ...r.adaptive.morphing,
+        compareTo: 'rust.chain',
+        peerName: 'the same chain, not adaptive',
+        note: 'a new preset each time the 200 ms morph ends: gate, compressor and EQ recomputed every 32 samples',
+      },
     ],
     info: r,
   }
