@@ -142,7 +142,7 @@ pub struct CloudClient {
 type Promise<'env, R> = napi::Result<PromiseRaw<'env, Finished<R>>>;
 
 impl CloudClient {
-    fn client(&self) -> Fallible<Client> {
+    pub(crate) fn client(&self) -> Fallible<Client> {
         self.client
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -30,7 +30,12 @@ pub fn read_object(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallib
 /// unknown keys and wrong types are `ERR_INVALID_CONFIG` naming the key.
 pub fn options<T: serde::de::DeserializeOwned + Default>(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallible<T> {
     let Some(json) = read_object(env, value, name)? else { return Ok(T::default()) };
-    serde_path_to_error::deserialize(&json).map_err(|err| {
+    options_from_json(&json, name)
+}
+
+/// Options of type `T` from their JSON; errors as [`options`].
+pub fn options_from_json<T: serde::de::DeserializeOwned>(json: &Value, name: &str) -> Fallible<T> {
+    serde_path_to_error::deserialize(json).map_err(|err| {
         let path = err.path().to_string();
         Failure::new(
             crate::error::Class::RangeError,

@@ -36,7 +36,9 @@ struct StartOptions {
 
 /// The nodes an embedded server offers. Nodes from other crates are registered here.
 fn registry(test_nodes: bool) -> NodeRegistry {
-    NodeRegistry::builtin(BuiltinOptions { test_nodes })
+    let mut registry = NodeRegistry::builtin(BuiltinOptions { test_nodes });
+    registry.register(edgemix_silero::vad_node_spec()).expect("VAD is not a built-in node name");
+    registry
 }
 
 fn server_options(input: StartOptions) -> Fallible<ServerOptions> {

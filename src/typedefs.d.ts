@@ -149,6 +149,10 @@ export interface WasmLoadOptions {
   config?: unknown
   /** Directory for compiled modules (must be trusted: its files are loaded as machine code). */
   cacheDir?: string
+  /** Cloud services (node types, e.g. 'VAD') the module may call through env.call_remote_service; any other name gets -8 (REMOTE_DENIED). Default none. */
+  allowRemote?: string[]
+  /** The CloudClient that answers the module's remote calls (its channel, token and timeout). Without it an allowed call gets -6 (REMOTE_UNAVAILABLE). A call waits at most what is left of timeoutMs. */
+  cloud?: CloudClient
 }
 
 /** A module's describe() metadata plus what the host knows about it. */

@@ -6,15 +6,19 @@ use std::sync::Arc;
 
 use edgemix_runtime::serial::Serial;
 use edgemix_runtime::wasm::{
-    Decoded, Format, LoadOptions, Runtime, RuntimeOptions, SessionLogs, SessionOp, SessionOutput, WasmModule, WasmSession as Session,
+    Decoded, Format, GrpcBridge, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions, SessionLogs, SessionOp, SessionOutput,
+    WasmModule, WasmSession as Session,
 };
-use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float32ArraySlice, FromNapiValue, JsValue, Uint8ArraySlice, Unknown};
+use napi::bindgen_prelude::{
+    within_runtime_if_available, AsyncTask, Buffer, ClassInstance, Float32Array, Float32ArraySlice, FromNapiValue, JsObjectValue,
+    JsValue, Object, Uint8ArraySlice, Unknown,
+};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::audio::describe;
-use crate::config::options;
+use crate::config::{options_from_json, read_object};
 use crate::error::{Failure, Fallible};
 use crate::task::{to_js, Finish, Work};
 
@@ -23,6 +27,7 @@ use crate::task::{to_js, Finish, Work};
 pub struct WasmEdgeNode {
     module: Arc<WasmModule>,
     options: LoadOptions,
+    remote: RemoteAccess,
 }
 
 /// Where a module comes from.
@@ -63,9 +68,51 @@ pub(crate) fn bytes(value: &Unknown<'_>, name: &str) -> Fallible<Vec<u8>> {
     )))
 }
 
-impl Finish for (Arc<WasmModule>, LoadOptions) {
+impl Finish for WasmEdgeNode {
     fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
-        to_js(env, WasmEdgeNode { module: self.0, options: self.1 })
+        to_js(env, self)
+    }
+}
+
+/// The load options and what the module may reach through `env.call_remote_service`:
+/// the `allowRemote` names, answered through the `cloud` option's CloudClient (its
+/// channel, token and timeout) on the addon's tokio runtime.
+fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAccess)> {
+    let Some(mut json) = read_object(env, value, "options")? else { return Ok((LoadOptions::default(), RemoteAccess::default())) };
+    let cloud = match json.as_object_mut().and_then(|map| map.remove("cloud")) {
+        Some(Value::Null) | None => None,
+        Some(_) => Some(cloud_client(value.expect("an options object was read"))?),
+    };
+    let opts: LoadOptions = options_from_json(&json, "options")?;
+    opts.limits().validate()?;
+    let allow = opts.allowlist()?;
+    let service = match cloud {
+        Some(client) => {
+            let runtime = within_runtime_if_available(tokio::runtime::Handle::try_current)
+                .map_err(|e| Failure::new(crate::error::Class::Error, "ERR_CLOUD_INTERNAL", format!("no tokio runtime for the cloud bridge: {e}")))?;
+            Some(Arc::new(GrpcBridge::new(client, runtime)) as Arc<dyn RemoteService>)
+        }
+        None => None,
+    };
+    Ok((opts, RemoteAccess { allow: allow.into(), service }))
+}
+
+/// The client of the `cloud` load option, which must be a `CloudClient`.
+fn cloud_client(options: &Unknown<'_>) -> Fallible<edgemix_runtime::cloud::CloudClient> {
+    let raw = options.value();
+    // SAFETY: live values of the current call (the options object and its property).
+    let object = unsafe { Object::from_napi_value(raw.env, raw.value) }
+        .map_err(|e| Failure::arg_type(format!("The \"options\" argument could not be read: {e}")))?;
+    let cloud: Unknown<'_> = object
+        .get_named_property_unchecked("cloud")
+        .map_err(|e| Failure::arg_type(format!("options.cloud could not be read: {e}")))?;
+    let value = cloud.value();
+    match unsafe { ClassInstance::<crate::cloud::CloudClient>::from_napi_value(value.env, value.value) } {
+        Ok(instance) => instance.client(),
+        Err(_) => Err(Failure::arg_type(format!(
+            "options.cloud must be a CloudClient (new CloudClient({{ endpoints: [...] }})), received {}",
+            describe(&cloud)
+        ))),
     }
 }
 
@@ -79,20 +126,16 @@ impl WasmEdgeNode {
         ts_args_type = "source: string | Uint8Array, options?: WasmLoadOptions",
         ts_return_type = "Promise<WasmEdgeNode>"
     )]
-    pub fn load(env: Env, source: Unknown<'_>, options: Option<Unknown<'_>>) -> AsyncTask<Work<(Arc<WasmModule>, LoadOptions)>> {
-        let prepared = self::source(&source).and_then(|source| {
-            let opts: LoadOptions = self::options(&env, options.as_ref(), "options")?;
-            opts.limits().validate()?;
-            Ok((source, opts))
-        });
-        Work::start(prepared.map(|(source, opts)| {
+    pub fn load(env: Env, source: Unknown<'_>, options: Option<Unknown<'_>>) -> AsyncTask<Work<WasmEdgeNode>> {
+        let prepared = self::source(&source).and_then(|source| Ok((source, load_options(&env, options.as_ref())?)));
+        Work::start(prepared.map(|(source, (opts, remote))| {
             move || {
                 let runtime = Runtime::global(None)?;
                 let module = match &source {
                     Source::Path(path) => runtime.load_file(path, opts.cache_dir.as_deref())?,
                     Source::Bytes(bytes) => runtime.load(bytes, opts.cache_dir.as_deref())?,
                 };
-                Ok((module, opts))
+                Ok(WasmEdgeNode { module, options: opts, remote })
             }
         }))
     }
@@ -120,12 +163,13 @@ impl WasmEdgeNode {
     pub fn create_session(&self, id: Option<String>) -> AsyncTask<Work<WasmSession>> {
         let module = Arc::clone(&self.module);
         let options = self.options.clone();
+        let remote = self.remote.clone();
         let id = id.unwrap_or_else(|| {
             format!("session-{}-{}", std::process::id(), SESSION_COUNTER.fetch_add(1, Ordering::Relaxed))
         });
         Work::new(move || {
             let output = module.description().output;
-            let session = Session::new(module, id.clone(), options.limits(), options.config.as_ref(), None)?;
+            let session = Session::new(module, id.clone(), options.limits(), options.config.as_ref(), remote)?;
             let logs = session.logs().clone();
             Ok(WasmSession { serial: Arc::new(Serial::new(session)), logs, id, output })
         })

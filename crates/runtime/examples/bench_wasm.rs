@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use edgemix_dsp::{ChainConfig, MixerChain, FRAME_SAMPLES};
-use edgemix_runtime::wasm::{CacheOutcome, Limits, Runtime, WasmModule, WasmSession};
+use edgemix_runtime::wasm::{CacheOutcome, Limits, RemoteAccess, Runtime, WasmModule, WasmSession};
 use serde_json::{json, Value};
 
 /// Frames in the test signal (cycled), as in bench_chain.rs.
@@ -297,7 +297,7 @@ fn main() {
 }
 
 fn session(module: &Arc<WasmModule>, id: &str) -> WasmSession {
-    WasmSession::new(Arc::clone(module), id.to_string(), Limits::default(), None, None).expect("session starts")
+    WasmSession::new(Arc::clone(module), id.to_string(), Limits::default(), None, RemoteAccess::default()).expect("session starts")
 }
 
 /// `warmup` untimed calls, then `n` calls timed one by one, then `n` more as one batch

@@ -9,7 +9,7 @@ mod signals;
 use std::path::PathBuf;
 
 use edgemix_dsp::{Vad, VadConfig, VadFrame};
-use edgemix_runtime::wasm::{Format, Limits, Runtime, WasmError, WasmSession};
+use edgemix_runtime::wasm::{Format, Limits, RemoteAccess, Runtime, WasmError, WasmSession};
 use serde_json::{json, Value};
 use signals::{accuracy, condition_signal, test_set, CONDITIONS, SET_FRAME};
 
@@ -18,7 +18,7 @@ fn session(module: &str, config: Option<Value>) -> WasmSession {
     assert!(path.is_file(), "{} is missing: run `node scripts/build-wasm.mjs` first", path.display());
     let module = Runtime::global(None).unwrap().load_file(&path, None).unwrap();
     assert_eq!((module.description().input, module.description().output), (Format::F32, Format::Json));
-    WasmSession::new(module, "test-vad".to_string(), Limits::default(), config.as_ref(), None).unwrap()
+    WasmSession::new(module, "test-vad".to_string(), Limits::default(), config.as_ref(), RemoteAccess::default()).unwrap()
 }
 
 fn f32_bytes(samples: &[f32]) -> Vec<u8> {
@@ -86,9 +86,9 @@ fn a_long_input_gives_one_result_per_frame_and_config_applies() {
 fn configuration_and_input_errors() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../wasm-modules/dist/vad.wasm");
     let module = Runtime::global(None).unwrap().load_file(&path, None).unwrap();
-    let refused = WasmSession::new(module.clone(), "bad".into(), Limits::default(), Some(&json!({ "threshold": 3 })), None);
+    let refused = WasmSession::new(module.clone(), "bad".into(), Limits::default(), Some(&json!({ "threshold": 3 })), RemoteAccess::default());
     assert!(matches!(refused, Err(WasmError::InvalidConfig(_))), "{:?}", refused.err());
-    let refused = WasmSession::new(module, "bad".into(), Limits::default(), Some(&json!({ "sampleRate": 8000 })), None);
+    let refused = WasmSession::new(module, "bad".into(), Limits::default(), Some(&json!({ "sampleRate": 8000 })), RemoteAccess::default());
     assert!(matches!(refused, Err(WasmError::InvalidConfig(_))), "{:?}", refused.err());
 
     let mut guest = session("vad.wasm", Some(json!({ "sampleRate": 16000 })));

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use edgemix_dsp::{ChainConfig, MixerChain};
-use edgemix_runtime::wasm::{CacheOutcome, Format, Limits, RemoteService, Runtime, WasmError, WasmModule, WasmSession};
+use edgemix_runtime::wasm::{CacheOutcome, Format, Limits, RemoteAccess, RemoteError, RemoteService, Runtime, WasmError, WasmModule, WasmSession};
 
 fn dist(name: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../wasm-modules/dist").join(name);
@@ -19,7 +19,7 @@ fn load(name: &str) -> Arc<WasmModule> {
 }
 
 fn session(name: &str, limits: Limits, config: Option<serde_json::Value>) -> WasmSession {
-    WasmSession::new(load(name), format!("test-{name}"), limits, config.as_ref(), None).unwrap()
+    WasmSession::new(load(name), format!("test-{name}"), limits, config.as_ref(), RemoteAccess::default()).unwrap()
 }
 
 fn f32_bytes(samples: &[f32]) -> Vec<u8> {
@@ -217,7 +217,7 @@ fn invalid_audio_never_reaches_an_f32_module_and_state_survives() {
 fn a_bad_configuration_is_refused_when_the_session_starts() {
     let module = load("mixer.wasm");
     let bad = serde_json::json!({ "compressor": { "ratio": 0.5 } });
-    let err = WasmSession::new(module, "bad".into(), Limits::default(), Some(&bad), None).err().unwrap();
+    let err = WasmSession::new(module, "bad".into(), Limits::default(), Some(&bad), RemoteAccess::default()).err().unwrap();
     assert_eq!(err.code(), "ERR_INVALID_CONFIG");
 }
 
@@ -235,24 +235,85 @@ fn limits_out_of_range_are_refused() {
 
 struct Reverse;
 impl RemoteService for Reverse {
-    fn call(&self, service: &str, data: &[u8]) -> Result<Vec<u8>, String> {
-        let mut answer = format!("{service}:").into_bytes();
-        answer.extend(data.iter().rev());
-        Ok(answer)
+    fn call(&self, service: &str, data: &[u8], _deadline: Duration) -> Result<Vec<u8>, RemoteError> {
+        match data {
+            b"unreachable" => Err(RemoteError::Unavailable("no route".into())),
+            b"refuse" => Err(RemoteError::Failed("refused".into())),
+            b"forbidden" => Err(RemoteError::Denied("bad token".into())),
+            b"slow" => Err(RemoteError::Timeout),
+            _ => {
+                let mut answer = format!("{service}:").into_bytes();
+                answer.extend(data.iter().rev());
+                Ok(answer)
+            }
+        }
+    }
+}
+
+fn remote_session(module: &Arc<WasmModule>, service: &str, allow: &[&str], answer: Option<Arc<dyn RemoteService>>) -> WasmSession {
+    let config = serde_json::json!({ "service": service });
+    let access = RemoteAccess { allow: allow.iter().map(|s| s.to_string()).collect(), service: answer };
+    WasmSession::new(Arc::clone(module), format!("r-{service}"), Limits::default(), Some(&config), access).unwrap()
+}
+
+/// The ABI code a guest error carries.
+fn guest_code(err: WasmError) -> i32 {
+    match err {
+        WasmError::Guest { code, .. } => code,
+        other => panic!("expected a guest error code, got {other:?}"),
     }
 }
 
 #[test]
-fn the_remote_import_reaches_the_host_service_only_when_allowed() {
+fn the_remote_import_reaches_the_host_service_only_for_allowed_names() {
     let module = load("remote.wasm");
-    let config = serde_json::json!({ "service": "Reverse" });
-    let mut allowed = WasmSession::new(Arc::clone(&module), "r1".into(), Limits::default(), Some(&config), Some(Arc::new(Reverse))).unwrap();
+    let mut allowed = remote_session(&module, "Reverse", &["Reverse"], Some(Arc::new(Reverse)));
     assert_eq!(allowed.process(b"abc").unwrap(), b"Reverse:cba");
     // An answer larger than the guest's first buffer goes through the retry.
     let big = vec![7u8; 100_000];
     assert_eq!(allowed.process(&big).unwrap().len(), "Reverse:".len() + big.len());
-    let mut denied = WasmSession::new(module, "r2".into(), Limits::default(), Some(&config), None).unwrap();
-    assert_eq!(denied.process(b"abc").unwrap_err().code(), "ERR_WASM_GUEST");
+    // A name not on the allowlist is denied (-8) before any service is asked.
+    let mut other = remote_session(&module, "Secret", &["Reverse"], Some(Arc::new(Reverse)));
+    assert_eq!(guest_code(other.process(b"abc").unwrap_err()), -8);
+    // Allowed, but no service configured: unavailable (-6).
+    let mut offline = remote_session(&module, "Reverse", &["Reverse"], None);
+    assert_eq!(guest_code(offline.process(b"abc").unwrap_err()), -6);
+}
+
+#[test]
+fn each_remote_failure_reaches_the_guest_as_its_documented_code() {
+    let module = load("remote.wasm");
+    let mut session = remote_session(&module, "Reverse", &["Reverse"], Some(Arc::new(Reverse)));
+    for (input, code) in [(&b"unreachable"[..], -6), (b"refuse", -7), (b"forbidden", -8), (b"slow", -9)] {
+        assert_eq!(guest_code(session.process(input).unwrap_err()), code, "{}", String::from_utf8_lossy(input));
+    }
+    // The session stays usable after each.
+    assert_eq!(session.process(b"ok").unwrap(), b"Reverse:ko");
+}
+
+/// Waits for the deadline it is given and reports it.
+struct Patient(std::sync::Mutex<Vec<Duration>>);
+impl RemoteService for Patient {
+    fn call(&self, _service: &str, _data: &[u8], deadline: Duration) -> Result<Vec<u8>, RemoteError> {
+        self.0.lock().unwrap().push(deadline);
+        std::thread::sleep(deadline);
+        Err(RemoteError::Timeout)
+    }
+}
+
+#[test]
+fn a_remote_call_gets_at_most_the_time_left_of_the_guest_call() {
+    let module = load("remote.wasm");
+    let patient = Arc::new(Patient(Default::default()));
+    let config = serde_json::json!({ "service": "Slow" });
+    let access = RemoteAccess { allow: vec!["Slow".to_string()].into(), service: Some(patient.clone()) };
+    let limits = Limits { timeout_ms: 80, ..Limits::default() };
+    let mut session = WasmSession::new(Arc::clone(&module), "slow".into(), limits, Some(&config), access).unwrap();
+    let err = session.process(b"x").unwrap_err();
+    let deadline = patient.0.lock().unwrap()[0];
+    assert!(deadline <= Duration::from_millis(80) && deadline >= Duration::from_millis(60), "{deadline:?}");
+    // The guest resumes after the limit: the call is stopped as a timeout, not later.
+    assert_eq!(err.code(), "ERR_WASM_TIMEOUT", "{err:?}");
 }
 
 #[test]

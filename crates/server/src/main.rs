@@ -54,7 +54,9 @@ struct Args {
 
 /// The nodes this binary offers. Nodes from other crates are registered here.
 fn registry(args: &Args) -> NodeRegistry {
-    NodeRegistry::builtin(BuiltinOptions { test_nodes: args.enable_test_nodes })
+    let mut registry = NodeRegistry::builtin(BuiltinOptions { test_nodes: args.enable_test_nodes });
+    registry.register(edgemix_silero::vad_node_spec()).expect("VAD is not a built-in node name");
+    registry
 }
 
 fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {

@@ -62,10 +62,15 @@ pub enum Code {
     InvalidConfig = -4,
     /// `process` or `configure` before `initialize`.
     NotInitialized = -5,
-    /// `call_remote_service`: the cloud cannot be reached or is not allowed.
+    /// `call_remote_service`: the cloud cannot be reached (or none is configured).
     RemoteUnavailable = -6,
     /// `call_remote_service`: the service answered with an error.
     RemoteFailed = -7,
+    /// `call_remote_service`: the module may not call this service (not in its
+    /// `allowRemote`), or the cloud refused the credentials.
+    RemoteDenied = -8,
+    /// `call_remote_service`: no answer within the deadline.
+    RemoteTimeout = -9,
 }
 
 impl Code {
@@ -79,6 +84,8 @@ impl Code {
             -5 => Code::NotInitialized,
             -6 => Code::RemoteUnavailable,
             -7 => Code::RemoteFailed,
+            -8 => Code::RemoteDenied,
+            -9 => Code::RemoteTimeout,
             _ => return None,
         })
     }

@@ -2,7 +2,7 @@
 //! `env.call_remote_service` and returns the answer.
 //!
 //! Configuration: `{ "service": "<name>" }`, default `"PassThrough"`. The host's errors
-//! pass through (`-6` remote unavailable, `-7` remote failed).
+//! pass through (`-6` unavailable, `-7` failed, `-8` denied, `-9` timeout).
 
 use edgemix_wasm_abi::{call_remote, export_module, Code, Format, Module};
 use serde::Deserialize;

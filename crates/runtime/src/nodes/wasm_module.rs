@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::wasm::{Format, Limits, Runtime, WasmError, WasmSession, MAX_MEMORY_MB, MAX_TIMEOUT_MS};
+use crate::wasm::{Format, Limits, RemoteAccess, Runtime, WasmError, WasmSession, MAX_MEMORY_MB, MAX_TIMEOUT_MS};
 
 use super::data::{Audio, NodeData};
 use super::error::{NodeError, NodeErrorKind};
@@ -120,7 +120,7 @@ pub fn spec() -> NodeSpec {
             let runtime = Runtime::global(None).map_err(wasm_error)?;
             let module = runtime.load_file(&path, None).map_err(wasm_error)?;
             let id = format!("cloud-{}", SESSIONS.fetch_add(1, Ordering::Relaxed));
-            let session = WasmSession::new(module, id, limits, config.get("config"), None).map_err(wasm_error)?;
+            let session = WasmSession::new(module, id, limits, config.get("config"), RemoteAccess::default()).map_err(wasm_error)?;
             Ok(Box::new(WasmModuleNode { session, rate: None }))
         },
     )

@@ -14,6 +14,8 @@ pub const INVALID_CONFIG: i32 = -4;
 pub const NOT_INITIALIZED: i32 = -5;
 pub const REMOTE_UNAVAILABLE: i32 = -6;
 pub const REMOTE_FAILED: i32 = -7;
+pub const REMOTE_DENIED: i32 = -8;
+pub const REMOTE_TIMEOUT: i32 = -9;
 
 /// The ABI name of a return code.
 pub fn code_name(code: i32) -> &'static str {
@@ -26,6 +28,8 @@ pub fn code_name(code: i32) -> &'static str {
         NOT_INITIALIZED => "NOT_INITIALIZED",
         REMOTE_UNAVAILABLE => "REMOTE_UNAVAILABLE",
         REMOTE_FAILED => "REMOTE_FAILED",
+        REMOTE_DENIED => "REMOTE_DENIED",
+        REMOTE_TIMEOUT => "REMOTE_TIMEOUT",
         _ => "an undocumented code",
     }
 }

@@ -7,12 +7,60 @@ use std::time::{Duration, Instant};
 use wasmtime::{Caller, Extern, ResourceLimiter, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
-use super::abi::{BUFFER_TOO_SMALL, INVALID_INPUT, OK, REMOTE_FAILED, REMOTE_UNAVAILABLE};
+use super::abi::{BUFFER_TOO_SMALL, INVALID_INPUT, OK, REMOTE_DENIED, REMOTE_FAILED, REMOTE_TIMEOUT, REMOTE_UNAVAILABLE};
 
-/// A cloud service a module may call through `env.call_remote_service`.
+/// Cloud services a module may call through `env.call_remote_service` (the cloud
+/// client's bridge in production, anything in tests).
+///
+/// `call` runs on the thread executing the guest, which waits for it: it must return by
+/// `deadline` (the guest call's remaining time limit, or less).
 pub trait RemoteService: Send + Sync {
-    /// Calls `service` with `data`; the answer's bytes, or why it failed.
-    fn call(&self, service: &str, data: &[u8]) -> Result<Vec<u8>, String>;
+    /// Calls `service` with `data`; the answer's bytes, or why there is none.
+    fn call(&self, service: &str, data: &[u8], deadline: Duration) -> Result<Vec<u8>, RemoteError>;
+}
+
+/// Why a remote call gave no answer; each is a documented return code of the import.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemoteError {
+    /// The cloud cannot be reached (network error, no server up, none configured): `-6`.
+    Unavailable(String),
+    /// The service answered with an error (unknown service, refused input, node
+    /// failure): `-7`.
+    Failed(String),
+    /// The call is not allowed (the service is not in the module's `allowRemote`, or the
+    /// cloud refused the credentials): `-8`.
+    Denied(String),
+    /// No answer within the deadline: `-9`.
+    Timeout,
+}
+
+impl RemoteError {
+    /// The import's return code.
+    pub fn code(&self) -> i32 {
+        match self {
+            RemoteError::Unavailable(_) => REMOTE_UNAVAILABLE,
+            RemoteError::Failed(_) => REMOTE_FAILED,
+            RemoteError::Denied(_) => REMOTE_DENIED,
+            RemoteError::Timeout => REMOTE_TIMEOUT,
+        }
+    }
+}
+
+/// What a session may reach through `env.call_remote_service`: the services it may name
+/// (the module's `allowRemote`) and who answers them.
+#[derive(Clone, Default)]
+pub struct RemoteAccess {
+    /// Service names the module may call; any other name is denied (`-8`).
+    pub allow: Arc<[String]>,
+    /// Who answers allowed calls; none: every allowed call is unavailable (`-6`).
+    pub service: Option<Arc<dyn RemoteService>>,
+}
+
+impl RemoteAccess {
+    /// Whether `name` is on the allowlist.
+    pub fn allows(&self, name: &str) -> bool {
+        self.allow.iter().any(|allowed| allowed == name)
+    }
 }
 
 /// Refuses memory growth past the session's cap and remembers that it did.
@@ -44,11 +92,16 @@ pub(crate) struct CallClock {
 }
 
 impl CallClock {
+    /// The time left before the limit, if any.
+    pub fn left(&self) -> Option<Duration> {
+        self.limit.checked_sub(self.started.elapsed()).filter(|left| !left.is_zero())
+    }
+
     /// What to do when the epoch deadline is reached: stop, or wait the ticks left.
     pub fn on_deadline(&self) -> UpdateDeadline {
-        match self.limit.checked_sub(self.started.elapsed()) {
-            Some(left) if !left.is_zero() => UpdateDeadline::Continue((left.as_millis() as u64).max(1)),
-            _ => UpdateDeadline::Interrupt,
+        match self.left() {
+            Some(left) => UpdateDeadline::Continue((left.as_millis() as u64).max(1)),
+            None => UpdateDeadline::Interrupt,
         }
     }
 }
@@ -57,13 +110,15 @@ pub(crate) struct Host {
     pub memory: MemoryCap,
     pub clock: CallClock,
     pub wasi: Option<WasiP1Ctx>,
-    pub remote: Option<Arc<dyn RemoteService>>,
+    pub remote: RemoteAccess,
     /// An answer that did not fit the guest's buffer, handed over on its retry.
     pub remote_pending: Option<Vec<u8>>,
 }
 
 /// `env.call_remote_service(name, name_len, data, data_len, result, result_len) -> i32`
-/// with the ABI's buffer protocol.
+/// with the ABI's buffer protocol. The call blocks the guest (and its thread) until the
+/// answer, for at most what is left of the guest call's time limit: the limit covers the
+/// remote call too.
 pub(crate) fn call_remote_service(
     mut caller: Caller<'_, Host>,
     name_ptr: i32,
@@ -77,15 +132,20 @@ pub(crate) fn call_remote_service(
     let answer = match caller.data_mut().remote_pending.take() {
         Some(answer) => answer,
         None => {
-            let Some(remote) = caller.data().remote.clone() else { return REMOTE_UNAVAILABLE };
             let mem = memory.data(&caller);
             let (Some(name), Some(data)) = (slice(mem, name_ptr, name_len), slice(mem, data_ptr, data_len)) else {
                 return INVALID_INPUT;
             };
             let Ok(name) = std::str::from_utf8(name) else { return INVALID_INPUT };
-            match remote.call(name, data) {
+            let host = caller.data();
+            if !host.remote.allows(name) {
+                return REMOTE_DENIED;
+            }
+            let Some(service) = &host.remote.service else { return REMOTE_UNAVAILABLE };
+            let Some(left) = host.clock.left() else { return REMOTE_TIMEOUT };
+            match service.call(name, data, left) {
                 Ok(answer) => answer,
-                Err(_) => return REMOTE_FAILED,
+                Err(err) => return err.code(),
             }
         }
     };

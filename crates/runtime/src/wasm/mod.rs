@@ -9,6 +9,7 @@
 //! cheaply through its `InstancePre`; a [`WasmSession`] is one instance with its state.
 
 mod abi;
+mod bridge;
 mod cache;
 mod error;
 mod host;
@@ -22,7 +23,8 @@ mod session;
 pub use abi::{Decoded, Description, Format};
 pub use cache::CacheOutcome;
 pub use error::WasmError;
-pub use host::RemoteService;
+pub use bridge::GrpcBridge;
+pub use host::{RemoteAccess, RemoteError, RemoteService};
 pub use limits::{Limits, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS};
 pub use module::WasmModule;
 pub use options::LoadOptions;

@@ -7,7 +7,7 @@ use wasmtime::{InstancePre, Module};
 use super::abi::{self, Description, Shape};
 use super::cache::CacheOutcome;
 use super::error::WasmError;
-use super::host::Host;
+use super::host::{Host, RemoteAccess};
 use super::limits::Limits;
 use super::log::BoundedLog;
 use super::runtime::Runtime;
@@ -51,7 +51,7 @@ impl WasmModule {
         };
         if shape.has_describe {
             let log = BoundedLog::new(4096);
-            let mut live = Live::instantiate(&loaded, &Limits::default(), None, (&log, &log))?;
+            let mut live = Live::instantiate(&loaded, &Limits::default(), RemoteAccess::default(), (&log, &log))?;
             loaded.description = Description::parse(&live.describe()?)?;
         }
         Ok(loaded)

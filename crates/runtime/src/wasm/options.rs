@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::error::WasmError;
 use super::limits::Limits;
 
 /// `WasmEdgeNode.load(source, options)`.
@@ -20,9 +21,23 @@ pub struct LoadOptions {
     pub config: Option<serde_json::Value>,
     /// Directory of the on-disk compiled-module cache (trusted).
     pub cache_dir: Option<PathBuf>,
+    /// Cloud services (node types) the module may call through
+    /// `env.call_remote_service`; any other name is denied (`-8`). Default none.
+    pub allow_remote: Option<Vec<String>>,
 }
 
 impl LoadOptions {
+    /// The allowlist, checked: names are non-empty.
+    pub fn allowlist(&self) -> Result<Vec<String>, WasmError> {
+        let names = self.allow_remote.clone().unwrap_or_default();
+        if names.iter().any(String::is_empty) {
+            return Err(WasmError::InvalidOptions(
+                "allowRemote holds an empty name: list the cloud node types the module may call, e.g. ['VAD']".into(),
+            ));
+        }
+        Ok(names)
+    }
+
     /// The session limits these options ask for, defaults filled in.
     pub fn limits(&self) -> Limits {
         let default = Limits::default();

@@ -14,7 +14,7 @@ use wasmtime_wasi::WasiCtxBuilder;
 
 use super::abi::{self, Format, BUFFER_TOO_SMALL, OK};
 use super::error::WasmError;
-use super::host::{read_u32, slice, slice_mut, write_u32, CallClock, Host, MemoryCap, RemoteService};
+use super::host::{read_u32, slice, slice_mut, write_u32, CallClock, Host, MemoryCap, RemoteAccess};
 use super::limits::Limits;
 use super::log::BoundedLog;
 use super::module::WasmModule;
@@ -52,7 +52,7 @@ impl Live {
     pub(crate) fn instantiate(
         module: &WasmModule,
         limits: &Limits,
-        remote: Option<Arc<dyn RemoteService>>,
+        remote: RemoteAccess,
         (stdout, stderr): (&BoundedLog, &BoundedLog),
     ) -> Result<Self, WasmError> {
         let wasi = module.shape.uses_wasi.then(|| {
@@ -68,7 +68,7 @@ impl Live {
             memory: MemoryCap { max_bytes: limits.max_memory_bytes(), exceeded: false },
             clock: CallClock { started: std::time::Instant::now(), limit: limits.timeout() },
             wasi,
-            remote: if module.shape.uses_remote { remote } else { None },
+            remote: if module.shape.uses_remote { remote } else { RemoteAccess::default() },
             remote_pending: None,
         };
         let mut store = Store::new(&module.engine, host);
@@ -304,7 +304,7 @@ pub struct WasmSession {
     id: String,
     limits: Limits,
     config: Option<String>,
-    remote: Option<Arc<dyn RemoteService>>,
+    remote: RemoteAccess,
     logs: SessionLogs,
     live: Option<Live>,
     closed: bool,
@@ -312,13 +312,14 @@ pub struct WasmSession {
 
 impl WasmSession {
     /// Instantiates `module`, then calls `initialize(id)` and, with a configuration,
-    /// `configure(config)`.
+    /// `configure(config)`. `remote` is what the module may reach through
+    /// `env.call_remote_service`.
     pub fn new(
         module: Arc<WasmModule>,
         id: String,
         limits: Limits,
         config: Option<&serde_json::Value>,
-        remote: Option<Arc<dyn RemoteService>>,
+        remote: RemoteAccess,
     ) -> Result<Self, WasmError> {
         limits.validate()?;
         let mut session = Self {

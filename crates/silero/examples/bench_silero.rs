@@ -1,0 +1,50 @@
+//! Accuracy and speed of the Silero VAD (tract) on the four test conditions of the
+//! committed labelled set (speech + pink noise / music bed at 20 and 5 dB SNR; see
+//! crates/dsp/tests/vad_set/signals.rs). Prints JSON
+//! `{ "<condition>": { "accuracy": …, "usPerFrame": … }, … }` on stdout, the shape of
+//! bench/peer_silero.py (the same network on onnxruntime) for the same mixed signals.
+//!
+//! ```sh
+//! cargo run --release -p edgemix-silero --example bench_silero
+//! ```
+//!
+//! Time: wall clock of `SileroVad::process` (one 960-sample frame per call, a fresh
+//! stream, including the 48k→16k front end) and the final `flush`, over the whole
+//! condition, best of 3 runs, divided by the number of frames.
+
+#[path = "../../dsp/tests/vad_set/signals.rs"]
+mod signals;
+
+use std::time::Instant;
+
+use edgemix_silero::{SileroConfig, SileroVad};
+use signals::{accuracy, condition_signal, test_set, CONDITIONS, SET_FRAME};
+
+fn main() {
+    let set = test_set();
+    let mut entries = Vec::new();
+    for condition in &CONDITIONS {
+        let signal = condition_signal(&set, condition);
+        let frames = set.labels.len();
+        let mut best = f64::INFINITY;
+        let mut decisions = Vec::with_capacity(frames);
+        for _ in 0..3 {
+            let mut vad = SileroVad::new(SileroConfig::default()).unwrap();
+            decisions.clear();
+            let start = Instant::now();
+            for frame in signal.chunks_exact(SET_FRAME).take(frames) {
+                decisions.extend(vad.process(frame).unwrap().iter().map(|f| f.speech));
+            }
+            decisions.extend(vad.flush().unwrap().iter().map(|f| f.speech));
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        let acc = accuracy(&decisions, &set.labels);
+        entries.push(format!(
+            "  \"{}\": {{ \"accuracy\": {:.4}, \"usPerFrame\": {:.2} }}",
+            condition.name,
+            acc,
+            best / frames as f64 * 1e6
+        ));
+    }
+    println!("{{\n{}\n}}", entries.join(",\n"));
+}
