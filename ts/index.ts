@@ -29,3 +29,6 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// The edge HTTP API (REST + WebSocket, fastify): createHttpServer for embedding; `edgemix serve` on the command line.
+export { createHttpServer } from './http/index.js'
+export type { HttpServer, HttpServerOptions } from './http/index.js'

@@ -1,0 +1,111 @@
+/**
+ * WebSocket /stream: binary messages of 960 float32le samples in, the processed frames
+ * out, in order, on a chain of the connection's own (state carries from frame to frame;
+ * configured with the server configuration at connect time).
+ *
+ * A text message `{"config": {...}}` updates this connection's chain (validated whole)
+ * and is answered, in order with the frames, by `{"config": <full config>}` or
+ * `{"code","message"}`. A malformed binary frame (not exactly 960 finite samples) is
+ * answered by `{"code","message"}` and the socket is closed with 1007: dropping it would
+ * shift every later frame.
+ *
+ * Backpressure: while more than `maxFramesInFlight` frames of a connection are processed
+ * or unsent, or its socket holds more than `highWaterMarkBytes` unsent, the server stops
+ * reading that socket (TCP then slows the client); it reads again below half of both.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { MixerConfigInput } from '../../../index.js'
+import { ErrorCode } from '../../errors.js'
+import { assertFrame, samplesFromBytes } from '../audio.js'
+import type { RouteContext } from '../context.js'
+import { describeError, HttpError } from '../errors.js'
+
+/** WebSocket close code for a message with invalid data (RFC 6455 §7.4.1). */
+const INVALID_PAYLOAD = 1007
+
+export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
+  const { maxFramesInFlight, highWaterMarkBytes } = ctx.options.stream
+  app.get('/stream', { websocket: true }, (socket: WebSocket) => {
+    const chain = ctx.chains.create()
+    const stats = ctx.stats
+    stats.streams.open++
+    stats.streams.total++
+    let inFlight = 0
+    let paused = false
+    let closing = false
+    // Replies are sent in message order: each waits for the one before.
+    let tail: Promise<unknown> = Promise.resolve()
+
+    const sendError = (err: unknown) => {
+      const { body } = describeError(err)
+      stats.error(body.code)
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(body))
+    }
+    const sent = () => {
+      inFlight--
+      if (paused && inFlight <= maxFramesInFlight / 2 && socket.bufferedAmount <= highWaterMarkBytes / 2) {
+        paused = false
+        socket.resume()
+      }
+    }
+    const reply = <T>(work: Promise<T>, send: (value: T) => void) => {
+      tail = tail.then(() => work).then(
+        (value) => {
+          if (socket.readyState === socket.OPEN) send(value)
+          else sent()
+        },
+        (err) => {
+          sent()
+          sendError(err)
+        },
+      )
+    }
+
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (closing) return
+      inFlight++
+      if (!isBinary) {
+        reply(configure(chain, data), (config) => socket.send(JSON.stringify({ config }), sent))
+      } else {
+        let frame: Float32Array
+        try {
+          frame = assertFrame(samplesFromBytes(data), 'body')
+        } catch (err) {
+          // Replies to earlier frames go first, then the error, then the close.
+          reply(Promise.reject(err), () => {})
+          tail = tail.then(() => socket.close(INVALID_PAYLOAD, 'invalid frame'))
+          closing = true
+          socket.pause()
+          return
+        }
+        stats.frames.websocket++
+        reply(chain.process(frame), (out) => socket.send(out, { binary: true }, sent))
+      }
+      if (!paused && (inFlight > maxFramesInFlight || socket.bufferedAmount > highWaterMarkBytes)) {
+        paused = true
+        stats.streams.pauses++
+        socket.pause()
+      }
+    })
+    socket.on('close', () => {
+      stats.streams.open--
+    })
+  })
+}
+
+/** Applies a `{"config": {...}}` control message to the connection's chain (in order with its frames). */
+async function configure(chain: { updateConfig(c: MixerConfigInput): void; config: unknown }, data: Buffer): Promise<unknown> {
+  let message: unknown
+  try {
+    message = JSON.parse(data.toString('utf8'))
+  } catch {
+    throw new HttpError(ErrorCode.INVALID_JSON, 'a text message must be JSON {"config": {...}}')
+  }
+  const config = (message as { config?: unknown } | null)?.config
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new HttpError(ErrorCode.INVALID_ARG_TYPE, 'a text message must be {"config": {...}} with a plain-object config')
+  }
+  chain.updateConfig(config as MixerConfigInput)
+  return chain.config
+}
