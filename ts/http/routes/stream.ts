@@ -50,16 +50,17 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
       }
     }
     const reply = <T>(work: Promise<T>, send: (value: T) => void) => {
-      tail = tail.then(() => work).then(
-        (value) => {
-          if (socket.readyState === socket.OPEN) send(value)
-          else sent()
-        },
-        (err) => {
-          sent()
-          sendError(err)
-        },
+      // Settled at once (a rejection is handled even while earlier replies are pending).
+      const settled = work.then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
       )
+      tail = tail.then(async () => {
+        const r = await settled
+        if (r.ok && socket.readyState === socket.OPEN) return send(r.value)
+        sent()
+        if (!r.ok) sendError(r.error)
+      })
     }
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -74,7 +75,11 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
         } catch (err) {
           // Replies to earlier frames go first, then the error, then the close.
           reply(Promise.reject(err), () => {})
-          tail = tail.then(() => socket.close(INVALID_PAYLOAD, 'invalid frame'))
+          tail = tail.then(() => {
+            // Read again so the closing handshake completes (later messages are ignored).
+            socket.resume()
+            socket.close(INVALID_PAYLOAD, 'invalid frame')
+          })
           closing = true
           socket.pause()
           return
