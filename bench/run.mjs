@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, SAMPLE_RATE, testSignal, toFrames } from './signal.mjs'
 import { stats } from './stats.mjs'
+import { httpSection } from './http.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(BENCH_DIR, '..')
@@ -680,6 +681,7 @@ export const SECTIONS = [
   { id: 'analysis-meyda', group: 'analysis', title: 'Analysis peer: Meyda (npm, in this process)', run: analysisMeyda },
   { id: 'analysis-python', group: 'analysis', title: 'Analysis peers: librosa, pyloudnorm (Python, bench/.venv)', run: analysisPython },
   { id: 'vad', title: 'VAD: edgemix vs WebRTC VAD (fvad) on the labelled set', run: vadSection },
+  { id: 'http', title: 'HTTP API under load on loopback (server in a child process; autocannon, ws clients)', run: httpSection },
 ]
 
 // Derived numbers: (results) => { label, ns } | undefined when an input is missing.
@@ -771,6 +773,18 @@ export const TARGETS = [
     unit: 'ratio',
     format: (x) => `${x.toFixed(3)}× (${(1 / x).toFixed(1)}× faster)`,
     value: (_, __, q) => q('loudness/pyloudnorm')?.ratio,
+  },
+  ...[['binary', 'float32le'], ['json', 'JSON']].map(([kind, name]) => ({
+    label: `POST /process-audio ≥ 10,000 requests/s (${name} bodies)`,
+    limitNs: 100_000,
+    format: (ns) => `${(1e9 / ns).toFixed(0)} req/s`,
+    value: (r) => r(`http.process.${kind}`)?.mean,
+  })),
+  {
+    label: 'WebSocket /stream ≥ 200× real time in aggregate (100 streams)',
+    limitNs: FRAME_NS / 200,
+    format: (ns) => `${(FRAME_NS / ns).toFixed(0)}× real time (${(1e9 / ns).toFixed(0)} frames/s)`,
+    value: (r) => r('http.ws.stream')?.mean,
   },
 ]
 
