@@ -23,19 +23,19 @@ function noise(length, seed) {
 
 /** The generated signals: things the gate, compressor and limiter visibly act on. */
 const SIGNALS = {
+  // Voiced syllables (a 140 Hz pulse train's harmonics weighted by two vowel formants
+  // near 700 and 1200 Hz) at 4 per second, a shouted passage and pauses of near silence.
   speech(n) {
     const hiss = noise(n, 7)
-    const x = new Float32Array(n)
-    for (let i = 0; i < n; i++) {
+    const formant = (f) => Math.exp(-(((f - 700) / 250) ** 2)) + 0.6 * Math.exp(-(((f - 1200) / 300) ** 2)) + 0.15
+    const harmonics = Array.from({ length: 20 }, (_, k) => ({ f: 140 * (k + 1), a: formant(140 * (k + 1)) / 4 }))
+    return hiss.map((h, i) => {
       const t = i / SAMPLE_RATE
-      const syllable = Math.max(0, Math.sin(2 * Math.PI * 4 * t))
-      let voiced = 0
-      for (let h = 1; h < 8; h++) voiced += Math.sin(2 * Math.PI * 150 * h * t) / h
-      const shout = t > 1.6 && t < 2.2 ? 3 : 1
-      const pause = Math.floor(t * 2) % 3 === 2 ? 0 : 1
-      x[i] = 0.12 * shout * pause * syllable * voiced + 0.001 * hiss[i]
-    }
-    return x
+      const inPause = Math.floor(t * 2) % 3 === 2
+      const level = inPause ? 0 : (t > 1.6 && t < 2.2 ? 0.6 : 0.1) * Math.max(0, Math.sin(8 * Math.PI * t))
+      const voice = harmonics.reduce((sum, { f, a }) => sum + a * Math.sin(2 * Math.PI * f * t), 0)
+      return level * voice + 0.001 * h
+    })
   },
   drums(n) {
     const hit = noise(n, 11)
