@@ -31,12 +31,14 @@ async function stop(child: ChildProcess, exited: Promise<number | null>) {
 
 describe('edgemix serve', () => {
   it('serves the HTTP API on an ephemeral port and stops cleanly on SIGTERM', async () => {
-    const run = serve(['serve', '--http', '0', '--no-grpc', '--rate-limit', '7'], 1)
+    const run = serve(['serve', '--http', '0', '--no-grpc', '--rate-limit', '7', '--cors', 'http://app.test'], 1)
     const { http } = await run.lines
     expect(http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     const res = await fetch(`${http}/health`)
     expect(res.status).toBe(200)
     expect(res.headers.get('x-ratelimit-limit')).toBe('7')
+    const cors = await fetch(`${http}/health`, { headers: { origin: 'http://app.test' } })
+    expect(cors.headers.get('access-control-allow-origin')).toBe('http://app.test')
     expect(await stop(run.child, run.exited)).toBe(0)
     await expect(fetch(`${http}/health`)).rejects.toThrow()
     // Request logs are JSON lines on stderr, the printed address alone on stdout.

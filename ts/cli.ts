@@ -76,7 +76,7 @@ async function serve(argv: string[]): Promise<void> {
     }
     if (!values['no-http']) {
       const http = await createHttpServer({
-        cors: values.cors,
+        cors: values.cors?.includes('*') ? true : values.cors,
         rateLimit: perMinute === 0 ? false : { max: perMinute, windowMs: 60_000 },
         logger: { level: values['log-level'], stream: process.stderr },
       })
