@@ -14,12 +14,15 @@ import type { MixerConfig, MixerConfigInput, MixerMeters } from '../../index.js'
 export interface ProcessedFrame {
   samples: Float32Array
   meters: MixerMeters
+  /** The chain's latency, samples (the limiter lookahead). */
+  latencySamples: number
 }
 
 export class ChainPool {
   /** Validates updates: its configuration is the server's. */
   private readonly holder: MixerChain
   private current: MixerConfig
+  private latency: number
   /** Chains in the fresh state, configured with `current`. */
   private free: MixerChain[] = []
 
@@ -30,6 +33,7 @@ export class ChainPool {
   ) {
     this.holder = new MixerChain(config)
     this.current = this.holder.config
+    this.latency = this.holder.latencySamples
   }
 
   /** The full server configuration. */
@@ -37,9 +41,9 @@ export class ChainPool {
     return this.current
   }
 
-  /** The holder chain's latency, samples (the limiter lookahead). */
+  /** The latency of the server configuration, samples (the limiter lookahead). */
   get latencySamples(): number {
-    return this.holder.latencySamples
+    return this.latency
   }
 
   /**
@@ -50,6 +54,7 @@ export class ChainPool {
   update(partial: MixerConfigInput): MixerConfig {
     this.holder.updateConfig(partial)
     this.current = this.holder.config
+    this.latency = this.holder.latencySamples
     this.free = []
     return this.current
   }
@@ -65,13 +70,13 @@ export class ChainPool {
   async process(samples: Float32Array, override?: MixerConfigInput): Promise<ProcessedFrame> {
     if (override) {
       const chain = this.create(override)
-      return { samples: await chain.process(samples), meters: chain.meters() }
+      return { samples: await chain.process(samples), meters: chain.meters(), latencySamples: chain.latencySamples }
     }
     const free = this.free
     const chain = free.pop() ?? this.create()
     try {
       const out = await chain.process(samples)
-      return { samples: out, meters: chain.meters() }
+      return { samples: out, meters: chain.meters(), latencySamples: this.latencySamples }
     } finally {
       chain.reset()
       // A chain made before a configuration update is dropped with its old pool.

@@ -30,6 +30,12 @@ export interface HttpServerOptions {
    * each. Defaults 32 frames and 1 MiB.
    */
   stream?: { maxFramesInFlight?: number; highWaterMarkBytes?: number }
+  /**
+   * Sessions of POST /process-audio (state carried across a client's requests): at most
+   * `max` (the least recently used is dropped past it), each dropped after `idleMs` unused.
+   * Defaults 1000 and 60000.
+   */
+  sessions?: { max?: number; idleMs?: number }
   /** Serve the browser demo (GET /, static files of web/). Default true. */
   web?: boolean
   /** Path of mixer.wasm for GET /wasm. Default: the package's wasm-modules/dist/mixer.wasm. */
@@ -48,6 +54,7 @@ export interface ResolvedOptions {
   bodyLimit: number
   maxMessageBytes: number
   stream: { maxFramesInFlight: number; highWaterMarkBytes: number }
+  sessions: { max: number; idleMs: number }
   web: boolean
   wasmPath?: string
   logger: FastifyServerOptions['logger']
@@ -85,6 +92,10 @@ export function resolveOptions(o: HttpServerOptions = {}): ResolvedOptions {
     stream: {
       maxFramesInFlight: positiveInt('stream.maxFramesInFlight', o.stream?.maxFramesInFlight, 32),
       highWaterMarkBytes: positiveInt('stream.highWaterMarkBytes', o.stream?.highWaterMarkBytes, 1024 * 1024),
+    },
+    sessions: {
+      max: positiveInt('sessions.max', o.sessions?.max, 1000),
+      idleMs: positiveInt('sessions.idleMs', o.sessions?.idleMs, 60_000),
     },
     web: o.web ?? true,
     wasmPath: o.wasmPath,

@@ -20,6 +20,7 @@ import { processRoutes } from './routes/process.js'
 import { statusRoutes } from './routes/status.js'
 import { streamRoute } from './routes/stream.js'
 import { wasmRoute } from './routes/wasm.js'
+import { SessionStore } from './sessions.js'
 import { ServerStats } from './stats.js'
 
 /** The package root (this file is ts/http/server.ts or dist/http/server.js). */
@@ -43,7 +44,9 @@ export async function createHttpServer(options: HttpServerOptions = {}): Promise
     trustProxy: opts.trustProxy,
     bodyLimit: opts.bodyLimit,
   })
-  const ctx: RouteContext = { options: opts, chains: new ChainPool(opts.config), stats: new ServerStats() }
+  const chains = new ChainPool(opts.config)
+  const sessions = new SessionStore(chains, opts.sessions.max, opts.sessions.idleMs)
+  const ctx: RouteContext = { options: opts, chains, sessions, stats: new ServerStats(() => sessions.size) }
 
   installErrorHandlers(app)
   // Bodies are JSON or raw float32le; anything else (text/plain included) is 415.

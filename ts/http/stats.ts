@@ -18,6 +18,9 @@ export class ServerStats {
   readonly frames = { http: 0, websocket: 0 }
   readonly streams = { open: 0, total: 0, pauses: 0 }
 
+  /** @param sessionCount the number of POST /process-audio sessions kept now */
+  constructor(private readonly sessionCount: () => number) {}
+
   /** Counts one response (`route` is the route pattern, not the URL). */
   response(method: string, route: string, status: number, seconds: number): void {
     const key = `${method} ${route} ${status}`
@@ -43,6 +46,7 @@ export class ServerStats {
       errors: Object.fromEntries(this.errors),
       frames: { ...this.frames },
       streams: { ...this.streams },
+      sessions: this.sessionCount(),
     }
   }
 
@@ -77,6 +81,7 @@ export class ServerStats {
       { name: 'edgemix_ws_streams_open', help: 'Open WebSocket /stream connections.', type: 'gauge', samples: [{ value: this.streams.open }] },
       { name: 'edgemix_ws_streams_total', help: 'WebSocket /stream connections accepted.', type: 'counter', samples: [{ value: this.streams.total }] },
       { name: 'edgemix_ws_backpressure_pauses_total', help: 'Times a stream stopped reading because its output backed up.', type: 'counter', samples: [{ value: this.streams.pauses }] },
+      { name: 'edgemix_http_sessions', help: 'POST /process-audio sessions kept.', type: 'gauge', samples: [{ value: this.sessionCount() }] },
       { name: 'edgemix_uptime_seconds', help: 'Seconds since the server was created.', type: 'gauge', samples: [{ value: (Date.now() - this.startedAt) / 1000 }] },
       ...extra,
     ])
