@@ -100,6 +100,10 @@ describe('POST /process-audio', async () => {
     await expectErrorReply(res, 400, ErrorCode.INVALID_AUDIO, /audioBuffer\[5\] is not a finite/)
   })
 
+  it('rejects a POST without a body', async () => {
+    await expectErrorReply(await fetch(endpoint, { method: 'POST' }), 400, ErrorCode.INVALID_ARG_TYPE, /received no body/)
+  })
+
   it('rejects malformed JSON, other content types and bad raw bodies', async () => {
     const post = (body: string | Uint8Array, type: string) => fetch(endpoint, { method: 'POST', headers: { 'content-type': type }, body })
     await expectErrorReply(await post('{"audioBuffer": [1,', 'application/json'), 400, ErrorCode.INVALID_JSON, /JSON/)

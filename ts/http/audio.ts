@@ -100,6 +100,7 @@ export function objectField(json: Record<string, unknown> | undefined, key: stri
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'no body'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'string') return `a string`
