@@ -26,7 +26,7 @@ const INVALID_PAYLOAD = 1007
 
 export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
   const { maxFramesInFlight, highWaterMarkBytes } = ctx.options.stream
-  app.get('/stream', { websocket: true }, (socket: WebSocket) => {
+  app.get('/stream', { websocket: true }, (socket: WebSocket, request) => {
     const chain = ctx.chains.create()
     const stats = ctx.stats
     stats.streams.open++
@@ -55,12 +55,18 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
         (value) => ({ ok: true as const, value }),
         (error: unknown) => ({ ok: false as const, error }),
       )
-      tail = tail.then(async () => {
-        const r = await settled
-        if (r.ok && socket.readyState === socket.OPEN) return send(r.value)
-        sent()
-        if (!r.ok) sendError(r.error)
-      })
+      tail = tail
+        .then(async () => {
+          const r = await settled
+          if (r.ok && socket.readyState === socket.OPEN) return send(r.value)
+          sent()
+          if (!r.ok) sendError(r.error)
+        })
+        .catch((err: unknown) => {
+          // A fault of the server itself: later replies cannot keep their order.
+          request.log.error({ err }, 'stream reply failed')
+          socket.terminate()
+        })
     }
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
