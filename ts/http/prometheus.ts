@@ -3,10 +3,12 @@
  * sample, label values escaped as the format requires.
  */
 
-export type Labels = Record<string, string | number>
+export type Labels = Record<string, string>
 
 export interface Sample {
-  labels?: Labels
+  /** Suffix added to the family name (`_bucket`, `_sum`, `_count`) or ''. */
+  suffix?: string
+  labels: Labels
   value: number
 }
 
@@ -15,8 +17,6 @@ export interface Family {
   help: string
   type: 'counter' | 'gauge' | 'histogram'
   samples: Sample[]
-  /** Histogram families: the series name suffix of each sample (`_bucket`, `_sum`, `_count`). */
-  suffixes?: string[]
 }
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
@@ -29,8 +29,8 @@ function formatValue(v: number): string {
   return String(v)
 }
 
-function formatLabels(labels: Labels | undefined): string {
-  const entries = Object.entries(labels ?? {})
+function formatLabels(labels: Labels): string {
+  const entries = Object.entries(labels)
   if (entries.length === 0) return ''
   return `{${entries.map(([k, v]) => `${k}="${escapeLabel(String(v))}"`).join(',')}}`
 }
@@ -40,7 +40,7 @@ export function render(families: Family[]): string {
   const lines: string[] = []
   for (const f of families) {
     lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`)
-    f.samples.forEach((s, i) => lines.push(`${f.name}${f.suffixes?.[i] ?? ''}${formatLabels(s.labels)} ${formatValue(s.value)}`))
+    for (const s of f.samples) lines.push(`${f.name}${s.suffix ?? ''}${formatLabels(s.labels)} ${formatValue(s.value)}`)
   }
   return lines.join('\n') + '\n'
 }
@@ -72,16 +72,16 @@ export class Histogram {
 
   /** The `_bucket` (cumulative, with `le`), `_sum` and `_count` samples, with `labels` on each. */
   family(name: string, help: string, labels: Labels = {}): Family {
-    const samples: Sample[] = []
-    const suffixes: string[] = []
     let cumulative = 0
-    this.bounds.forEach((b, i) => {
+    const samples: Sample[] = this.bounds.map((b, i) => {
       cumulative += this.counts[i]
-      samples.push({ labels: { ...labels, le: b }, value: cumulative })
-      suffixes.push('_bucket')
+      return { suffix: '_bucket', labels: { ...labels, le: String(b) }, value: cumulative }
     })
-    samples.push({ labels: { ...labels, le: '+Inf' }, value: this.count }, { labels, value: this.sum }, { labels, value: this.count })
-    suffixes.push('_bucket', '_sum', '_count')
-    return { name, help, type: 'histogram', samples, suffixes }
+    samples.push(
+      { suffix: '_bucket', labels: { ...labels, le: '+Inf' }, value: this.count },
+      { suffix: '_sum', labels, value: this.sum },
+      { suffix: '_count', labels, value: this.count },
+    )
+    return { name, help, type: 'histogram', samples }
   }
 }

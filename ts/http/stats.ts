@@ -78,11 +78,11 @@ export class ServerStats {
       this.duration.family('edgemix_http_request_duration_seconds', 'Time from request received to response sent.'),
       errors,
       frames,
-      { name: 'edgemix_ws_streams_open', help: 'Open WebSocket /stream connections.', type: 'gauge', samples: [{ value: this.streams.open }] },
-      { name: 'edgemix_ws_streams_total', help: 'WebSocket /stream connections accepted.', type: 'counter', samples: [{ value: this.streams.total }] },
-      { name: 'edgemix_ws_backpressure_pauses_total', help: 'Times a stream stopped reading because its output backed up.', type: 'counter', samples: [{ value: this.streams.pauses }] },
-      { name: 'edgemix_http_sessions', help: 'POST /process-audio sessions kept.', type: 'gauge', samples: [{ value: this.sessionCount() }] },
-      { name: 'edgemix_uptime_seconds', help: 'Seconds since the server was created.', type: 'gauge', samples: [{ value: (Date.now() - this.startedAt) / 1000 }] },
+      { name: 'edgemix_ws_streams_open', help: 'Open WebSocket /stream connections.', type: 'gauge', samples: [{ labels: {}, value: this.streams.open }] },
+      { name: 'edgemix_ws_streams_total', help: 'WebSocket /stream connections accepted.', type: 'counter', samples: [{ labels: {}, value: this.streams.total }] },
+      { name: 'edgemix_ws_backpressure_pauses_total', help: 'Times a stream stopped reading because its output backed up.', type: 'counter', samples: [{ labels: {}, value: this.streams.pauses }] },
+      { name: 'edgemix_http_sessions', help: 'POST /process-audio sessions kept.', type: 'gauge', samples: [{ labels: {}, value: this.sessionCount() }] },
+      { name: 'edgemix_uptime_seconds', help: 'Seconds since the server was created.', type: 'gauge', samples: [{ labels: {}, value: (Date.now() - this.startedAt) / 1000 }] },
       ...extra,
     ])
   }
