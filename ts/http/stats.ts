@@ -51,7 +51,7 @@ export class ServerStats {
   }
 
   /** The GET /metrics body. */
-  prometheus(extra: Family[] = []): string {
+  prometheus(): string {
     const responses: Family = {
       name: 'edgemix_http_responses_total',
       help: 'HTTP responses by method, route pattern and status.',
@@ -83,7 +83,6 @@ export class ServerStats {
       { name: 'edgemix_ws_backpressure_pauses_total', help: 'Times a stream stopped reading because its output backed up.', type: 'counter', samples: [{ labels: {}, value: this.streams.pauses }] },
       { name: 'edgemix_http_sessions', help: 'POST /process-audio sessions kept.', type: 'gauge', samples: [{ labels: {}, value: this.sessionCount() }] },
       { name: 'edgemix_uptime_seconds', help: 'Seconds since the server was created.', type: 'gauge', samples: [{ labels: {}, value: (Date.now() - this.startedAt) / 1000 }] },
-      ...extra,
     ])
   }
 }
