@@ -164,3 +164,24 @@ describe('WebSocket /stream backpressure', async () => {
     expect(server.address().port).toBeGreaterThan(0)
   })
 })
+
+describe('WebSocket /stream and the rate limit', async () => {
+  const { url } = await startServer({ rateLimit: { max: 2, windowMs: 60_000 } })
+
+  it('counts the upgrade request: past the limit the handshake gets 429', async () => {
+    const first = await open(url)
+    await fetch(`${url}/health`)
+    const status = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(url.replace('http', 'ws') + '/stream')
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+      ws.on('open', () => reject(new Error('the third request was accepted')))
+    })
+    expect(status).toBe(429)
+    // The open stream is not affected: its frames are not requests.
+    const frame = framesOf(1, 8)[0]
+    first.ws.send(bytesOf(frame))
+    await first.receive(1)
+    expect(first.messages[0].binary && Array.from(first.messages[0].samples)).toEqual(Array.from(new MixerChain().processSync(frame)))
+    first.ws.close()
+  })
+})
