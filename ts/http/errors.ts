@@ -53,10 +53,11 @@ export function describeError(err: unknown): { status: number; body: ErrorBody }
   return { status: 500, body: { code: 'ERR_INTERNAL', message: 'internal server error' } }
 }
 
-/** Installs the `{ code, message }` error and not-found handlers on `app`. */
-export function installErrorHandlers(app: FastifyInstance): void {
+/** Installs the `{ code, message }` error and not-found handlers on `app`; `count` sees every code sent. */
+export function installErrorHandlers(app: FastifyInstance, count: (code: string) => void): void {
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = describeError(err)
+    count(body.code)
     if (body.code === ErrorCode.BODY_TOO_LARGE) {
       body.message = `the body is larger than this route's limit of ${request.routeOptions.bodyLimit} bytes`
     } else if (body.code === ErrorCode.UNSUPPORTED_MEDIA_TYPE) {
@@ -67,6 +68,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     reply.code(status).send(body)
   })
   app.setNotFoundHandler((request, reply) => {
+    count(ErrorCode.NOT_FOUND)
     reply.code(404).send({ code: ErrorCode.NOT_FOUND, message: `no route ${request.method} ${request.url.split('?')[0]}` })
   })
 }

@@ -48,20 +48,14 @@ export async function createHttpServer(options: HttpServerOptions = {}): Promise
   const sessions = new SessionStore(chains, opts.sessions.max, opts.sessions.idleMs)
   const ctx: RouteContext = { options: opts, chains, sessions, stats: new ServerStats(() => sessions.size) }
 
-  installErrorHandlers(app)
+  installErrorHandlers(app, (code) => ctx.stats.error(code))
   // Bodies are JSON or raw float32le; anything else (text/plain included) is 415.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback-style hook: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     ctx.stats.response(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
-  })
-  app.addHook('onSend', async (_request, reply, payload) => {
-    // Count error replies by code (the body is ours: { code, message }).
-    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.startsWith('{"code":')) {
-      const code = /^\{"code":"([A-Z_]+)"/.exec(payload)?.[1]
-      if (code) ctx.stats.error(code)
-    }
-    return payload
+    done()
   })
 
   if (opts.cors) await app.register(cors, opts.cors)
