@@ -215,6 +215,72 @@ export interface LoudnessResult {
   normalizationGainDb?: number | null
 }
 
+/** `new CloudClient(options)`: how to reach the cloud tier. */
+export interface CloudClientOptions {
+  /** Server addresses, `http://host:port`, `https://host:port` or `host:port`; several are balanced. */
+  endpoints: string[]
+  /** Deadline of a call (or of each stream frame) without its own, ms. Default 5000. */
+  timeoutMs?: number
+  /** Limit for establishing a connection, ms. Default 2000. */
+  connectTimeoutMs?: number
+  /** Sent as `authorization: Bearer <token>`. */
+  token?: string
+  /** Extra attempts of status()/listNodes() after UNAVAILABLE (never of execute). Default 3. */
+  retries?: number
+  /** CA certificate(s), PEM, for https endpoints. */
+  caPem?: string
+  /** Name to verify the server certificate against (default: the endpoint's host). */
+  tlsDomain?: string
+}
+
+/** Options of `CloudClient.execute`. */
+export interface CloudCallOptions {
+  /** Wire format. Default by input: Float32Array → 'f32le', Buffer/Uint8Array → 'bytes', else 'json'. */
+  format?: 'json' | 'f32le' | 'bytes'
+  /** Deadline of this call, ms (default: the client's timeoutMs). */
+  timeoutMs?: number
+}
+
+/** `CloudClient.status()`. */
+export interface CloudStatus {
+  status: 'healthy' | 'degraded' | 'unhealthy' | 'starting' | 'stopping' | 'unspecified'
+  version: string
+  uptimeSeconds: number
+  totalRequests: number
+  successfulRequests: number
+  failedRequests: number
+  /** Open StreamNode sessions. */
+  activeSessions: number
+}
+
+/** One node of `CloudClient.listNodes()`. */
+export interface CloudNodeInfo {
+  nodeType: string
+  category: string
+  description: string
+  parameters: Array<{ name: string; type: string; description: string; required: boolean; defaultValue: string }>
+}
+
+/** `startServer(options)`. */
+export interface StartServerOptions {
+  /** Address to bind, an IP or "localhost". Default "127.0.0.1". */
+  host?: string
+  /** Port; 0 (default) picks a free one, read it from `server.port`. */
+  port?: number
+  /** Directory of the .wasm modules the WasmModule node may run. */
+  modulesDir?: string
+  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  authToken?: string
+  /** Largest message, MiB, 1..1024. Default 16. */
+  maxMessageMb?: number
+  /** Node executions at once. Default: the CPU count. */
+  concurrency?: number
+  /** Also offer the test node `Delay` (a slow cloud for deadline tests). Default false. */
+  enableTestNodes?: boolean
+  /** How long close() waits for calls and streams in progress, ms. Default 5000. */
+  shutdownGraceMs?: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -222,6 +288,56 @@ export interface LoudnessResult {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/** A client of the cloud tier: one connection pool per client, made on first use. */
+export declare class CloudClient {
+  /**
+   * Checks the options; connects lazily (a client made while the cloud is down works
+   * once it comes up).
+   */
+  constructor(options: CloudClientOptions)
+  /**
+   * Runs a node once on the server. The format defaults by the input's type
+   * (Float32Array → f32le, Buffer → bytes, else json); the answer is a Float32Array
+   * (f32le), a Buffer (bytes) or the parsed JSON value (json).
+   */
+  execute(nodeType: string, config: Record<string, unknown> | undefined | null, input: Float32Array | Buffer | Uint8Array | string | unknown, options?: CloudCallOptions): Promise<Float32Array | Buffer | any>
+  /** The server's health and counters. */
+  status(): Promise<CloudStatus>
+  /** The nodes the server offers, with their parameters (optionally of one category). */
+  listNodes(category?: string): Promise<CloudNodeInfo[]>
+  /** Opens a StreamNode session (one node instance on the server for the whole stream). */
+  openStream(nodeType: string, config?: Record<string, unknown> | null, options?: { format?: 'json' | 'f32le' | 'bytes' }): CloudStream
+  /** Refuses further calls; calls in progress finish. Idempotent. */
+  close(): Promise<void>
+}
+
+/** A running embedded server. */
+export declare class CloudServer {
+  /** The bound port (the one picked for port 0). */
+  get port(): number
+  /** The bound address. */
+  get host(): string
+  /**
+   * Stops accepting, lets calls and streams in progress finish (up to
+   * shutdownGraceMs), then resolves. Idempotent: later calls resolve once it stopped.
+   */
+  close(): Promise<void>
+}
+
+/** One StreamNode session: frames answered in the order they were sent. */
+export declare class CloudStream {
+  /**
+   * Sends one frame; resolves to its answer. Frames may be sent before earlier
+   * answers arrive; answers keep the order of `send` calls.
+   */
+  send(input: Float32Array | Buffer | Uint8Array | string | unknown): Promise<Float32Array | Buffer | any>
+  /**
+   * Ends the stream after every frame sent; resolves to what the node flushed at the
+   * end (the mixer's limiter tail), or undefined.
+   */
+  end(): Promise<Float32Array | Buffer | any | undefined>
+}
 
 /**
  * Streaming MFCC / feature extraction: blocks of any length in, one frame out per `hop`
@@ -333,3 +449,9 @@ export declare function measureLoudness(input: Float32Array, options?: LoudnessO
 
 /** Integrated, short-term and momentary loudness and true peak of a whole programme. */
 export declare function measureLoudnessSync(input: Float32Array, options?: LoudnessOptions): LoudnessResult
+
+/**
+ * Starts the cloud tier in this process: RemoteExecutionService and grpc.health.v1 on
+ * `host:port` (default 127.0.0.1, port 0 = a free port).
+ */
+export declare function startServer(options?: StartServerOptions): Promise<CloudServer>

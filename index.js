@@ -835,6 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CloudClient = nativeBinding.CloudClient
+module.exports.CloudServer = nativeBinding.CloudServer
+module.exports.CloudStream = nativeBinding.CloudStream
 module.exports.FeatureExtractor = nativeBinding.FeatureExtractor
 module.exports.MixerChain = nativeBinding.MixerChain
 module.exports.WasmEdgeNode = nativeBinding.WasmEdgeNode
@@ -845,3 +848,4 @@ module.exports.extractMfcc = nativeBinding.extractMfcc
 module.exports.extractMfccSync = nativeBinding.extractMfccSync
 module.exports.measureLoudness = nativeBinding.measureLoudness
 module.exports.measureLoudnessSync = nativeBinding.measureLoudnessSync
+module.exports.startServer = nativeBinding.startServer

@@ -668,6 +668,45 @@ async function vadSection() {
   return { rows, extra: { vad: { ours, fvad } } }
 }
 
+// ─── Cloud tier ──────────────────────────────────────────────────────────────────────
+//
+// ExecuteNode round trips (AudioMixer, one 960-sample frame) and StreamNode frame rates on
+// loopback against one embedded server in its own process: edgemix's CloudClient, the
+// peers @grpc/grpc-js (same .proto, same f32le payload) and RemoteMedia's Python client
+// (json, its only non-pickle format), all in bench/cloud.mjs (own process).
+
+const GRPC_JS = '@grpc/grpc-js'
+const PY_CLIENT = 'remotemedia-client'
+
+async function cloudSection(ctx) {
+  const scale = ctx.n(1000) / 1000
+  const r = lastJson(await run(process.execPath, [path.join(BENCH_DIR, 'cloud.mjs'), `--scale=${scale}`]))
+  const rate = (id, label, x, compareTo, peerName, note) => ({
+    id,
+    label,
+    unit: 'throughput',
+    p50: 1e9 / x.framesPerSecond,
+    mean: 1e9 / x.framesPerSecond,
+    compareTo,
+    peerName,
+    note: `${Math.round(x.framesPerSecond)} frames/s${note ? `; ${note}` : ''}`,
+  })
+  return {
+    rows: [
+      { id: 'cloud.execute.f32', label: 'ExecuteNode AudioMixer 960 frame, CloudClient f32le', ...statRow(stats(r.ours.f32)), compareTo: 'grpcjs.execute.f32', peerName: GRPC_JS, note: 'await client.execute(): napi → tokio → tonic → server → back' },
+      { id: 'grpcjs.execute.f32', label: `ExecuteNode, ${GRPC_JS} f32le`, ...statRow(stats(r.peer.f32)) },
+      { id: 'cloud.execute.json', label: 'ExecuteNode AudioMixer 960 frame, CloudClient json', ...statRow(stats(r.ours.json)), compareTo: 'python.execute.json', peerName: PY_CLIENT, note: 'samples as a JSON array both ways' },
+      { id: 'python.execute.json', label: `ExecuteNode, ${PY_CLIENT} 0.2.0 json (Python)`, ...statRow(stats(r.python.executeNs)) },
+      rate('cloud.stream.1', 'StreamNode 1 stream, each frame awaited', r.ours.streamOne, 'grpcjs.stream.1', GRPC_JS),
+      rate('grpcjs.stream.1', `StreamNode 1 stream, ${GRPC_JS}, each frame awaited`, r.peer.streamOne),
+      rate('cloud.stream.100', 'StreamNode 100 streams, each frame awaited', r.ours.streamHundred, 'grpcjs.stream.100', GRPC_JS, 'total over all streams'),
+      rate('grpcjs.stream.100', `StreamNode 100 streams, ${GRPC_JS}`, r.peer.streamHundred, undefined, undefined, 'total over all streams'),
+      rate('cloud.stream.pipelined', 'StreamNode 1 stream, all frames in flight', r.ours.pipelined, 'python.stream', PY_CLIENT),
+      rate('python.stream', `StreamNode 1 stream, ${PY_CLIENT} (json, generator-fed)`, r.python.stream),
+    ],
+  }
+}
+
 export const SECTIONS = [
   { id: 'rust', title: 'Mixer chain: Rust, direct', run: rustChain },
   { id: 'sync', title: 'Mixer chain: processSync', run: addonSync },
@@ -681,6 +720,7 @@ export const SECTIONS = [
   { id: 'analysis-meyda', group: 'analysis', title: 'Analysis peer: Meyda (npm, in this process)', run: analysisMeyda },
   { id: 'analysis-python', group: 'analysis', title: 'Analysis peers: librosa, pyloudnorm (Python, bench/.venv)', run: analysisPython },
   { id: 'vad', title: 'VAD: edgemix vs WebRTC VAD (fvad) on the labelled set', run: vadSection },
+  { id: 'cloud', title: 'Cloud tier: gRPC round trips on loopback (own processes)', run: cloudSection },
   { id: 'http', title: 'HTTP API under load on loopback (server in a child process; autocannon, ws clients)', run: httpSection },
 ]
 

@@ -10,3 +10,5 @@ mod loudness;
 mod mixer;
 mod task;
 mod wasm;
+mod cloud;
+mod server;

@@ -100,3 +100,26 @@ impl Finish for () {
         to_js(env, ())
     }
 }
+
+/// Runs `future` on the tokio runtime (network I/O) and settles its promise like a
+/// [`Work`]: the value converted by [`Finish`], a [`Failure`] as its JS error.
+pub fn spawn<'env, R: Finish>(
+    env: &'env Env,
+    future: impl std::future::Future<Output = Fallible<R>> + Send + 'static,
+) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Finished<R>>> {
+    env.spawn_future_with_callback(async move { Ok(future.await) }, |env, outcome: Fallible<R>| {
+        outcome.map(Finished).map_err(|failure| failure.into_napi(env))
+    })
+}
+
+/// A promise already rejected with `failure` (async methods reject, never throw).
+pub fn reject<'env, R: Finish>(env: &'env Env, failure: Failure) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Finished<R>>> {
+    spawn(env, async move { Err(failure) })
+}
+
+impl Finish for serde_json::Value {
+    fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
+        use napi::bindgen_prelude::JsValue;
+        Ok(env.to_js_value(&self)?.value().value)
+    }
+}

@@ -214,3 +214,69 @@ export interface LoudnessResult {
   /** Only with targetLufs: gain in dB to apply (null for silence, which no gain normalises). */
   normalizationGainDb?: number | null
 }
+
+/** `new CloudClient(options)`: how to reach the cloud tier. */
+export interface CloudClientOptions {
+  /** Server addresses, `http://host:port`, `https://host:port` or `host:port`; several are balanced. */
+  endpoints: string[]
+  /** Deadline of a call (or of each stream frame) without its own, ms. Default 5000. */
+  timeoutMs?: number
+  /** Limit for establishing a connection, ms. Default 2000. */
+  connectTimeoutMs?: number
+  /** Sent as `authorization: Bearer <token>`. */
+  token?: string
+  /** Extra attempts of status()/listNodes() after UNAVAILABLE (never of execute). Default 3. */
+  retries?: number
+  /** CA certificate(s), PEM, for https endpoints. */
+  caPem?: string
+  /** Name to verify the server certificate against (default: the endpoint's host). */
+  tlsDomain?: string
+}
+
+/** Options of `CloudClient.execute`. */
+export interface CloudCallOptions {
+  /** Wire format. Default by input: Float32Array → 'f32le', Buffer/Uint8Array → 'bytes', else 'json'. */
+  format?: 'json' | 'f32le' | 'bytes'
+  /** Deadline of this call, ms (default: the client's timeoutMs). */
+  timeoutMs?: number
+}
+
+/** `CloudClient.status()`. */
+export interface CloudStatus {
+  status: 'healthy' | 'degraded' | 'unhealthy' | 'starting' | 'stopping' | 'unspecified'
+  version: string
+  uptimeSeconds: number
+  totalRequests: number
+  successfulRequests: number
+  failedRequests: number
+  /** Open StreamNode sessions. */
+  activeSessions: number
+}
+
+/** One node of `CloudClient.listNodes()`. */
+export interface CloudNodeInfo {
+  nodeType: string
+  category: string
+  description: string
+  parameters: Array<{ name: string; type: string; description: string; required: boolean; defaultValue: string }>
+}
+
+/** `startServer(options)`. */
+export interface StartServerOptions {
+  /** Address to bind, an IP or "localhost". Default "127.0.0.1". */
+  host?: string
+  /** Port; 0 (default) picks a free one, read it from `server.port`. */
+  port?: number
+  /** Directory of the .wasm modules the WasmModule node may run. */
+  modulesDir?: string
+  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  authToken?: string
+  /** Largest message, MiB, 1..1024. Default 16. */
+  maxMessageMb?: number
+  /** Node executions at once. Default: the CPU count. */
+  concurrency?: number
+  /** Also offer the test node `Delay` (a slow cloud for deadline tests). Default false. */
+  enableTestNodes?: boolean
+  /** How long close() waits for calls and streams in progress, ms. Default 5000. */
+  shutdownGraceMs?: number
+}

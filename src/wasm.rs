@@ -48,7 +48,7 @@ fn source(value: &Unknown<'_>) -> Fallible<Source> {
 }
 
 /// The bytes of a Float32Array (little-endian samples), Uint8Array or Buffer argument.
-fn bytes(value: &Unknown<'_>, name: &str) -> Fallible<Vec<u8>> {
+pub(crate) fn bytes(value: &Unknown<'_>, name: &str) -> Fallible<Vec<u8>> {
     let raw = value.value();
     // SAFETY: live values of the current call; both slices are copied before returning.
     if let Ok(samples) = unsafe { Float32ArraySlice::from_napi_value(raw.env, raw.value) } {

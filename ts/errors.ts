@@ -35,6 +35,20 @@ export const ErrorCode = {
   WASM_CAPACITY: 'ERR_WASM_CAPACITY',
   /** A call on a closed session. */
   WASM_SESSION_CLOSED: 'ERR_WASM_SESSION_CLOSED',
+  /** No cloud server reachable (refused, reset, TLS failure, shutting down). */
+  CLOUD_UNAVAILABLE: 'ERR_CLOUD_UNAVAILABLE',
+  /** The cloud did not answer within the deadline (timeoutMs). */
+  CLOUD_TIMEOUT: 'ERR_CLOUD_TIMEOUT',
+  /** The cloud refused the bearer token (or none was sent). */
+  CLOUD_UNAUTHENTICATED: 'ERR_CLOUD_UNAUTHENTICATED',
+  /** The cloud refused the request: unknown node, format or parameter, bad input, too large (the message lists what is allowed). */
+  CLOUD_REJECTED: 'ERR_CLOUD_REJECTED',
+  /** The cloud does not implement the method. */
+  CLOUD_UNIMPLEMENTED: 'ERR_CLOUD_UNIMPLEMENTED',
+  /** The cloud failed otherwise (a node failure, a protocol error). */
+  CLOUD_INTERNAL: 'ERR_CLOUD_INTERNAL',
+  /** A call on a closed CloudClient. */
+  CLOUD_CLOSED: 'ERR_CLOUD_CLOSED',
   /** HTTP API: a request body larger than the route's limit (HTTP 413). */
   BODY_TOO_LARGE: 'ERR_BODY_TOO_LARGE',
   /** HTTP API: a body that is not valid JSON (HTTP 400). */

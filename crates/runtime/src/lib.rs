@@ -1,8 +1,10 @@
 //! The edgemix engine, usable from Rust without Node: stateful processing nodes whose
 //! operations apply strictly in submission order from any thread.
 
+pub mod cloud;
 pub mod extractor;
 pub mod mixer;
+pub mod nodes;
 pub mod serial;
 pub mod wasm;
 

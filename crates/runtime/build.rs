@@ -1,0 +1,14 @@
+//! Generates the RemoteExecutionService messages, client and server from `proto/`
+//! (pure Rust: protox parses the .proto files, no system protoc).
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto");
+    let files = [format!("{dir}/execution.proto"), format!("{dir}/types.proto")];
+    for file in &files {
+        println!("cargo:rerun-if-changed={file}");
+    }
+    let descriptors = protox::compile(&files, [dir])?;
+    // `bytes` fields as `bytes::Bytes`: payloads move between client, server and nodes without copies.
+    tonic_prost_build::configure().bytes(".").compile_fds(descriptors)?;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! `WasmModule`: runs a module from the server's modules directory (`--modules-dir`) in
+//! the sandboxed WASM runtime, one session per request or stream.
+//!
+//! Input: audio goes to the module as little-endian float32 (mono), bytes as they are,
+//! JSON as its text. Output follows the module's `describe()`: `f32` is audio, `json` is
+//! JSON, anything else bytes.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::wasm::{Format, Limits, Runtime, WasmError, WasmSession, MAX_MEMORY_MB, MAX_TIMEOUT_MS};
+
+use super::data::{Audio, NodeData};
+use super::error::{NodeError, NodeErrorKind};
+use super::params::{ParamSpec, ParamType};
+use super::registry::{NodeContext, NodeSpec};
+use super::Node;
+
+const NAME: &str = "WasmModule";
+
+struct WasmModuleNode {
+    session: WasmSession,
+    /// Sample rate of the last audio input, carried to audio output.
+    rate: Option<f64>,
+}
+
+fn wasm_error(err: WasmError) -> NodeError {
+    let kind = match err {
+        WasmError::Capacity(_) | WasmError::MemoryLimit { .. } | WasmError::OutputTooLarge { .. } => NodeErrorKind::ResourceExhausted,
+        WasmError::InvalidAudio(_) | WasmError::InvalidInput(_) | WasmError::InvalidConfig(_) | WasmError::InvalidOptions(_) => {
+            NodeErrorKind::InvalidArgument
+        }
+        _ => NodeErrorKind::Internal,
+    };
+    NodeError { kind, message: format!("{NAME}: {} ({})", err, err.code()) }
+}
+
+impl Node for WasmModuleNode {
+    fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
+        let bytes = match input {
+            NodeData::Audio(audio) => {
+                let (samples, rate) = audio.into_mono(NAME)?;
+                self.rate = rate;
+                samples.iter().flat_map(|x| x.to_le_bytes()).collect()
+            }
+            NodeData::Bytes(bytes) => bytes,
+            NodeData::Json(value) => value.to_string().into_bytes(),
+            NodeData::Matrix { values, .. } => values.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        };
+        let output = self.session.process(&bytes).map_err(wasm_error)?;
+        Ok(match self.session.module().description().output {
+            Format::F32 => NodeData::Audio(Audio::mono(
+                output.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+                self.rate,
+            )),
+            Format::Json => NodeData::Json(
+                serde_json::from_slice(&output).map_err(|e| NodeError::internal(format!("{NAME}: the module's JSON output does not parse: {e}")))?,
+            ),
+            Format::Bytes => NodeData::Bytes(output),
+        })
+    }
+}
+
+impl Drop for WasmModuleNode {
+    fn drop(&mut self) {
+        // Runs the guest's cleanup; its outcome has no one left to report to.
+        let _ = self.session.close();
+    }
+}
+
+/// The `.wasm` file `name` names inside `dir`; only plain file names are accepted.
+fn module_path(dir: &Path, name: &str) -> Result<PathBuf, NodeError> {
+    let file = if name.ends_with(".wasm") { name.to_owned() } else { format!("{name}.wasm") };
+    let plain = !file.contains(['/', '\\']) && !file.starts_with('.') && Path::new(&file).components().count() == 1;
+    let path = dir.join(&file);
+    if plain && path.is_file() {
+        return Ok(path);
+    }
+    let mut available: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter_map(|n| n.strip_suffix(".wasm").map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    available.sort();
+    Err(NodeError::invalid(format!(
+        "{NAME}: no module {name:?} in the server's modules directory; available modules: {}",
+        if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+    )))
+}
+
+static SESSIONS: AtomicU64 = AtomicU64::new(0);
+
+pub fn spec() -> NodeSpec {
+    NodeSpec::new(
+        NAME,
+        "wasm",
+        "Runs a WASM module (edgemix ABI) from the server's modules directory in the sandboxed runtime, one session \
+         per request or stream. Audio input reaches the module as float32; the output follows the module's \
+         declared format (f32: audio, json: JSON, else bytes).",
+        vec![
+            ParamSpec::new("module", ParamType::String(&[]), "", "Module file name in the modules directory, with or without .wasm.").required(),
+            ParamSpec::new("config", ParamType::Object, "", "Configuration handed to the module's configure export."),
+            ParamSpec::new("timeoutMs", ParamType::Integer { min: 1, max: MAX_TIMEOUT_MS as i64 }, "100", "Time limit of one guest call, ms."),
+            ParamSpec::new("maxMemoryMb", ParamType::Integer { min: 1, max: MAX_MEMORY_MB as i64 }, "64", "Guest memory cap, MiB."),
+        ],
+        |config, context: &NodeContext| {
+            let dir = context.modules_dir.as_deref().ok_or_else(|| {
+                NodeError::invalid(format!("{NAME}: this server has no modules directory (start it with --modules-dir)"))
+            })?;
+            let path = module_path(dir, config.str_or("module", ""))?;
+            let defaults = Limits::default();
+            let limits = Limits {
+                timeout_ms: config.f64_or("timeoutMs", defaults.timeout_ms.into()) as u32,
+                max_memory_mb: config.f64_or("maxMemoryMb", defaults.max_memory_mb.into()) as u32,
+                ..defaults
+            };
+            let runtime = Runtime::global(None).map_err(wasm_error)?;
+            let module = runtime.load_file(&path, None).map_err(wasm_error)?;
+            let id = format!("cloud-{}", SESSIONS.fetch_add(1, Ordering::Relaxed));
+            let session = WasmSession::new(module, id, limits, config.get("config"), None).map_err(wasm_error)?;
+            Ok(Box::new(WasmModuleNode { session, rate: None }))
+        },
+    )
+}

@@ -1,0 +1,126 @@
+//! `edgemix-server`: the cloud tier. Serves the RemoteExecutionService (package
+//! `remotemedia.execution`) and `grpc.health.v1` on one port, runs the built-in nodes
+//! (and WASM modules from `--modules-dir`), logs structured events with `tracing`, and
+//! on SIGTERM or SIGINT stops accepting, drains calls and streams in progress for up to
+//! `--shutdown-grace-secs`, then exits.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use edgemix_runtime::cloud::server::{serve, ServerOptions, TlsIdentity};
+use edgemix_runtime::nodes::{BuiltinOptions, NodeRegistry};
+
+#[derive(Debug, Parser)]
+#[command(name = "edgemix-server", version, about = "edgemix cloud tier (RemoteExecutionService over gRPC)")]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "EDGEMIX_HOST", default_value = "0.0.0.0")]
+    host: IpAddr,
+    /// Port to listen on (0 picks a free one, printed at start).
+    #[arg(long, env = "EDGEMIX_PORT", default_value_t = 50052)]
+    port: u16,
+    /// Directory of the .wasm modules the WasmModule node may run.
+    #[arg(long, env = "EDGEMIX_MODULES_DIR")]
+    modules_dir: Option<PathBuf>,
+    /// Largest request or response message, MiB (1 to 1024).
+    #[arg(long, env = "EDGEMIX_MAX_MESSAGE_MB", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    max_message_mb: u32,
+    /// Node executions running at once (default: the CPU count).
+    #[arg(long, env = "EDGEMIX_CONCURRENCY", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    concurrency: Option<u32>,
+    /// TLS certificate chain, PEM (with --tls-key).
+    #[arg(long, env = "EDGEMIX_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key, PEM (with --tls-cert).
+    #[arg(long, env = "EDGEMIX_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require `authorization: Bearer <token>` on every RemoteExecutionService call
+    /// (the health service stays open for probes).
+    #[arg(long, env = "EDGEMIX_AUTH_TOKEN", hide_env_values = true)]
+    auth_token: Option<String>,
+    /// How long shutdown waits for calls and streams in progress, seconds.
+    #[arg(long, env = "EDGEMIX_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    shutdown_grace_secs: u64,
+    /// Also offer the test nodes (Delay).
+    #[arg(long)]
+    enable_test_nodes: bool,
+    /// Log as JSON lines (default: human-readable). Filter with RUST_LOG (default info).
+    #[arg(long)]
+    log_json: bool,
+}
+
+/// The nodes this binary offers. Nodes from other crates are registered here.
+fn registry(args: &Args) -> NodeRegistry {
+    NodeRegistry::builtin(BuiltinOptions { test_nodes: args.enable_test_nodes })
+}
+
+fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read the TLS {what} {}: {e}", path.display()))
+}
+
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return drop(ctrl_c.await),
+        };
+        tokio::select! {
+            _ = ctrl_c => tracing::info!("SIGINT received"),
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsIdentity { cert_pem: read(cert, "certificate")?, key_pem: read(key, "key")? }),
+        _ => None,
+    };
+    let defaults = ServerOptions::default();
+    let options = ServerOptions {
+        addr: SocketAddr::new(args.host, args.port),
+        registry: Arc::new(registry(&args)),
+        modules_dir: args.modules_dir.clone(),
+        max_message_bytes: args.max_message_mb as usize * 1024 * 1024,
+        concurrency: args.concurrency.map_or(defaults.concurrency, |c| c as usize),
+        tls,
+        auth_token: args.auth_token.clone(),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+    };
+    let mut server = serve(options).await.map_err(|e| e.to_string())?;
+    // Machine-readable for scripts that start the server on port 0.
+    println!("edgemix-server listening on {}", server.local_addr());
+    stop_signal().await;
+    server.shutdown().await.map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if args.log_json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("edgemix-server: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
