@@ -1,7 +1,9 @@
-// `edgemix serve` (dist/cli.js) as a user runs it: a child process on ephemeral ports.
+// `edgemix serve` (dist/cli.js) as a user runs it: a child process on ephemeral ports,
+// the gRPC tier checked with the real CloudClient.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { CloudClient } from '../dist/index.js'
 
 const CLI = join(__dirname, '../dist/cli.js')
 
@@ -43,6 +45,18 @@ describe('edgemix serve', () => {
     await expect(fetch(`${http}/health`)).rejects.toThrow()
     // Request logs are JSON lines on stderr, the printed address alone on stdout.
     expect(run.output().stderr).toMatch(/"url":"\/health"/)
+  })
+
+  it('also serves the gRPC cloud tier (--grpc 0): a CloudClient reaches it', async () => {
+    const run = serve(['serve', '--http', '0', '--grpc', '0'], 2)
+    const { http, grpc } = await run.lines
+    expect(grpc).toMatch(/^127\.0\.0\.1:\d+$/)
+    const client = new CloudClient({ endpoints: [`http://${grpc}`] })
+    const status = await client.status()
+    expect(status.status).toBe('healthy')
+    expect((await fetch(`${http}/health`)).status).toBe(200)
+    await client.close()
+    expect(await stop(run.child, run.exited)).toBe(0)
   })
 
   it.each([

@@ -6,7 +6,7 @@
  * request logs go to stderr as JSON lines (never audio). SIGINT/SIGTERM close both.
  */
 import { parseArgs } from 'node:util'
-import * as addon from '../index.js'
+import { startServer } from '../index.js'
 import { createHttpServer } from './http/index.js'
 
 const USAGE = `usage: edgemix serve [options]
@@ -19,12 +19,6 @@ const USAGE = `usage: edgemix serve [options]
   --rate-limit N     requests per minute per client (default 1000; 0 = no limit)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent (default info)
   -h, --help         this text`
-
-interface GrpcServer {
-  port: number
-  close(): Promise<void>
-}
-type StartServer = (options: { host?: string; port?: number }) => Promise<GrpcServer>
 
 /** A port number 0..65535 from a flag value. */
 function port(name: string, value: string | undefined, fallback: number): number {
@@ -68,11 +62,9 @@ async function serve(argv: string[]): Promise<void> {
   process.once('SIGTERM', () => void shutdown())
   try {
     if (!values['no-grpc']) {
-      const startServer = (addon as unknown as { startServer?: StartServer }).startServer
-      if (typeof startServer !== 'function') throw new Error('this build of edgemix has no gRPC cloud tier (startServer); run with --no-grpc')
       const grpc = await startServer({ host, port: grpcPort })
       closers.push(() => grpc.close())
-      console.log(`edgemix grpc: ${host}:${grpc.port}`)
+      console.log(`edgemix grpc: ${grpc.host}:${grpc.port}`)
     }
     if (!values['no-http']) {
       const http = await createHttpServer({
