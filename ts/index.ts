@@ -29,6 +29,9 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// Genre detection (synthetic-benchmark accuracy only; see the README): batch and streaming.
+export { GenreClassifier, classifyGenre, classifyGenreSync } from '../index.js'
+export type { GenreClassifierOptions, GenreName, GenreOptions, GenreResult } from '../index.js'
 // Cloud tier: the RemoteExecutionService client and the embedded server.
 export { CloudClient, CloudServer, CloudStream, startServer } from '../index.js'
 export type { CloudCallOptions, CloudClientOptions, CloudNodeInfo, CloudStatus, StartServerOptions } from '../index.js'

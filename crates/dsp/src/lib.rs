@@ -18,6 +18,7 @@ mod extractor;
 mod fastmath;
 mod features;
 mod gate;
+pub mod genre;
 mod limiter;
 mod loudness;
 mod mel;
