@@ -215,6 +215,37 @@ export interface LoudnessResult {
   normalizationGainDb?: number | null
 }
 
+/** A genre class of the genre detector. */
+export type GenreName = 'speech' | 'rock' | 'jazz' | 'electronic' | 'classical'
+
+/** Options of classifyGenre / classifyGenreSync. */
+export interface GenreOptions {
+  /** Sample rate of the input, Hz, 16000..192000, a whole number whose ratio to 16000 reduces to at most 640/n (16000, 22050, 44100, 48000, 96000, ...). Default 48000. */
+  sampleRate?: number
+}
+
+/** Options of the streaming GenreClassifier. */
+export interface GenreClassifierOptions extends GenreOptions {
+  /** Time between window evaluations, ms, 20..3000 (whole 20 ms frames). Default 500. */
+  hopMs?: number
+  /** Time constant of the exponential averaging of the window probabilities, ms, 0..10000 (0: none). Default 2000. */
+  smoothingMs?: number
+  /** How long a new genre must keep qualifying before the decision switches, ms, 0..10000. Default 1000. */
+  holdMs?: number
+  /** Smoothed-probability lead a new genre needs over the current one, 0..0.5. Default 0.1. */
+  margin?: number
+  /** Smoothed probability below which `genre` is null (neutral preset), 0..1. Default 0.5. */
+  threshold?: number
+}
+
+/** A genre result: probabilities sum to 1. classifyGenre always names the most probable genre; a GenreClassifier decision is null below its threshold and during the first 3 s. */
+export interface GenreResult {
+  genre: GenreName | null
+  /** Probability of `genre` (of the most probable genre when `genre` is null; 0 before the first window). */
+  confidence: number
+  probabilities: Record<GenreName, number>
+}
+
 /** `new CloudClient(options)`: how to reach the cloud tier. */
 export interface CloudClientOptions {
   /** Server addresses, `http://host:port`, `https://host:port` or `host:port`; several are balanced. */
@@ -362,6 +393,26 @@ export declare class FeatureExtractor {
   get options(): Required<AnalysisOptions>
 }
 
+/**
+ * Streaming genre decisions: blocks of any length in, the current (smoothed, hysteretic)
+ * decision out. `genre` is null below the confidence threshold and during the first 3 s.
+ */
+export declare class GenreClassifier {
+  /**
+   * Creates a classifier; omitted options take the defaults (48 kHz, decisions every
+   * 500 ms, 2 s smoothing, 1 s hold, margin 0.1, threshold 0.5).
+   */
+  constructor(options?: GenreClassifierOptions)
+  /** Feeds a block on the calling thread; returns the decision after it. */
+  pushSync(input: Float32Array): GenreResult
+  /** `pushSync` on a worker thread; overlapping calls apply in call order. */
+  push(input: Float32Array): Promise<GenreResult>
+  /** Back to the initial state (no history, no decision) after every earlier call. */
+  reset(): void
+  /** The options in effect, every default filled in. */
+  get options(): Required<GenreClassifierOptions>
+}
+
 /** The mixer chain, mono, any block length; state carries across calls. */
 export declare class MixerChain {
   /** Creates a chain; omitted settings take the documented defaults (a podcast/voice chain). */
@@ -424,6 +475,15 @@ export declare class WasmSession {
   /** What the module wrote to stdout and stderr (WASI modules), each kept up to 64 KiB. */
   logs(): { stdout: string; stderr: string; droppedBytes: number }
 }
+
+/** `classifyGenreSync` on a worker thread. */
+export declare function classifyGenre(input: Float32Array, options?: GenreOptions): Promise<GenreResult>
+
+/**
+ * Genre of a mono buffer (at least 3 s): the mean class probabilities of its 3 s
+ * windows (one per second); `genre` is always the most probable class.
+ */
+export declare function classifyGenreSync(input: Float32Array, options?: GenreOptions): GenreResult
 
 /** `extractFeaturesSync` on a worker thread. */
 export declare function extractFeatures(input: Float32Array, options?: AnalysisOptions): Promise<AudioFeatures>

@@ -244,6 +244,8 @@ export interface GenreResult {
   /** Probability of `genre` (of the most probable genre when `genre` is null; 0 before the first window). */
   confidence: number
   probabilities: Record<GenreName, number>
+}
+
 /** `new CloudClient(options)`: how to reach the cloud tier. */
 export interface CloudClientOptions {
   /** Server addresses, `http://host:port`, `https://host:port` or `host:port`; several are balanced. */

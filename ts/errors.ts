@@ -59,8 +59,6 @@ export const ErrorCode = {
   RATE_LIMITED: 'ERR_RATE_LIMITED',
   /** HTTP API: no such route (HTTP 404). */
   NOT_FOUND: 'ERR_NOT_FOUND',
-  /** HTTP API: a feature this build or server does not provide (HTTP 501). */
-  NOT_IMPLEMENTED: 'ERR_NOT_IMPLEMENTED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

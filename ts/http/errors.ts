@@ -25,7 +25,6 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.BODY_TOO_LARGE]: 413,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.RATE_LIMITED]: 429,
-  [ErrorCode.NOT_IMPLEMENTED]: 501,
 }
 
 /** Fastify's own request errors, mapped onto our codes. */

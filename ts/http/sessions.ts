@@ -9,29 +9,16 @@
  * session unused for `idleMs` is dropped when any session is next used. A dropped session
  * starts again from the fresh state.
  */
-import * as addon from '../../index.js'
+import { GenreClassifier } from '../../index.js'
 import type { MixerChain } from '../../index.js'
 import { ErrorCode } from '../errors.js'
 import type { ChainPool } from './chains.js'
 import { HttpError } from './errors.js'
 
-/** A genre decision as the streaming classifier gives it. */
-export interface GenreDecision {
-  genre: string | null
-  confidence: number
-  probabilities: Record<string, number>
-}
-
-interface GenreStream {
-  push(input: Float32Array): Promise<GenreDecision>
-}
-type GenreStreamClass = new (options?: { sampleRate?: number }) => GenreStream
-const GenreClassifier = (addon as unknown as { GenreClassifier?: GenreStreamClass }).GenreClassifier
-
 export interface Session {
   chain: MixerChain
-  /** null when this build has no classifier or it does not support the chain's sample rate. */
-  genre: GenreStream | null
+  /** null when the classifier does not take the chain's sample rate. */
+  genre: GenreClassifier | null
 }
 
 /** Session ids: 1..128 characters of A-Z a-z 0-9 . _ : - */
@@ -81,13 +68,11 @@ export class SessionStore {
 
   private create(): Session {
     const chain = this.chains.create()
-    let genre: GenreStream | null = null
-    if (GenreClassifier) {
-      try {
-        genre = new GenreClassifier({ sampleRate: chain.config.sampleRate })
-      } catch {
-        // A sample rate the classifier does not take: the session has no genre.
-      }
+    let genre: GenreClassifier | null = null
+    try {
+      genre = new GenreClassifier({ sampleRate: chain.config.sampleRate })
+    } catch {
+      // A sample rate the classifier does not take (below 16 kHz): the session has no genre.
     }
     return { chain, genre }
   }

@@ -4,13 +4,10 @@
  * Both take JSON `{ audioBuffer, options? }` or a raw float32le body (default options).
  */
 import type { FastifyInstance } from 'fastify'
-import * as addon from '../../../index.js'
-import { FeatureExtractor } from '../../../index.js'
-import type { AnalysisOptions } from '../../../index.js'
-import { ErrorCode } from '../../errors.js'
+import { FeatureExtractor, classifyGenre } from '../../../index.js'
+import type { AnalysisOptions, GenreOptions } from '../../../index.js'
 import { assertAtLeast, objectField, samplesOfBody } from '../audio.js'
 import type { RouteContext } from '../context.js'
-import { HttpError } from '../errors.js'
 
 const list = (x: Float32Array | undefined) => Array.from(x ?? [])
 
@@ -46,11 +43,6 @@ export function analysisRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.post('/classify-genre', { bodyLimit }, async (request) => {
     const { samples, json } = samplesOfBody(request.body)
-    const options = objectField(json, 'options')
-    const classify = (addon as unknown as { classifyGenre?: GenreFn }).classifyGenre
-    if (!classify) throw new HttpError(ErrorCode.NOT_IMPLEMENTED, 'this build of edgemix has no genre classifier')
-    return classify(samples, options)
+    return classifyGenre(samples, objectField(json, 'options') as GenreOptions | undefined)
   })
 }
-
-type GenreFn = (input: Float32Array, options?: object) => Promise<unknown>

@@ -13,16 +13,16 @@
  * A session's requests are applied in arrival order: send them one at a time.
  */
 import type { FastifyInstance } from 'fastify'
-import type { MixerConfigInput } from '../../../index.js'
+import type { GenreResult, MixerConfigInput } from '../../../index.js'
 import { assertFrame, bytesOfSamples, objectField, samplesOfBody } from '../audio.js'
 import type { RouteContext } from '../context.js'
 import type { ProcessedFrame } from '../chains.js'
 import { ErrorCode } from '../../errors.js'
 import { HttpError } from '../errors.js'
-import { sessionIdOf, type GenreDecision } from '../sessions.js'
+import { sessionIdOf } from '../sessions.js'
 
 export function processRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  async function inSession(id: string, samples: Float32Array, override?: MixerConfigInput): Promise<ProcessedFrame & { genre: GenreDecision | null }> {
+  async function inSession(id: string, samples: Float32Array, override?: MixerConfigInput): Promise<ProcessedFrame & { genre: GenreResult | null }> {
     const { chain, genre } = ctx.sessions.take(id)
     if (override) chain.updateConfig(override)
     const [out, decision] = await Promise.all([chain.process(samples), genre ? genre.push(samples) : null])
