@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, SAMPLE_RATE, testSignal, toFrames } from './signal.mjs'
 import { stats } from './stats.mjs'
+import { httpSection } from './http.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(BENCH_DIR, '..')
@@ -860,6 +861,7 @@ export const SECTIONS = [
   { id: 'silero', title: 'Silero VAD (cloud VAD node): tract vs onnxruntime on the labelled set', run: sileroSection },
   { id: 'cloud', title: 'Cloud tier: gRPC round trips on loopback (own processes)', run: cloudSection },
   { id: 'hybrid', title: 'Hybrid proxies: routing overhead, edge vs cloud, bandwidth, scale (own process)', run: hybridSection },
+  { id: 'http', title: 'HTTP API under load on loopback (server in a child process; autocannon, ws clients)', run: httpSection },
 ]
 
 // Derived numbers: (results) => { label, ns } | undefined when an input is missing.
@@ -975,6 +977,18 @@ export const TARGETS = [
     unit: 'ratio',
     format: (x) => `${Math.round(1000 / x)} streams`,
     value: (r) => r('hybrid.scale.max') && 1000 / Math.max(1, r('hybrid.scale.max').streams),
+  },
+  ...[['binary', 'float32le'], ['json', 'JSON']].map(([kind, name]) => ({
+    label: `POST /process-audio ≥ 10,000 requests/s (${name} bodies)`,
+    limitNs: 100_000,
+    format: (ns) => `${(1e9 / ns).toFixed(0)} req/s`,
+    value: (r) => r(`http.process.${kind}`)?.mean,
+  })),
+  {
+    label: 'WebSocket /stream ≥ 200× real time in aggregate (100 streams)',
+    limitNs: FRAME_NS / 200,
+    format: (ns) => `${(FRAME_NS / ns).toFixed(0)}× real time (${(1e9 / ns).toFixed(0)} frames/s)`,
+    value: (r) => r('http.ws.stream')?.mean,
   },
 ]
 

@@ -38,3 +38,6 @@ export type { CloudCallOptions, CloudClientOptions, CloudNodeInfo, CloudStatus, 
 // Hybrid edge/cloud processing: HybridProcessingClient, createHybridProxy, the
 // IntelligentRouter, pipelines and metrics.
 export * from './hybrid/index.js'
+// The edge HTTP API (REST + WebSocket, fastify): createHttpServer for embedding; `edgemix serve` on the command line.
+export { createHttpServer } from './http/index.js'
+export type { HttpServer, HttpServerOptions } from './http/index.js'
