@@ -15,7 +15,7 @@ export interface Sample {
 export interface Family {
   name: string
   help: string
-  type: 'counter' | 'gauge' | 'histogram'
+  type: 'counter' | 'gauge' | 'summary' | 'histogram'
   samples: Sample[]
 }
 

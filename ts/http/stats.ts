@@ -2,7 +2,7 @@
  * Server counters behind GET /stats (JSON) and GET /metrics (Prometheus text). Counting
  * only: no sample values, request bodies or client addresses are kept.
  */
-import { Histogram, render, type Family } from './prometheus.js'
+import { Histogram, render, type Family } from '../prometheus.js'
 
 /** Request duration buckets, seconds. */
 const DURATION_BOUNDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const

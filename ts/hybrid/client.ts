@@ -6,7 +6,7 @@ import { cloudClient, CloudSide, nodeNames, type CloudClientLike, type CloudRemo
 import { nativeEdge, wasmEdge, type EdgeNativeOptions, type EdgeSide, type EdgeWasmOptions } from './edge.js'
 import { codedError, codeOf, describeValue } from './errors.js'
 import { families, type ProxyStats } from './metrics.js'
-import { render } from './prometheus.js'
+import { render } from '../prometheus.js'
 import { HybridProxy, type Fallback, type HybridProxyStats } from './proxy.js'
 import type { DecisionFunction } from './decision.js'
 import type { RouterOptions } from './router.js'

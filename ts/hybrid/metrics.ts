@@ -4,7 +4,7 @@
  * processed at the edge, decision errors, frames dropped by pipeline gates.
  */
 import * as hdr from 'hdr-histogram-js'
-import type { Family, Sample } from './prometheus.js'
+import type { Family, Sample } from '../prometheus.js'
 import type { Side } from './router.js'
 
 const HIGHEST_US = 600_000_000
