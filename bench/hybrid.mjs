@@ -20,22 +20,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, testSignal, toFrames } from './signal.mjs'
-import { stats } from './stats.mjs'
+import { stats, timeAsync } from './stats.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const now = process.hrtime.bigint
-
-async function timeAsync(fn, warmup, n) {
-  for (let i = 0; i < warmup; i++) await fn(i)
-  const times = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    const t0 = now()
-    await fn(warmup + i)
-    times[i] = Number(now() - t0)
-  }
-  return stats(times)
-}
 
 /** JS-thread time of starting `fn(i)` (up to its first await), per call, over `n` calls in batches. */
 async function syncPart(fn, n, batch = 500) {
