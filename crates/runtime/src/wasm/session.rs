@@ -192,19 +192,19 @@ impl Live {
             let reported = read_u32(self.memory.data(&self.store), cell)
                 .ok_or_else(|| WasmError::BadPointer("the result length cell left the module's memory".into()))?;
             match code {
-                OK if u64::from(reported) > self.limits.max_output_bytes => {
-                    return Err(WasmError::OutputTooLarge { requested: reported.into(), limit: self.limits.max_output_bytes })
-                }
-                OK if reported <= output.capacity => {
-                    return slice(self.memory.data(&self.store), output.ptr, reported as i32)
-                        .map(<[u8]>::to_vec)
-                        .ok_or_else(|| WasmError::BadPointer(format!("{name}() output lies outside the module's memory")));
-                }
-                OK => {
+                OK if reported > output.capacity => {
                     return Err(WasmError::BadPointer(format!(
                         "{name}() reported {reported} bytes written into a {}-byte buffer",
                         output.capacity
                     )))
+                }
+                OK if u64::from(reported) > self.limits.max_output_bytes => {
+                    return Err(WasmError::OutputTooLarge { requested: reported.into(), limit: self.limits.max_output_bytes })
+                }
+                OK => {
+                    return slice(self.memory.data(&self.store), output.ptr, reported as i32)
+                        .map(<[u8]>::to_vec)
+                        .ok_or_else(|| WasmError::BadPointer(format!("{name}() output lies outside the module's memory")));
                 }
                 BUFFER_TOO_SMALL if attempt == 0 => {
                     if u64::from(reported) > self.limits.max_output_bytes {
