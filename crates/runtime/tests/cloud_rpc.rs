@@ -37,7 +37,7 @@ async fn list_nodes_describes_every_node_and_its_parameters() {
     let client = client(&server);
     let nodes = client.list_nodes("").await.unwrap();
     let names: Vec<&str> = nodes.iter().map(|n| n.node_type.as_str()).collect();
-    for expected in ["AudioMixer", "AudioResampler", "AudioTransform", "Delay", "MFCC", "PassThrough", "WasmModule"] {
+    for expected in ["AudioMixer", "AudioResampler", "AudioTransform", "Delay", "GenreClassifier", "MFCC", "PassThrough", "WasmModule"] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
     let mixer = nodes.iter().find(|n| n.node_type == "AudioMixer").unwrap();
