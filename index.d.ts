@@ -67,7 +67,29 @@ export interface LimiterConfig {
   releaseMs: number
 }
 
-/** The whole chain: gate -> compressor -> EQ -> limiter. */
+/** Loudness normalisation between the EQ and the limiter (EBU R128 / BS.1770 measurement of the stage's input, feed-forward). */
+export interface LoudnessStageConfig {
+  /** Run the stage. Default false. */
+  enabled: boolean
+  /** Target loudness, LUFS, -70..0. Default -16 (podcast; -14 streaming, -23 broadcast). */
+  targetLufs: number
+  /** Largest boost or cut, dB, 0..40. Default 12. */
+  maxGainDb: number
+  /** Gated measurement window, ms, 400..60000. Default 3000 (EBU short-term). */
+  windowMs: number
+  /** Fastest gain change, dB per second, 0.1..60 (per sample: slew / sampleRate dB). Default 3. */
+  slewDbPerSecond: number
+}
+
+/** Genre-adaptive presets (speech, rock, jazz, electronic, classical, neutral). */
+export interface AdaptiveConfig {
+  /** Move between genre presets. Default false. */
+  enabled: boolean
+  /** Duration of a morph between presets, ms, 200..5000. Default 1000. */
+  smoothingMs: number
+}
+
+/** The whole chain: gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */
 export interface MixerConfig {
   /** Sample rate, Hz, 8000..192000. Default 48000. */
   sampleRate: number
@@ -75,6 +97,10 @@ export interface MixerConfig {
   compressor: CompressorConfig
   eq: EqConfig
   limiter: LimiterConfig
+  /** Present once set to anything but its defaults (off). */
+  loudness?: LoudnessStageConfig
+  /** Present once set to anything but its defaults (off). */
+  adaptive?: AdaptiveConfig
 }
 
 /** A partial MixerConfig: omitted keys keep their current (or default) values. */
@@ -84,6 +110,9 @@ export interface MixerConfigInput {
   compressor?: Partial<CompressorConfig>
   eq?: Partial<EqConfig>
   limiter?: Partial<LimiterConfig>
+  loudness?: Partial<LoudnessStageConfig>
+  /** `true`/`false`, or settings. While adaptive, presets set gate threshold/range, the compressor's and the EQ's numeric parameters, except those you set explicitly (in the constructor or any updateConfig), which keep your value. */
+  adaptive?: boolean | Partial<AdaptiveConfig>
 }
 
 /** Meters of the last processed block: levels in dBFS (-Infinity for silence), reductions in dB (>= 0). */
@@ -96,6 +125,16 @@ export interface MixerMeters {
   compressorReductionDb: number
   limiterReductionDb: number
   gateOpen: boolean
+  /** With loudness normalisation on: the stage's last measurement of its input, LUFS (-Infinity before 400 ms or below the gates). */
+  loudnessLufs?: number
+  /** With loudness normalisation on: the gain applied to the last sample, dB. */
+  normalizationGainDb?: number
+  /** While adaptive: the classifier's genre, null below its confidence threshold or before its first decision. */
+  genre?: 'speech' | 'rock' | 'jazz' | 'electronic' | 'classical' | null
+  /** While adaptive: the classifier's confidence, 0..1. */
+  genreConfidence?: number
+  /** While adaptive: the preset applied or being morphed to. */
+  preset?: 'neutral' | 'speech' | 'rock' | 'jazz' | 'electronic' | 'classical'
 }
 
 /** Options of WasmEdgeNode.load(). */
@@ -217,6 +256,37 @@ export interface LoudnessResult {
   samplePeakDbfs: number
   /** Only with targetLufs: gain in dB to apply (null for silence, which no gain normalises). */
   normalizationGainDb?: number | null
+}
+
+/** A genre class of the genre detector. */
+export type GenreName = 'speech' | 'rock' | 'jazz' | 'electronic' | 'classical'
+
+/** Options of classifyGenre / classifyGenreSync. */
+export interface GenreOptions {
+  /** Sample rate of the input, Hz, 16000..192000, a whole number whose ratio to 16000 reduces to at most 640/n (16000, 22050, 44100, 48000, 96000, ...). Default 48000. */
+  sampleRate?: number
+}
+
+/** Options of the streaming GenreClassifier. */
+export interface GenreClassifierOptions extends GenreOptions {
+  /** Time between window evaluations, ms, 20..3000 (whole 20 ms frames). Default 500. */
+  hopMs?: number
+  /** Time constant of the exponential averaging of the window probabilities, ms, 0..10000 (0: none). Default 2000. */
+  smoothingMs?: number
+  /** How long a new genre must keep qualifying before the decision switches, ms, 0..10000. Default 1000. */
+  holdMs?: number
+  /** Smoothed-probability lead a new genre needs over the current one, 0..0.5. Default 0.1. */
+  margin?: number
+  /** Smoothed probability below which `genre` is null (neutral preset), 0..1. Default 0.5. */
+  threshold?: number
+}
+
+/** A genre result: probabilities sum to 1. classifyGenre always names the most probable genre; a GenreClassifier decision is null below its threshold and during the first 3 s. */
+export interface GenreResult {
+  genre: GenreName | null
+  /** Probability of `genre` (of the most probable genre when `genre` is null; 0 before the first window). */
+  confidence: number
+  probabilities: Record<GenreName, number>
 }
 
 /** `new CloudClient(options)`: how to reach the cloud tier. */
@@ -366,6 +436,26 @@ export declare class FeatureExtractor {
   get options(): Required<AnalysisOptions>
 }
 
+/**
+ * Streaming genre decisions: blocks of any length in, the current (smoothed, hysteretic)
+ * decision out. `genre` is null below the confidence threshold and during the first 3 s.
+ */
+export declare class GenreClassifier {
+  /**
+   * Creates a classifier; omitted options take the defaults (48 kHz, decisions every
+   * 500 ms, 2 s smoothing, 1 s hold, margin 0.1, threshold 0.5).
+   */
+  constructor(options?: GenreClassifierOptions)
+  /** Feeds a block on the calling thread; returns the decision after it. */
+  pushSync(input: Float32Array): GenreResult
+  /** `pushSync` on a worker thread; overlapping calls apply in call order. */
+  push(input: Float32Array): Promise<GenreResult>
+  /** Back to the initial state (no history, no decision) after every earlier call. */
+  reset(): void
+  /** The options in effect, every default filled in. */
+  get options(): Required<GenreClassifierOptions>
+}
+
 /** The mixer chain, mono, any block length; state carries across calls. */
 export declare class MixerChain {
   /** Creates a chain; omitted settings take the documented defaults (a podcast/voice chain). */
@@ -429,6 +519,15 @@ export declare class WasmSession {
   logs(): { stdout: string; stderr: string; droppedBytes: number }
 }
 
+/** `classifyGenreSync` on a worker thread. */
+export declare function classifyGenre(input: Float32Array, options?: GenreOptions): Promise<GenreResult>
+
+/**
+ * Genre of a mono buffer (at least 3 s): the mean class probabilities of its 3 s
+ * windows (one per second); `genre` is always the most probable class.
+ */
+export declare function classifyGenreSync(input: Float32Array, options?: GenreOptions): GenreResult
+
 /** `extractFeaturesSync` on a worker thread. */
 export declare function extractFeatures(input: Float32Array, options?: AnalysisOptions): Promise<AudioFeatures>
 
@@ -459,3 +558,11 @@ export declare function measureLoudnessSync(input: Float32Array, options?: Loudn
  * `host:port` (default 127.0.0.1, port 0 = a free port).
  */
 export declare function startServer(options?: StartServerOptions): Promise<CloudServer>
+
+/**
+ * Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
+ * the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
+ * 100000, default 1000) sizes the pool once per process: asking for another size after
+ * the engine started rejects with `ERR_INVALID_CONFIG`.
+ */
+export declare function startWasmEngine(maxInstances?: number | undefined | null): Promise<number>

@@ -15,7 +15,7 @@ import {
   measureLoudnessSync,
 } from '../dist/index.js'
 import type { AnalysisFrames, AudioFeatures } from '../dist/index.js'
-import { FRAME, SR, expectError, noise, sine, speechLike } from './helpers.js'
+import { FRAME, SR, expectError, expectRejection, noise, sine, speechLike } from './helpers.js'
 
 const FIXTURES = join(__dirname, '../crates/dsp/tests/fixtures')
 
@@ -58,13 +58,6 @@ function concat(...parts: Float32Array[]): Float32Array {
     at += p.length
   }
   return out
-}
-
-async function expectRejection(promise: Promise<unknown>, cls: ErrorConstructor, code: string, message: RegExp) {
-  const err = await promise.then(() => null, (e: unknown) => e)
-  expect(err, 'expected a rejection').toBeInstanceOf(cls)
-  expect(err).toMatchObject({ code })
-  expect((err as Error).message).toMatch(message)
 }
 
 const FEATURE_KEYS = ['rms', 'zcr', 'centroidHz', 'rolloffHz', 'flatness'] as const

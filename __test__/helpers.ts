@@ -135,3 +135,11 @@ export function expectError(fn: () => unknown, cls: ErrorConstructor, code: stri
   expect((caught as { code: string }).code).toBe(code)
   expect((caught as Error).message).toMatch(message)
 }
+
+/** Asserts that `promise` rejects with an instance of `cls` with `code` and a message matching `message`. */
+export async function expectRejection(promise: Promise<unknown>, cls: ErrorConstructor, code: string, message: RegExp) {
+  const err = await promise.then(() => null, (e: unknown) => e)
+  expect(err, 'expected a rejection').toBeInstanceOf(cls)
+  expect(err).toMatchObject({ code })
+  expect((err as Error).message).toMatch(message)
+}

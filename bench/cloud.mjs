@@ -58,19 +58,19 @@ const frameBytes = signal.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteL
 
 // ─── ours: CloudClient (tonic over napi's tokio runtime) ───
 const ours = new CloudClient({ endpoints: [target], timeoutMs: 10_000 })
-const oursF32 = await sequential((i) => ours.execute('AudioMixer', {}, signal[i % k]), n(5000), n(500))
-const oursJson = await sequential((i) => ours.execute('AudioMixer', {}, Array.from(signal[i % k]), { format: 'json' }), n(2000), n(200))
+const oursF32 = await sequential((i) => ours.execute('AudioMixer', {}, signal[i % k]), n(2000), n(200))
+const oursJson = await sequential((i) => ours.execute('AudioMixer', {}, Array.from(signal[i % k]), { format: 'json' }), n(1000), n(100))
 const oursStream = async () => {
   const s = ours.openStream('AudioMixer', {}, { format: 'f32le' })
   return { send: (i) => s.send(signal[i % k]), end: () => s.end() }
 }
 await streamRate(oursStream, 1, n(200)) // warm-up
-const oursOne = await streamRate(oursStream, 1, n(5000))
-const oursHundred = await streamRate(oursStream, 100, n(100))
+const oursOne = await streamRate(oursStream, 1, n(2000))
+const oursHundred = await streamRate(oursStream, 100, n(50))
 // Pipelined: every frame of one stream sent before awaiting (answers still in order).
 const pipe = ours.openStream('AudioMixer', {}, { format: 'f32le' })
 let t0 = now()
-const frames = n(5000)
+const frames = n(2000)
 await Promise.all(Array.from({ length: frames }, (_, i) => pipe.send(signal[i % k])))
 const pipelined = { framesPerSecond: frames / (Number(now() - t0) / 1e9), frames }
 await pipe.end()
@@ -84,12 +84,13 @@ const execute = (input) =>
   new Promise((resolve, reject) =>
     peer.ExecuteNode({ node_type: 'AudioMixer', config: {}, input_data: input, serialization_format: 'f32le' }, (err, res) => (err ? reject(err) : resolve(res))),
   )
-const peerF32 = await sequential((i) => execute(frameBytes[i % k]), n(5000), n(500))
+const peerF32 = await sequential((i) => execute(frameBytes[i % k]), n(2000), n(200))
 const peerStream = async () => {
   const call = peer.StreamNode()
   const waiting = []
   call.on('data', (msg) => {
     const w = waiting.shift()
+    if (!w) return // the tail flushed at the end
     if (msg.error_message) w.reject(new Error(msg.error_message))
     else w.resolve(msg.data)
   })
@@ -102,19 +103,18 @@ const peerStream = async () => {
     }),
     end: () => new Promise((resolve) => {
       call.on('end', resolve)
-      call.on('data', () => {}) // the flushed tail
       call.end()
     }),
   }
 }
 await streamRate(peerStream, 1, n(200))
-const peerOne = await streamRate(peerStream, 1, n(5000))
-const peerHundred = await streamRate(peerStream, 100, n(100))
+const peerOne = await streamRate(peerStream, 1, n(2000))
+const peerHundred = await streamRate(peerStream, 100, n(50))
 peer.close()
 
 // ─── peer: RemoteMedia's Python client (json), same server ───
 const python = ensureInteropVenv({ quiet: true })
-const py = spawnSync(python, [path.join(BENCH_DIR, 'cloud_peer.py'), `--port=${port}`, `--calls=${n(2000)}`, `--warmup=${n(200)}`, `--stream-frames=${n(2000)}`], { encoding: 'utf8', maxBuffer: 64 << 20 })
+const py = spawnSync(python, [path.join(BENCH_DIR, 'cloud_peer.py'), `--port=${port}`, `--calls=${n(1000)}`, `--warmup=${n(100)}`, `--stream-frames=${n(1000)}`], { encoding: 'utf8', maxBuffer: 64 << 20 })
 if (py.status !== 0) throw new Error(`cloud_peer.py failed: ${py.stderr}`)
 const pythonPeer = JSON.parse(py.stdout.trim().split('\n').pop())
 stop()

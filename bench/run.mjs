@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, SAMPLE_RATE, testSignal, toFrames } from './signal.mjs'
 import { stats } from './stats.mjs'
+import { httpSection } from './http.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(BENCH_DIR, '..')
@@ -116,6 +117,22 @@ async function rustChain(ctx) {
         mean: r.nsPerFrame.mean,
         compareTo: PEER,
         note: `${r.frames} frames; own copy of the test signal`,
+      },
+      {
+        id: 'rust.chain.adaptive',
+        label: 'Rust chain, adaptive: true, settled preset',
+        ...r.adaptive.settled,
+        compareTo: 'rust.chain',
+        peerName: 'the same chain, not adaptive',
+        note: 'processed on the 32-sample preset grid; classifier decisions handed in (set_decision)',
+      },
+      {
+        id: 'rust.chain.adaptive.morphing',
+        label: 'Rust chain, adaptive, always morphing',
+        ...r.adaptive.morphing,
+        compareTo: 'rust.chain',
+        peerName: 'the same chain, not adaptive',
+        note: 'a new preset each time the 200 ms morph ends: gate, compressor and EQ recomputed every 32 samples',
       },
     ],
     info: r,
@@ -408,6 +425,40 @@ async function wasmAddon(ctx) {
   }
 }
 
+/** h) Hybrid proxies (bench/hybrid.mjs, own process with an embedded cloud tier). */
+async function hybridSection(ctx) {
+  requireWasmDist()
+  const scale = ctx.n(1000) / 1000
+  const r = lastJson(await run(process.execPath, [path.join(BENCH_DIR, 'hybrid.mjs'), `--scale=${scale}`, `--dist=${WASM_DIST}`]))
+  const rows = [
+    { id: 'hybrid.edge.direct', label: 'await WasmSession.process(), mixer frame', ...statRow(r.edge.direct) },
+    { id: 'hybrid.edge.proxy', label: 'await proxy.process(), edge route (mixer.wasm)', ...statRow(r.edge.proxy), compareTo: 'hybrid.edge.direct', peerName: 'WasmSession', note: 'normalise + router + metrics around the same session call' },
+    { id: 'hybrid.decision', label: 'sync decisionFunction, JS-thread cost per call (ctx + call + check)', p50: r.decision.overheadNs, mean: r.decision.overheadNs },
+  ]
+  {
+    rows.push(
+      { id: 'hybrid.cloud.direct', label: 'await CloudClient.execute(), PassThrough 3840 B', ...statRow(r.cloud.direct) },
+      { id: 'hybrid.cloud.proxy', label: 'await proxy.process(), cloud route (PassThrough)', ...statRow(r.cloud.proxy), compareTo: 'hybrid.cloud.direct', peerName: 'CloudClient' },
+    )
+    for (const [name, s] of Object.entries(r.sides)) {
+      rows.push(
+        { id: `hybrid.${name}.cloud`, label: `${name} per frame via proxy, cloud route (loopback gRPC)`, ...statRow(s.cloud) },
+        { id: `hybrid.${name}.edge`, label: `${name} per frame via proxy, edge route`, ...statRow(s.edge), compareTo: `hybrid.${name}.cloud`, peerName: 'cloud route', note: `edge ${(100 * s.edgeLowerBy).toFixed(1)}% lower than cloud` },
+      )
+    }
+    const b = r.bandwidth
+    rows.push(
+      { id: 'hybrid.bw.vad', label: `bytes to the cloud behind the edge VAD gate (${b.vad.kept}/${b.vad.frames} frames kept)`, unit: 'bytes', p50: b.vad.bytes, mean: b.vad.bytes, sent: 1 - b.vad.saved, note: `${(100 * b.vad.saved).toFixed(1)}% of ${b.totalBytes} B saved` },
+      { id: 'hybrid.bw.mfcc', label: 'bytes to the cloud after edge MFCC (13 coefficients per frame)', unit: 'bytes', p50: b.mfcc.bytes, mean: b.mfcc.bytes, sent: 1 - b.mfcc.saved, note: `${(100 * b.mfcc.saved).toFixed(1)}% of ${b.totalBytes} B saved` },
+    )
+  }
+  for (const s of r.scale) {
+    rows.push({ id: `hybrid.scale.${s.streams}`, label: `${s.streams} live streams (50 frames/s) through proxies: frame latency`, p50: s.p50Ns, mean: s.p50Ns, p99: s.p99Ns, note: `${s.received}/${s.frames} frames, ${s.lost} lost, ${s.badOrder} out of order` })
+  }
+  rows.push({ id: 'hybrid.scale.max', label: 'most live streams with p99 <= 20 ms and nothing lost', unit: 'count', p50: r.maxStreams, mean: r.maxStreams, streams: r.maxStreams })
+  return { rows, info: r }
+}
+
 // ─── Analysis sections ───────────────────────────────────────────────────────────────
 //
 // MFCC (streaming per 960-sample frame, and batch over 60 s) and integrated loudness over
@@ -667,6 +718,59 @@ async function vadSection() {
   return { rows, extra: { vad: { ours, fvad } } }
 }
 
+// ─── Genre section ───────────────────────────────────────────────────────────────────
+//
+// Genre detection has no peer here (no library classifies these five classes in Node or
+// Python without a model download): the rows print our figures only. The streaming push
+// is per 960-sample frame (amortised: every 25th push also classifies a 3 s window); the
+// batch call is per second of audio, over the same 60 s as the analysis sections.
+
+/** k) Genre detection: Rust direct (cargo example bench_genre) and through the addon. */
+async function genreSection(ctx) {
+  const { addon } = ctx
+  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_genre', '-p', 'edgemix-dsp', '--', String(ctx.n(20_000))])
+  const r = lastJson(out)
+  const { samples, frames } = ctx.signal60()
+  const k = frames.length
+  const classifier = new addon.GenreClassifier({ sampleRate: SAMPLE_RATE })
+  const push = timeSync((i) => classifier.pushSync(frames[i % k]), { n: ctx.n(20_000), warmup: ctx.n(1_000) })
+  const runs = ctx.quick ? 3 : 5
+  const batch = timeRuns(() => addon.classifyGenreSync(samples, { sampleRate: SAMPLE_RATE }), { runs })
+  const seconds = samples.length / SAMPLE_RATE
+  return {
+    rows: [
+      {
+        id: 'rust.genre.push',
+        label: 'Rust StreamingGenreClassifier::push(960)',
+        p50: r.push.nsPerFrame.mean,
+        mean: r.push.nsPerFrame.mean,
+        unit: 'throughput',
+        note: `no peer; mean over ${r.push.frames} pushes (amortised, ${r.push.windows} windows classified), slowest ${(r.push.nsPerFrame.max / 1e3).toFixed(1)} µs`,
+      },
+      {
+        id: 'addon.genre.pushSync',
+        label: 'GenreClassifier.pushSync(frame)',
+        ...push,
+        note: 'no peer; per 960-sample frame, includes the copy in and the decision object out',
+      },
+      {
+        id: 'rust.genre.classify',
+        label: 'Rust classify(60 s), per second of audio',
+        p50: r.classify60s.nsPerSecondOfAudio,
+        mean: r.classify60s.nsPerSecondOfAudio,
+        note: `no peer; best of 5, ${r.classify60s.ms.toFixed(1)} ms per 60 s call`,
+      },
+      {
+        id: 'addon.genre.classify',
+        label: 'classifyGenreSync(60 s), per second of audio',
+        ...batchRow(batch, seconds),
+        note: `no peer; median of ${runs}; ${batch.out.genre} (${batch.out.confidence.toFixed(2)}) on the speech-like test signal`,
+      },
+    ],
+    info: { rust: r, pushSync: push, batch: { runsNs: batch.runsNs } },
+  }
+}
+
 // ── Silero VAD (the cloud VAD node): tract vs onnxruntime, same network ───────────────
 const ORT = 'onnxruntime (Python)'
 
@@ -753,8 +857,11 @@ export const SECTIONS = [
   { id: 'analysis-meyda', group: 'analysis', title: 'Analysis peer: Meyda (npm, in this process)', run: analysisMeyda },
   { id: 'analysis-python', group: 'analysis', title: 'Analysis peers: librosa, pyloudnorm (Python, bench/.venv)', run: analysisPython },
   { id: 'vad', title: 'VAD: edgemix vs WebRTC VAD (fvad) on the labelled set', run: vadSection },
+  { id: 'genre', title: 'Genre detection (no peer: our figures only)', run: genreSection },
   { id: 'silero', title: 'Silero VAD (cloud VAD node): tract vs onnxruntime on the labelled set', run: sileroSection },
   { id: 'cloud', title: 'Cloud tier: gRPC round trips on loopback (own processes)', run: cloudSection },
+  { id: 'hybrid', title: 'Hybrid proxies: routing overhead, edge vs cloud, bandwidth, scale (own process)', run: hybridSection },
+  { id: 'http', title: 'HTTP API under load on loopback (server in a child process; autocannon, ws clients)', run: httpSection },
 ]
 
 // Derived numbers: (results) => { label, ns } | undefined when an input is missing.
@@ -809,6 +916,10 @@ export const RATIOS = [
   { id: 'mfcc.rust/librosa', label: 'MFCC per frame: Rust streaming / librosa batch (amortised)', of: 'rust.mfcc', to: 'librosa.mfcc' },
   { id: 'loudness/pyloudnorm', label: 'loudness 60 s: measureLoudnessSync (full report) / pyloudnorm integrated', of: 'addon.loudness', to: 'pyloudnorm.integrated' },
   { id: 'loudness.rust/pyloudnorm', label: 'loudness 60 s: Rust integrated only / pyloudnorm integrated', of: 'rust.loudness.integrated', to: 'pyloudnorm.integrated' },
+  { id: 'hybrid.edge/direct', label: 'edge route: await proxy.process() / await WasmSession.process()', of: 'hybrid.edge.proxy', to: 'hybrid.edge.direct' },
+  { id: 'hybrid.cloud/direct', label: 'cloud route: await proxy.process() / await CloudClient.execute()', of: 'hybrid.cloud.proxy', to: 'hybrid.cloud.direct' },
+  { id: 'hybrid.mfcc.edge/cloud', label: 'MFCC per frame: edge route / cloud route', of: 'hybrid.mfcc.edge', to: 'hybrid.mfcc.cloud' },
+  { id: 'hybrid.mixer.edge/cloud', label: 'mixer per frame: edge route / cloud route', of: 'hybrid.mixer.edge', to: 'hybrid.mixer.cloud' },
 ]
 
 // Targets: value(results) in ns, or undefined when not measured.
@@ -846,6 +957,38 @@ export const TARGETS = [
     unit: 'ratio',
     format: (x) => `${x.toFixed(3)}× (${(1 / x).toFixed(1)}× faster)`,
     value: (_, __, q) => q('loudness/pyloudnorm')?.ratio,
+  },
+  { label: 'sync decisionFunction overhead ≤ 2 µs per call', limitNs: 2_000, value: (r) => r('hybrid.decision')?.p50 },
+  ...['mfcc', 'mixer'].map((n) => ({
+    label: `${n}: edge ≥ 90% lower latency than cloud on loopback (edge / cloud ≤ 0.1)`,
+    limit: 0.1,
+    unit: 'ratio',
+    value: (_, __, q) => q(`hybrid.${n}.edge/cloud`)?.ratio,
+  })),
+  ...['vad', 'mfcc'].map((n) => ({
+    label: `bandwidth saved by edge ${n.toUpperCase()} ≥ 95% (bytes sent / all audio ≤ 0.05)`,
+    limit: 0.05,
+    unit: 'ratio',
+    value: (r) => r(`hybrid.bw.${n}`)?.sent,
+  })),
+  {
+    label: 'concurrent 48 kHz streams through proxies with p99 ≤ 20 ms, nothing lost ≥ 1000 (shown as 1000 / streams ≤ 1)',
+    limit: 1,
+    unit: 'ratio',
+    format: (x) => `${Math.round(1000 / x)} streams`,
+    value: (r) => r('hybrid.scale.max') && 1000 / Math.max(1, r('hybrid.scale.max').streams),
+  },
+  ...[['binary', 'float32le'], ['json', 'JSON']].map(([kind, name]) => ({
+    label: `POST /process-audio ≥ 10,000 requests/s (${name} bodies)`,
+    limitNs: 100_000,
+    format: (ns) => `${(1e9 / ns).toFixed(0)} req/s`,
+    value: (r) => r(`http.process.${kind}`)?.mean,
+  })),
+  {
+    label: 'WebSocket /stream ≥ 200× real time in aggregate (100 streams)',
+    limitNs: FRAME_NS / 200,
+    format: (ns) => `${(FRAME_NS / ns).toFixed(0)}× real time (${(1e9 / ns).toFixed(0)} frames/s)`,
+    value: (r) => r('http.ws.stream')?.mean,
   },
 ]
 
@@ -927,7 +1070,7 @@ function printTable(sections, results, derived, targets, ratios = []) {
       // Throughput rows compare wall time per frame (mean); the others compare p50.
       const ratio = peer ? (row.unit === 'throughput' ? row.mean / peer.mean : row.p50 / peer.p50) : null
       // Memory rows (unit 'bytes') print KiB; rows with display 'ms' (loads) ms; others ns.
-      const cell = row.unit === 'bytes' ? fmtBytes : row.display === 'ms' ? fmtMs : fmtNs
+      const cell = row.unit === 'bytes' ? fmtBytes : row.unit === 'count' ? (x) => (x == null ? '' : String(x)) : row.display === 'ms' ? fmtMs : fmtNs
       lines.push({
         cells: [
           `  ${row.label}`,

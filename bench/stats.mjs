@@ -10,3 +10,15 @@ export function stats(times) {
   for (const t of sorted) sum += t
   return { n, p50: at(0.5), mean: sum / n, p99: at(0.99), min: sorted[0], max: sorted[n - 1] }
 }
+
+/** `warmup` untimed awaits of `fn(i)`, then `n` timed one at a time; their stats (ns). */
+export async function timeAsync(fn, warmup, n) {
+  for (let i = 0; i < warmup; i++) await fn(i)
+  const times = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint()
+    await fn(warmup + i)
+    times[i] = Number(process.hrtime.bigint() - t0)
+  }
+  return stats(times)
+}

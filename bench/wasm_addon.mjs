@@ -14,22 +14,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { FRAME_SAMPLES, INPUT_FRAMES, testSignal, toFrames } from './signal.mjs'
-import { stats } from './stats.mjs'
+import { stats, timeAsync } from './stats.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const now = process.hrtime.bigint
-
-/** `warmup` untimed awaits of `fn(i)`, then `n` timed one at a time. */
-async function timeAsync(fn, warmup, n) {
-  for (let i = 0; i < warmup; i++) await fn(i)
-  const times = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    const t0 = now()
-    await fn(warmup + i)
-    times[i] = Number(now() - t0)
-  }
-  return stats(times)
-}
 
 async function main() {
   const opts = { scale: 1, dist: path.join(ROOT, 'wasm-modules', 'dist') }

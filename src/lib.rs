@@ -6,6 +6,7 @@ mod analysis;
 mod audio;
 mod config;
 mod error;
+mod genre;
 mod loudness;
 mod mixer;
 mod task;

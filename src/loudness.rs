@@ -8,17 +8,20 @@ use napi::{sys, Env};
 use napi_derive::napi;
 
 use crate::task::{Finish, Work};
-use crate::audio::samples;
+use crate::audio::{float32, samples};
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
 
-fn arguments(env: &Env, input: &Unknown<'_>, options: Option<&Unknown<'_>>) -> Fallible<(Vec<f32>, LoudnessSettings)> {
-    let block = samples(input, "input")?;
-    let settings = match read_object(env, options, "options")? {
+fn settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<LoudnessSettings> {
+    Ok(match read_object(env, options, "options")? {
         None => LoudnessConfig::default().validate()?,
         Some(json) => LoudnessConfig::from_json(&json)?,
-    };
-    Ok((block, settings))
+    })
+}
+
+fn arguments(env: &Env, input: &Unknown<'_>, options: Option<&Unknown<'_>>) -> Fallible<(Vec<f32>, LoudnessSettings)> {
+    let block = samples(input, "input")?;
+    Ok((block, settings(env, options)?))
 }
 
 fn report_object(env: &Env, report: LoudnessReport, with_target: bool) -> napi::Result<Object<'_>> {
@@ -50,7 +53,9 @@ impl Finish for Measured {
 /// Integrated, short-term and momentary loudness and true peak of a whole programme.
 #[napi(ts_args_type = "input: Float32Array, options?: LoudnessOptions", ts_return_type = "LoudnessResult")]
 pub fn measure_loudness_sync<'env>(env: &'env Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> napi::Result<Object<'env>> {
-    let (block, settings) = arguments(env, &input, options.as_ref()).or_throw(env)?;
+    // Measured in place: no copy of the samples on the calling thread.
+    let block = float32(&input, "input").or_throw(env)?;
+    let settings = settings(env, options.as_ref()).or_throw(env)?;
     let report = measure_loudness(&block, &settings).map_err(Failure::from).or_throw(env)?;
     report_object(env, report, settings.target.is_some())
 }

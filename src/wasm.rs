@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use edgemix_runtime::serial::Serial;
 use edgemix_runtime::wasm::{
-    Decoded, Format, GrpcBridge, LoadOptions, RemoteAccess, RemoteService, Runtime, SessionLogs, SessionOp, SessionOutput,
+    Decoded, Format, GrpcBridge, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions, SessionLogs, SessionOp, SessionOutput,
     WasmModule, WasmSession as Session,
 };
 use napi::bindgen_prelude::{
@@ -261,4 +261,22 @@ impl WasmSession {
         let (stdout, out_dropped, stderr, err_dropped) = self.logs.contents();
         serde_json::json!({ "stdout": stdout, "stderr": stderr, "droppedBytes": out_dropped + err_dropped })
     }
+}
+
+impl Finish for u32 {
+    fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
+        to_js(env, self)
+    }
+}
+
+/// Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
+/// the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
+/// 100000, default 1000) sizes the pool once per process: asking for another size after
+/// the engine started rejects with `ERR_INVALID_CONFIG`.
+#[napi(ts_return_type = "Promise<number>")]
+pub fn start_wasm_engine(max_instances: Option<u32>) -> AsyncTask<Work<u32>> {
+    Work::new(move || {
+        let options = max_instances.map(|max_instances| RuntimeOptions { max_instances, cache_dir: None });
+        Ok(Runtime::global(options.as_ref())?.options().max_instances)
+    })
 }

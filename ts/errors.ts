@@ -49,6 +49,24 @@ export const ErrorCode = {
   CLOUD_INTERNAL: 'ERR_CLOUD_INTERNAL',
   /** A call on a closed CloudClient. */
   CLOUD_CLOSED: 'ERR_CLOUD_CLOSED',
+  /** createHybridProxy without any side (edgeWasm, edgeNative or cloudRemote). */
+  HYBRID_NO_SIDE: 'ERR_HYBRID_NO_SIDE',
+  /** A cloudRemote.nodeType the cloud does not list (listNodes). */
+  HYBRID_UNKNOWN_NODE: 'ERR_HYBRID_UNKNOWN_NODE',
+  /** An edge module that imports call_remote_service without edgeWasm.allowRemote. */
+  HYBRID_REMOTE_NOT_ALLOWED: 'ERR_HYBRID_REMOTE_NOT_ALLOWED',
+  /** A call on a closed proxy, pipeline or client. */
+  HYBRID_CLOSED: 'ERR_HYBRID_CLOSED',
+  /** HTTP API: a request body larger than the route's limit (HTTP 413). */
+  BODY_TOO_LARGE: 'ERR_BODY_TOO_LARGE',
+  /** HTTP API: a body that is not valid JSON (HTTP 400). */
+  INVALID_JSON: 'ERR_INVALID_JSON',
+  /** HTTP API: a Content-Type the route does not accept (HTTP 415). */
+  UNSUPPORTED_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+  /** HTTP API: more requests from one client than the rate limit allows (HTTP 429, see Retry-After). */
+  RATE_LIMITED: 'ERR_RATE_LIMITED',
+  /** HTTP API: no such route (HTTP 404). */
+  NOT_FOUND: 'ERR_NOT_FOUND',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -29,6 +29,15 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// Genre detection (synthetic-benchmark accuracy only; see the README): batch and streaming.
+export { GenreClassifier, classifyGenre, classifyGenreSync } from '../index.js'
+export type { GenreClassifierOptions, GenreName, GenreOptions, GenreResult } from '../index.js'
 // Cloud tier: the RemoteExecutionService client and the embedded server.
 export { CloudClient, CloudServer, CloudStream, startServer } from '../index.js'
 export type { CloudCallOptions, CloudClientOptions, CloudNodeInfo, CloudStatus, StartServerOptions } from '../index.js'
+// Hybrid edge/cloud processing: HybridProcessingClient, createHybridProxy, the
+// IntelligentRouter, pipelines and metrics.
+export * from './hybrid/index.js'
+// The edge HTTP API (REST + WebSocket, fastify): createHttpServer for embedding; `edgemix serve` on the command line.
+export { createHttpServer } from './http/index.js'
+export type { HttpServer, HttpServerOptions } from './http/index.js'

@@ -15,35 +15,12 @@
 #[path = "../tests/vad_set/signals.rs"]
 mod signals;
 
-use std::time::Instant;
-
 use edgemix_dsp::{Vad, VadConfig};
-use signals::{accuracy, condition_signal, test_set, CONDITIONS, SET_FRAME};
+use signals::{bench_conditions_json, SET_FRAME};
 
 fn main() {
-    let set = test_set();
-    let mut entries = Vec::new();
-    for condition in &CONDITIONS {
-        let signal = condition_signal(&set, condition);
-        let frames = set.labels.len();
-        let mut best = f64::INFINITY;
-        let mut decisions = Vec::with_capacity(frames);
-        for _ in 0..5 {
-            let mut vad = Vad::new(VadConfig::default()).unwrap();
-            decisions.clear();
-            let start = Instant::now();
-            for frame in signal.chunks_exact(SET_FRAME).take(frames) {
-                decisions.push(vad.process(frame).unwrap().speech);
-            }
-            best = best.min(start.elapsed().as_secs_f64());
-        }
-        let acc = accuracy(&decisions, &set.labels);
-        entries.push(format!(
-            "  \"{}\": {{ \"accuracy\": {:.4}, \"usPerFrame\": {:.2} }}",
-            condition.name,
-            acc,
-            best / frames as f64 * 1e6
-        ));
-    }
-    println!("{{\n{}\n}}", entries.join(",\n"));
+    let json = bench_conditions_json(5, || Vad::new(VadConfig::default()).unwrap(), |mut vad, signal, frames| {
+        signal.chunks_exact(SET_FRAME).take(frames).map(|frame| vad.process(frame).unwrap().speech).collect()
+    });
+    println!("{json}");
 }

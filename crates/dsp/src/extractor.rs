@@ -198,6 +198,8 @@ pub enum AnalysisError {
     TooShort { samples: usize, n_fft: usize },
     /// Interleaved audio that is not a whole number of `channels`-sample frames.
     Interleave { samples: usize, channels: usize },
+    /// A batch input shorter than one analysis window of `window_s` seconds (genre).
+    TooShortForWindow { samples: usize, min_samples: usize, sample_rate: u32, window_s: f64 },
 }
 
 impl fmt::Display for AnalysisError {
@@ -213,6 +215,11 @@ impl fmt::Display for AnalysisError {
             AnalysisError::Interleave { samples, channels } => write!(
                 f,
                 "interleaved audio of {samples} samples is not a whole number of {channels}-channel frames"
+            ),
+            AnalysisError::TooShortForWindow { samples, min_samples, sample_rate, window_s } => write!(
+                f,
+                "audio of {samples} samples is shorter than one {window_s} s analysis window: \
+                 at least {min_samples} samples are needed at sampleRate = {sample_rate} Hz"
             ),
         }
     }
@@ -341,22 +348,64 @@ pub fn extract_features(samples: &[f32], settings: &AnalysisSettings) -> Result<
     extract(samples, settings, true)
 }
 
+/// Cuts a stream into frames of `n_fft` samples every `hop` samples. It starts with
+/// `n_fft − hop` samples of silence as history, so every `hop` samples pushed complete
+/// exactly one frame whose window ends at the newest sample.
+#[derive(Debug, Clone)]
+pub(crate) struct Framer {
+    hop: usize,
+    /// The current window; `buffer[..filled]` holds the newest samples.
+    buffer: Vec<f32>,
+    filled: usize,
+}
+
+impl Framer {
+    pub(crate) fn new(n_fft: usize, hop: usize) -> Self {
+        Self { hop, buffer: vec![0.0; n_fft], filled: n_fft - hop }
+    }
+
+    /// Appends `block` and calls `frame` with every window it completes, oldest first.
+    pub(crate) fn push(&mut self, block: &[f32], mut frame: impl FnMut(&[f32])) {
+        let n_fft = self.buffer.len();
+        let mut rest = block;
+        while !rest.is_empty() {
+            let take = rest.len().min(n_fft - self.filled);
+            self.buffer[self.filled..self.filled + take].copy_from_slice(&rest[..take]);
+            self.filled += take;
+            rest = &rest[take..];
+            if self.filled == n_fft {
+                frame(&self.buffer);
+                self.buffer.copy_within(self.hop.., 0);
+                self.filled = n_fft - self.hop;
+            }
+        }
+    }
+
+    /// Back to the silent history with nothing pending.
+    pub(crate) fn reset(&mut self) {
+        self.buffer.fill(0.0);
+        self.filled = self.buffer.len() - self.hop;
+    }
+
+    /// Samples pushed since the last completed frame.
+    pub(crate) fn pending(&self) -> usize {
+        self.filled - (self.buffer.len() - self.hop)
+    }
+}
+
 /// Streaming analysis: blocks of any length in, one frame out per `hop` samples.
 #[derive(Debug, Clone)]
 pub struct FeatureExtractor {
     settings: AnalysisSettings,
     analyzer: FrameAnalyzer,
-    /// The current window; `buffer[..filled]` holds the newest samples.
-    buffer: Vec<f32>,
-    filled: usize,
+    framer: Framer,
 }
 
 impl FeatureExtractor {
     pub fn new(settings: AnalysisSettings) -> Self {
         Self {
             analyzer: FrameAnalyzer::new(&settings, settings.spectral),
-            buffer: vec![0.0; settings.n_fft],
-            filled: settings.n_fft - settings.hop,
+            framer: Framer::new(settings.n_fft, settings.hop),
             settings,
         }
     }
@@ -369,34 +418,21 @@ impl FeatureExtractor {
     /// sample is rejected before anything changes.
     pub fn push(&mut self, block: &[f32], out: &mut AnalysisFrames) -> Result<usize, AudioError> {
         check_audio(block)?;
-        let n_fft = self.settings.n_fft;
         let before = out.frames;
-        let mut rest = block;
-        while !rest.is_empty() {
-            let take = rest.len().min(n_fft - self.filled);
-            self.buffer[self.filled..self.filled + take].copy_from_slice(&rest[..take]);
-            self.filled += take;
-            rest = &rest[take..];
-            if self.filled == n_fft {
-                self.analyzer.analyze(&self.buffer, out);
-                let keep = n_fft - self.settings.hop;
-                self.buffer.copy_within(self.settings.hop.., 0);
-                self.filled = keep;
-            }
-        }
+        let analyzer = &mut self.analyzer;
+        self.framer.push(block, |frame| analyzer.analyze(frame, out));
         Ok(out.frames - before)
     }
 
     /// Back to the initial state: silent history, nothing pending, flux from silence.
     pub fn reset(&mut self) {
-        self.buffer.fill(0.0);
-        self.filled = self.settings.n_fft - self.settings.hop;
+        self.framer.reset();
         self.analyzer.reset();
     }
 
     /// Samples pushed since the last completed frame.
     pub fn pending_samples(&self) -> usize {
-        self.filled - (self.settings.n_fft - self.settings.hop)
+        self.framer.pending()
     }
 }
 

@@ -9,6 +9,7 @@
 //! documented [`Range`] and an out-of-range value is reported as a [`ConfigError`] that
 //! names the parameter and what is allowed.
 
+mod adaptive;
 mod biquad;
 mod chain;
 mod compressor;
@@ -18,14 +19,18 @@ mod extractor;
 mod fastmath;
 mod features;
 mod gate;
+pub mod genre;
 mod limiter;
 mod loudness;
 mod mel;
 mod meters;
 mod mfcc;
+mod normalizer;
+mod presets;
 mod radix2_fft;
 mod range;
 mod rational_resampler;
+mod simd;
 mod sliding_min;
 mod spectrum;
 mod true_peak;
@@ -54,7 +59,10 @@ pub use loudness::{
     TARGET_STREAMING_LUFS,
 };
 pub use mel::{hz_to_mel, mel_to_hz, MelFilterbank};
-pub use meters::Meters;
+pub use adaptive::{AdaptiveConfig, AdaptiveFields, PresetDecision, UPDATE_SAMPLES as ADAPTIVE_UPDATE_SAMPLES};
+pub use meters::{AdaptiveMeters, LoudnessMeters, Meters};
+pub use normalizer::{LoudnessNormalizer, LoudnessStageConfig};
+pub use presets::{Preset, PARAMS as PRESET_PARAMS};
 pub use mfcc::{DctMatrix, Mfcc};
 pub use range::Range;
 pub use rational_resampler::RationalResampler;

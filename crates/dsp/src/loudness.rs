@@ -112,7 +112,93 @@ impl KFilter {
         (self.x, self.v, self.w) = ([x1, x2], [v1, v2], [w1, w2]);
         even + odd
     }
+
+    /// Samples after which the filter's response to any initial state is below 1e−18 of
+    /// that state: the smallest `n` with `(n + 1)²·rⁿ < 1e−18`, `r` the largest pole
+    /// radius of the cascade (the high-pass's double pole near 1, 0.995 at 48 kHz, gives
+    /// about 12 000 samples; the `(n + 1)²` covers the double pole and the cascade).
+    fn settling_samples(&self) -> usize {
+        let radius = |a1: f64, a2: f64| {
+            let d = a1 * a1 - 4.0 * a2;
+            if d < 0.0 { a2.sqrt() } else { (a1.abs() + d.sqrt()) / 2.0 }
+        };
+        let r = radius(self.shelf[3], self.shelf[4]).max(radius(self.hp_a[0], self.hp_a[1]));
+        let (ln_r, target) = (r.ln(), 1e-18f64.ln());
+        // n = (target − 2·ln(n + 1)) / ln r by fixed-point iteration (it increases to the
+        // root), stepping one past each iterate so the loop ends strictly beyond it.
+        let mut n = 1.0f64;
+        while 2.0 * (n + 1.0).ln() + n * ln_r >= target {
+            n = ((target - 2.0 * (n + 1.0).ln()) / ln_r).ceil() + 1.0;
+        }
+        n as usize
+    }
+
+    /// The sums of squares of `LANES · seg + warm` consecutive sub-blocks of `sub_len`
+    /// frames starting at frame 0 of `data` (channel `offset` of `stride`), appended to
+    /// `out`, computed as `LANES` segments filtered side by side (SIMD across segments):
+    /// lane 0 continues from this filter's state over `seg + warm` sub-blocks; lane `k`
+    /// starts from rest `warm` sub-blocks before its own `seg` sub-blocks, and its first
+    /// `warm` sums are dropped. With `warm · sub_len ≥` [`Self::settling_samples`] every
+    /// lane has forgotten its start by then, so the sums equal those of one sequential
+    /// pass up to rounding (relative differences ~1e−16). Leaves the state of the end.
+    fn sub_block_sums_lanes(&mut self, data: &[f32], offset: usize, stride: usize, sub_len: usize, seg: usize, warm: usize, out: &mut Vec<f64>) {
+        let [b0, b1, b2, a1, a2] = self.shelf;
+        let [c1, c2] = self.hp_a;
+        let mut x = [[0.0f64; LANES]; 2];
+        let mut v = [[0.0f64; LANES]; 2];
+        let mut w = [[0.0f64; LANES]; 2];
+        for k in 0..2 {
+            (x[k][0], v[k][0], w[k][0]) = (self.x[k], self.v[k], self.w[k]);
+        }
+        let blocks = seg + warm;
+        let mut sums = vec![[0.0f64; LANES]; blocks];
+        let mut frames = vec![[0.0f64; LANES]; sub_len];
+        for (b, sum) in sums.iter_mut().enumerate() {
+            for (s, lanes) in frames.iter_mut().enumerate() {
+                for (l, x) in lanes.iter_mut().enumerate() {
+                    *x = f64::from(data[offset + ((l * seg + b) * sub_len + s) * stride]);
+                }
+            }
+            *sum = filter_lanes([b0, b1, b2, a1, a2, c1, c2], &frames, &mut x, &mut v, &mut w);
+        }
+        out.extend(sums.iter().map(|s| s[0]));
+        for l in 1..LANES {
+            out.extend(sums[warm..].iter().map(|s| s[l]));
+        }
+        for k in 0..2 {
+            (self.x[k], self.v[k], self.w[k]) = (x[k][LANES - 1], v[k][LANES - 1], w[k][LANES - 1]);
+        }
+    }
 }
+
+type LaneState = [[f64; LANES]; 2];
+
+#[inline(always)]
+fn filter_lanes_body(k: [f64; 7], frames: &[[f64; LANES]], x: &mut LaneState, v: &mut LaneState, w: &mut LaneState) -> [f64; LANES] {
+    let [b0, b1, b2, a1, a2, c1, c2] = k;
+    let (mut x1, mut x2, mut v1, mut v2, mut w1, mut w2) = (x[0], x[1], v[0], v[1], w[0], w[1]);
+    let mut acc = [0.0f64; LANES];
+    for xs in frames {
+        let mut vn = [0.0f64; LANES];
+        let mut wn = [0.0f64; LANES];
+        for l in 0..LANES {
+            vn[l] = (b0 * xs[l] + b1 * x1[l] + b2 * x2[l] - a2 * v2[l]) - a1 * v1[l];
+            wn[l] = ((vn[l] - 2.0 * v1[l] + v2[l]) - c2 * w2[l]) - c1 * w1[l];
+            acc[l] += wn[l] * wn[l];
+        }
+        (x2, x1, v2, v1, w2, w1) = (x1, *xs, v1, vn, w1, wn);
+    }
+    (*x, *v, *w) = ([x1, x2], [v1, v2], [w1, w2]);
+    acc
+}
+
+crate::simd::with_avx2! {
+    /// [`filter_lanes_body`], with AVX2 where the CPU has it.
+    fn filter_lanes(k: [f64; 7], frames: &[[f64; LANES]], x: &mut LaneState, v: &mut LaneState, w: &mut LaneState) -> [f64; LANES] = filter_lanes_body;
+}
+
+/// Segments of a long block filtered side by side by [`KFilter::sub_block_sums_lanes`].
+const LANES: usize = 4;
 
 /// The two K-weighting stages at `sample_rate` (libebur128's bilinear design of the
 /// BS.1770 prototypes): `(shelf, high_pass)`, as `(b0, b1, b2, a1, a2)`.
@@ -298,6 +384,8 @@ pub struct LoudnessMeter {
     measure_true_peak: bool,
     /// Samples per channel in a 100 ms sub-block.
     sub_len: usize,
+    /// Sub-blocks covering the K-filter's settling time (the segment-parallel warm-up).
+    warm_blocks: usize,
     /// Weighted sum of squares of the current sub-block, and its samples so far.
     acc: f64,
     acc_len: usize,
@@ -314,11 +402,14 @@ impl LoudnessMeter {
     /// true peak then reads −∞).
     pub fn with_true_peak(settings: LoudnessSettings, true_peak: bool) -> Self {
         let channels = settings.channels();
+        let filter = KFilter::new(settings.sample_rate);
+        let sub_len = ((settings.sample_rate / 10.0).round() as usize).max(1);
         Self {
-            filters: vec![KFilter::new(settings.sample_rate); channels],
+            filters: vec![filter; channels],
             peaks: vec![TruePeak::new(); channels],
             measure_true_peak: true_peak,
-            sub_len: ((settings.sample_rate / 10.0).round() as usize).max(1),
+            sub_len,
+            warm_blocks: filter.settling_samples().div_ceil(sub_len),
             acc: 0.0,
             acc_len: 0,
             sub_blocks: Vec::new(),
@@ -338,6 +429,13 @@ impl LoudnessMeter {
         if !interleaved.len().is_multiple_of(channels) {
             return Err(AnalysisError::Interleave { samples: interleaved.len(), channels });
         }
+        self.push_checked(interleaved);
+        Ok(())
+    }
+
+    /// [`Self::push`] of samples already known to be finite whole frames.
+    pub(crate) fn push_checked(&mut self, interleaved: &[f32]) {
+        let channels = self.settings.channels();
         let frames = interleaved.len() / channels;
         if self.measure_true_peak {
             for (c, peak) in self.peaks.iter_mut().enumerate() {
@@ -347,6 +445,13 @@ impl LoudnessMeter {
         // Sub-block by sub-block, every channel's K-weighted energy, weighted and summed.
         let mut frame = 0;
         while frame < frames {
+            if self.acc_len == 0 {
+                let done = self.push_lanes(interleaved, frame, frames);
+                if done > 0 {
+                    frame += done;
+                    continue;
+                }
+            }
             let take = (frames - frame).min(self.sub_len - self.acc_len);
             for (c, filter) in self.filters.iter_mut().enumerate() {
                 let weight = self.settings.weights[c];
@@ -362,7 +467,33 @@ impl LoudnessMeter {
                 self.acc_len = 0;
             }
         }
-        Ok(())
+    }
+
+    /// From a sub-block boundary at `frame`: whole sub-blocks by the segment-parallel
+    /// K-filter ([`KFilter::sub_block_sums_lanes`]) when the rest of the block is long
+    /// enough for the warm-up to cost at most a few per cent (at least ~5 s at any rate).
+    /// Returns the frames consumed (0: not used).
+    fn push_lanes(&mut self, interleaved: &[f32], frame: usize, frames: usize) -> usize {
+        let (channels, sub, warm) = (self.settings.channels(), self.sub_len, self.warm_blocks);
+        let seg = ((frames - frame) / sub).saturating_sub(warm) / LANES;
+        if seg < 4 * warm {
+            return 0;
+        }
+        let count = LANES * seg + warm;
+        let mut total = vec![0.0; count];
+        let mut sums = Vec::with_capacity(count);
+        for (c, filter) in self.filters.iter_mut().enumerate() {
+            let weight = self.settings.weights[c];
+            if weight != 0.0 {
+                sums.clear();
+                filter.sub_block_sums_lanes(&interleaved[frame * channels..], c, channels, sub, seg, warm, &mut sums);
+                for (t, s) in total.iter_mut().zip(&sums) {
+                    *t += weight * s;
+                }
+            }
+        }
+        self.sub_blocks.extend(total.iter().map(|t| t / sub as f64));
+        count * sub
     }
 
     /// Mean squares of every window of `n` consecutive sub-blocks, in order.
@@ -370,24 +501,29 @@ impl LoudnessMeter {
         self.sub_blocks.windows(n).map(move |w| w.iter().sum::<f64>() / n as f64)
     }
 
-    /// Gated integrated loudness so far, LUFS.
+    /// Gated integrated loudness so far (of the sub-blocks kept, see
+    /// [`Self::forget_older`]), LUFS.
     pub fn integrated_lufs(&self) -> f64 {
-        let blocks: Vec<f64> = self
-            .windows(4)
-            .filter(|&z| loudness_of_mean_square(z) > ABSOLUTE_GATE_LKFS)
-            .collect();
-        if blocks.is_empty() {
-            return f64::NEG_INFINITY;
-        }
-        let relative_gate = loudness_of_mean_square(blocks.iter().sum::<f64>() / blocks.len() as f64) + RELATIVE_GATE_LU;
-        let (sum, count) = blocks
-            .iter()
-            .filter(|&&z| loudness_of_mean_square(z) > relative_gate)
-            .fold((0.0, 0usize), |(s, n), z| (s + z, n + 1));
-        if count == 0 {
-            f64::NEG_INFINITY
-        } else {
-            loudness_of_mean_square(sum / count as f64)
+        gated_lufs(&self.sub_blocks)
+    }
+
+    /// Gated loudness (both gates of the integrated loudness) of the 400 ms blocks inside
+    /// the last `sub_blocks` 100 ms sub-blocks, LUFS; −∞ if none passes.
+    pub fn recent_lufs(&self, sub_blocks: usize) -> f64 {
+        gated_lufs(&self.sub_blocks[self.sub_blocks.len().saturating_sub(sub_blocks)..])
+    }
+
+    /// Frames per channel in one 100 ms sub-block.
+    pub fn sub_block_frames(&self) -> usize {
+        self.sub_len
+    }
+
+    /// Keeps only the last `keep` completed sub-blocks (bounded memory for a meter that
+    /// runs forever and only needs recent loudness). Amortised O(1): the history is cut
+    /// when it has doubled.
+    pub fn forget_older(&mut self, keep: usize) {
+        if self.sub_blocks.len() > 2 * keep.max(1) {
+            self.sub_blocks.drain(..self.sub_blocks.len() - keep);
         }
     }
 
@@ -430,6 +566,30 @@ impl LoudnessMeter {
     }
 }
 
+/// BS.1770 gating over the 400 ms blocks (4 sub-blocks, hop 1) of `sub_blocks` (mean
+/// squares): blocks at or below −70 LKFS are dropped, then those more than 10 LU below
+/// the rest's loudness; the loudness of the mean of what is left, or −∞.
+fn gated_lufs(sub_blocks: &[f64]) -> f64 {
+    let blocks: Vec<f64> = sub_blocks
+        .windows(4)
+        .map(|w| w.iter().sum::<f64>() / 4.0)
+        .filter(|&z| loudness_of_mean_square(z) > ABSOLUTE_GATE_LKFS)
+        .collect();
+    if blocks.is_empty() {
+        return f64::NEG_INFINITY;
+    }
+    let relative_gate = loudness_of_mean_square(blocks.iter().sum::<f64>() / blocks.len() as f64) + RELATIVE_GATE_LU;
+    let (sum, count) = blocks
+        .iter()
+        .filter(|&&z| loudness_of_mean_square(z) > relative_gate)
+        .fold((0.0, 0usize), |(s, n), z| (s + z, n + 1));
+    if count == 0 {
+        f64::NEG_INFINITY
+    } else {
+        loudness_of_mean_square(sum / count as f64)
+    }
+}
+
 /// Measures a whole programme (interleaved per `settings`).
 pub fn measure_loudness(interleaved: &[f32], settings: &LoudnessSettings) -> Result<LoudnessReport, AnalysisError> {
     let mut meter = LoudnessMeter::new(settings.clone());
@@ -440,6 +600,40 @@ pub fn measure_loudness(interleaved: &[f32], settings: &LoudnessSettings) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segment_parallel_filter_equals_one_sequential_pass() {
+        // 20 s stereo: a decaying 50 Hz tone (exercises the high-pass's slow pole) plus
+        // pseudo-random noise; one push takes the lane path, 100 ms pushes the sequential one.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let x: Vec<f32> = (0..48_000 * 20 * 2)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let t = (i / 2) as f64 / 48_000.0;
+                let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                (0.5 * (-t / 8.0).exp() * (2.0 * std::f64::consts::PI * 50.0 * t).sin() + 0.2 * noise) as f32
+            })
+            .collect();
+        let settings = LoudnessConfig { channels: 2.0, ..LoudnessConfig::default() }.validate().unwrap();
+        let mut lanes = LoudnessMeter::with_true_peak(settings.clone(), false);
+        assert!((10_000..14_000).contains(&lanes.filters[0].settling_samples()));
+        lanes.push(&x).unwrap();
+        let mut sequential = LoudnessMeter::with_true_peak(settings, false);
+        for block in x.chunks(9600) {
+            sequential.push(block).unwrap();
+        }
+        assert_eq!(lanes.sub_blocks.len(), 200);
+        for (i, (a, b)) in lanes.sub_blocks.iter().zip(&sequential.sub_blocks).enumerate() {
+            assert!((a - b).abs() <= 1e-12 * b, "sub-block {i}: {a} vs {b}");
+        }
+        for (a, b) in lanes.filters.iter().zip(&sequential.filters) {
+            for (p, q) in a.w.iter().zip(&b.w) {
+                assert!((p - q).abs() <= 1e-12, "end state {p} vs {q}");
+            }
+        }
+    }
 
     #[test]
     fn coefficients_at_48k_are_the_bs1770_table() {

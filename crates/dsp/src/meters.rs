@@ -17,6 +17,36 @@ pub struct Meters {
     pub limiter_reduction_db: f64,
     /// Whether the gate was open at the end of the block.
     pub gate_open: bool,
+    /// With loudness normalisation on: its measurement and gain.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub loudness: Option<LoudnessMeters>,
+    /// While adaptive: the genre decision and the preset.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub adaptive: Option<AdaptiveMeters>,
+}
+
+/// Meters of the loudness-normalisation stage at the end of the block.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoudnessMeters {
+    /// The stage's last measurement of its input, LUFS (−∞ before the first 400 ms or
+    /// when nothing in the window passes the gates).
+    pub loudness_lufs: f64,
+    /// The normalisation gain applied to the last sample, dB.
+    pub normalization_gain_db: f64,
+}
+
+/// The adaptive chain's state at the end of the block.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdaptiveMeters {
+    /// The classifier's genre ("speech", "rock", "jazz", "electronic", "classical");
+    /// `None` (null) below its confidence threshold or before its first decision.
+    pub genre: Option<&'static str>,
+    /// The classifier's confidence, 0..1 (0 before its first decision).
+    pub genre_confidence: f32,
+    /// The preset applied, or being morphed to ("neutral", "speech", ...).
+    pub preset: &'static str,
 }
 
 impl Default for Meters {
@@ -30,6 +60,8 @@ impl Default for Meters {
             compressor_reduction_db: 0.0,
             limiter_reduction_db: 0.0,
             gate_open: false,
+            loudness: None,
+            adaptive: None,
         }
     }
 }

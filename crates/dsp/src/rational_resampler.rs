@@ -22,6 +22,28 @@ pub(crate) fn gcd(a: u64, b: u64) -> u64 {
     }
 }
 
+/// Largest numerator of the reduced ratio 16000 / sample rate accepted by the analysers
+/// that resample to 16 kHz (the resampler's phases).
+pub(crate) const MAX_PHASES_TO_16K: u64 = 640;
+
+/// Checks a sample rate for conversion to 16 kHz: within `range` and a whole number of
+/// Hz whose ratio to 16000 reduces to a numerator of at most [`MAX_PHASES_TO_16K`].
+pub(crate) fn check_rate_to_16k(range: &crate::Range, rate: f64) -> Result<u32, crate::ConfigError> {
+    range.check(rate)?;
+    let phases = 16_000 / gcd(rate as u64, 16_000);
+    if rate.fract() != 0.0 || phases > MAX_PHASES_TO_16K {
+        return Err(crate::ConfigError::new(
+            range.name,
+            format!(
+                "{} = {rate} is not supported: a whole number of Hz whose ratio to 16000 reduces \
+                 to at most {MAX_PHASES_TO_16K}/n is needed (e.g. 16000, 22050, 24000, 32000, 44100, 48000, 96000)",
+                range.name
+            ),
+        ));
+    }
+    Ok(rate as u32)
+}
+
 /// Inputs copied into the work buffer at a time.
 const CHUNK: usize = 1024;
 

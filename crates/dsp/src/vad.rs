@@ -48,7 +48,7 @@ use serde_json::Value;
 
 use crate::error::{check_audio, AudioError, ConfigError};
 use crate::range::Range;
-use crate::rational_resampler::{gcd, RationalResampler};
+use crate::rational_resampler::{check_rate_to_16k, RationalResampler};
 use crate::vad_features::{VadFeatures, ANALYSIS_RATE_HZ, FEATURES, HOP, HOP_MS};
 use crate::vad_model as model;
 
@@ -87,23 +87,9 @@ impl VadConfig {
     pub const SAMPLE_RATE: Range = Range::new("sampleRate", 16_000.0, 192_000.0, "Hz");
     pub const THRESHOLD: Range = Range::new("threshold", 0.01, 0.99, "");
     pub const HANGOVER_MS: Range = Range::new("hangoverMs", 0.0, 2000.0, "ms");
-    /// Largest numerator of the reduced ratio 16000 / sampleRate (the resampler's phases).
-    pub const MAX_PHASES: u64 = 640;
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        Self::SAMPLE_RATE.check(self.sample_rate)?;
-        let rate = self.sample_rate;
-        let phases = u64::from(ANALYSIS_RATE_HZ) / gcd(rate as u64, u64::from(ANALYSIS_RATE_HZ));
-        if rate.fract() != 0.0 || phases > Self::MAX_PHASES {
-            return Err(ConfigError::new(
-                "sampleRate",
-                format!(
-                    "sampleRate = {rate} is not supported: a whole number of Hz whose ratio to 16000 reduces \
-                     to at most {}/n is needed (e.g. 16000, 22050, 24000, 32000, 44100, 48000, 96000)",
-                    Self::MAX_PHASES
-                ),
-            ));
-        }
+        check_rate_to_16k(&Self::SAMPLE_RATE, self.sample_rate)?;
         Self::THRESHOLD.check(self.threshold)?;
         Self::HANGOVER_MS.check(self.hangover_ms)
     }

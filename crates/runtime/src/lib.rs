@@ -3,11 +3,13 @@
 
 pub mod cloud;
 pub mod extractor;
+pub mod genre;
 pub mod mixer;
 pub mod nodes;
 pub mod serial;
 pub mod wasm;
 
 pub use extractor::{ExtractorNode, ExtractorOp};
+pub use genre::{GenreNode, GenreOp};
 pub use mixer::{MetersHandle, MixerNode, MixerOp, MixerOutput, SerialMixer};
 pub use serial::{Serial, Stateful, Ticket};

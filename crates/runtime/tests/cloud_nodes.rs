@@ -5,6 +5,7 @@
 mod support;
 
 use bytes::Bytes;
+use edgemix_dsp::genre::{Genre, StreamingGenreClassifier, StreamingGenreOptions};
 use edgemix_dsp::{AnalysisConfig, AnalysisFrames, ChainConfig, FeatureExtractor, MixerChain};
 use edgemix_runtime::cloud::{CloudErrorCode, Serialization};
 use serde_json::{json, Value};
@@ -98,6 +99,34 @@ async fn mfcc_equals_the_streaming_extractor() {
     assert_eq!(samples(&out).len(), 6 * 20);
     let err = client.execute("MFCC", &json!({"nMfcc": 41}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
     assert!(err.message.contains("nMfcc"), "{}", err.message);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_genre_classifier_stream_gives_the_decisions_of_the_streaming_classifier() {
+    let mut server = start().await;
+    let client = client(&server);
+    // 5 s of program material in 20 ms frames: past the first 3 s window and several hops.
+    let input = program(48_000 * 5, 21);
+    let options = StreamingGenreOptions { hop_ms: 200.0, ..StreamingGenreOptions::default() };
+    let mut reference = StreamingGenreClassifier::new(48_000, options).unwrap();
+    // Its answers are JSON, so the stream speaks json (audio as a list, as Python sends it).
+    let stream = client.stream("GenreClassifier", &json!({"hopMs": 200}), Serialization::Json).unwrap();
+    let mut decided = 0;
+    for frame in input.chunks(960) {
+        reference.push(frame).unwrap();
+        let expected = reference.decision();
+        let out: Value = serde_json::from_slice(&stream.send(serde_json::to_vec(frame).unwrap().into()).await.unwrap()).unwrap();
+        assert_eq!(out["genre"], json!(expected.genre.map(Genre::as_str)));
+        assert_eq!(out["confidence"].as_f64().unwrap() as f32, expected.confidence);
+        for (genre, p) in Genre::ALL.iter().zip(expected.probabilities) {
+            assert_eq!(out["probabilities"][genre.as_str()].as_f64().unwrap() as f32, p, "{}", genre.as_str());
+        }
+        decided += usize::from(expected.confidence > 0.0);
+    }
+    assert!(decided > 50, "decisions after the first window: {decided}");
+    let err = client.execute("GenreClassifier", &json!({"threshold": 2}), Serialization::Json, serde_json::to_vec(&input).unwrap().into(), None).await.unwrap_err();
+    assert!(err.message.contains("threshold"), "{}", err.message);
     server.shutdown().await.unwrap();
 }
 

@@ -37,7 +37,7 @@ async fn list_nodes_describes_every_node_and_its_parameters() {
     let client = client(&server);
     let nodes = client.list_nodes("").await.unwrap();
     let names: Vec<&str> = nodes.iter().map(|n| n.node_type.as_str()).collect();
-    for expected in ["AudioMixer", "AudioResampler", "AudioTransform", "Delay", "MFCC", "PassThrough", "WasmModule"] {
+    for expected in ["AudioMixer", "AudioResampler", "AudioTransform", "Delay", "GenreClassifier", "MFCC", "PassThrough", "WasmModule"] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
     let mixer = nodes.iter().find(|n| n.node_type == "AudioMixer").unwrap();
@@ -220,4 +220,18 @@ async fn shutdown_drains_a_stream_in_progress_then_refuses_new_calls() {
     assert!(stopped >= finished, "the server stopped before the stream finished");
     let err = client_for(vec![addr]).execute("PassThrough", &json!({}), Serialization::Bytes, Bytes::from_static(b"z"), None).await.unwrap_err();
     assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_after_the_server_closed_is_unavailable_even_on_a_warm_connection() {
+    for _ in 0..30 {
+        let mut server = start().await;
+        let client = CloudClient::new(ClientOptions { endpoints: vec![url(&server)], retries: 0, timeout: Duration::from_secs(2), ..ClientOptions::default() }).unwrap();
+        assert_eq!(client.status().await.unwrap().status, "healthy");
+        server.shutdown().await.unwrap();
+        let err = client.status().await.unwrap_err();
+        assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+        let err = client.execute("PassThrough", &json!({}), Serialization::Bytes, Bytes::from_static(b"x"), None).await.unwrap_err();
+        assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+    }
 }

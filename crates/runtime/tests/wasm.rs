@@ -176,6 +176,13 @@ fn traps_bad_pointers_and_oversized_outputs_are_reported() {
         bigout.process(b"x").unwrap_err(),
         WasmError::OutputTooLarge { requested: 512 << 20, limit: 1 << 20 }
     );
+    // An output that fits the first buffer (sized from the input) is bounded by the limit too.
+    let mut echo = session("echo.wasm", Limits { max_output_bytes: 64 << 10, ..Limits::default() }, None);
+    assert_eq!(
+        echo.process(&vec![7u8; 100 << 10]).unwrap_err(),
+        WasmError::OutputTooLarge { requested: 100 << 10, limit: 64 << 10 }
+    );
+    assert_eq!(echo.process(&[1, 2, 3]).unwrap(), vec![1, 2, 3]);
 }
 
 #[test]

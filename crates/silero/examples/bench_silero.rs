@@ -15,36 +15,17 @@
 #[path = "../../dsp/tests/vad_set/signals.rs"]
 mod signals;
 
-use std::time::Instant;
-
 use edgemix_silero::{SileroConfig, SileroVad};
-use signals::{accuracy, condition_signal, test_set, CONDITIONS, SET_FRAME};
+use signals::{bench_conditions_json, SET_FRAME};
 
 fn main() {
-    let set = test_set();
-    let mut entries = Vec::new();
-    for condition in &CONDITIONS {
-        let signal = condition_signal(&set, condition);
-        let frames = set.labels.len();
-        let mut best = f64::INFINITY;
+    let json = bench_conditions_json(3, || SileroVad::new(SileroConfig::default()).unwrap(), |mut vad, signal, frames| {
         let mut decisions = Vec::with_capacity(frames);
-        for _ in 0..3 {
-            let mut vad = SileroVad::new(SileroConfig::default()).unwrap();
-            decisions.clear();
-            let start = Instant::now();
-            for frame in signal.chunks_exact(SET_FRAME).take(frames) {
-                decisions.extend(vad.process(frame).unwrap().iter().map(|f| f.speech));
-            }
-            decisions.extend(vad.flush().unwrap().iter().map(|f| f.speech));
-            best = best.min(start.elapsed().as_secs_f64());
+        for frame in signal.chunks_exact(SET_FRAME).take(frames) {
+            decisions.extend(vad.process(frame).unwrap().iter().map(|f| f.speech));
         }
-        let acc = accuracy(&decisions, &set.labels);
-        entries.push(format!(
-            "  \"{}\": {{ \"accuracy\": {:.4}, \"usPerFrame\": {:.2} }}",
-            condition.name,
-            acc,
-            best / frames as f64 * 1e6
-        ));
-    }
-    println!("{{\n{}\n}}", entries.join(",\n"));
+        decisions.extend(vad.flush().unwrap().iter().map(|f| f.speech));
+        decisions
+    });
+    println!("{json}");
 }

@@ -311,3 +311,36 @@ pub fn accuracy(decisions: &[bool], labels: &[bool]) -> f64 {
     assert_eq!(decisions.len(), labels.len());
     decisions.iter().zip(labels).filter(|(d, l)| d == l).count() as f64 / labels.len() as f64
 }
+
+/// Accuracy and speed of a detector on every condition, as the JSON the bench reads:
+/// `{ "<condition>": { "accuracy", "usPerFrame" }, ... }`. `detect` runs the fresh
+/// detector `make` returns (made outside the clock) over one condition's 960-sample
+/// frames and returns one decision per labelled frame; the time is the best of `runs`
+/// runs of it, divided by the number of frames.
+pub fn bench_conditions_json<D>(
+    runs: usize,
+    mut make: impl FnMut() -> D,
+    mut detect: impl FnMut(D, &[f32], usize) -> Vec<bool>,
+) -> String {
+    let set = test_set();
+    let frames = set.labels.len();
+    let mut entries = Vec::new();
+    for condition in &CONDITIONS {
+        let signal = condition_signal(&set, condition);
+        let mut best = f64::INFINITY;
+        let mut decisions = Vec::new();
+        for _ in 0..runs {
+            let detector = make();
+            let start = std::time::Instant::now();
+            decisions = detect(detector, &signal, frames);
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        entries.push(format!(
+            "  \"{}\": {{ \"accuracy\": {:.4}, \"usPerFrame\": {:.2} }}",
+            condition.name,
+            accuracy(&decisions, &set.labels),
+            best / frames as f64 * 1e6
+        ));
+    }
+    format!("{{\n{}\n}}", entries.join(",\n"))
+}

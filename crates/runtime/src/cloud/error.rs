@@ -55,9 +55,11 @@ impl CloudError {
     }
 
     /// Whether the call failed before it was sent: no connection could be made (tonic
-    /// reports the connector's error: "tcp connect error", "dns error").
+    /// reports the connector's error: "tcp connect error", "dns error"), or the
+    /// connection closed before the request was written (hyper: "operation was canceled").
     pub(crate) fn not_sent(&self) -> bool {
-        self.unavailable() && (self.message.contains("connect error") || self.message.contains("dns error"))
+        self.unavailable()
+            && ["connect error", "dns error", "operation was canceled"].iter().any(|m| self.message.contains(m))
     }
 
     /// The error for a gRPC status answered to `what` ("ExecuteNode AudioMixer").
@@ -67,6 +69,9 @@ impl CloudError {
             Code::DeadlineExceeded => CloudErrorCode::Timeout,
             // tonic's server answers an expired grpc-timeout with CANCELLED.
             Code::Cancelled if status.message().contains("Timeout expired") => CloudErrorCode::Timeout,
+            // Client-side transport failures without a status from any server: the
+            // connection closed under the request (a server going away).
+            Code::Cancelled | Code::Unknown | Code::Internal if transport_failure(status.message()) => CloudErrorCode::Unavailable,
             Code::Unauthenticated | Code::PermissionDenied => CloudErrorCode::Unauthenticated,
             Code::InvalidArgument | Code::FailedPrecondition | Code::NotFound | Code::OutOfRange | Code::ResourceExhausted => {
                 CloudErrorCode::Rejected
@@ -77,6 +82,13 @@ impl CloudError {
         let detail = if status.message().is_empty() { format!("{:?}", status.code()) } else { status.message().to_owned() };
         Self::new(code, format!("{what}: {detail} (gRPC {:?})", status.code()))
     }
+}
+
+/// Messages of hyper / h2 errors tonic reports when a connection went away.
+fn transport_failure(message: &str) -> bool {
+    ["operation was canceled", "connection closed", "connection reset", "broken pipe", "transport error", "GoAway"]
+        .iter()
+        .any(|m| message.contains(m))
 }
 
 impl fmt::Display for CloudError {

@@ -26,9 +26,9 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::body::Body;
 use tonic::server::NamedService;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic::Status;
 
@@ -166,8 +166,7 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
 
     let mut builder = Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
-        .tcp_nodelay(true);
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)));
     if let Some(tls) = &options.tls {
         builder = builder
             .tls_config(ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem)))
@@ -175,7 +174,9 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
     }
     let router = builder.add_service(health_service).add_service(gate);
     let (stop, stopped) = oneshot::channel::<()>();
-    let incoming = TcpListenerStream::new(listener);
+    // Accepted sockets get TCP_NODELAY here (the builder's setting covers only the
+    // listeners tonic binds itself): without it small answers wait ~40 ms for delayed ACKs.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
         let _ = stopped.await;
     }));

@@ -12,6 +12,7 @@ mod audio_transform;
 mod data;
 mod delay;
 mod error;
+mod genre_classifier;
 mod literal;
 mod mfcc;
 mod params;

@@ -77,6 +77,7 @@ impl NodeRegistry {
         for spec in [
             super::audio_mixer::spec(),
             super::mfcc::spec(),
+            super::genre_classifier::spec(),
             super::pass_through::spec(),
             super::audio_transform::spec(),
             super::audio_resampler::spec(),

@@ -180,7 +180,10 @@ impl Live {
         hint: u32,
         call: impl Fn(&mut Self, Buffer) -> wasmtime::Result<i32>,
     ) -> Result<Vec<u8>, WasmError> {
-        let mut output = self.ensure(|l| &mut l.output, hint.max(4096))?;
+        // The first buffer is capped by the limit, so an oversized output asks for more
+        // and is refused before the guest writes it.
+        let limit = u32::try_from(self.limits.max_output_bytes).unwrap_or(u32::MAX);
+        let mut output = self.ensure(|l| &mut l.output, hint.max(4096).min(limit))?;
         for attempt in 0..2 {
             let cell = self.len_cell;
             write_u32(self.memory.data_mut(&mut self.store), cell, output.capacity);
@@ -189,16 +192,19 @@ impl Live {
             let reported = read_u32(self.memory.data(&self.store), cell)
                 .ok_or_else(|| WasmError::BadPointer("the result length cell left the module's memory".into()))?;
             match code {
-                OK if reported <= output.capacity => {
-                    return slice(self.memory.data(&self.store), output.ptr, reported as i32)
-                        .map(<[u8]>::to_vec)
-                        .ok_or_else(|| WasmError::BadPointer(format!("{name}() output lies outside the module's memory")));
-                }
-                OK => {
+                OK if reported > output.capacity => {
                     return Err(WasmError::BadPointer(format!(
                         "{name}() reported {reported} bytes written into a {}-byte buffer",
                         output.capacity
                     )))
+                }
+                OK if u64::from(reported) > self.limits.max_output_bytes => {
+                    return Err(WasmError::OutputTooLarge { requested: reported.into(), limit: self.limits.max_output_bytes })
+                }
+                OK => {
+                    return slice(self.memory.data(&self.store), output.ptr, reported as i32)
+                        .map(<[u8]>::to_vec)
+                        .ok_or_else(|| WasmError::BadPointer(format!("{name}() output lies outside the module's memory")));
                 }
                 BUFFER_TOO_SMALL if attempt == 0 => {
                     if u64::from(reported) > self.limits.max_output_bytes {

@@ -1,0 +1,88 @@
+/**
+ * Server counters behind GET /stats (JSON) and GET /metrics (Prometheus text). Counting
+ * only: no sample values, request bodies or client addresses are kept.
+ */
+import { Histogram, render, type Family } from '../prometheus.js'
+
+/** Request duration buckets, seconds. */
+const DURATION_BOUNDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const
+
+export class ServerStats {
+  readonly startedAt = Date.now()
+  /** Responses by `METHOD route status`. */
+  private readonly responses = new Map<string, number>()
+  /** Error replies by code. */
+  private readonly errors = new Map<string, number>()
+  private readonly duration = new Histogram(DURATION_BOUNDS)
+  /** 960-sample frames processed, by transport. */
+  readonly frames = { http: 0, websocket: 0 }
+  readonly streams = { open: 0, total: 0, pauses: 0 }
+
+  /** @param sessionCount the number of POST /process-audio sessions kept now */
+  constructor(private readonly sessionCount: () => number) {}
+
+  /** Counts one response (`route` is the route pattern, not the URL). */
+  response(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`
+    this.responses.set(key, (this.responses.get(key) ?? 0) + 1)
+    this.duration.observe(seconds)
+  }
+
+  error(code: string): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1)
+  }
+
+  /** The GET /stats body. */
+  snapshot() {
+    const byRoute: Record<string, Record<string, number>> = {}
+    for (const [key, n] of this.responses) {
+      const [method, route, status] = key.split(' ')
+      const r = (byRoute[`${method} ${route}`] ??= {})
+      r[status] = n
+    }
+    return {
+      uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+      requests: { total: this.duration.total, meanMs: this.duration.mean * 1000, byRoute },
+      errors: Object.fromEntries(this.errors),
+      frames: { ...this.frames },
+      streams: { ...this.streams },
+      sessions: this.sessionCount(),
+    }
+  }
+
+  /** The GET /metrics body. */
+  prometheus(): string {
+    const responses: Family = {
+      name: 'edgemix_http_responses_total',
+      help: 'HTTP responses by method, route pattern and status.',
+      type: 'counter',
+      samples: [...this.responses].map(([key, value]) => {
+        const [method, route, status] = key.split(' ')
+        return { labels: { method, route, status }, value }
+      }),
+    }
+    const errors: Family = {
+      name: 'edgemix_http_errors_total',
+      help: 'Error replies by stable error code.',
+      type: 'counter',
+      samples: [...this.errors].map(([code, value]) => ({ labels: { code }, value })),
+    }
+    const frames: Family = {
+      name: 'edgemix_frames_processed_total',
+      help: '960-sample frames processed by the mixer chain, by transport.',
+      type: 'counter',
+      samples: Object.entries(this.frames).map(([transport, value]) => ({ labels: { transport }, value })),
+    }
+    return render([
+      responses,
+      this.duration.family('edgemix_http_request_duration_seconds', 'Time from request received to response sent.'),
+      errors,
+      frames,
+      { name: 'edgemix_ws_streams_open', help: 'Open WebSocket /stream connections.', type: 'gauge', samples: [{ labels: {}, value: this.streams.open }] },
+      { name: 'edgemix_ws_streams_total', help: 'WebSocket /stream connections accepted.', type: 'counter', samples: [{ labels: {}, value: this.streams.total }] },
+      { name: 'edgemix_ws_backpressure_pauses_total', help: 'Times a stream stopped reading because its output backed up.', type: 'counter', samples: [{ labels: {}, value: this.streams.pauses }] },
+      { name: 'edgemix_http_sessions', help: 'POST /process-audio sessions kept.', type: 'gauge', samples: [{ labels: {}, value: this.sessionCount() }] },
+      { name: 'edgemix_uptime_seconds', help: 'Seconds since the server was created.', type: 'gauge', samples: [{ labels: {}, value: (Date.now() - this.startedAt) / 1000 }] },
+    ])
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The cloud side of a proxy, over the addon's CloudClient (gRPC in tokio): one-shot
+ * calls through `execute` with a gRPC deadline; stream lanes through `openStream` (a
+ * StreamNode session on the server keeps the node's state).
+ */
+import { CloudClient, type CloudClientOptions as NativeClientOptions } from '../../index.js'
+import { codedError } from './errors.js'
+import type { CloudFormat, Normalized } from './input.js'
+
+/** The addon's CloudClient, as this layer uses it. */
+export interface CloudClientLike {
+  execute(nodeType: string, config: unknown, input: Float32Array | Uint8Array | string, options?: { format?: CloudFormat; timeoutMs?: number }): Promise<unknown>
+  status(): Promise<unknown>
+  listNodes(): Promise<unknown>
+  openStream(nodeType: string, config: unknown, options?: { format?: CloudFormat }): CloudStreamLike | Promise<CloudStreamLike>
+  close(): Promise<void> | void
+}
+
+export interface CloudStreamLike {
+  send(input: Float32Array | Uint8Array | string): Promise<unknown>
+  end(): Promise<void>
+}
+
+export interface CloudRemoteOptions {
+  /** A node type the server lists (listNodes). */
+  nodeType: string
+  /** The node's configuration. */
+  config?: unknown
+  /** Wire format; default by input: f32le for Float32Array, json for JSON values, bytes otherwise. */
+  serializationFormat?: CloudFormat
+}
+
+/** TLS settings of https endpoints. */
+export interface CloudTlsOptions {
+  /** CA certificate(s), PEM. */
+  caPem?: string
+  /** Name to verify the server certificate against (default: the endpoint's host). */
+  tlsDomain?: string
+}
+
+export interface CloudClientOptions {
+  endpoints: string[]
+  timeoutMs?: number
+  token?: string
+  tls?: CloudTlsOptions
+}
+
+/** A CloudClient from the addon (lazy: it connects on first use). */
+export function cloudClient(options: CloudClientOptions): CloudClientLike {
+  const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, ...options.tls }
+  return new CloudClient(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as unknown as NativeClientOptions)
+}
+
+const FORMATS: CloudFormat[] = ['f32le', 'bytes', 'json']
+
+export class CloudSide {
+  readonly nodeType: string
+  readonly #config: unknown
+  readonly #format: CloudFormat | undefined
+
+  constructor(readonly client: CloudClientLike, options: CloudRemoteOptions, readonly timeoutMs: number | undefined) {
+    if (typeof options?.nodeType !== 'string' || options.nodeType === '') {
+      throw codedError('ERR_INVALID_ARG_TYPE', 'cloudRemote.nodeType must be a node type name (a non-empty string)', TypeError)
+    }
+    if (options.serializationFormat !== undefined && !FORMATS.includes(options.serializationFormat)) {
+      throw codedError('ERR_INVALID_CONFIG', `cloudRemote.serializationFormat must be one of ${FORMATS.join(', ')}, received ${String(options.serializationFormat)}`, RangeError)
+    }
+    this.nodeType = options.nodeType
+    this.#config = options.config ?? {}
+    this.#format = options.serializationFormat
+  }
+
+  format(input: Normalized): CloudFormat {
+    return this.#format ?? input.format
+  }
+
+  execute(input: Normalized): Promise<unknown> {
+    return this.client.execute(this.nodeType, this.#config, input.cloud, { format: this.format(input), timeoutMs: this.timeoutMs })
+  }
+
+  async openStream(format: CloudFormat): Promise<CloudStreamLike> {
+    return this.client.openStream(this.nodeType, this.#config, { format })
+  }
+
+  /** Sends one input on a stream; past timeoutMs it rejects with ERR_CLOUD_TIMEOUT. */
+  send(stream: CloudStreamLike, input: Normalized): Promise<unknown> {
+    const sent = stream.send(input.cloud)
+    const limit = this.timeoutMs
+    if (limit === undefined) return sent
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(codedError('ERR_CLOUD_TIMEOUT', `the cloud did not answer within cloudTimeoutMs = ${limit} ms`)),
+        limit,
+      )
+      sent.then(
+        (v) => {
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      )
+    })
+  }
+}
+
+/** Node type names from a listNodes() answer (strings or objects with a name). */
+export function nodeNames(listed: unknown): string[] {
+  const items = Array.isArray(listed) ? listed : ((listed as { nodes?: unknown[] } | null)?.nodes ?? [])
+  return items
+    .map((n) => (typeof n === 'string' ? n : ((n as { name?: string; nodeType?: string })?.name ?? (n as { nodeType?: string })?.nodeType)))
+    .filter((n): n is string => typeof n === 'string')
+}

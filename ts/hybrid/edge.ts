@@ -1,0 +1,102 @@
+/**
+ * The edge side of a proxy: a WASM module (`edgeWasm`, one WasmSession per lane) or a
+ * native node (`edgeNative`, one instance per lane). Work runs off the JS thread: WASM
+ * calls on the libuv pool under the module's time limit, the mixer on the pool too.
+ */
+import { existsSync } from 'node:fs'
+import { MixerChain, WasmEdgeNode } from '../../index.js'
+import { codedError } from './errors.js'
+import type { WasmDefaults } from './wasm-edge.js'
+
+export interface EdgeWasmOptions {
+  /** Path of a module following wasm-modules/ABI.md. */
+  wasmPath: string
+  /** Handed to the module's configure() in every session. */
+  config?: unknown
+  /** Allow a module that imports env.call_remote_service (it may then reach the cloud). Default false. */
+  allowRemote?: boolean
+}
+
+/** A native node instance: the native MixerChain, or any object with an async process(). */
+export interface EdgeNodeInstance {
+  process(input: Float32Array | Uint8Array): Promise<unknown>
+  close?(): Promise<void> | void
+}
+
+export interface EdgeNativeOptions {
+  /** 'mixer' (MixerChain, Float32Array in and out) or a factory of node instances (one per lane). */
+  node: 'mixer' | (() => EdgeNodeInstance)
+  /** MixerConfigInput for 'mixer'. */
+  config?: unknown
+}
+
+export interface EdgeSession {
+  process(input: Float32Array | Uint8Array): Promise<unknown>
+  close(): Promise<void>
+}
+
+export interface EdgeSide {
+  /** A new session (own state). */
+  open(): Promise<EdgeSession>
+  /** The edge time budget, ms (complexity is measured against it). */
+  budgetMs: number
+  describe(): Record<string, unknown>
+}
+
+export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults, timeoutMs: number | undefined): Promise<EdgeSide> {
+  if (typeof options?.wasmPath !== 'string' || options.wasmPath === '') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'edgeWasm.wasmPath must be the path of a .wasm module (a non-empty string)', TypeError)
+  }
+  if (!existsSync(options.wasmPath)) {
+    throw codedError('ERR_WASM_NOT_FOUND', `edgeWasm.wasmPath ${options.wasmPath} does not exist`)
+  }
+  const budgetMs = timeoutMs ?? defaults.timeoutMs
+  const node = await WasmEdgeNode.load(options.wasmPath, {
+    maxMemoryMb: defaults.maxMemoryMb,
+    timeoutMs: budgetMs,
+    cacheDir: defaults.cacheDir,
+    config: options.config,
+  })
+  const description = node.describe()
+  if (description.remote && !options.allowRemote) {
+    throw codedError(
+      'ERR_HYBRID_REMOTE_NOT_ALLOWED',
+      `${options.wasmPath} imports env.call_remote_service; pass edgeWasm.allowRemote: true to let it call the cloud`,
+    )
+  }
+  return {
+    budgetMs,
+    describe: () => ({ kind: 'wasm', path: options.wasmPath, ...description }),
+    async open() {
+      const session = await node.createSession()
+      return { process: (input) => session.process(input), close: () => session.close() }
+    },
+  }
+}
+
+export function nativeEdge(options: EdgeNativeOptions, timeoutMs: number | undefined): EdgeSide {
+  const node = options?.node
+  let make: () => EdgeNodeInstance
+  if (node === 'mixer') {
+    // Validates the configuration now (throws ERR_INVALID_CONFIG).
+    new MixerChain(options.config as never)
+    make = () => new MixerChain(options.config as never) as unknown as EdgeNodeInstance
+  } else if (typeof node === 'function') {
+    make = node
+  } else {
+    throw codedError('ERR_INVALID_CONFIG', `edgeNative.node must be 'mixer' or a factory function, received ${String(node)}`, RangeError)
+  }
+  return {
+    budgetMs: timeoutMs ?? 100,
+    describe: () => ({ kind: 'native', node: typeof node === 'string' ? node : 'custom' }),
+    async open() {
+      const instance = make()
+      return {
+        process: (input) => instance.process(input),
+        close: async () => {
+          await instance.close?.()
+        },
+      }
+    },
+  }
+}

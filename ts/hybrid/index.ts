@@ -1,0 +1,12 @@
+/** The hybrid edge/cloud client: proxies, the router, pipelines and metrics. */
+export { HybridProcessingClient, type HybridClientOptions, type HybridProxyOptions } from './client.js'
+export { HybridProxy, type DecisionInfo, type Fallback, type HybridProxyStats, type HybridResult, type StreamOptions } from './proxy.js'
+export { IntelligentRouter, type ExplainedDecision, type RouteDecision, type RouterOptions, type Side } from './router.js'
+export { CircuitBreaker, type BreakerOptions, type CircuitState } from './breaker.js'
+export { CostModel, type CostModelOptions } from './cost-model.js'
+export { Pipeline, isSpeech, type PipelineNode, type PipelineResult, type PipelineStats } from './pipeline.js'
+export type { DecisionContext, DecisionFunction, Requested, SideContext } from './decision.js'
+export type { ProxyStats, LatencySummary } from './metrics.js'
+export type { EdgeNativeOptions, EdgeNodeInstance, EdgeWasmOptions } from './edge.js'
+export type { CloudRemoteOptions, CloudTlsOptions } from './cloud.js'
+export type { WasmEdgeInfo, WasmEdgeOptions } from './wasm-edge.js'

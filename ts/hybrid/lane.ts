@@ -1,0 +1,62 @@
+/**
+ * A lane: one line of state on each side. The proxy's shared lane (process()) has one
+ * edge session and calls the cloud one-shot; every stream has a lane of its own with
+ * its own edge session and cloud stream, both opened on first use.
+ *
+ * In an ordered lane, inputs are submitted to their side in input order even when an
+ * async decisionFunction answers out of order (`turn`). A cloud stream that failed is
+ * dropped and the next cloud input opens a new one (its state starts over).
+ */
+import type { CloudSide, CloudStreamLike } from './cloud.js'
+import type { EdgeSession, EdgeSide } from './edge.js'
+import type { CloudFormat } from './input.js'
+
+export class Lane {
+  #edge: Promise<EdgeSession> | undefined
+  #cloud: { format: CloudFormat; stream: Promise<CloudStreamLike> } | undefined
+  #turn: Promise<void> = Promise.resolve()
+
+  constructor(
+    readonly ordered: boolean,
+    readonly streams: boolean,
+  ) {}
+
+  edge(side: EdgeSide): Promise<EdgeSession> {
+    this.#edge ??= side.open()
+    return this.#edge
+  }
+
+  cloudStream(side: CloudSide, format: CloudFormat): Promise<CloudStreamLike> {
+    if (this.#cloud && this.#cloud.format !== format) this.dropCloud()
+    this.#cloud ??= { format, stream: side.openStream(format) }
+    return this.#cloud.stream
+  }
+
+  /** Forgets the cloud stream after a failure; the next cloud input opens a new one. */
+  dropCloud(stream?: Promise<CloudStreamLike>): void {
+    const current = this.#cloud
+    if (!current || (stream && current.stream !== stream)) return
+    this.#cloud = undefined
+    current.stream.then((s) => s.end()).catch(() => {})
+  }
+
+  get cloudOpen(): Promise<CloudStreamLike> | undefined {
+    return this.#cloud?.stream
+  }
+
+  /** Waits for the previous input's submission; call the returned function once submitted. */
+  take(): { ready: Promise<void>; done: () => void } {
+    let done!: () => void
+    const ready = this.#turn
+    this.#turn = new Promise<void>((r) => (done = r))
+    return { ready, done }
+  }
+
+  async close(): Promise<void> {
+    const edge = this.#edge
+    const cloud = this.#cloud
+    this.#edge = undefined
+    this.#cloud = undefined
+    await Promise.allSettled([edge?.then((s) => s.close()), cloud?.stream.then((s) => s.end())])
+  }
+}

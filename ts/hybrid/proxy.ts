@@ -1,0 +1,408 @@
+/**
+ * HybridProxy: one processing step that runs at the edge or in the cloud, input by input.
+ *
+ * Per input: normalise → decide (decisionFunction, else 'auto') → resolve 'auto' with the
+ * IntelligentRouter → run on that side under its time limit → on an error or timeout,
+ * run once on the other side if `fallback` allows. An input never runs on both sides
+ * unless the first one failed.
+ */
+import { type CloudSide } from './cloud.js'
+import { decide, type Decided, type DecisionContext, type DecisionFunction, type Requested, type SideContext } from './decision.js'
+import { type EdgeSide } from './edge.js'
+import { codedError, codeOf, describeValue } from './errors.js'
+import { normalize, type Normalized } from './input.js'
+import { Lane } from './lane.js'
+import { Metrics, type ProxyStats } from './metrics.js'
+import { ordered } from './ordered.js'
+import { IntelligentRouter, type ExplainedDecision, type RouterOptions, type Side } from './router.js'
+import type { CircuitState } from './breaker.js'
+
+export type Fallback = 'both' | 'edge' | 'cloud' | 'none'
+
+export interface DecisionInfo {
+  /** What was asked: the decisionFunction's answer, or 'auto'. */
+  requested: Requested
+  /** Who decided the first side. */
+  by: 'function' | 'router'
+  reason: string
+  /** Set when the decisionFunction's answer was replaced by 'auto'. */
+  error?: 'throw' | 'rejected' | 'invalid' | 'timeout'
+}
+
+export interface HybridResult<T = unknown> {
+  output: T
+  /** The side that produced `output`. */
+  route: Side
+  /** The first side failed (or its circuit was open) and the other side produced `output`. */
+  fellBack: boolean
+  /** From the call to the result, decision and fallback included, ms. */
+  latencyMs: number
+  decision: DecisionInfo
+}
+
+export interface ProxyCoreOptions {
+  name: string
+  edge?: EdgeSide
+  cloud?: CloudSide
+  decisionFunction?: DecisionFunction
+  /** Bound of an async decisionFunction, ms, 0..10000. Default 10. */
+  decisionTimeoutMs?: number
+  fallback?: Fallback
+  router?: RouterOptions
+  /** Complexity in [0, 1] given by the caller, fixed or per input. Default: estimated. */
+  complexity?: number | ((input: unknown) => number)
+  /** Stream results in flight at once, 1..1024. Default 16. */
+  maxInFlight?: number
+}
+
+export interface StreamOptions {
+  /** Inputs in flight at once, 1..1024 (backpressure: the source is not read further ahead). Default: the proxy's maxInFlight. */
+  maxInFlight?: number
+}
+
+export interface HybridProxyStats extends ProxyStats {
+  circuit: CircuitState
+  timesOpened: number
+  offline: boolean
+}
+
+interface Plan {
+  first: Side
+  decision: DecisionInfo
+  /** The circuit's permission for a first cloud call. */
+  ticket?: 'call' | 'probe'
+}
+
+const FALLBACKS: Fallback[] = ['both', 'edge', 'cloud', 'none']
+const CIRCUIT_GAUGE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 }
+const other = (side: Side): Side => (side === 'edge' ? 'cloud' : 'edge')
+/** Cloud errors that say nothing about the cloud's health (the request itself was refused). */
+const HEALTHY_REFUSALS = new Set(['ERR_CLOUD_REJECTED'])
+
+class SideView implements SideContext {
+  constructor(
+    private readonly proxy: HybridProxy,
+    private readonly side: Side,
+  ) {}
+  get available() {
+    return this.proxy.usable(this.side)
+  }
+  get p50Ms() {
+    return this.proxy.metrics.latency[this.side].recent(50)
+  }
+  get p99Ms() {
+    return this.proxy.metrics.latency[this.side].recent(99)
+  }
+  get successRate() {
+    return this.proxy.metrics.successRate(this.side)
+  }
+  get inFlight() {
+    return this.proxy.metrics.inFlight[this.side]
+  }
+}
+
+export class HybridProxy {
+  readonly name: string
+  readonly router: IntelligentRouter
+  readonly metrics = new Metrics()
+  readonly #edge: EdgeSide | undefined
+  readonly #cloud: CloudSide | undefined
+  readonly #decisionFunction: DecisionFunction | undefined
+  readonly #decisionTimeoutMs: number
+  readonly #fallback: Fallback
+  readonly #complexity: ProxyCoreOptions['complexity']
+  readonly #maxInFlight: number
+  readonly #shared = new Lane(false, false)
+  readonly #views: { edge: SideView; cloud: SideView }
+  readonly #running = new Set<Promise<unknown>>()
+  readonly #lanes = new Set<Lane>()
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor(options: ProxyCoreOptions) {
+    this.name = options.name
+    this.#edge = options.edge
+    this.#cloud = options.cloud
+    if (!this.#edge && !this.#cloud) throw codedError('ERR_HYBRID_NO_SIDE', 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
+    const fn = options.decisionFunction
+    if (fn !== undefined && typeof fn !== 'function') {
+      throw codedError('ERR_INVALID_ARG_TYPE', `decisionFunction must be a function, received ${describeValue(fn)}`, TypeError)
+    }
+    this.#decisionFunction = fn
+    this.#decisionTimeoutMs = bounded('decisionTimeoutMs', options.decisionTimeoutMs, 10, 0, 10_000)
+    this.#maxInFlight = bounded('maxInFlight', options.maxInFlight, 16, 1, 1024)
+    const fallback = options.fallback ?? 'both'
+    if (!FALLBACKS.includes(fallback)) {
+      throw codedError('ERR_INVALID_CONFIG', `fallback must be one of ${FALLBACKS.join(', ')}, received ${describeValue(fallback)}`, RangeError)
+    }
+    this.#fallback = fallback
+    const c = options.complexity
+    if (c !== undefined && typeof c !== 'function' && !(typeof c === 'number' && c >= 0 && c <= 1)) {
+      throw codedError('ERR_INVALID_CONFIG', `complexity must be a number in 0..1 or a function, received ${describeValue(c)}`, RangeError)
+    }
+    this.#complexity = c
+    try {
+      this.router = new IntelligentRouter({ ...options.router, sides: { edge: !!this.#edge, cloud: !!this.#cloud } })
+    } catch (e) {
+      throw codedError('ERR_INVALID_CONFIG', `router: ${(e as Error).message}`, RangeError, e)
+    }
+    this.#views = { edge: new SideView(this, 'edge'), cloud: new SideView(this, 'cloud') }
+  }
+
+  /** Whether `side` exists and may be called now. */
+  usable(side: Side): boolean {
+    return side === 'edge' ? !!this.#edge : this.router.cloudUsable
+  }
+
+  /** Processes one input on the proxy's shared lane (one edge session, one-shot cloud calls). */
+  process<T = unknown>(input: unknown): Promise<HybridResult<T>> {
+    if (this.#closed) return Promise.reject(closedError(this.name))
+    return this.#track(this.#run(this.#shared, input, performance.now())) as Promise<HybridResult<T>>
+  }
+
+  /**
+   * Processes a stream: results in input order, at most `maxInFlight` inputs in flight.
+   * The stream has its own edge session and cloud stream (per-side state). When inputs
+   * change side, each side's state continues from the last input it saw: a side does not
+   * see the inputs the other side processed. A failed cloud stream is replaced on the
+   * next cloud input, with fresh state. An input that fails on every side it may use
+   * ends the stream with that error, after every earlier result.
+   */
+  stream<T = unknown>(source: AsyncIterable<unknown> | Iterable<unknown>, options: StreamOptions = {}): AsyncIterable<HybridResult<T>> {
+    if (this.#closed) throw closedError(this.name)
+    const limit = bounded('maxInFlight', options.maxInFlight, this.#maxInFlight, 1, 1024)
+    const lane = this.openLane()
+    const run = (input: unknown) => this.processOn<T>(lane, input)
+    return ordered(source, limit, run, () => this.closeLane(lane))
+  }
+
+  /** A lane of its own (per-side sessions, ordered submissions), for pipelines. */
+  openLane(): Lane {
+    const lane = new Lane(true, true)
+    this.#lanes.add(lane)
+    return lane
+  }
+
+  async closeLane(lane: Lane): Promise<void> {
+    this.#lanes.delete(lane)
+    await lane.close()
+  }
+
+  /** Processes one input on `lane`. */
+  processOn<T = unknown>(lane: Lane, input: unknown): Promise<HybridResult<T>> {
+    if (this.#closed) return Promise.reject(closedError(this.name))
+    return this.#track(this.#run(lane, input, performance.now())) as Promise<HybridResult<T>>
+  }
+
+  stats(): HybridProxyStats {
+    return { ...this.metrics.snapshot(), circuit: this.router.breaker.state, timesOpened: this.router.breaker.timesOpened, offline: this.router.offline }
+  }
+
+  /** Recent routing decisions of the built-in router, oldest first. */
+  explain(): ExplainedDecision[] {
+    return this.router.explain()
+  }
+
+  /** Circuit state as a gauge: 0 closed, 1 half-open, 2 open. */
+  get circuitGauge(): number {
+    return CIRCUIT_GAUGE[this.router.breaker.state]
+  }
+
+  /** Stops accepting inputs, waits for those in flight, closes every session. */
+  close(): Promise<void> {
+    this.#closed = true
+    this.#closing ??= (async () => {
+      while (this.#running.size) await Promise.allSettled([...this.#running])
+      await Promise.allSettled([this.#shared.close(), ...[...this.#lanes].map((l) => this.closeLane(l))])
+    })()
+    return this.#closing
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#running.add(work)
+    const forget = () => this.#running.delete(work)
+    work.then(forget, forget)
+    return work
+  }
+
+  #complexityOf(input: unknown, n: Normalized): number {
+    const c = this.#complexity
+    if (typeof c === 'number') return c
+    if (typeof c === 'function') {
+      try {
+        const v = c(input)
+        if (typeof v === 'number' && v >= 0 && v <= 1) return v
+      } catch {
+        // an estimate that fails falls back to the model's
+      }
+    }
+    const budget = this.#edge?.budgetMs ?? 100
+    return Math.min(1, this.router.models.edge.predict(n.bytes) / budget)
+  }
+
+  #context(n: Normalized, complexity: number): DecisionContext {
+    return {
+      kind: n.kind,
+      bytes: n.bytes,
+      samples: n.samples,
+      complexity,
+      edge: this.#views.edge,
+      cloud: this.#views.cloud,
+      cloudReachable: this.router.cloudUsable,
+      circuit: this.router.breaker.state,
+    }
+  }
+
+  async #run(lane: Lane, input: unknown, started: number): Promise<HybridResult> {
+    const turn = lane.ordered ? lane.take() : undefined
+    try {
+      const n = normalize(input)
+      const complexity = this.#complexityOf(input, n)
+      let decided: Decided = { requested: 'auto' }
+      if (this.#decisionFunction) {
+        const d = decide(this.#decisionFunction, input, this.#context(n, complexity), this.#decisionTimeoutMs)
+        decided = d instanceof Promise ? await d : d
+        if (decided.error) this.metrics.decisionErrors[decided.error]++
+      }
+      const plan = this.#plan(decided, n, complexity)
+      if (turn) await turn.ready
+      return await this.#execute(lane, n, plan, started, turn)
+    } finally {
+      turn?.done()
+    }
+  }
+
+  /** The first side to try, why, and (cloud) the circuit's permission. */
+  #plan(decided: Decided, n: Normalized, complexity: number): Plan {
+    const { requested, error } = decided
+    if (requested === 'auto') {
+      const r = this.router.decide(n.bytes, complexity)
+      const decision: DecisionInfo = { requested, by: 'router', reason: r.reason, error }
+      if (r.route === 'edge') return { first: 'edge', decision }
+      const ticket = this.#ticket()
+      if (ticket || !this.#edge) return { first: 'cloud', ticket, decision }
+      decision.reason += `; no cloud call allowed (circuit ${this.router.breaker.state}), edge instead`
+      return { first: 'edge', decision }
+    }
+    if (!this.#has(requested)) {
+      return this.#withTicket(other(requested), { requested, by: 'function', reason: `the proxy has no ${requested} side` })
+    }
+    return this.#withTicket(requested, { requested, by: 'function', reason: 'decisionFunction' })
+  }
+
+  #withTicket(first: Side, decision: DecisionInfo): Plan {
+    return first === 'edge' ? { first, decision } : { first, decision, ticket: this.#ticket() }
+  }
+
+  #has(side: Side): boolean {
+    return side === 'edge' ? !!this.#edge : !!this.#cloud
+  }
+
+  #mayFallBackTo(side: Side): boolean {
+    return this.#has(side) && (this.#fallback === 'both' || this.#fallback === side)
+  }
+
+  async #execute(lane: Lane, n: Normalized, plan: Plan, started: number, turn?: { done: () => void }): Promise<HybridResult> {
+    const { first, decision, ticket } = plan
+    let firstError: unknown
+    // A cloud call needs the circuit's permission; without it the first side fails
+    // without a call.
+    if (first === 'edge' || ticket) {
+      const attempt = this.#attempt(lane, first, n, ticket)
+      turn?.done()
+      try {
+        return { output: await attempt, route: first, fellBack: false, latencyMs: performance.now() - started, decision }
+      } catch (e) {
+        firstError = e
+      }
+    } else {
+      turn?.done()
+      decision.reason += this.router.offline ? '; offline mode' : '; cloud circuit open'
+      firstError = codedError('ERR_CLOUD_UNAVAILABLE', this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.breaker.state}`)
+    }
+    const second = other(first)
+    if (!this.#mayFallBackTo(second)) {
+      this.metrics.failed++
+      throw firstError
+    }
+    this.metrics.fallbacks[first === 'edge' ? 'edgeToCloud' : 'cloudToEdge']++
+    const secondTicket = second === 'cloud' ? this.#ticket() : undefined
+    if (second === 'cloud' && !secondTicket) {
+      this.metrics.failed++
+      throw firstError
+    }
+    try {
+      const output = await this.#attempt(lane, second, n, secondTicket)
+      return { output, route: second, fellBack: true, latencyMs: performance.now() - started, decision }
+    } catch (e) {
+      this.metrics.failed++
+      throw e instanceof Error && firstError !== undefined && !('cause' in e) ? Object.assign(e, { cause: firstError }) : e
+    }
+  }
+
+  /** Permission for a cloud call: 'call', 'probe', or undefined (circuit open / offline). */
+  #ticket(): 'call' | 'probe' | undefined {
+    if (this.router.offline || !this.#cloud) return undefined
+    return this.router.breaker.acquire() || undefined
+  }
+
+  /** One call on one side, measured; submits synchronously when the session is ready. */
+  async #attempt(lane: Lane, side: Side, n: Normalized, ticket?: 'call' | 'probe'): Promise<unknown> {
+    const m = this.metrics
+    m.inFlight[side]++
+    m.attempts[side]++
+    const t0 = performance.now()
+    let stream: Promise<unknown> | undefined
+    try {
+      let output: unknown
+      if (side === 'edge') {
+        const session = await lane.edge(this.#edge!)
+        output = await session.process(n.edge)
+      } else {
+        const cloud = this.#cloud!
+        if (lane.streams) {
+          const format = cloud.format(n)
+          const s = lane.cloudStream(cloud, format)
+          stream = s
+          output = await cloud.send(await s, n)
+        } else {
+          output = await cloud.execute(n)
+        }
+      }
+      const ms = performance.now() - t0
+      m.successes[side]++
+      m.requests[side]++
+      m.latency[side].record(ms)
+      if (side === 'edge') m.bytes.atEdge += n.bytes
+      else m.bytes.toCloud += n.bytes
+      this.router.observe(side, n.bytes, ms)
+      if (ticket) this.router.breaker.success(ticket)
+      return output
+    } catch (e) {
+      const code = codeOf(e)
+      m.error(side, code)
+      if (side === 'cloud') {
+        if (ticket) {
+          if (HEALTHY_REFUSALS.has(code)) this.router.breaker.success(ticket)
+          else this.router.breaker.failure(ticket)
+        }
+        if (stream) lane.dropCloud(stream as never)
+      }
+      throw e
+    } finally {
+      m.inFlight[side]--
+    }
+  }
+}
+
+function closedError(name: string) {
+  return codedError('ERR_HYBRID_CLOSED', `the hybrid proxy "${name}" is closed`)
+}
+
+function bounded(name: string, value: number | undefined, fallback: number, lo: number, hi: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
+    throw codedError('ERR_INVALID_CONFIG', `${name} must be a number in ${lo}..${hi}, received ${describeValue(value)}`, RangeError)
+  }
+  return value
+}

@@ -1,0 +1,156 @@
+/**
+ * IntelligentRouter: what `'auto'` means.
+ *
+ * 1. Availability: no cloud, offline mode or an open circuit → edge; no edge → cloud; a
+ *    half-open circuit sends the next call to the cloud as a probe.
+ * 2. Learned costs: once both sides have `minObservations` latency observations, the side
+ *    whose cost model (base + per-KiB, see CostModel) predicts the lower latency.
+ * 3. Until then the thresholds as the prior: input < 100 KB and complexity < 0.3 → edge;
+ *    > 10 MB or complexity > 0.8 → cloud; otherwise edge first with cloud fallback.
+ * Every decision is kept in a ring buffer for `explain()`.
+ */
+import { CircuitBreaker, type BreakerOptions, type CircuitState } from './breaker.js'
+import { CostModel, type CostModelOptions } from './cost-model.js'
+
+export type Side = 'edge' | 'cloud'
+
+export interface RouterOptions {
+  /** Whether each side exists. Default both. */
+  sides?: { edge?: boolean; cloud?: boolean }
+  /** Inputs below this many bytes (and below smallComplexity) go to the edge. Default 100 KB (100000). */
+  smallBytes?: number
+  /** Inputs above this many bytes go to the cloud. Default 10 MB (10000000). */
+  largeBytes?: number
+  /** Complexity below which small inputs go to the edge, 0..1. Default 0.3. */
+  smallComplexity?: number
+  /** Complexity above which inputs go to the cloud, 0..1. Default 0.8. */
+  largeComplexity?: number
+  /** Observations each side needs before the cost models decide, 1..10000. Default 20. */
+  minObservations?: number
+  /** Decisions kept for explain(), 1..10000. Default 64. */
+  explainSize?: number
+  breaker?: BreakerOptions
+  costModel?: CostModelOptions
+}
+
+export interface RouteDecision {
+  route: Side
+  /** Why, in words. */
+  reason: string
+  /** This cloud call is a half-open circuit probe. */
+  probe: boolean
+}
+
+export interface ExplainedDecision extends RouteDecision {
+  /** Date.now() of the decision. */
+  at: number
+  bytes: number
+  complexity: number
+  /** Predicted latency of each side, ms (null while its model has too few observations). */
+  predictedMs: { edge: number | null; cloud: number | null }
+  circuit: CircuitState
+}
+
+export class IntelligentRouter {
+  readonly breaker: CircuitBreaker
+  readonly models: Record<Side, CostModel>
+  readonly #sides: { edge: boolean; cloud: boolean }
+  readonly #o: Required<Omit<RouterOptions, 'sides' | 'breaker' | 'costModel'>>
+  #offline = false
+  readonly #ring: ExplainedDecision[] = []
+  #next = 0
+
+  constructor(options: RouterOptions = {}) {
+    this.#sides = { edge: options.sides?.edge ?? true, cloud: options.sides?.cloud ?? true }
+    if (!this.#sides.edge && !this.#sides.cloud) throw new RangeError('a router needs at least one side (edge or cloud)')
+    this.#o = {
+      smallBytes: options.smallBytes ?? 100_000,
+      largeBytes: options.largeBytes ?? 10_000_000,
+      smallComplexity: options.smallComplexity ?? 0.3,
+      largeComplexity: options.largeComplexity ?? 0.8,
+      minObservations: options.minObservations ?? 20,
+      explainSize: options.explainSize ?? 64,
+    }
+    const o = this.#o
+    if (!(o.smallBytes >= 0 && o.largeBytes >= o.smallBytes)) throw new RangeError(`need 0 <= smallBytes <= largeBytes, received ${o.smallBytes} and ${o.largeBytes}`)
+    if (!(o.smallComplexity >= 0 && o.largeComplexity >= o.smallComplexity && o.largeComplexity <= 1)) {
+      throw new RangeError(`need 0 <= smallComplexity <= largeComplexity <= 1, received ${o.smallComplexity} and ${o.largeComplexity}`)
+    }
+    if (!(o.minObservations >= 1 && o.minObservations <= 10_000)) throw new RangeError(`minObservations must be in 1..10000, received ${o.minObservations}`)
+    if (!(o.explainSize >= 1 && o.explainSize <= 10_000)) throw new RangeError(`explainSize must be in 1..10000, received ${o.explainSize}`)
+    this.breaker = new CircuitBreaker(options.breaker)
+    this.models = { edge: new CostModel(options.costModel), cloud: new CostModel(options.costModel) }
+  }
+
+  /** Offline mode: every decision goes to the edge (when there is one). */
+  get offline(): boolean {
+    return this.#offline
+  }
+
+  setOffline(offline: boolean): void {
+    this.#offline = offline
+  }
+
+  has(side: Side): boolean {
+    return this.#sides[side]
+  }
+
+  /** Whether a cloud call may be made now (cloud configured, online, circuit not open). */
+  get cloudUsable(): boolean {
+    return this.#sides.cloud && !this.#offline && this.breaker.state !== 'open'
+  }
+
+  /** Predicted latency of `bytes` on `side`, ms, or null while its model is untrained. */
+  predict(side: Side, bytes: number): number | null {
+    const model = this.models[side]
+    return this.#sides[side] && model.observations >= this.#o.minObservations ? model.predict(bytes) : null
+  }
+
+  /** Picks a side for an input of `bytes` bytes and estimated `complexity` in [0, 1]. */
+  decide(bytes: number, complexity: number): RouteDecision {
+    const e = this.predict('edge', bytes)
+    const c = this.predict('cloud', bytes)
+    const decision = this.#decide(bytes, complexity, e, c)
+    this.#remember({ route: decision.route, reason: decision.reason, probe: decision.probe, at: Date.now(), bytes, complexity, predictedMs: { edge: e, cloud: c }, circuit: this.breaker.state })
+    return decision
+  }
+
+  /** Learns from a finished call: `bytes` took `latencyMs` on `side`. */
+  observe(side: Side, bytes: number, latencyMs: number): void {
+    this.models[side].observe(bytes, latencyMs)
+  }
+
+  /** The recent decisions, oldest first. */
+  explain(): ExplainedDecision[] {
+    return [...this.#ring.slice(this.#next), ...this.#ring.slice(0, this.#next)]
+  }
+
+  #decide(bytes: number, complexity: number, e: number | null, c: number | null): RouteDecision {
+    const edge = (reason: string): RouteDecision => ({ route: 'edge', reason, probe: false })
+    const cloud = (reason: string): RouteDecision => ({ route: 'cloud', reason, probe: false })
+    if (!this.#sides.cloud) return edge('no cloud side')
+    if (this.#offline && this.#sides.edge) return edge('offline mode')
+    if (!this.#sides.edge) return cloud('no edge side')
+    const circuit = this.breaker.state
+    if (circuit === 'open') return edge('cloud circuit open')
+    if (circuit === 'half-open') return { route: 'cloud', reason: 'half-open circuit: probing the cloud', probe: true }
+    if (e !== null && c !== null) {
+      const words = `cost model: edge ${e.toFixed(3)} ms vs cloud ${c.toFixed(3)} ms`
+      return e <= c ? edge(words) : cloud(words)
+    }
+    const o = this.#o
+    if (bytes > o.largeBytes) return cloud(`prior: ${bytes} B > ${o.largeBytes} B`)
+    if (complexity > o.largeComplexity) return cloud(`prior: complexity ${complexity.toFixed(2)} > ${o.largeComplexity}`)
+    if (bytes < o.smallBytes && complexity < o.smallComplexity) return edge(`prior: ${bytes} B < ${o.smallBytes} B and complexity ${complexity.toFixed(2)} < ${o.smallComplexity}`)
+    return edge('prior: middle band, edge first with cloud fallback')
+  }
+
+  #remember(entry: ExplainedDecision) {
+    if (this.#ring.length < this.#o.explainSize) {
+      this.#ring.push(entry)
+    } else {
+      this.#ring[this.#next] = entry
+      this.#next = (this.#next + 1) % this.#o.explainSize
+    }
+  }
+}
