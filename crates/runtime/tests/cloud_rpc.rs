@@ -57,7 +57,7 @@ async fn list_nodes_describes_every_node_and_its_parameters() {
         }
     }
     let analysis = client.list_nodes("analysis").await.unwrap();
-    assert_eq!(analysis.iter().map(|n| n.node_type.as_str()).collect::<Vec<_>>(), ["MFCC"]);
+    assert_eq!(analysis.iter().map(|n| n.node_type.as_str()).collect::<Vec<_>>(), ["GenreClassifier", "MFCC"]);
     server.shutdown().await.unwrap();
 
     // Without test nodes there is no Delay.
