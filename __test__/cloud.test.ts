@@ -101,7 +101,7 @@ describe('CloudClient', () => {
     const gain = nodes.find((n) => n.nodeType === 'AudioTransform')!.parameters.find((p) => p.name === 'gain_db')!
     expect(gain).toMatchObject({ type: 'number', defaultValue: '0', required: false })
     expect(gain.description).toMatch(/-96 to 24 dB/)
-    expect((await client.listNodes('analysis')).map((n) => n.nodeType)).toEqual(['MFCC', 'VAD'])
+    expect((await client.listNodes('analysis')).map((n) => n.nodeType)).toEqual(['GenreClassifier', 'MFCC', 'VAD'])
     const status = await client.status()
     expect(status.status).toBe('healthy')
     expect(status.totalRequests).toBeGreaterThan(0)

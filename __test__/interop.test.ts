@@ -57,7 +57,7 @@ describe('remotemedia-client 0.2.0 against edgemix-server', () => {
     expect(names).toEqual(expect.arrayContaining(['AudioMixer', 'MFCC', 'PassThrough', 'AudioTransform', 'AudioResampler', 'WasmModule']))
     const rate = peer.nodes.find((n) => n.node_type === 'AudioMixer')!.parameters.find((p) => p.name === 'sampleRate')!
     expect(rate).toMatchObject({ type: 'number', default_value: '48000' })
-    expect(peer.analysisNodes.map((n) => n.node_type)).toEqual(['MFCC', 'VAD'])
+    expect(peer.analysisNodes.map((n) => n.node_type)).toEqual(['GenreClassifier', 'MFCC', 'VAD'])
   })
 
   it('ExecuteNode AudioMixer (json, config sent as Python str(dict)) equals the native chain', () => {
