@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::{Caller, Extern, ResourceLimiter, UpdateDeadline};
+use wasmtime::{Caller, Extern, ResourceLimiter, Trap, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::abi::{BUFFER_TOO_SMALL, INVALID_INPUT, OK, REMOTE_DENIED, REMOTE_FAILED, REMOTE_TIMEOUT, REMOTE_UNAVAILABLE};
@@ -118,9 +118,26 @@ pub(crate) struct Host {
 /// `env.call_remote_service(name, name_len, data, data_len, result, result_len) -> i32`
 /// with the ABI's buffer protocol. The call blocks the guest (and its thread) until the
 /// answer, for at most what is left of the guest call's time limit: the limit covers the
-/// remote call too.
+/// remote call too, so a call that used up the time stops the guest as a timeout (the
+/// same trap the epoch check raises) rather than handing it `REMOTE_TIMEOUT` to act on.
 pub(crate) fn call_remote_service(
     mut caller: Caller<'_, Host>,
+    name_ptr: i32,
+    name_len: i32,
+    data_ptr: i32,
+    data_len: i32,
+    result_ptr: i32,
+    result_len_ptr: i32,
+) -> wasmtime::Result<i32> {
+    let code = remote_call(&mut caller, name_ptr, name_len, data_ptr, data_len, result_ptr, result_len_ptr);
+    match caller.data().clock.left() {
+        Some(_) => Ok(code),
+        None => Err(Trap::Interrupt.into()),
+    }
+}
+
+fn remote_call(
+    caller: &mut Caller<'_, Host>,
     name_ptr: i32,
     name_len: i32,
     data_ptr: i32,
@@ -132,7 +149,7 @@ pub(crate) fn call_remote_service(
     let answer = match caller.data_mut().remote_pending.take() {
         Some(answer) => answer,
         None => {
-            let mem = memory.data(&caller);
+            let mem = memory.data(&*caller);
             let (Some(name), Some(data)) = (slice(mem, name_ptr, name_len), slice(mem, data_ptr, data_len)) else {
                 return INVALID_INPUT;
             };
@@ -149,7 +166,7 @@ pub(crate) fn call_remote_service(
             }
         }
     };
-    let mem = memory.data_mut(&mut caller);
+    let mem = memory.data_mut(&mut *caller);
     let Some(capacity) = read_u32(mem, result_len_ptr) else { return INVALID_INPUT };
     if answer.len() > capacity as usize {
         write_u32(mem, result_len_ptr, answer.len() as u32);
