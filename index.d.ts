@@ -465,6 +465,16 @@ export declare class MixerChain {
   /** Processes a block on a worker thread. Overlapping calls are applied in call order. */
   process(input: Float32Array): Promise<Float32Array>
   /**
+   * Processes `inputs[i]` on `chains[i]` for every i in one worker-thread job (fewer
+   * thread hand-offs than one `process()` per chain when many streams are live). Each
+   * block takes its place in its chain's call order now, as `process()` would; a chain
+   * may appear more than once. Resolves to one entry per item: the processed block, or
+   * the `Error` that block got (the others are unaffected). Rejects before anything runs
+   * if the arguments are not two arrays of the same length (at most 65536) of chains and
+   * Float32Arrays.
+   */
+  static processBatch(chains: MixerChain[], inputs: Float32Array[]): Promise<Array<Float32Array | Error>>
+  /**
    * Merges a partial configuration over the current one. It is validated whole before
    * anything changes (all or nothing) and takes effect after every earlier call.
    */
@@ -513,6 +523,17 @@ export declare class WasmSession {
    * JSON value or a Buffer, as the module's `describe()` declares its output.
    */
   process(data: Float32Array | Uint8Array): Promise<Float32Array | Buffer | unknown>
+  /**
+   * Runs `process` on `sessions[i]` with `inputs[i]` for every i in one worker-thread
+   * job (fewer thread hand-offs than one `process()` per session when many streams are
+   * live). Each input takes its place in its session's call order now, as `process()`
+   * would; a session may appear more than once. Resolves to one entry per item: what
+   * `process()` would resolve to, or the `Error` it would reject with (a trap or a
+   * timeout in one session does not affect the others). Rejects before anything runs if
+   * the arguments are not two arrays of the same length (at most 65536) of sessions and
+   * Float32Array / Uint8Array inputs.
+   */
+  static processBatch(sessions: WasmSession[], inputs: Array<Float32Array | Uint8Array>): Promise<Array<Float32Array | Buffer | unknown>>
   /** Calls the module's `cleanup` after every earlier call and ends the session. */
   close(): Promise<void>
   /** What the module wrote to stdout and stderr (WASI modules), each kept up to 64 KiB. */

@@ -236,6 +236,31 @@ describe('streams', () => {
     await proxy.close()
   })
 
+  it('many live streams share batched edge calls and each keeps its own state (native and WASM edges)', async () => {
+    for (const edge of [{ edgeNative: { node: 'mixer' as const } }, { edgeWasm: { wasmPath: mod('mixer.wasm') } }]) {
+      const proxy = await client.createHybridProxy(edge)
+      const inputs = Array.from({ length: 60 }, (_, s) => frames(speechLike(FRAME * 12).map((v) => v * (0.1 + s / 60))))
+      const outs = await Promise.all(
+        inputs.map(async (fs) => {
+          const out: Float32Array[] = []
+          for await (const r of proxy.stream<Float32Array>(fs, { maxInFlight: 3 })) out.push(r.output)
+          return out
+        }),
+      )
+      inputs.forEach((fs, s) => {
+        const native = new MixerChain()
+        expect(outs[s].length).toBe(fs.length)
+        fs.forEach((f, i) => expect(maxAbsDiff(outs[s][i], native.processSync(f)), `stream ${s} frame ${i}`).toBeLessThanOrEqual(1e-6))
+      })
+      // A bad frame fails on its own stream only (never the batch it would have joined).
+      const bad = proxy.process(Float32Array.of(0.1, NaN))
+      const good = proxy.process(speechLike(FRAME))
+      await expect(bad).rejects.toMatchObject({ code: 'ERR_INVALID_AUDIO' })
+      expect((await good).output).toHaveLength(FRAME)
+      await proxy.close()
+    }
+  })
+
   it('an input that fails everywhere ends the stream after every earlier result', async () => {
     const proxy = await client.createHybridProxy({ edgeWasm: { wasmPath: mod('mixer.wasm') } })
     const fs = frames(noise(FRAME * 6, 0.1))
@@ -305,6 +330,20 @@ describe('Pipeline', () => {
     expect(pipeline.stats()).toEqual({ frames: fs.length, dropped: fs.length - kept, droppedBy: { vad: fs.length - kept } })
     expect(mixer.stats().bytes.atEdge).toBe(kept * FRAME * 4)
     await Promise.all([vad.close(), mixer.close(), echo.close(), vadRef.close()])
+  })
+
+  it('a frame dropped early does not let a later frame overtake an earlier one in the next stage', async () => {
+    // Frame 0 passes the gate slowly; frame 1 is dropped at once; frame 2 passes at once.
+    const delays = [40, 0, 0, 0]
+    const gate = { process: (i: number) => new Promise<number>((r) => setTimeout(() => r(i), delays[i])) }
+    const entered: number[] = []
+    const next = { process: async (i: number) => (entered.push(i), i) }
+    const results: number[] = []
+    for await (const r of new Pipeline().gate('gate', gate, (i) => i !== 1).map('next', next).stream([0, 1, 2, 3], { maxInFlight: 4 })) {
+      if (!r.dropped) results.push(r.output as number)
+    }
+    expect(entered).toEqual([0, 2, 3])
+    expect(results).toEqual([0, 2, 3])
   })
 
   it('refuses bad stages', () => {

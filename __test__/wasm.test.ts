@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { MixerChain, WasmEdgeNode } from '../dist/index.js'
+import { MixerChain, WasmEdgeNode, WasmSession } from '../dist/index.js'
 import { FRAME, SR, maxAbsDiff, speechLike } from './helpers.js'
 
 const DIST = join(__dirname, '..', 'wasm-modules', 'dist')
@@ -68,6 +68,26 @@ describe('WasmEdgeNode', () => {
       inputs[i].forEach((f, k) => expect(maxAbsDiff(out[k] as Float32Array, native.processSync(f))).toBeLessThanOrEqual(1e-6))
     })
     await Promise.all(sessions.map((s) => s.close()))
+  })
+
+  it('processBatch runs many sessions in one call: each output as process() gives it, errors per item', async () => {
+    const node = await WasmEdgeNode.load(mod('mixer.wasm'))
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => node.createSession()))
+    const natives = sessions.map(() => new MixerChain())
+    const inputs = sessions.map((_, i) => frames(speechLike(FRAME * 4).map((v) => v * (0.3 + i / 10))))
+    for (let k = 0; k < 4; k++) {
+      const out = await WasmSession.processBatch(sessions, inputs.map((f) => f[k]))
+      out.forEach((o, i) => expect(maxAbsDiff(o as Float32Array, natives[i].processSync(inputs[i][k])), `session ${i} frame ${k}`).toBeLessThanOrEqual(1e-6))
+    }
+    const echo = await (await WasmEdgeNode.load(mod('echo.wasm'))).createSession()
+    const f = speechLike(FRAME)
+    const mixed = await WasmSession.processBatch([sessions[0], echo, sessions[1]], [Float32Array.of(NaN), Buffer.from('hi'), f])
+    expect((mixed[0] as Error & { code: string }).code).toBe('ERR_INVALID_AUDIO')
+    expect((mixed[1] as Buffer).toString()).toBe('hi')
+    expect(maxAbsDiff(mixed[2] as Float32Array, natives[1].processSync(f))).toBeLessThanOrEqual(1e-6)
+    const wrong = await rejection(WasmSession.processBatch([echo, new MixerChain() as never], [f, f]))
+    expect(wrong.code).toBe('ERR_INVALID_ARG_TYPE')
+    expect(wrong.message).toMatch(/targets\[1\] must be a WasmSession/)
   })
 
   it('passes bytes through as Buffer and Uint8Array, returning a Buffer', async () => {

@@ -3,13 +3,13 @@
 // bench/run.mjs (section `hybrid`) in its own process, with an embedded cloud tier
 // (startServer) on 127.0.0.1 and an ephemeral port.
 //
-//   node bench/hybrid.mjs [--scale=1] [--dist=DIR] [--streams=250,500,1000,1500,2000]
+//   node bench/hybrid.mjs [--scale=1] [--dist=DIR] [--streams=250,500,1000,1500,2000] [--only=scale]
 //
 // Measures
 //  - proxy.process() on the edge route vs await WasmSession.process() on the same module;
 //  - proxy.process() on the cloud route vs await CloudClient.execute() of the same node;
 //  - the JS-thread cost of a sync decisionFunction per call;
-//  - edge vs cloud latency of MFCC and mixer on 960-sample frames;
+//  - edge vs cloud latency of MFCC, mixer and VAD on 960-sample frames;
 //  - bytes sent to the cloud with the edge VAD gate / edge MFCC vs sending all audio;
 //  - the most concurrent 48 kHz streams (50 frames/s each) this process sustains through
 //    proxies with p99 frame latency <= 20 ms and nothing lost.
@@ -25,19 +25,6 @@ import { stats, timeAsync } from './stats.mjs'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const now = process.hrtime.bigint
-
-/** JS-thread time of starting `fn(i)` (up to its first await), per call, over `n` calls in batches. */
-async function syncPart(fn, n, batch = 500) {
-  let total = 0n
-  for (let done = 0; done < n; done += batch) {
-    const pending = []
-    const t0 = now()
-    for (let i = 0; i < batch; i++) pending.push(fn(done + i))
-    total += now() - t0
-    await Promise.all(pending)
-  }
-  return Number(total) / n
-}
 
 /** A push-driven async iterable (one live stream's frames). */
 function feed() {
@@ -63,50 +50,60 @@ function feed() {
   }
 }
 
-/** `streams` live streams for `seconds`, one frame per stream every 20 ms. */
-async function scale(client, dist, streams, seconds, frame) {
-  const proxy = await client.createHybridProxy({ edgeWasm: { wasmPath: path.join(dist, 'mixer.wasm') }, decisionFunction: () => 'edge', name: `scale${streams}` })
+/** Ticks of 20 ms run before the measured ones. */
+const WARMUP_TICKS = 50
+
+/** `streams` live streams for `seconds`, one frame per stream every 20 ms (latency from when each frame was due). */
+async function scale(client, edge, streams, seconds, frame) {
+  const proxy = await client.createHybridProxy({ ...edge, decisionFunction: () => 'edge', name: `scale${streams}` })
   const ticks = Math.round(seconds * 50)
+  // Independent clients: stream s delivers its frames at phase slotOf(s) / SLOTS of the
+  // 20 ms period, so the streams' frames arrive spread evenly over each period, SLOTS
+  // groups a period. Frame k of stream s is due at start + (k * SLOTS + slotOf(s)) * 20 / SLOTS ms.
+  const SLOTS = 20
+  const slotMs = 20 / SLOTS
+  const slotOf = (s) => Math.floor((s * SLOTS) / streams)
   const latencies = new Float64Array(streams * ticks)
   let received = 0
-  let outOfOrder = 0
+  let wrong = 0
+  let start = 0
   const consumers = []
   const feeds = []
-  const sent = []
   for (let s = 0; s < streams; s++) {
     const f = feed()
     feeds.push(f)
-    sent.push([])
+    const phase = slotOf(s)
     consumers.push(
       (async () => {
         let k = 0
         for await (const r of proxy.stream(f, { maxInFlight: 8 })) {
-          if (r.output.length !== FRAME_SAMPLES) outOfOrder++
-          latencies[received++] = Number(now() - sent[s][k++])
+          if (r.output.length !== FRAME_SAMPLES) wrong++
+          // Warm-up frames (JIT, pools) are not counted.
+          if (k >= WARMUP_TICKS) latencies[received++] = (performance.now() - (start + (k * SLOTS + phase) * slotMs)) * 1e6
+          k++
         }
-        if (k !== ticks) outOfOrder++
+        if (k !== WARMUP_TICKS + ticks) wrong++
       })(),
     )
   }
-  const start = now()
-  for (let t = 0; t < ticks; t++) {
-    const due = start + BigInt(Math.round(t * 20e6))
-    const wait = Number(due - now()) / 1e6
+  const first = new Int32Array(SLOTS + 1)
+  for (let slot = 0; slot <= SLOTS; slot++) first[slot] = Math.ceil((slot * streams) / SLOTS)
+  start = performance.now()
+  for (let t = 0; t < (WARMUP_TICKS + ticks) * SLOTS; t++) {
+    const wait = start + t * slotMs - performance.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    for (let s = 0; s < streams; s++) {
-      sent[s].push(due) // latency counts from when the frame was due
-      feeds[s].push(frame)
-    }
+    const slot = t % SLOTS
+    for (let s = first[slot]; s < first[slot + 1]; s++) feeds[s].push(frame)
   }
   feeds.forEach((f) => f.end())
   await Promise.all(consumers)
   await proxy.close()
   const st = stats(latencies.subarray(0, received))
-  return { streams, frames: streams * ticks, received, lost: streams * ticks - received, badOrder: outOfOrder, p50Ns: st.p50, p99Ns: st.p99, maxNs: st.max }
+  return { streams, frames: streams * ticks, received, lost: streams * ticks - received, wrong, p50Ns: st.p50, p99Ns: st.p99, maxNs: st.max }
 }
 
 async function main() {
-  const opts = { scale: 1, dist: path.join(ROOT, 'wasm-modules', 'dist'), streams: '250,500,1000,1500,2000' }
+  const opts = { scale: 1, dist: path.join(ROOT, 'wasm-modules', 'dist'), streams: '250,500,1000,1500,2000', only: '' }
   for (const a of process.argv.slice(2)) {
     const [k, v] = a.replace(/^--/, '').split('=')
     if (!(k in opts)) throw new Error(`unknown option ${a}`)
@@ -125,83 +122,92 @@ async function main() {
   const maxStreams = Math.max(...opts.streams.split(',').map(Number))
   await client.initializeWasmEdge({ maxInstances: maxStreams + 100 })
 
-  // Edge route: proxy vs the session it wraps.
-  const session = await (await WasmEdgeNode.load(mod('mixer.wasm'))).createSession()
-  const direct = await timeAsync((i) => session.process(frames[i % k]), n(1000), n(5000))
-  const edgeProxy = await client.createHybridProxy({ edgeWasm: { wasmPath: mod('mixer.wasm') }, name: 'edge' })
-  const viaProxy = await timeAsync((i) => edgeProxy.process(frames[i % k]), n(1000), n(5000))
-  out.edge = { direct, proxy: viaProxy, ratio: viaProxy.p50 / direct.p50 }
+  async function routing() {
+    // Edge route: proxy vs the session it wraps.
+    const session = await (await WasmEdgeNode.load(mod('mixer.wasm'))).createSession()
+    const direct = await timeAsync((i) => session.process(frames[i % k]), n(1000), n(5000))
+    const edgeProxy = await client.createHybridProxy({ edgeWasm: { wasmPath: mod('mixer.wasm') }, name: 'edge' })
+    const viaProxy = await timeAsync((i) => edgeProxy.process(frames[i % k]), n(1000), n(5000))
+    out.edge = { direct, proxy: viaProxy, ratio: viaProxy.p50 / direct.p50 }
 
-  // JS-thread cost of a sync decisionFunction per call: building ctx as the proxy does,
-  // calling the function and checking its answer (dist/hybrid/decision.js), in a tight
-  // loop. (The difference of two whole process() starts drowns in the pool hand-off.)
-  const { decide } = require('../dist/hybrid/decision.js')
-  const side = { available: true, p50Ms: 0.05, p99Ms: 0.2, successRate: 1, inFlight: 0 }
-  const fn = (input, ctx) => (ctx.bytes > 1e9 ? 'cloud' : 'auto')
-  const decideOnce = (i) => {
-    const f = frames[i % k]
-    const ctx = { kind: 'f32', bytes: f.byteLength, samples: f.length, complexity: 0.01, edge: side, cloud: side, cloudReachable: true, circuit: 'closed' }
-    return decide(fn, f, ctx, 10)
-  }
-  const loops = n(200_000)
-  for (let i = 0; i < loops; i++) decideOnce(i)
-  const td = now()
-  for (let i = 0; i < loops; i++) decideOnce(i)
-  out.decision = { overheadNs: Number(now() - td) / loops }
-  await session.close()
-
-  {
-    // Cloud route: proxy vs the client call it makes.
-    const { CloudClient } = addon
-    const cc = new CloudClient({ endpoints: [`http://127.0.0.1:${server.port}`], timeoutMs: 5000 })
-    const directCloud = await timeAsync((i) => cc.execute('PassThrough', {}, frames[i % k], { format: 'f32le' }), n(500), n(3000))
-    const cloudProxy = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'cloud' })
-    const viaCloudProxy = await timeAsync((i) => cloudProxy.process(frames[i % k]), n(500), n(3000))
-    out.cloud = { direct: directCloud, proxy: viaCloudProxy, ratio: viaCloudProxy.p50 / directCloud.p50 }
-    await cc.close()
-
-    // Edge vs cloud per node, same proxy forced each way.
-    out.sides = {}
-    // The cloud runs the same DSP: AudioMixer = mixer.wasm, MFCC = FeatureExtractor.
-    // (VAD: the cloud tier has no VAD node yet, and its WasmModule node cannot answer
-    // f32 input with JSON, so VAD edge vs cloud is not measured here.)
-    const mfccNode = () => {
-      const fe = new FeatureExtractor()
-      return { process: async (f) => (await fe.push(f)).mfcc }
+    // JS-thread cost of a sync decisionFunction per call: building ctx as the proxy does,
+    // calling the function and checking its answer (dist/hybrid/decision.js), in a tight
+    // loop. (The difference of two whole process() starts drowns in the pool hand-off.)
+    const { decide } = require('../dist/hybrid/decision.js')
+    const side = { available: true, p50Ms: 0.05, p99Ms: 0.2, successRate: 1, inFlight: 0 }
+    const fn = (input, ctx) => (ctx.bytes > 1e9 ? 'cloud' : 'auto')
+    const decideOnce = (i) => {
+      const f = frames[i % k]
+      const ctx = { kind: 'f32', bytes: f.byteLength, samples: f.length, complexity: 0.01, edge: side, cloud: side, cloudReachable: true, circuit: 'closed' }
+      return decide(fn, f, ctx, 10)
     }
-    for (const [name, edgeSide, nodeType] of [['mfcc', { edgeNative: { node: mfccNode } }, 'MFCC'], ['mixer', { edgeWasm: { wasmPath: mod('mixer.wasm') } }, 'AudioMixer']]) {
-      let side = 'edge'
-      const p = await client.createHybridProxy({ ...edgeSide, cloudRemote: { nodeType }, decisionFunction: () => side, fallback: 'none', name })
-      const edge = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
-      side = 'cloud'
-      const cloud = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
-      out.sides[name] = { edge, cloud, edgeLowerBy: 1 - edge.p50 / cloud.p50 }
+    const loops = n(200_000)
+    for (let i = 0; i < loops; i++) decideOnce(i)
+    const td = now()
+    for (let i = 0; i < loops; i++) decideOnce(i)
+    out.decision = { overheadNs: Number(now() - td) / loops }
+    await session.close()
+
+    {
+      // Cloud route: proxy vs the client call it makes.
+      const { CloudClient } = addon
+      const cc = new CloudClient({ endpoints: [`http://127.0.0.1:${server.port}`], timeoutMs: 5000 })
+      const directCloud = await timeAsync((i) => cc.execute('PassThrough', {}, frames[i % k], { format: 'f32le' }), n(500), n(3000))
+      const cloudProxy = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'cloud' })
+      const viaCloudProxy = await timeAsync((i) => cloudProxy.process(frames[i % k]), n(500), n(3000))
+      out.cloud = { direct: directCloud, proxy: viaCloudProxy, ratio: viaCloudProxy.p50 / directCloud.p50 }
+      await cc.close()
+
+      // Edge vs cloud per node, same proxy forced each way.
+      out.sides = {}
+      // The cloud runs the same DSP for AudioMixer (= mixer.wasm) and MFCC (=
+      // FeatureExtractor); VAD is the light edge VAD (vad.wasm) vs the cloud's Silero VAD
+      // node, the pairing hybrid_vad.wasm uses.
+      const mfccNode = () => {
+        const fe = new FeatureExtractor()
+        return { process: async (f) => (await fe.push(f)).mfcc }
+      }
+      for (const [name, edgeSide, nodeType] of [['mfcc', { edgeNative: { node: mfccNode } }, 'MFCC'], ['mixer', { edgeWasm: { wasmPath: mod('mixer.wasm') } }, 'AudioMixer'], ['vad', { edgeWasm: { wasmPath: mod('vad.wasm') } }, 'VAD']]) {
+        let side = 'edge'
+        const p = await client.createHybridProxy({ ...edgeSide, cloudRemote: { nodeType }, decisionFunction: () => side, fallback: 'none', name })
+        const edge = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
+        side = 'cloud'
+        const cloud = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
+        out.sides[name] = { edge, cloud, edgeLowerBy: 1 - edge.p50 / cloud.p50 }
+      }
+
+      // Bandwidth: what reaches the cloud behind an edge VAD gate / an edge MFCC stage.
+      const total = frames.length * FRAME_SAMPLES * 4
+      const vad = await client.createHybridProxy({ edgeWasm: { wasmPath: mod('vad.wasm') }, decisionFunction: () => 'edge', name: 'bw-vad' })
+      const up = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'bw-cloud' })
+      let kept = 0
+      for await (const r of new Pipeline().gate('vad', vad).map('cloud', up).stream(frames)) kept += r.dropped ? 0 : 1
+      const vadBytes = up.stats().bytes.toCloud
+      const feats = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'bw-features' })
+      const mfcc = new FeatureExtractor()
+      const edgeMfcc = { process: async (f) => (await mfcc.push(f)).mfcc }
+      for await (const _ of new Pipeline().map('mfcc', edgeMfcc).map('cloud', feats).stream(frames)) void _
+      const mfccBytes = feats.stats().bytes.toCloud
+      out.bandwidth = { totalBytes: total, vad: { kept, frames: frames.length, bytes: vadBytes, saved: 1 - vadBytes / total }, mfcc: { bytes: mfccBytes, saved: 1 - mfccBytes / total } }
     }
-
-    // Bandwidth: what reaches the cloud behind an edge VAD gate / an edge MFCC stage.
-    const total = frames.length * FRAME_SAMPLES * 4
-    const vad = await client.createHybridProxy({ edgeWasm: { wasmPath: mod('vad.wasm') }, decisionFunction: () => 'edge', name: 'bw-vad' })
-    const up = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'bw-cloud' })
-    let kept = 0
-    for await (const r of new Pipeline().gate('vad', vad).map('cloud', up).stream(frames)) kept += r.dropped ? 0 : 1
-    const vadBytes = up.stats().bytes.toCloud
-    const feats = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'bw-features' })
-    const mfcc = new FeatureExtractor()
-    const edgeMfcc = { process: async (f) => (await mfcc.push(f)).mfcc }
-    for await (const _ of new Pipeline().map('mfcc', edgeMfcc).map('cloud', feats).stream(frames)) void _
-    const mfccBytes = feats.stats().bytes.toCloud
-    out.bandwidth = { totalBytes: total, vad: { kept, frames: frames.length, bytes: vadBytes, saved: 1 - vadBytes / total }, mfcc: { bytes: mfccBytes, saved: 1 - mfccBytes / total } }
   }
 
-  // Scale: step up until a run misses the budget.
-  out.scale = []
-  for (const streams of opts.streams.split(',').map(Number)) {
-    const r = await scale(client, opts.dist, streams, Math.max(1, 3 * opts.scale), frames[7])
-    out.scale.push(r)
-    if (r.lost || r.badOrder || r.p99Ns > 20e6) break
+  if (opts.only !== 'scale') await routing()
+
+  // Scale, with each kind of edge: step up until a run misses the budget.
+  out.scale = {}
+  out.maxStreams = {}
+  const edges = { native: { edgeNative: { node: 'mixer' } }, wasm: { edgeWasm: { wasmPath: mod('mixer.wasm') } } }; if (process.env.EDGE) for (const k of Object.keys(edges)) if (k !== process.env.EDGE) delete edges[k]
+  for (const [kind, edge] of Object.entries(edges)) {
+    const runs = (out.scale[kind] = [])
+    for (const streams of opts.streams.split(',').map(Number)) {
+      const r = await scale(client, edge, streams, Math.max(1, 3 * opts.scale), frames[7])
+      runs.push(r)
+      if (r.lost || r.wrong || r.p99Ns > 20e6) break
+    }
+    const ok = runs.filter((r) => !r.lost && !r.wrong && r.p99Ns <= 20e6)
+    out.maxStreams[kind] = ok.length ? ok[ok.length - 1].streams : 0
   }
-  const ok = out.scale.filter((r) => !r.lost && !r.badOrder && r.p99Ns <= 20e6)
-  out.maxStreams = ok.length ? ok[ok.length - 1].streams : 0
 
   await client.close()
   await server.close()

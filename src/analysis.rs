@@ -9,7 +9,8 @@
 use std::sync::Arc;
 
 use edgemix_dsp::{
-    extract_features, extract_mfcc, AnalysisConfig, AnalysisFrames, AnalysisSettings, FeatureExtractor as Extractor,
+    extract_features, extract_mfcc, AnalysisConfig, AnalysisFrames, AnalysisSettings,
+    FeatureExtractor as Extractor,
 };
 use edgemix_runtime::{ExtractorNode, ExtractorOp, Serial, Ticket};
 use napi::bindgen_prelude::{AsyncTask, Float32Array, JsValue, Object, Unknown};
@@ -17,10 +18,10 @@ use napi::{sys, Env};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::task::{to_js, Finish, Work};
 use crate::audio::samples;
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
+use crate::task::{samples_to_js, Finish, Work};
 
 /// Validated analysis options from an optional plain object.
 fn analysis_settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<AnalysisSettings> {
@@ -31,7 +32,11 @@ fn analysis_settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<Analy
 }
 
 /// Reads `(input, options)` on the JS thread.
-fn arguments(env: &Env, input: &Unknown<'_>, options: Option<&Unknown<'_>>) -> Fallible<(Vec<f32>, AnalysisSettings)> {
+fn arguments(
+    env: &Env,
+    input: &Unknown<'_>,
+    options: Option<&Unknown<'_>>,
+) -> Fallible<(Vec<f32>, AnalysisSettings)> {
     let block = samples(input, "input")?;
     Ok((block, analysis_settings(env, options)?))
 }
@@ -41,7 +46,7 @@ pub struct Mfccs(Vec<f32>);
 
 impl Finish for Mfccs {
     fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
-        to_js(env, Float32Array::new(self.0))
+        samples_to_js(env, self.0)
     }
 }
 
@@ -74,34 +79,78 @@ fn frames_object(env: &Env, frames: AnalysisFrames, spectral: bool) -> napi::Res
 /// [i·hop, i·hop + nFft)), frame-major: `nMfcc` coefficients of frame 0, then frame 1…
 /// The frame count is `result.length / nMfcc`.
 #[napi(ts_args_type = "input: Float32Array, options?: AnalysisOptions")]
-pub fn extract_mfcc_sync(env: Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> napi::Result<Float32Array> {
+pub fn extract_mfcc_sync(
+    env: Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<Float32Array> {
     let (block, settings) = arguments(&env, &input, options.as_ref()).or_throw(&env)?;
-    extract_mfcc(&block, &settings).map(Float32Array::new).map_err(Failure::from).or_throw(&env)
+    extract_mfcc(&block, &settings)
+        .map(Float32Array::new)
+        .map_err(Failure::from)
+        .or_throw(&env)
 }
 
 /// `extractMfccSync` on a worker thread.
-#[napi(js_name = "extractMfcc", ts_args_type = "input: Float32Array, options?: AnalysisOptions", ts_return_type = "Promise<Float32Array>")]
-pub fn extract_mfcc_async(env: Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> AsyncTask<Work<Mfccs>> {
-    Work::start(arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
-        move || extract_mfcc(&block, &settings).map(Mfccs).map_err(Failure::from)
-    }))
+#[napi(
+    js_name = "extractMfcc",
+    ts_args_type = "input: Float32Array, options?: AnalysisOptions",
+    ts_return_type = "Promise<Float32Array>"
+)]
+pub fn extract_mfcc_async(
+    env: Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> AsyncTask<Work<Mfccs>> {
+    Work::start(
+        arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
+            move || {
+                extract_mfcc(&block, &settings)
+                    .map(Mfccs)
+                    .map_err(Failure::from)
+            }
+        }),
+    )
 }
 
 /// MFCCs and spectral features (RMS, zero-crossing rate, centroid, rolloff, flatness,
 /// flux) of every frame of `input`, center=false framing.
-#[napi(ts_args_type = "input: Float32Array, options?: AnalysisOptions", ts_return_type = "AudioFeatures")]
-pub fn extract_features_sync<'env>(env: &'env Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> napi::Result<Object<'env>> {
+#[napi(
+    ts_args_type = "input: Float32Array, options?: AnalysisOptions",
+    ts_return_type = "AudioFeatures"
+)]
+pub fn extract_features_sync<'env>(
+    env: &'env Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<Object<'env>> {
     let (block, settings) = arguments(env, &input, options.as_ref()).or_throw(env)?;
-    let frames = extract_features(&block, &settings).map_err(Failure::from).or_throw(env)?;
+    let frames = extract_features(&block, &settings)
+        .map_err(Failure::from)
+        .or_throw(env)?;
     frames_object(env, frames, true)
 }
 
 /// `extractFeaturesSync` on a worker thread.
-#[napi(js_name = "extractFeatures", ts_args_type = "input: Float32Array, options?: AnalysisOptions", ts_return_type = "Promise<AudioFeatures>")]
-pub fn extract_features_async(env: Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> AsyncTask<Work<Frames>> {
-    Work::start(arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
-        move || extract_features(&block, &settings).map(|f| Frames(f, true)).map_err(Failure::from)
-    }))
+#[napi(
+    js_name = "extractFeatures",
+    ts_args_type = "input: Float32Array, options?: AnalysisOptions",
+    ts_return_type = "Promise<AudioFeatures>"
+)]
+pub fn extract_features_async(
+    env: Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> AsyncTask<Work<Frames>> {
+    Work::start(
+        arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
+            move || {
+                extract_features(&block, &settings)
+                    .map(|f| Frames(f, true))
+                    .map_err(Failure::from)
+            }
+        }),
+    )
 }
 
 /// Streaming MFCC / feature extraction: blocks of any length in, one frame out per `hop`
@@ -122,25 +171,47 @@ impl FeatureExtractor {
     #[napi(constructor, ts_args_type = "options?: AnalysisOptions")]
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
         let settings = analysis_settings(&env, options.as_ref()).or_throw(&env)?;
-        Ok(Self { state: Arc::new(Serial::new(ExtractorNode::new(Extractor::new(settings)))), settings })
+        Ok(Self {
+            state: Arc::new(Serial::new(ExtractorNode::new(Extractor::new(settings)))),
+            settings,
+        })
     }
 
     /// Feeds a block on the calling thread; returns the frames it completed (possibly 0).
-    #[napi(ts_args_type = "input: Float32Array", ts_return_type = "AnalysisFrames")]
-    pub fn push_sync<'env>(&self, env: &'env Env, input: Unknown<'_>) -> napi::Result<Object<'env>> {
+    #[napi(
+        ts_args_type = "input: Float32Array",
+        ts_return_type = "AnalysisFrames"
+    )]
+    pub fn push_sync<'env>(
+        &self,
+        env: &'env Env,
+        input: Unknown<'_>,
+    ) -> napi::Result<Object<'env>> {
         let block = samples(&input, "input").or_throw(env)?;
-        let frames = self.state.run(ExtractorOp::Push(block)).map_err(Failure::from).or_throw(env)?;
+        let frames = self
+            .state
+            .run(ExtractorOp::Push(block))
+            .map_err(Failure::from)
+            .or_throw(env)?;
         frames_object(env, frames, self.settings.spectral)
     }
 
     /// `pushSync` on a worker thread; overlapping calls apply in call order.
-    #[napi(ts_args_type = "input: Float32Array", ts_return_type = "Promise<AnalysisFrames>")]
+    #[napi(
+        ts_args_type = "input: Float32Array",
+        ts_return_type = "Promise<AnalysisFrames>"
+    )]
     pub fn push(&self, input: Unknown<'_>) -> AsyncTask<Work<Frames>> {
         let spectral = self.settings.spectral;
         Work::start(samples(&input, "input").map(|block| {
             let state = Arc::clone(&self.state);
             let ticket: Ticket = state.submit(ExtractorOp::Push(block));
-            move || state.run_until(ticket).map(|f| Frames(f, spectral)).map_err(Failure::from)
+            move || {
+                state
+                    .run_until(ticket)
+                    .map(|f| Frames(f, spectral))
+                    .map_err(Failure::from)
+            }
         }))
     }
 

@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::{ClientOptions, CloudClient as Client, CloudError, CloudStream as Stream, Serialization};
-use napi::bindgen_prelude::{Buffer, Float32Array, JsValue, PromiseRaw, Unknown};
+use edgemix_runtime::cloud::{
+    ClientOptions, CloudClient as Client, CloudError, CloudStream as Stream, Serialization,
+};
+use napi::bindgen_prelude::{Buffer, JsValue, PromiseRaw, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde::Deserialize;
@@ -15,7 +17,7 @@ use serde_json::Value;
 use crate::audio::describe;
 use crate::config::{options, read_object};
 use crate::error::{Class, Failure, Fallible};
-use crate::task::{reject, spawn, to_js, Finish, Finished};
+use crate::task::{reject, samples_to_js, spawn, to_js, Finish, Finished};
 use crate::wasm::bytes;
 
 /// Code of a call on a closed client.
@@ -23,7 +25,11 @@ const CLOSED: &str = "ERR_CLOUD_CLOSED";
 
 impl From<CloudError> for Failure {
     fn from(err: CloudError) -> Self {
-        let class = if err.code == edgemix_runtime::cloud::CloudErrorCode::InvalidOptions { Class::RangeError } else { Class::Error };
+        let class = if err.code == edgemix_runtime::cloud::CloudErrorCode::InvalidOptions {
+            Class::RangeError
+        } else {
+            Class::Error
+        };
         Failure::new(class, err.code.as_str(), err.message)
     }
 }
@@ -58,7 +64,7 @@ impl Finish for Payload {
     fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
         match self {
             Payload::Json(value) => value.finish(env),
-            Payload::F32(samples) => to_js(env, Float32Array::new(samples)),
+            Payload::F32(samples) => samples_to_js(env, samples),
             Payload::Bytes(bytes) => to_js(env, Buffer::from(bytes)),
         }
     }
@@ -77,30 +83,59 @@ impl Finish for Option<Payload> {
 fn payload(format: Serialization, bytes: &[u8]) -> Fallible<Payload> {
     Ok(match format {
         Serialization::Json => Payload::Json(serde_json::from_slice(bytes).map_err(|e| {
-            Failure::new(Class::Error, "ERR_CLOUD_INTERNAL", format!("the server's json answer does not parse: {e}"))
+            Failure::new(
+                Class::Error,
+                "ERR_CLOUD_INTERNAL",
+                format!("the server's json answer does not parse: {e}"),
+            )
         })?),
         Serialization::F32le => {
             if bytes.len() % 4 != 0 {
-                return Err(Failure::new(Class::Error, "ERR_CLOUD_INTERNAL", format!("the server's f32le answer has {} bytes, not whole samples", bytes.len())));
+                return Err(Failure::new(
+                    Class::Error,
+                    "ERR_CLOUD_INTERNAL",
+                    format!(
+                        "the server's f32le answer has {} bytes, not whole samples",
+                        bytes.len()
+                    ),
+                ));
             }
-            Payload::F32(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+            Payload::F32(
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+            )
         }
         Serialization::Bytes => Payload::Bytes(bytes.to_vec()),
     })
 }
 
 fn format_named(name: &str) -> Fallible<Serialization> {
-    name.parse().map_err(|e: edgemix_runtime::nodes::NodeError| Failure::new(Class::RangeError, crate::error::code::INVALID_CONFIG, e.message))
+    name.parse()
+        .map_err(|e: edgemix_runtime::nodes::NodeError| {
+            Failure::new(
+                Class::RangeError,
+                crate::error::code::INVALID_CONFIG,
+                e.message,
+            )
+        })
 }
 
 /// The wire bytes of `input` and the format: given, or by the input's type
 /// (Float32Array → f32le, Buffer/Uint8Array → bytes, anything else → json).
-fn encode_input(env: &Env, input: &Unknown<'_>, format: Option<&str>) -> Fallible<(Serialization, Bytes)> {
+fn encode_input(
+    env: &Env,
+    input: &Unknown<'_>,
+    format: Option<&str>,
+) -> Fallible<(Serialization, Bytes)> {
     let samples = crate::audio::float32(input, "input").ok();
     let format = match format {
         Some(name) => format_named(name)?,
         None if samples.is_some() => Serialization::F32le,
-        None if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) => Serialization::Bytes,
+        None if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) => {
+            Serialization::Bytes
+        }
         None => Serialization::Json,
     };
     let wire = match format {
@@ -128,9 +163,13 @@ fn encode_input(env: &Env, input: &Unknown<'_>, format: Option<&str>) -> Fallibl
 
 fn string_arg(env: &Env, value: &Unknown<'_>, name: &str) -> Fallible<String> {
     if value.get_type().ok() != Some(ValueType::String) {
-        return Err(Failure::arg_type(format!("The \"{name}\" argument must be a string, received {}", describe(value))));
+        return Err(Failure::arg_type(format!(
+            "The \"{name}\" argument must be a string, received {}",
+            describe(value)
+        )));
     }
-    env.from_js_value(*value).map_err(|e| Failure::arg_type(format!("The \"{name}\" argument could not be read: {e}")))
+    env.from_js_value(*value)
+        .map_err(|e| Failure::arg_type(format!("The \"{name}\" argument could not be read: {e}")))
 }
 
 /// A client of the cloud tier: one connection pool per client, made on first use.
@@ -147,7 +186,13 @@ impl CloudClient {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
-            .ok_or_else(|| Failure::new(Class::Error, CLOSED, "this CloudClient is closed: create a new one"))
+            .ok_or_else(|| {
+                Failure::new(
+                    Class::Error,
+                    CLOSED,
+                    "this CloudClient is closed: create a new one",
+                )
+            })
     }
 }
 
@@ -157,23 +202,35 @@ impl CloudClient {
     /// once it comes up).
     #[napi(constructor, ts_args_type = "options: CloudClientOptions")]
     pub fn new(env: Env, options_value: Unknown<'_>) -> napi::Result<Self> {
-        let made = options::<ClientOptionsInput>(&env, Some(&options_value), "options").and_then(|input| {
-            let defaults = ClientOptions::default();
-            Ok(Client::new(ClientOptions {
-                endpoints: input.endpoints,
-                timeout: input.timeout_ms.map_or(defaults.timeout, |ms| Duration::from_millis(ms.into())),
-                connect_timeout: input.connect_timeout_ms.map_or(defaults.connect_timeout, |ms| Duration::from_millis(ms.into())),
-                token: input.token,
-                tls: (input.ca_pem.is_some() || input.tls_domain.is_some()).then(|| edgemix_runtime::cloud::ClientTls {
-                    ca_pem: input.ca_pem.map(String::into_bytes),
-                    domain: input.tls_domain,
-                }),
-                retries: input.retries.unwrap_or(defaults.retries),
-                keepalive: defaults.keepalive,
-            })?)
-        });
+        let made = options::<ClientOptionsInput>(&env, Some(&options_value), "options").and_then(
+            |input| {
+                let defaults = ClientOptions::default();
+                Ok(Client::new(ClientOptions {
+                    endpoints: input.endpoints,
+                    timeout: input
+                        .timeout_ms
+                        .map_or(defaults.timeout, |ms| Duration::from_millis(ms.into())),
+                    connect_timeout: input
+                        .connect_timeout_ms
+                        .map_or(defaults.connect_timeout, |ms| {
+                            Duration::from_millis(ms.into())
+                        }),
+                    token: input.token,
+                    tls: (input.ca_pem.is_some() || input.tls_domain.is_some()).then(|| {
+                        edgemix_runtime::cloud::ClientTls {
+                            ca_pem: input.ca_pem.map(String::into_bytes),
+                            domain: input.tls_domain,
+                        }
+                    }),
+                    retries: input.retries.unwrap_or(defaults.retries),
+                    keepalive: defaults.keepalive,
+                })?)
+            },
+        );
         let client = crate::error::OrThrow::or_throw(made, &env)?;
-        Ok(Self { client: std::sync::Mutex::new(Some(client)) })
+        Ok(Self {
+            client: std::sync::Mutex::new(Some(client)),
+        })
     }
 
     /// Runs a node once on the server. The format defaults by the input's type
@@ -199,7 +256,9 @@ impl CloudClient {
             let (format, wire) = encode_input(env, &input, call.format.as_deref())?;
             let deadline = call.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
             Ok(async move {
-                let answer = client.execute(&node_type, &config, format, wire, deadline).await?;
+                let answer = client
+                    .execute(&node_type, &config, format, wire, deadline)
+                    .await?;
                 payload(format, &answer)
             })
         })();
@@ -222,12 +281,23 @@ impl CloudClient {
     }
 
     /// The nodes the server offers, with their parameters (optionally of one category).
-    #[napi(ts_args_type = "category?: string", ts_return_type = "Promise<CloudNodeInfo[]>")]
-    pub fn list_nodes<'env>(&self, env: &'env Env, category: Option<Unknown<'_>>) -> Promise<'env, Value> {
+    #[napi(
+        ts_args_type = "category?: string",
+        ts_return_type = "Promise<CloudNodeInfo[]>"
+    )]
+    pub fn list_nodes<'env>(
+        &self,
+        env: &'env Env,
+        category: Option<Unknown<'_>>,
+    ) -> Promise<'env, Value> {
         let prepared = (|| {
             let client = self.client()?;
             let category = match &category {
-                Some(value) if !matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) => string_arg(env, value, "category")?,
+                Some(value)
+                    if !matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) =>
+                {
+                    string_arg(env, value, "category")?
+                }
                 _ => String::new(),
             };
             Ok(async move {
@@ -242,18 +312,33 @@ impl CloudClient {
     }
 
     /// Opens a StreamNode session (one node instance on the server for the whole stream).
-    #[napi(ts_args_type = "nodeType: string, config?: Record<string, unknown> | null, options?: { format?: 'json' | 'f32le' | 'bytes' }")]
-    pub fn open_stream(&self, env: Env, node_type: Unknown<'_>, config: Option<Unknown<'_>>, call: Option<Unknown<'_>>) -> napi::Result<CloudStream> {
+    #[napi(
+        ts_args_type = "nodeType: string, config?: Record<string, unknown> | null, options?: { format?: 'json' | 'f32le' | 'bytes' }"
+    )]
+    pub fn open_stream(
+        &self,
+        env: Env,
+        node_type: Unknown<'_>,
+        config: Option<Unknown<'_>>,
+        call: Option<Unknown<'_>>,
+    ) -> napi::Result<CloudStream> {
         let opened = (|| {
             let client = self.client()?;
             let node_type = string_arg(&env, &node_type, "nodeType")?;
             let config = read_object(&env, config.as_ref(), "config")?.unwrap_or(Value::Null);
             let call: CallOptions = options(&env, call.as_ref(), "options")?;
             if call.timeout_ms.is_some() {
-                return Err(Failure::new(Class::RangeError, crate::error::code::INVALID_CONFIG, "openStream options take only format; the client's timeoutMs bounds each frame"));
+                return Err(Failure::new(
+                    Class::RangeError,
+                    crate::error::code::INVALID_CONFIG,
+                    "openStream options take only format; the client's timeoutMs bounds each frame",
+                ));
             }
             let format = format_named(call.format.as_deref().unwrap_or("f32le"))?;
-            Ok(CloudStream { stream: client.stream(&node_type, &config, format)?, format })
+            Ok(CloudStream {
+                stream: client.stream(&node_type, &config, format)?,
+                format,
+            })
         })();
         crate::error::OrThrow::or_throw(opened, &env)
     }
@@ -261,7 +346,10 @@ impl CloudClient {
     /// Refuses further calls; calls in progress finish. Idempotent.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close<'env>(&self, env: &'env Env) -> Promise<'env, ()> {
-        self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        self.client
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         spawn(env, async { Ok(()) })
     }
 }
@@ -277,7 +365,10 @@ pub struct CloudStream {
 impl CloudStream {
     /// Sends one frame; resolves to its answer. Frames may be sent before earlier
     /// answers arrive; answers keep the order of `send` calls.
-    #[napi(ts_args_type = "input: Float32Array | Buffer | Uint8Array | string | unknown", ts_return_type = "Promise<Float32Array | Buffer | any>")]
+    #[napi(
+        ts_args_type = "input: Float32Array | Buffer | Uint8Array | string | unknown",
+        ts_return_type = "Promise<Float32Array | Buffer | any>"
+    )]
     pub fn send<'env>(&self, env: &'env Env, input: Unknown<'_>) -> Promise<'env, Payload> {
         match encode_input(env, &input, Some(self.format.as_str())) {
             Ok((format, wire)) => {
@@ -295,6 +386,11 @@ impl CloudStream {
     pub fn end<'env>(&self, env: &'env Env) -> Promise<'env, Option<Payload>> {
         let format = self.format;
         let finished = self.stream.finish();
-        spawn(env, async move { finished.await?.map(|tail| payload(format, &tail)).transpose() })
+        spawn(env, async move {
+            finished
+                .await?
+                .map(|tail| payload(format, &tail))
+                .transpose()
+        })
     }
 }

@@ -2,8 +2,8 @@
 //! the DSP core, which validates it.
 
 use edgemix_dsp::ChainConfig;
-use napi::bindgen_prelude::Unknown;
 use napi::bindgen_prelude::JsValue;
+use napi::bindgen_prelude::Unknown;
 use napi::{Env, ValueType};
 use serde_json::Value;
 
@@ -18,7 +18,9 @@ pub fn read_object(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallib
         Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => env
             .from_js_value::<Value, _>(*value)
             .map(Some)
-            .map_err(|e| Failure::arg_type(format!("The \"{name}\" argument could not be read: {e}"))),
+            .map_err(|e| {
+                Failure::arg_type(format!("The \"{name}\" argument could not be read: {e}"))
+            }),
         _ => Err(Failure::arg_type(format!(
             "The \"{name}\" argument must be a plain object, received {}",
             describe(value)
@@ -28,8 +30,14 @@ pub fn read_object(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallib
 
 /// Options of type `T` from an optional plain object (`undefined`/`null` → defaults);
 /// unknown keys and wrong types are `ERR_INVALID_CONFIG` naming the key.
-pub fn options<T: serde::de::DeserializeOwned + Default>(env: &Env, value: Option<&Unknown<'_>>, name: &str) -> Fallible<T> {
-    let Some(json) = read_object(env, value, name)? else { return Ok(T::default()) };
+pub fn options<T: serde::de::DeserializeOwned + Default>(
+    env: &Env,
+    value: Option<&Unknown<'_>>,
+    name: &str,
+) -> Fallible<T> {
+    let Some(json) = read_object(env, value, name)? else {
+        return Ok(T::default());
+    };
     options_from_json(&json, name)
 }
 

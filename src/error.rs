@@ -34,7 +34,11 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(class: Class, code: &'static str, message: impl Into<String>) -> Self {
-        Self { class, code, message: message.into() }
+        Self {
+            class,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn arg_type(message: impl Into<String>) -> Self {
@@ -43,13 +47,22 @@ impl Failure {
 
     /// Builds the JS error object on the JS thread.
     pub fn into_napi(self, env: &Env) -> napi::Error {
+        napi::Error::from(self.error_object(env))
+    }
+
+    /// The JS error object as a value (a batch item's outcome), on the JS thread.
+    pub fn js_error(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
+        use napi::bindgen_prelude::JsValue;
+        Ok(self.error_object(env).value().value)
+    }
+
+    fn error_object(self, env: &Env) -> napi::bindgen_prelude::Unknown<'_> {
         let raw = napi::Error::new(self.code, self.message);
-        let value = match self.class {
+        match self.class {
             Class::Error => JsError::from(raw).into_unknown(*env),
             Class::TypeError => JsTypeError::from(raw).into_unknown(*env),
             Class::RangeError => JsRangeError::from(raw).into_unknown(*env),
-        };
-        napi::Error::from(value)
+        }
     }
 }
 
@@ -68,7 +81,9 @@ impl From<ConfigError> for Failure {
 impl From<WasmError> for Failure {
     fn from(err: WasmError) -> Self {
         let class = match err {
-            WasmError::InvalidAudio(_) | WasmError::InvalidConfig(_) | WasmError::InvalidOptions(_) => Class::RangeError,
+            WasmError::InvalidAudio(_)
+            | WasmError::InvalidConfig(_)
+            | WasmError::InvalidOptions(_) => Class::RangeError,
             _ => Class::Error,
         };
         Self::new(class, err.code(), err.to_string())

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use edgemix_dsp::genre::{
-    classify, Genre, GenreDecision, GenreOptions, GenreScores, StreamingGenreClassifier, StreamingGenreOptions, GENRES,
+    classify, Genre, GenreDecision, GenreOptions, GenreScores, StreamingGenreClassifier,
+    StreamingGenreOptions, GENRES,
 };
 use edgemix_runtime::{GenreNode, GenreOp, Serial};
 use napi::bindgen_prelude::{AsyncTask, JsValue, Unknown};
@@ -23,8 +24,11 @@ use crate::task::{Finish, Work};
 
 /// `{ genre, confidence, probabilities: { speech, rock, ... } }`.
 fn result_json(genre: Option<Genre>, confidence: f32, probabilities: &[f32; GENRES]) -> Value {
-    let probabilities: Map<String, Value> =
-        Genre::ALL.iter().zip(probabilities).map(|(g, p)| (g.as_str().to_owned(), json!(p))).collect();
+    let probabilities: Map<String, Value> = Genre::ALL
+        .iter()
+        .zip(probabilities)
+        .map(|(g, p)| (g.as_str().to_owned(), json!(p)))
+        .collect();
     json!({ "genre": genre.map(Genre::as_str), "confidence": confidence, "probabilities": probabilities })
 }
 
@@ -47,7 +51,11 @@ impl Finish for Json {
 }
 
 /// Reads `(input, options)` on the JS thread.
-fn arguments(env: &Env, input: &Unknown<'_>, options: Option<&Unknown<'_>>) -> Fallible<(Vec<f32>, u32)> {
+fn arguments(
+    env: &Env,
+    input: &Unknown<'_>,
+    options: Option<&Unknown<'_>>,
+) -> Fallible<(Vec<f32>, u32)> {
     let block = samples(input, "input")?;
     let rate = match read_object(env, options, "options")? {
         None => GenreOptions::default().validate()?,
@@ -62,17 +70,34 @@ fn run(block: &[f32], rate: u32) -> Fallible<Json> {
 
 /// Genre of a mono buffer (at least 3 s): the mean class probabilities of its 3 s
 /// windows (one per second); `genre` is always the most probable class.
-#[napi(ts_args_type = "input: Float32Array, options?: GenreOptions", ts_return_type = "GenreResult")]
-pub fn classify_genre_sync<'env>(env: &'env Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> napi::Result<Unknown<'env>> {
+#[napi(
+    ts_args_type = "input: Float32Array, options?: GenreOptions",
+    ts_return_type = "GenreResult"
+)]
+pub fn classify_genre_sync<'env>(
+    env: &'env Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<Unknown<'env>> {
     let (block, rate) = arguments(env, &input, options.as_ref()).or_throw(env)?;
     let Json(value) = run(&block, rate).or_throw(env)?;
     env.to_js_value(&value)
 }
 
 /// `classifyGenreSync` on a worker thread.
-#[napi(js_name = "classifyGenre", ts_args_type = "input: Float32Array, options?: GenreOptions", ts_return_type = "Promise<GenreResult>")]
-pub fn classify_genre_async(env: Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> AsyncTask<Work<Json>> {
-    Work::start(arguments(&env, &input, options.as_ref()).map(|(block, rate)| move || run(&block, rate)))
+#[napi(
+    js_name = "classifyGenre",
+    ts_args_type = "input: Float32Array, options?: GenreOptions",
+    ts_return_type = "Promise<GenreResult>"
+)]
+pub fn classify_genre_async(
+    env: Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> AsyncTask<Work<Json>> {
+    Work::start(
+        arguments(&env, &input, options.as_ref()).map(|(block, rate)| move || run(&block, rate)),
+    )
 }
 
 /// Streaming genre decisions: blocks of any length in, the current (smoothed, hysteretic)
@@ -91,31 +116,55 @@ impl GenreClassifier {
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
         let (rate, opts) = read_object(&env, options.as_ref(), "options")
             .and_then(|json| match json {
-                None => Ok((GenreOptions::default().validate()?, StreamingGenreOptions::default())),
+                None => Ok((
+                    GenreOptions::default().validate()?,
+                    StreamingGenreOptions::default(),
+                )),
                 Some(json) => Ok(StreamingGenreOptions::from_json(&json)?),
             })
             .or_throw(&env)?;
-        let classifier = StreamingGenreClassifier::new(rate, opts).map_err(Failure::from).or_throw(&env)?;
+        let classifier = StreamingGenreClassifier::new(rate, opts)
+            .map_err(Failure::from)
+            .or_throw(&env)?;
         let mut options = serde_json::to_value(opts).expect("options serialise");
         options["sampleRate"] = json!(rate);
-        Ok(Self { state: Arc::new(Serial::new(GenreNode::new(classifier))), options })
+        Ok(Self {
+            state: Arc::new(Serial::new(GenreNode::new(classifier))),
+            options,
+        })
     }
 
     /// Feeds a block on the calling thread; returns the decision after it.
     #[napi(ts_args_type = "input: Float32Array", ts_return_type = "GenreResult")]
-    pub fn push_sync<'env>(&self, env: &'env Env, input: Unknown<'_>) -> napi::Result<Unknown<'env>> {
+    pub fn push_sync<'env>(
+        &self,
+        env: &'env Env,
+        input: Unknown<'_>,
+    ) -> napi::Result<Unknown<'env>> {
         let block = samples(&input, "input").or_throw(env)?;
-        let decision = self.state.run(GenreOp::Push(block)).map_err(Failure::from).or_throw(env)?;
+        let decision = self
+            .state
+            .run(GenreOp::Push(block))
+            .map_err(Failure::from)
+            .or_throw(env)?;
         env.to_js_value(&decision_json(&decision))
     }
 
     /// `pushSync` on a worker thread; overlapping calls apply in call order.
-    #[napi(ts_args_type = "input: Float32Array", ts_return_type = "Promise<GenreResult>")]
+    #[napi(
+        ts_args_type = "input: Float32Array",
+        ts_return_type = "Promise<GenreResult>"
+    )]
     pub fn push(&self, input: Unknown<'_>) -> AsyncTask<Work<Json>> {
         Work::start(samples(&input, "input").map(|block| {
             let state = Arc::clone(&self.state);
             let ticket = state.submit(GenreOp::Push(block));
-            move || state.run_until(ticket).map(|d| Json(decision_json(&d))).map_err(Failure::from)
+            move || {
+                state
+                    .run_until(ticket)
+                    .map(|d| Json(decision_json(&d)))
+                    .map_err(Failure::from)
+            }
         }))
     }
 

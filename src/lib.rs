@@ -4,12 +4,13 @@
 
 mod analysis;
 mod audio;
+mod batch;
+mod cloud;
 mod config;
 mod error;
 mod genre;
 mod loudness;
 mod mixer;
+mod server;
 mod task;
 mod wasm;
-mod cloud;
-mod server;

@@ -7,10 +7,10 @@ use napi::bindgen_prelude::{AsyncTask, Float32Array, JsValue, Null, Object, Unkn
 use napi::{sys, Env};
 use napi_derive::napi;
 
-use crate::task::{Finish, Work};
 use crate::audio::{float32, samples};
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
+use crate::task::{Finish, Work};
 
 fn settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<LoudnessSettings> {
     Ok(match read_object(env, options, "options")? {
@@ -19,7 +19,11 @@ fn settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<LoudnessSettin
     })
 }
 
-fn arguments(env: &Env, input: &Unknown<'_>, options: Option<&Unknown<'_>>) -> Fallible<(Vec<f32>, LoudnessSettings)> {
+fn arguments(
+    env: &Env,
+    input: &Unknown<'_>,
+    options: Option<&Unknown<'_>>,
+) -> Fallible<(Vec<f32>, LoudnessSettings)> {
     let block = samples(input, "input")?;
     Ok((block, settings(env, options)?))
 }
@@ -27,7 +31,10 @@ fn arguments(env: &Env, input: &Unknown<'_>, options: Option<&Unknown<'_>>) -> F
 fn report_object(env: &Env, report: LoudnessReport, with_target: bool) -> napi::Result<Object<'_>> {
     let mut obj = Object::new(env)?;
     obj.set("integratedLufs", report.integrated_lufs)?;
-    obj.set("shortTermLufs", Float32Array::new(report.short_term_lufs.iter().map(|&v| v as f32).collect()))?;
+    obj.set(
+        "shortTermLufs",
+        Float32Array::new(report.short_term_lufs.iter().map(|&v| v as f32).collect()),
+    )?;
     obj.set("shortTermMaxLufs", report.short_term_max_lufs)?;
     obj.set("momentaryMaxLufs", report.momentary_max_lufs)?;
     obj.set("truePeakDbtp", report.true_peak_dbtp)?;
@@ -51,20 +58,43 @@ impl Finish for Measured {
 }
 
 /// Integrated, short-term and momentary loudness and true peak of a whole programme.
-#[napi(ts_args_type = "input: Float32Array, options?: LoudnessOptions", ts_return_type = "LoudnessResult")]
-pub fn measure_loudness_sync<'env>(env: &'env Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> napi::Result<Object<'env>> {
+#[napi(
+    ts_args_type = "input: Float32Array, options?: LoudnessOptions",
+    ts_return_type = "LoudnessResult"
+)]
+pub fn measure_loudness_sync<'env>(
+    env: &'env Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<Object<'env>> {
     // Measured in place: no copy of the samples on the calling thread.
     let block = float32(&input, "input").or_throw(env)?;
     let settings = settings(env, options.as_ref()).or_throw(env)?;
-    let report = measure_loudness(&block, &settings).map_err(Failure::from).or_throw(env)?;
+    let report = measure_loudness(&block, &settings)
+        .map_err(Failure::from)
+        .or_throw(env)?;
     report_object(env, report, settings.target.is_some())
 }
 
 /// `measureLoudnessSync` on a worker thread.
-#[napi(js_name = "measureLoudness", ts_args_type = "input: Float32Array, options?: LoudnessOptions", ts_return_type = "Promise<LoudnessResult>")]
-pub fn measure_loudness_async(env: Env, input: Unknown<'_>, options: Option<Unknown<'_>>) -> AsyncTask<Work<Measured>> {
-    Work::start(arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
-        let with_target = settings.target.is_some();
-        move || measure_loudness(&block, &settings).map(|r| Measured(r, with_target)).map_err(Failure::from)
-    }))
+#[napi(
+    js_name = "measureLoudness",
+    ts_args_type = "input: Float32Array, options?: LoudnessOptions",
+    ts_return_type = "Promise<LoudnessResult>"
+)]
+pub fn measure_loudness_async(
+    env: Env,
+    input: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> AsyncTask<Work<Measured>> {
+    Work::start(
+        arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
+            let with_target = settings.target.is_some();
+            move || {
+                measure_loudness(&block, &settings)
+                    .map(|r| Measured(r, with_target))
+                    .map_err(Failure::from)
+            }
+        }),
+    )
 }

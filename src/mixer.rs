@@ -16,8 +16,9 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::audio::{float32, samples};
+use crate::batch::{pairs, Each};
 use crate::config::{chain_config, read_object};
-use crate::error::{Failure, OrThrow};
+use crate::error::{Failure, Fallible, OrThrow};
 use crate::task::Work;
 
 /// The mixer chain, mono, any block length; state carries across calls.
@@ -37,30 +38,93 @@ impl MixerChain {
     #[napi(constructor, ts_args_type = "config?: MixerConfigInput")]
     pub fn new(env: Env, config: Option<Unknown<'_>>) -> napi::Result<Self> {
         let config = chain_config(&env, config.as_ref()).or_throw(&env)?;
-        let node = MixerNode::new(Chain::new(config.clone()).map_err(Failure::from).or_throw(&env)?);
+        let node = MixerNode::new(
+            Chain::new(config.clone())
+                .map_err(Failure::from)
+                .or_throw(&env)?,
+        );
         let meters = node.meters();
-        Ok(Self { chain: Arc::new(SerialMixer::new(node)), meters, config: RefCell::new(config) })
+        Ok(Self {
+            chain: Arc::new(SerialMixer::new(node)),
+            meters,
+            config: RefCell::new(config),
+        })
     }
 
     /// Processes a block on the calling thread and returns the processed copy.
     #[napi(ts_args_type = "input: Float32Array", ts_return_type = "Float32Array")]
-    pub fn process_sync<'env>(&self, env: &'env Env, input: Unknown<'env>) -> napi::Result<Float32ArraySlice<'env>> {
+    pub fn process_sync<'env>(
+        &self,
+        env: &'env Env,
+        input: Unknown<'env>,
+    ) -> napi::Result<Float32ArraySlice<'env>> {
         let input = float32(&input, "input").or_throw(env)?;
         // The copy is the result: allocated by V8, processed in place.
         let mut output = Float32ArraySlice::copy_from(env, &*input)?;
         // SAFETY: `output` was just created and is not shared with JS yet.
         let block = unsafe { output.as_mut() };
-        self.chain.run_with(|node| node.process(block)).map_err(Failure::from).or_throw(env)?;
+        self.chain
+            .run_with(|node| node.process(block))
+            .map_err(Failure::from)
+            .or_throw(env)?;
         Ok(output)
     }
 
     /// Processes a block on a worker thread. Overlapping calls are applied in call order.
-    #[napi(ts_args_type = "input: Float32Array", ts_return_type = "Promise<Float32Array>")]
+    #[napi(
+        ts_args_type = "input: Float32Array",
+        ts_return_type = "Promise<Float32Array>"
+    )]
     pub fn process(&self, input: Unknown<'_>) -> AsyncTask<Work<Vec<f32>>> {
         Work::start(samples(&input, "input").map(|block| {
             let chain = Arc::clone(&self.chain);
             let ticket = chain.submit(MixerOp::Process(block));
             move || chain.run_until(ticket).into_audio().map_err(Failure::from)
+        }))
+    }
+
+    /// Processes `inputs[i]` on `chains[i]` for every i in one worker-thread job (fewer
+    /// thread hand-offs than one `process()` per chain when many streams are live). Each
+    /// block takes its place in its chain's call order now, as `process()` would; a chain
+    /// may appear more than once. Resolves to one entry per item: the processed block, or
+    /// the `Error` that block got (the others are unaffected). Rejects before anything runs
+    /// if the arguments are not two arrays of the same length (at most 65536) of chains and
+    /// Float32Arrays.
+    #[napi(
+        ts_args_type = "chains: MixerChain[], inputs: Float32Array[]",
+        ts_return_type = "Promise<Array<Float32Array | Error>>"
+    )]
+    pub fn process_batch(
+        chains: Unknown<'_>,
+        inputs: Unknown<'_>,
+    ) -> AsyncTask<Work<Each<Vec<f32>>>> {
+        let prepared = pairs::<MixerChain>(&chains, &inputs, "MixerChain").and_then(|pairs| {
+            let blocks = pairs
+                .iter()
+                .enumerate()
+                .map(|(i, (_, input))| samples(input, &format!("inputs[{i}]")))
+                .collect::<Fallible<Vec<_>>>()?;
+            Ok(pairs
+                .iter()
+                .zip(blocks)
+                .map(|((chain, _), block)| {
+                    let serial = Arc::clone(&chain.chain);
+                    let ticket = serial.submit(MixerOp::Process(block));
+                    (serial, ticket)
+                })
+                .collect::<Vec<_>>())
+        });
+        Work::start(prepared.map(|submitted| {
+            move || {
+                Ok(Each(
+                    submitted
+                        .into_iter()
+                        .map(|(serial, ticket)| {
+                            serial.run_until(ticket).into_audio().map_err(Failure::from)
+                        })
+                        .collect(),
+                ))
+            }
         }))
     }
 
@@ -70,7 +134,11 @@ impl MixerChain {
     pub fn update_config(&self, env: Env, partial: Unknown<'_>) -> napi::Result<()> {
         let next = read_object(&env, Some(&partial), "partial")
             .and_then(|value| {
-                let value = value.ok_or_else(|| Failure::arg_type("The \"partial\" argument must be a plain object, received nothing"))?;
+                let value = value.ok_or_else(|| {
+                    Failure::arg_type(
+                        "The \"partial\" argument must be a plain object, received nothing",
+                    )
+                })?;
                 Ok(self.config.borrow().merged(&value)?)
             })
             .or_throw(&env)?;

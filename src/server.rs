@@ -37,7 +37,9 @@ struct StartOptions {
 /// The nodes an embedded server offers. Nodes from other crates are registered here.
 fn registry(test_nodes: bool) -> NodeRegistry {
     let mut registry = NodeRegistry::builtin(BuiltinOptions { test_nodes });
-    registry.register(edgemix_silero::vad_node_spec()).expect("VAD is not a built-in node name");
+    registry
+        .register(edgemix_silero::vad_node_spec())
+        .expect("VAD is not a built-in node name");
     registry
 }
 
@@ -47,11 +49,17 @@ fn server_options(input: StartOptions) -> Fallible<ServerOptions> {
     let host: IpAddr = if host == "localhost" {
         IpAddr::from([127, 0, 0, 1])
     } else {
-        host.parse().map_err(|_| invalid(format!("host {host:?} is not an IP address: use e.g. \"127.0.0.1\" or \"0.0.0.0\"")))?
+        host.parse().map_err(|_| {
+            invalid(format!(
+                "host {host:?} is not an IP address: use e.g. \"127.0.0.1\" or \"0.0.0.0\""
+            ))
+        })?
     };
     let mb = input.max_message_mb.unwrap_or(16);
     if !(1..=1024).contains(&mb) {
-        return Err(invalid(format!("maxMessageMb = {mb} is out of range: allowed 1 to 1024")));
+        return Err(invalid(format!(
+            "maxMessageMb = {mb} is out of range: allowed 1 to 1024"
+        )));
     }
     let defaults = ServerOptions::default();
     Ok(ServerOptions {
@@ -59,7 +67,9 @@ fn server_options(input: StartOptions) -> Fallible<ServerOptions> {
         registry: Arc::new(registry(input.enable_test_nodes.unwrap_or(false))),
         modules_dir: input.modules_dir,
         max_message_bytes: mb as usize * 1024 * 1024,
-        concurrency: input.concurrency.map_or(defaults.concurrency, |c| c as usize),
+        concurrency: input
+            .concurrency
+            .map_or(defaults.concurrency, |c| c as usize),
         tls: None,
         auth_token: input.auth_token,
         shutdown_grace: Duration::from_millis(input.shutdown_grace_ms.unwrap_or(5000).into()),
@@ -102,7 +112,10 @@ impl CloudServer {
         spawn(env, async move {
             let mut guard = handle.lock().await;
             if let Some(server) = guard.as_mut() {
-                server.shutdown().await.map_err(|e| Failure::new(Class::Error, "ERR_CLOUD_INTERNAL", e.to_string()))?;
+                server
+                    .shutdown()
+                    .await
+                    .map_err(|e| Failure::new(Class::Error, "ERR_CLOUD_INTERNAL", e.to_string()))?;
             }
             guard.take();
             Ok(())
@@ -112,16 +125,31 @@ impl CloudServer {
 
 /// Starts the cloud tier in this process: RemoteExecutionService and grpc.health.v1 on
 /// `host:port` (default 127.0.0.1, port 0 = a free port).
-#[napi(ts_args_type = "options?: StartServerOptions", ts_return_type = "Promise<CloudServer>")]
-pub fn start_server<'env>(env: &'env Env, options_value: Option<Unknown<'_>>) -> napi::Result<PromiseRaw<'env, Finished<CloudServer>>> {
-    let prepared = options::<StartOptions>(env, options_value.as_ref(), "options").and_then(server_options);
+#[napi(
+    ts_args_type = "options?: StartServerOptions",
+    ts_return_type = "Promise<CloudServer>"
+)]
+pub fn start_server<'env>(
+    env: &'env Env,
+    options_value: Option<Unknown<'_>>,
+) -> napi::Result<PromiseRaw<'env, Finished<CloudServer>>> {
+    let prepared =
+        options::<StartOptions>(env, options_value.as_ref(), "options").and_then(server_options);
     match prepared {
         Ok(server) => spawn(env, async move {
-            let handle = serve(server)
-                .await
-                .map_err(|e| Failure::new(Class::Error, "ERR_CLOUD_UNAVAILABLE", format!("cannot start the server: {e}")))?;
+            let handle = serve(server).await.map_err(|e| {
+                Failure::new(
+                    Class::Error,
+                    "ERR_CLOUD_UNAVAILABLE",
+                    format!("cannot start the server: {e}"),
+                )
+            })?;
             let addr = handle.local_addr();
-            Ok(CloudServer { port: u32::from(addr.port()), host: addr.ip().to_string(), handle: Arc::new(Mutex::new(Some(handle))) })
+            Ok(CloudServer {
+                port: u32::from(addr.port()),
+                host: addr.ip().to_string(),
+                handle: Arc::new(Mutex::new(Some(handle))),
+            })
         }),
         Err(failure) => reject(env, failure),
     }

@@ -48,15 +48,23 @@ pub struct Work<R: Finish> {
 
 impl<R: Finish> Work<R> {
     pub fn new(job: impl FnOnce() -> Fallible<R> + Send + 'static) -> AsyncTask<Self> {
-        AsyncTask::new(Self { job: Some(Ok(Box::new(job))), failure: None })
+        AsyncTask::new(Self {
+            job: Some(Ok(Box::new(job))),
+            failure: None,
+        })
     }
 
     pub fn refuse(failure: Failure) -> AsyncTask<Self> {
-        AsyncTask::new(Self { job: Some(Err(failure)), failure: None })
+        AsyncTask::new(Self {
+            job: Some(Err(failure)),
+            failure: None,
+        })
     }
 
     /// `job` if the arguments were good, else their failure.
-    pub fn start(prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> AsyncTask<Self> {
+    pub fn start(
+        prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>,
+    ) -> AsyncTask<Self> {
         match prepared {
             Ok(job) => Self::new(job),
             Err(failure) => Self::refuse(failure),
@@ -72,7 +80,11 @@ impl<R: Finish> Task for Work<R> {
         let outcome = match self.job.take() {
             Some(Ok(job)) => job(),
             Some(Err(failure)) => Err(failure),
-            None => Err(Failure::new(crate::error::Class::Error, "ERR_INTERNAL", "a task ran twice")),
+            None => Err(Failure::new(
+                crate::error::Class::Error,
+                "ERR_INTERNAL",
+                "a task ran twice",
+            )),
         };
         outcome.map_err(|failure| {
             self.failure = Some(failure);
@@ -85,13 +97,32 @@ impl<R: Finish> Task for Work<R> {
     }
 
     fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Finished<R>> {
-        Err(self.failure.take().map_or(err, |failure| failure.into_napi(&env)))
+        Err(self
+            .failure
+            .take()
+            .map_or(err, |failure| failure.into_napi(&env)))
     }
 }
 
 impl Finish for Vec<f32> {
     fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
-        to_js(env, napi::bindgen_prelude::Float32Array::new(self))
+        samples_to_js(env, self)
+    }
+}
+
+/// Blocks up to this many samples are copied into memory V8 owns; longer ones are handed
+/// over without a copy.
+const COPY_SAMPLES: usize = 64 * 1024;
+
+/// `samples` as a Float32Array. A small block is copied into an ordinary V8 buffer: an
+/// external buffer would cost the garbage collector a finalizer per frame, which dominates
+/// when thousands of frames a second are returned.
+pub fn samples_to_js(env: &Env, samples: Vec<f32>) -> napi::Result<sys::napi_value> {
+    use napi::bindgen_prelude::{Float32Array, Float32ArraySlice};
+    if samples.len() <= COPY_SAMPLES {
+        to_js(env, Float32ArraySlice::copy_from(env, &samples)?)
+    } else {
+        to_js(env, Float32Array::new(samples))
     }
 }
 
@@ -107,13 +138,21 @@ pub fn spawn<'env, R: Finish>(
     env: &'env Env,
     future: impl std::future::Future<Output = Fallible<R>> + Send + 'static,
 ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Finished<R>>> {
-    env.spawn_future_with_callback(async move { Ok(future.await) }, |env, outcome: Fallible<R>| {
-        outcome.map(Finished).map_err(|failure| failure.into_napi(env))
-    })
+    env.spawn_future_with_callback(
+        async move { Ok(future.await) },
+        |env, outcome: Fallible<R>| {
+            outcome
+                .map(Finished)
+                .map_err(|failure| failure.into_napi(env))
+        },
+    )
 }
 
 /// A promise already rejected with `failure` (async methods reject, never throw).
-pub fn reject<'env, R: Finish>(env: &'env Env, failure: Failure) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Finished<R>>> {
+pub fn reject<'env, R: Finish>(
+    env: &'env Env,
+    failure: Failure,
+) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Finished<R>>> {
     spawn(env, async move { Err(failure) })
 }
 

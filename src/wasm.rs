@@ -6,21 +6,22 @@ use std::sync::Arc;
 
 use edgemix_runtime::serial::Serial;
 use edgemix_runtime::wasm::{
-    Decoded, Format, GrpcBridge, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions, SessionLogs, SessionOp, SessionOutput,
-    WasmModule, WasmSession as Session,
+    Decoded, Format, GrpcBridge, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions,
+    SessionLogs, SessionOp, SessionOutput, WasmModule, WasmSession as Session,
 };
 use napi::bindgen_prelude::{
-    within_runtime_if_available, AsyncTask, Buffer, ClassInstance, Float32Array, Float32ArraySlice, FromNapiValue, JsObjectValue,
-    JsValue, Object, Uint8ArraySlice, Unknown,
+    within_runtime_if_available, AsyncTask, Buffer, ClassInstance, Float32ArraySlice,
+    FromNapiValue, JsObjectValue, JsValue, Object, Uint8ArraySlice, Unknown,
 };
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::audio::describe;
+use crate::batch::{pairs, Each, Item};
 use crate::config::{options_from_json, read_object};
 use crate::error::{Failure, Fallible};
-use crate::task::{to_js, Finish, Work};
+use crate::task::{samples_to_js, to_js, Finish, Work};
 
 /// A loaded module: compiled once, instantiated per session.
 #[napi]
@@ -40,8 +41,9 @@ fn source(value: &Unknown<'_>) -> Fallible<Source> {
     if value.get_type().ok() == Some(ValueType::String) {
         let raw = value.value();
         // SAFETY: a live string value of the current call.
-        let path = unsafe { String::from_napi_value(raw.env, raw.value) }
-            .map_err(|e| Failure::arg_type(format!("The \"source\" path could not be read: {e}")))?;
+        let path = unsafe { String::from_napi_value(raw.env, raw.value) }.map_err(|e| {
+            Failure::arg_type(format!("The \"source\" path could not be read: {e}"))
+        })?;
         return Ok(Source::Path(path.into()));
     }
     bytes(value, "source").map(Source::Bytes).map_err(|_| {
@@ -79,7 +81,9 @@ impl Finish for WasmEdgeNode {
 /// channel, token and timeout) on the addon's tokio runtime.
 fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAccess)> {
     // Checks the argument's type (a plain object, undefined or null) with the usual message.
-    let Some(value) = value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null))) else {
+    let Some(value) =
+        value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
+    else {
         return Ok((LoadOptions::default(), RemoteAccess::default()));
     };
     if value.get_type().ok() != Some(ValueType::Object) || value.is_array().unwrap_or(false) {
@@ -87,18 +91,25 @@ fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions
     }
     let raw = value.value();
     // SAFETY: a live object of the current call; its properties are read, not kept.
-    let object = unsafe { Object::from_napi_value(raw.env, raw.value) }
-        .map_err(|e| Failure::arg_type(format!("The \"options\" argument could not be read: {e}")))?;
-    let unreadable = |e: napi::Error| Failure::arg_type(format!("The \"options\" argument could not be read: {e}"));
+    let object = unsafe { Object::from_napi_value(raw.env, raw.value) }.map_err(|e| {
+        Failure::arg_type(format!("The \"options\" argument could not be read: {e}"))
+    })?;
+    let unreadable = |e: napi::Error| {
+        Failure::arg_type(format!("The \"options\" argument could not be read: {e}"))
+    };
     // Every key but `cloud` (a class instance, not data) as JSON.
     let mut json = serde_json::Map::new();
     let mut cloud = None;
     for key in Object::keys(&object).map_err(unreadable)? {
-        let property: Unknown<'_> = object.get_named_property_unchecked(&key).map_err(unreadable)?;
+        let property: Unknown<'_> = object
+            .get_named_property_unchecked(&key)
+            .map_err(unreadable)?;
         if key == "cloud" {
             cloud = Some(cloud_client(&property)?).flatten();
         } else {
-            let item: Value = env.from_js_value(property).map_err(|e| Failure::arg_type(format!("options.{key} could not be read: {e}")))?;
+            let item: Value = env
+                .from_js_value(property)
+                .map_err(|e| Failure::arg_type(format!("options.{key} could not be read: {e}")))?;
             json.insert(key, item);
         }
     }
@@ -107,14 +118,25 @@ fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions
     let allow = opts.allowlist()?;
     let service = match cloud {
         Some(client) => {
-            let runtime = within_runtime_if_available(tokio::runtime::Handle::try_current).map_err(|e| {
-                Failure::new(crate::error::Class::Error, "ERR_CLOUD_INTERNAL", format!("no tokio runtime for the cloud bridge: {e}"))
-            })?;
+            let runtime = within_runtime_if_available(tokio::runtime::Handle::try_current)
+                .map_err(|e| {
+                    Failure::new(
+                        crate::error::Class::Error,
+                        "ERR_CLOUD_INTERNAL",
+                        format!("no tokio runtime for the cloud bridge: {e}"),
+                    )
+                })?;
             Some(Arc::new(GrpcBridge::new(client, runtime)) as Arc<dyn RemoteService>)
         }
         None => None,
     };
-    Ok((opts, RemoteAccess { allow: allow.into(), service }))
+    Ok((
+        opts,
+        RemoteAccess {
+            allow: allow.into(),
+            service,
+        },
+    ))
 }
 
 /// The client of the `cloud` load option: a `CloudClient`, or none for undefined/null.
@@ -143,8 +165,13 @@ impl WasmEdgeNode {
         ts_args_type = "source: string | Uint8Array, options?: WasmLoadOptions",
         ts_return_type = "Promise<WasmEdgeNode>"
     )]
-    pub fn load(env: Env, source: Unknown<'_>, options: Option<Unknown<'_>>) -> AsyncTask<Work<WasmEdgeNode>> {
-        let prepared = self::source(&source).and_then(|source| Ok((source, load_options(&env, options.as_ref())?)));
+    pub fn load(
+        env: Env,
+        source: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> AsyncTask<Work<WasmEdgeNode>> {
+        let prepared = self::source(&source)
+            .and_then(|source| Ok((source, load_options(&env, options.as_ref())?)));
         Work::start(prepared.map(|(source, (opts, remote))| {
             move || {
                 let runtime = Runtime::global(None)?;
@@ -152,7 +179,11 @@ impl WasmEdgeNode {
                     Source::Path(path) => runtime.load_file(path, opts.cache_dir.as_deref())?,
                     Source::Bytes(bytes) => runtime.load(bytes, opts.cache_dir.as_deref())?,
                 };
-                Ok(WasmEdgeNode { module, options: opts, remote })
+                Ok(WasmEdgeNode {
+                    module,
+                    options: opts,
+                    remote,
+                })
             }
         }))
     }
@@ -161,7 +192,8 @@ impl WasmEdgeNode {
     /// the compiled code (`memory`, `disk` or `compiled`) and what it imports.
     #[napi(ts_return_type = "WasmModuleDescription")]
     pub fn describe(&self) -> Value {
-        let mut info = serde_json::to_value(self.module.description()).expect("description serialises");
+        let mut info =
+            serde_json::to_value(self.module.description()).expect("description serialises");
         let extra = serde_json::json!({
             "hash": self.module.hash(),
             "cache": self.module.cache_outcome().as_str(),
@@ -182,13 +214,28 @@ impl WasmEdgeNode {
         let options = self.options.clone();
         let remote = self.remote.clone();
         let id = id.unwrap_or_else(|| {
-            format!("session-{}-{}", std::process::id(), SESSION_COUNTER.fetch_add(1, Ordering::Relaxed))
+            format!(
+                "session-{}-{}",
+                std::process::id(),
+                SESSION_COUNTER.fetch_add(1, Ordering::Relaxed)
+            )
         });
         Work::new(move || {
             let output = module.description().output;
-            let session = Session::new(module, id.clone(), options.limits(), options.config.as_ref(), remote)?;
+            let session = Session::new(
+                module,
+                id.clone(),
+                options.limits(),
+                options.config.as_ref(),
+                remote,
+            )?;
             let logs = session.logs().clone();
-            Ok(WasmSession { serial: Arc::new(Serial::new(session)), logs, id, output })
+            Ok(WasmSession {
+                serial: Arc::new(Serial::new(session)),
+                logs,
+                id,
+                output,
+            })
         })
     }
 }
@@ -208,12 +255,35 @@ impl Finish for WasmSession {
     }
 }
 
+impl Item for Decoded {
+    fn samples(&self) -> Option<&[f32]> {
+        match self {
+            Decoded::Audio(samples) => Some(samples),
+            _ => None,
+        }
+    }
+}
+
 impl Finish for Decoded {
     fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
         match self {
-            Decoded::Audio(samples) => to_js(env, Float32Array::new(samples)),
+            Decoded::Audio(samples) => samples_to_js(env, samples),
             Decoded::Json(json) => to_js(env, json),
             Decoded::Bytes(bytes) => to_js(env, Buffer::from(bytes)),
+        }
+    }
+}
+
+impl WasmSession {
+    /// Queues `input` in the session's call order now; the returned job (for a worker
+    /// thread) runs everything queued up to it and decodes its output.
+    fn submit(&self, input: Vec<u8>) -> impl FnOnce() -> Fallible<Decoded> + Send + 'static {
+        let output = self.output;
+        let serial = Arc::clone(&self.serial);
+        let ticket = serial.submit(SessionOp::Process(input));
+        move || match serial.run_until(ticket) {
+            SessionOutput::Processed(result) => Ok(output.decode(result?)?),
+            SessionOutput::Closed(_) => unreachable!("a Process ticket yields Processed"),
         }
     }
 }
@@ -233,15 +303,42 @@ impl WasmSession {
         ts_return_type = "Promise<Float32Array | Buffer | unknown>"
     )]
     pub fn process(&self, data: Unknown<'_>) -> AsyncTask<Work<Decoded>> {
-        let output = self.output;
-        Work::start(bytes(&data, "data").map(|input| {
-            let serial = Arc::clone(&self.serial);
-            let ticket = serial.submit(SessionOp::Process(input));
-            move || match serial.run_until(ticket) {
-                SessionOutput::Processed(result) => Ok(output.decode(result?)?),
-                SessionOutput::Closed(_) => unreachable!("a Process ticket yields Processed"),
-            }
-        }))
+        Work::start(bytes(&data, "data").map(|input| self.submit(input)))
+    }
+
+    /// Runs `process` on `sessions[i]` with `inputs[i]` for every i in one worker-thread
+    /// job (fewer thread hand-offs than one `process()` per session when many streams are
+    /// live). Each input takes its place in its session's call order now, as `process()`
+    /// would; a session may appear more than once. Resolves to one entry per item: what
+    /// `process()` would resolve to, or the `Error` it would reject with (a trap or a
+    /// timeout in one session does not affect the others). Rejects before anything runs if
+    /// the arguments are not two arrays of the same length (at most 65536) of sessions and
+    /// Float32Array / Uint8Array inputs.
+    #[napi(
+        ts_args_type = "sessions: WasmSession[], inputs: Array<Float32Array | Uint8Array>",
+        ts_return_type = "Promise<Array<Float32Array | Buffer | unknown>>"
+    )]
+    pub fn process_batch(
+        sessions: Unknown<'_>,
+        inputs: Unknown<'_>,
+    ) -> AsyncTask<Work<Each<Decoded>>> {
+        let prepared = pairs::<WasmSession>(&sessions, &inputs, "WasmSession").and_then(|pairs| {
+            let inputs = pairs
+                .iter()
+                .enumerate()
+                .map(|(i, (_, input))| bytes(input, &format!("inputs[{i}]")))
+                .collect::<Fallible<Vec<_>>>()?;
+            Ok(pairs
+                .iter()
+                .zip(inputs)
+                .map(|((session, _), input)| session.submit(input))
+                .collect::<Vec<_>>())
+        });
+        Work::start(
+            prepared.map(|submitted| {
+                move || Ok(Each(submitted.into_iter().map(|run| run()).collect()))
+            }),
+        )
     }
 
     /// Calls the module's `cleanup` after every earlier call and ends the session.
@@ -276,7 +373,10 @@ impl Finish for u32 {
 #[napi(ts_return_type = "Promise<number>")]
 pub fn start_wasm_engine(max_instances: Option<u32>) -> AsyncTask<Work<u32>> {
     Work::new(move || {
-        let options = max_instances.map(|max_instances| RuntimeOptions { max_instances, cache_dir: None });
+        let options = max_instances.map(|max_instances| RuntimeOptions {
+            max_instances,
+            cache_dir: None,
+        });
         Ok(Runtime::global(options.as_ref())?.options().max_instances)
     })
 }

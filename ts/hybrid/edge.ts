@@ -1,10 +1,13 @@
 /**
  * The edge side of a proxy: a WASM module (`edgeWasm`, one WasmSession per lane) or a
  * native node (`edgeNative`, one instance per lane). Work runs off the JS thread: WASM
- * calls on the libuv pool under the module's time limit, the mixer on the pool too.
+ * calls on the libuv pool under the module's time limit, the mixer on the pool too. The
+ * calls of all lanes of one side (WASM sessions, native mixers) go out in batches
+ * (./batcher.ts).
  */
 import { existsSync } from 'node:fs'
-import { MixerChain, WasmEdgeNode } from '../../index.js'
+import { MixerChain, WasmEdgeNode, WasmSession } from '../../index.js'
+import { Batcher } from './batcher.js'
 import { codedError } from './errors.js'
 import type { WasmDefaults } from './wasm-edge.js'
 
@@ -64,39 +67,69 @@ export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults,
       `${options.wasmPath} imports env.call_remote_service; pass edgeWasm.allowRemote: true to let it call the cloud`,
     )
   }
+  const batcher = new Batcher<WasmSession, Float32Array | Uint8Array>((sessions, inputs) => WasmSession.processBatch(sessions, inputs))
   return {
     budgetMs,
     describe: () => ({ kind: 'wasm', path: options.wasmPath, ...description }),
     async open() {
       const session = await node.createSession()
-      return { process: (input) => session.process(input), close: () => session.close() }
+      return batched(batcher, session, () => session.close())
+    },
+  }
+}
+
+/**
+ * A session whose calls go through `batcher`; `close` runs after every call made before
+ * it has reached the session.
+ */
+function batched<S, I extends Float32Array | Uint8Array>(batcher: Batcher<S, I>, session: S, close: () => Promise<void> | void): EdgeSession {
+  let last: Promise<unknown> = Promise.resolve()
+  return {
+    process(input) {
+      const result = batcher.submit(session, input as I)
+      last = result
+      return result
+    },
+    async close() {
+      await last.catch(() => {})
+      await close()
     },
   }
 }
 
 export function nativeEdge(options: EdgeNativeOptions, timeoutMs: number | undefined): EdgeSide {
   const node = options?.node
-  let make: () => EdgeNodeInstance
+  let open: () => Promise<EdgeSession>
   if (node === 'mixer') {
     // Validates the configuration now (throws ERR_INVALID_CONFIG).
     new MixerChain(options.config as never)
-    make = () => new MixerChain(options.config as never) as unknown as EdgeNodeInstance
+    const batcher = new Batcher<MixerChain, Float32Array>((chains, inputs) => MixerChain.processBatch(chains, inputs))
+    open = async () => {
+      const chain = new MixerChain(options.config as never)
+      const session = batched(batcher, chain, () => {})
+      return {
+        // Anything but samples is refused by the chain itself (ERR_INVALID_ARG_TYPE),
+        // never sent in a batch where it would fail the other streams' frames too.
+        process: (input) => (input instanceof Float32Array ? session.process(input) : chain.process(input as never)),
+        close: () => session.close(),
+      }
+    }
   } else if (typeof node === 'function') {
-    make = node
-  } else {
-    throw codedError('ERR_INVALID_CONFIG', `edgeNative.node must be 'mixer' or a factory function, received ${String(node)}`, RangeError)
-  }
-  return {
-    budgetMs: timeoutMs ?? 100,
-    describe: () => ({ kind: 'native', node: typeof node === 'string' ? node : 'custom' }),
-    async open() {
-      const instance = make()
+    open = async () => {
+      const instance = node()
       return {
         process: (input) => instance.process(input),
         close: async () => {
           await instance.close?.()
         },
       }
-    },
+    }
+  } else {
+    throw codedError('ERR_INVALID_CONFIG', `edgeNative.node must be 'mixer' or a factory function, received ${String(node)}`, RangeError)
+  }
+  return {
+    budgetMs: timeoutMs ?? 100,
+    describe: () => ({ kind: 'native', node: typeof node === 'string' ? node : 'custom' }),
+    open,
   }
 }

@@ -15,6 +15,7 @@ export class Lane {
   #edge: Promise<EdgeSession> | undefined
   #cloud: { format: CloudFormat; stream: Promise<CloudStreamLike> } | undefined
   #turn: Promise<void> = Promise.resolve()
+  #holders = 0
 
   constructor(
     readonly ordered: boolean,
@@ -44,11 +45,28 @@ export class Lane {
     return this.#cloud?.stream
   }
 
-  /** Waits for the previous input's submission; call the returned function once submitted. */
+  /** Whether an earlier input holds a turn (it has not been submitted yet). */
+  get waiting(): boolean {
+    return this.#holders > 0
+  }
+
+  /**
+   * Waits for the previous input's submission; call `done` once submitted (more calls
+   * are ignored). Needed only while another input holds a turn or when the input itself
+   * must wait (an async decision): otherwise an input is submitted at once, in order.
+   */
   take(): { ready: Promise<void>; done: () => void } {
-    let done!: () => void
+    let release!: () => void
     const ready = this.#turn
-    this.#turn = new Promise<void>((r) => (done = r))
+    this.#turn = new Promise<void>((r) => (release = r))
+    this.#holders++
+    let held = true
+    const done = () => {
+      if (!held) return
+      held = false
+      this.#holders--
+      release()
+    }
     return { ready, done }
   }
 

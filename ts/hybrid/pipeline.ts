@@ -123,7 +123,9 @@ export class Pipeline {
         }
       }
     } finally {
-      passes.forEach((pass) => pass())
+      // A frame that left early (dropped, failed) lets the next one into each later stage
+      // only once the frame before it has entered that stage: the order holds across gaps.
+      passes.forEach((pass, k) => previous[k].then(pass))
     }
     result.output = current
     return result

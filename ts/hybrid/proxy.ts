@@ -74,6 +74,7 @@ interface Plan {
 }
 
 const FALLBACKS: Fallback[] = ['both', 'edge', 'cloud', 'none']
+const AUTO: Decided = Object.freeze({ requested: 'auto' })
 const CIRCUIT_GAUGE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 }
 const other = (side: Side): Side => (side === 'edge' ? 'cloud' : 'edge')
 /** Cloud errors that say nothing about the cloud's health (the request itself was refused). */
@@ -254,14 +255,22 @@ export class HybridProxy {
   }
 
   async #run(lane: Lane, input: unknown, started: number): Promise<HybridResult> {
-    const turn = lane.ordered ? lane.take() : undefined
+    // An ordered lane needs a turn only when this input cannot be submitted now: an
+    // earlier input still holds one, or this one awaits an async decision. Both are known
+    // before the first await, so the turn is taken in input order.
+    let turn = lane.ordered && lane.waiting ? lane.take() : undefined
     try {
       const n = normalize(input)
       const complexity = this.#complexityOf(input, n)
-      let decided: Decided = { requested: 'auto' }
+      let decided: Decided = AUTO
       if (this.#decisionFunction) {
         const d = decide(this.#decisionFunction, input, this.#context(n, complexity), this.#decisionTimeoutMs)
-        decided = d instanceof Promise ? await d : d
+        if (d instanceof Promise) {
+          if (lane.ordered) turn ??= lane.take()
+          decided = await d
+        } else {
+          decided = d
+        }
         if (decided.error) this.metrics.decisionErrors[decided.error]++
       }
       const plan = this.#plan(decided, n, complexity)

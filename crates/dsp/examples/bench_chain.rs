@@ -14,11 +14,21 @@ use edgemix_dsp::{ChainConfig, MixerChain, PresetDecision, FRAME_SAMPLES};
 use serde_json::json;
 
 fn main() {
-    let frames: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let frames: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     let input = signal::test_signal(FRAME_SAMPLES * 500);
-    let plain = time(&input, frames, MixerChain::new(ChainConfig::default()).expect("valid"), |_| {});
+    let plain = time(
+        &input,
+        frames,
+        MixerChain::new(ChainConfig::default()).expect("valid"),
+        |_| {},
+    );
     let adaptive = || {
-        let config = ChainConfig::from_json(&json!({ "adaptive": { "enabled": true, "smoothingMs": 200 } })).expect("valid");
+        let config =
+            ChainConfig::from_json(&json!({ "adaptive": { "enabled": true, "smoothingMs": 200 } }))
+                .expect("valid");
         MixerChain::new(config).expect("valid")
     };
     let settled = time(&input, frames, adaptive(), |_| {});
@@ -27,14 +37,22 @@ fn main() {
     let morphing = time(&input, frames, adaptive(), |chain| {
         if !chain.is_morphing() {
             next = (next + 1) % genres.len();
-            chain.set_decision(PresetDecision { genre: Some(genres[next]), confidence: 0.9 });
+            chain.set_decision(PresetDecision {
+                genre: Some(genres[next]),
+                confidence: 0.9,
+            });
         }
     });
     println!("{{\"frames\": {frames}, \"nsPerFrame\": {plain}, \"adaptive\": {{\"settled\": {settled}, \"morphing\": {morphing}}}}}");
 }
 
 /// `{"p50": .., "mean": ..}` ns per frame over `frames` frames after 1000 untimed ones.
-fn time(input: &[f32], frames: usize, mut chain: MixerChain, mut before: impl FnMut(&mut MixerChain)) -> String {
+fn time(
+    input: &[f32],
+    frames: usize,
+    mut chain: MixerChain,
+    mut before: impl FnMut(&mut MixerChain),
+) -> String {
     let mut block = vec![0.0f32; FRAME_SAMPLES];
     let mut times = Vec::with_capacity(frames);
     for i in 0..frames + 1000 {

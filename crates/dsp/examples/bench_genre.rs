@@ -20,10 +20,14 @@ use edgemix_dsp::genre::{classify, StreamingGenreClassifier, StreamingGenreOptio
 use edgemix_dsp::FRAME_SAMPLES;
 
 fn main() {
-    let frames: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let frames: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     let input = signal::test_signal(48_000 * 60);
     let blocks: Vec<&[f32]> = input.chunks_exact(FRAME_SAMPLES).collect();
-    let mut classifier = StreamingGenreClassifier::new(48_000, StreamingGenreOptions::default()).expect("valid");
+    let mut classifier =
+        StreamingGenreClassifier::new(48_000, StreamingGenreOptions::default()).expect("valid");
     let (mut total, mut max) = (0.0f64, 0.0f64);
     for i in 0..frames {
         let t0 = Instant::now();

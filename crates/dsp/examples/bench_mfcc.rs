@@ -19,11 +19,15 @@ mod signal;
 use std::time::Instant;
 
 use edgemix_dsp::{
-    AnalysisConfig, AnalysisFrames, FeatureExtractor, LoudnessMeter, LoudnessSettings, FRAME_SAMPLES,
+    AnalysisConfig, AnalysisFrames, FeatureExtractor, LoudnessMeter, LoudnessSettings,
+    FRAME_SAMPLES,
 };
 
 fn main() {
-    let frames: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let frames: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     let input = signal::test_signal(48_000 * 60);
     let mfcc = time_frames(&input, frames, false);
     let spectral = time_frames(&input, frames, true);
@@ -44,7 +48,12 @@ fn main() {
 }
 
 fn time_frames(input: &[f32], frames: usize, spectral: bool) -> String {
-    let settings = AnalysisConfig { spectral, ..AnalysisConfig::default() }.validate().expect("valid");
+    let settings = AnalysisConfig {
+        spectral,
+        ..AnalysisConfig::default()
+    }
+    .validate()
+    .expect("valid");
     let mut extractor = FeatureExtractor::new(settings);
     let mut out = AnalysisFrames::new(settings.n_mfcc);
     out.mfcc.reserve(64);
@@ -54,7 +63,9 @@ fn time_frames(input: &[f32], frames: usize, spectral: bool) -> String {
         let start = (i % blocks) * FRAME_SAMPLES;
         out.clear();
         let t = Instant::now();
-        extractor.push(&input[start..start + FRAME_SAMPLES], &mut out).expect("finite input");
+        extractor
+            .push(&input[start..start + FRAME_SAMPLES], &mut out)
+            .expect("finite input");
         let ns = t.elapsed().as_nanos() as f64;
         if i >= 1000 {
             times.push(ns);
@@ -76,4 +87,3 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
         })
         .fold(f64::INFINITY, f64::min)
 }
-

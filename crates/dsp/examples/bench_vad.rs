@@ -19,8 +19,16 @@ use edgemix_dsp::{Vad, VadConfig};
 use signals::{bench_conditions_json, SET_FRAME};
 
 fn main() {
-    let json = bench_conditions_json(5, || Vad::new(VadConfig::default()).unwrap(), |mut vad, signal, frames| {
-        signal.chunks_exact(SET_FRAME).take(frames).map(|frame| vad.process(frame).unwrap().speech).collect()
-    });
+    let json = bench_conditions_json(
+        5,
+        || Vad::new(VadConfig::default()).unwrap(),
+        |mut vad, signal, frames| {
+            signal
+                .chunks_exact(SET_FRAME)
+                .take(frames)
+                .map(|frame| vad.process(frame).unwrap().speech)
+                .collect()
+        },
+    );
     println!("{json}");
 }

@@ -20,20 +20,37 @@ use std::path::PathBuf;
 use signals::{condition_signal, test_set, CONDITIONS, SET_FRAME, SET_RATE};
 
 fn main() {
-    let dir = PathBuf::from(std::env::args().nth(1).expect("usage: vad_conditions OUT_DIR"));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: vad_conditions OUT_DIR"),
+    );
     std::fs::create_dir_all(&dir).expect("output directory");
     let set = test_set();
     for condition in &CONDITIONS {
         let signal = condition_signal(&set, condition);
         let bytes: Vec<u8> = signal.iter().flat_map(|x| x.to_le_bytes()).collect();
-        std::fs::write(dir.join(format!("{}.f32", condition.name)), bytes).expect("write condition");
+        std::fs::write(dir.join(format!("{}.f32", condition.name)), bytes)
+            .expect("write condition");
     }
-    let names: Vec<String> = CONDITIONS.iter().map(|c| format!("\"{}\"", c.name)).collect();
-    let labels: String = set.labels.iter().map(|&l| if l { '1' } else { '0' }).collect();
+    let names: Vec<String> = CONDITIONS
+        .iter()
+        .map(|c| format!("\"{}\"", c.name))
+        .collect();
+    let labels: String = set
+        .labels
+        .iter()
+        .map(|&l| if l { '1' } else { '0' })
+        .collect();
     let json = format!(
         "{{ \"sampleRate\": {SET_RATE}, \"frameSamples\": {SET_FRAME}, \"conditions\": [{}], \"labels\": \"{labels}\" }}\n",
         names.join(", ")
     );
     std::fs::write(dir.join("labels.json"), json).expect("write labels");
-    eprintln!("wrote {} conditions of {} frames to {}", CONDITIONS.len(), set.labels.len(), dir.display());
+    eprintln!(
+        "wrote {} conditions of {} frames to {}",
+        CONDITIONS.len(),
+        set.labels.len(),
+        dir.display()
+    );
 }

@@ -22,7 +22,11 @@ use signals::{background, mix_at_snr, parse_set, Background, XorShift64};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    assert_eq!(args.len(), 3, "usage: vad_train_features TRAIN.wav TRAIN.json OUT.f32");
+    assert_eq!(
+        args.len(),
+        3,
+        "usage: vad_train_features TRAIN.wav TRAIN.json OUT.f32"
+    );
     let wav = std::fs::read(&args[0]).expect("training WAV");
     let json = std::fs::read_to_string(&args[1]).expect("training JSON");
     let set = parse_set(&wav, &json);
@@ -33,7 +37,11 @@ fn main() {
     let mixtures: Vec<(usize, f64)> = [0.0, 5.0, 10.0, 20.0, 30.0]
         .iter()
         .map(|&snr| (0, snr))
-        .chain([0.0, 3.0, 5.0, 8.0, 10.0, 15.0, 20.0, 30.0].iter().map(|&snr| (1, snr)))
+        .chain(
+            [0.0, 3.0, 5.0, 8.0, 10.0, 15.0, 20.0, 30.0]
+                .iter()
+                .map(|&snr| (1, snr)),
+        )
         .chain([(2, 5.0), (2, 15.0), (3, 5.0), (3, 20.0), (4, 99.0)])
         .collect();
     let mut rows = 0usize;
@@ -66,7 +74,12 @@ fn main() {
                 if frame < set.labels.len() {
                     record.clear();
                     record.extend_from_slice(features);
-                    record.extend_from_slice(&[f32::from(u8::from(set.labels[frame])), m as f32, snr as f32, kind as f32]);
+                    record.extend_from_slice(&[
+                        f32::from(u8::from(set.labels[frame])),
+                        m as f32,
+                        snr as f32,
+                        kind as f32,
+                    ]);
                     for v in &record {
                         out.write_all(&v.to_le_bytes()).unwrap();
                     }

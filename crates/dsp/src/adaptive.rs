@@ -41,7 +41,10 @@ pub struct AdaptiveFields {
 
 impl Default for AdaptiveFields {
     fn default() -> Self {
-        Self { enabled: false, smoothing_ms: 1000.0 }
+        Self {
+            enabled: false,
+            smoothing_ms: 1000.0,
+        }
     }
 }
 
@@ -60,10 +63,14 @@ impl<'de> Deserialize<'de> for AdaptiveConfig {
                 f.write_str("true, false or an object { enabled, smoothingMs }")
             }
             fn visit_bool<E: de::Error>(self, enabled: bool) -> Result<AdaptiveConfig, E> {
-                Ok(AdaptiveConfig(AdaptiveFields { enabled, ..AdaptiveFields::default() }))
+                Ok(AdaptiveConfig(AdaptiveFields {
+                    enabled,
+                    ..AdaptiveFields::default()
+                }))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AdaptiveConfig, A::Error> {
-                AdaptiveFields::deserialize(de::value::MapAccessDeserializer::new(map)).map(AdaptiveConfig)
+                AdaptiveFields::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(AdaptiveConfig)
             }
         }
         deserializer.deserialize_any(Either)
@@ -103,7 +110,11 @@ pub fn pinned_by(document: &Value) -> u32 {
         for key in param.path.split('.') {
             node = node.and_then(|n| n.get(key));
         }
-        if node.is_some() { bits | (1 << i) } else { bits }
+        if node.is_some() {
+            bits | (1 << i)
+        } else {
+            bits
+        }
     })
 }
 
@@ -117,7 +128,10 @@ pub struct PresetDecision {
 
 impl From<&GenreDecision> for PresetDecision {
     fn from(decision: &GenreDecision) -> Self {
-        Self { genre: decision.genre.map(|g| g.as_str()), confidence: decision.confidence }
+        Self {
+            genre: decision.genre.map(|g| g.as_str()),
+            confidence: decision.confidence,
+        }
     }
 }
 
@@ -148,7 +162,15 @@ impl Morph {
         let to = Preset::Neutral.values(sample_rate);
         let steps = config.steps(sample_rate);
         let (from, done) = if settled { (to, steps) } else { (start, 0) };
-        Self { steps, sample_rate, target: Preset::Neutral, from, to, done, current: from }
+        Self {
+            steps,
+            sample_rate,
+            target: Preset::Neutral,
+            from,
+            to,
+            done,
+            current: from,
+        }
     }
 
     /// Applies a new morph duration: a morph in progress continues from where it is to

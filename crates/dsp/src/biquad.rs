@@ -17,7 +17,13 @@ pub struct BiquadCoefficients {
 
 impl BiquadCoefficients {
     fn normalised(b: [f64; 3], a: [f64; 3]) -> Self {
-        Self { b0: b[0] / a[0], b1: b[1] / a[0], b2: b[2] / a[0], a1: a[1] / a[0], a2: a[2] / a[0] }
+        Self {
+            b0: b[0] / a[0],
+            b1: b[1] / a[0],
+            b2: b[2] / a[0],
+            a1: a[1] / a[0],
+            a2: a[2] / a[0],
+        }
     }
 
     /// Peaking EQ at `freq_hz` with `gain_db` at the centre and quality factor `q`.
@@ -86,7 +92,11 @@ pub struct Biquad {
 
 impl Biquad {
     pub fn new(c: BiquadCoefficients) -> Self {
-        Self { c, z1: 0.0, z2: 0.0 }
+        Self {
+            c,
+            z1: 0.0,
+            z2: 0.0,
+        }
     }
 
     /// Replaces the coefficients, keeping the state.

@@ -94,7 +94,10 @@ impl ChainConfig {
             if path == "." {
                 ConfigError::new("", format!("invalid mixer config: {inner}"))
             } else {
-                ConfigError::new(path.clone(), format!("invalid mixer config at {path}: {inner}"))
+                ConfigError::new(
+                    path.clone(),
+                    format!("invalid mixer config at {path}: {inner}"),
+                )
             }
         })?;
         config.validate()?;
@@ -164,12 +167,26 @@ struct Adaptive {
 impl Adaptive {
     /// `config` is validated (so the classifier accepts its sample rate).
     fn new(config: &ChainConfig, settled: bool) -> Self {
-        let morph = Morph::new(&config.adaptive, config.sample_rate, presets::read(config), settled);
+        let morph = Morph::new(
+            &config.adaptive,
+            config.sample_rate,
+            presets::read(config),
+            settled,
+        );
         let mut effective = config.clone();
         presets::write(morph.values(), config.pinned, &mut effective);
-        let classifier = StreamingGenreClassifier::new(config.sample_rate as u32, StreamingGenreOptions::default())
-            .expect("ChainConfig::validate checked the classifier's sample rate");
-        Self { morph, classifier: Some(classifier), decision: None, pending: None, effective }
+        let classifier = StreamingGenreClassifier::new(
+            config.sample_rate as u32,
+            StreamingGenreOptions::default(),
+        )
+        .expect("ChainConfig::validate checked the classifier's sample rate");
+        Self {
+            morph,
+            classifier: Some(classifier),
+            decision: None,
+            pending: None,
+            effective,
+        }
     }
 }
 
@@ -200,13 +217,19 @@ impl MixerChain {
     pub fn new(config: ChainConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let rate = config.sample_rate;
-        let adaptive = config.adaptive.enabled().then(|| Adaptive::new(&config, true));
+        let adaptive = config
+            .adaptive
+            .enabled()
+            .then(|| Adaptive::new(&config, true));
         let stages = adaptive.as_ref().map_or(&config, |a| &a.effective);
         Ok(Self {
             gate: NoiseGate::new(&stages.gate, rate),
             compressor: Compressor::new(&stages.compressor, rate),
             eq: ThreeBandEq::new(&stages.eq, rate),
-            normalizer: config.loudness.enabled.then(|| LoudnessNormalizer::new(&config.loudness, rate)),
+            normalizer: config
+                .loudness
+                .enabled
+                .then(|| LoudnessNormalizer::new(&config.loudness, rate)),
             limiter: Limiter::new(&config.limiter, rate),
             adaptive,
             position: 0,
@@ -222,7 +245,9 @@ impl MixerChain {
     /// The configuration the stages run with now: the user's, or while adaptive, the
     /// user's with the unpinned preset parameters at their current (morphing) values.
     pub fn effective_config(&self) -> &ChainConfig {
-        self.adaptive.as_ref().map_or(&self.config, |a| &a.effective)
+        self.adaptive
+            .as_ref()
+            .map_or(&self.config, |a| &a.effective)
     }
 
     /// Applies a new configuration between blocks. Filter and detector state carries
@@ -243,12 +268,19 @@ impl MixerChain {
             (Some(mut adaptive), true) => {
                 adaptive.morph.set_config(&config.adaptive);
                 adaptive.effective = config.clone();
-                presets::write(adaptive.morph.values(), config.pinned, &mut adaptive.effective);
+                presets::write(
+                    adaptive.morph.values(),
+                    config.pinned,
+                    &mut adaptive.effective,
+                );
                 Some(adaptive)
             }
         };
         let old = std::mem::replace(&mut self.config, config);
-        let new = self.adaptive.as_ref().map_or(&self.config, |a| &a.effective);
+        let new = self
+            .adaptive
+            .as_ref()
+            .map_or(&self.config, |a| &a.effective);
         self.gate.set_config(&new.gate, rate);
         if old.gate.bypass && !new.gate.bypass {
             self.gate.reset();
@@ -283,7 +315,9 @@ impl MixerChain {
 
     /// Whether a preset morph is in progress (false when not adaptive).
     pub fn is_morphing(&self) -> bool {
-        self.adaptive.as_ref().is_some_and(|a| !a.morph.is_settled())
+        self.adaptive
+            .as_ref()
+            .is_some_and(|a| !a.morph.is_settled())
     }
 
     /// Latency, samples (the limiter's lookahead, also while it is bypassed).
@@ -303,7 +337,8 @@ impl MixerChain {
             let adaptive = Adaptive::new(&self.config, true);
             let rate = self.config.sample_rate;
             self.gate.set_config(&adaptive.effective.gate, rate);
-            self.compressor.set_config(&adaptive.effective.compressor, rate);
+            self.compressor
+                .set_config(&adaptive.effective.compressor, rate);
             self.eq.set_config(&adaptive.effective.eq, rate);
             self.adaptive = Some(adaptive);
         }
@@ -323,14 +358,19 @@ impl MixerChain {
     pub fn process(&mut self, block: &mut [f32]) -> Result<(), AudioError> {
         check_audio(block)?;
         let (input_peak_db, input_rms_db) = peak_rms_db(block);
-        let mut run = StageRun { gate_min: 1.0, compressor_max: 0.0, limiter_min: 1.0 };
+        let mut run = StageRun {
+            gate_min: 1.0,
+            compressor_max: 0.0,
+            limiter_min: 1.0,
+        };
         if self.adaptive.is_some() {
             // Pieces end on the update grid, where the presets advance.
             let mut start = 0;
             while start < block.len() {
                 let to_grid = UPDATE_SAMPLES - (self.position % UPDATE_SAMPLES as u64) as usize;
                 let end = block.len().min(start + to_grid);
-                if let Some(classifier) = self.adaptive.as_mut().and_then(|a| a.classifier.as_mut()) {
+                if let Some(classifier) = self.adaptive.as_mut().and_then(|a| a.classifier.as_mut())
+                {
                     // The chain's input (finite: checked above).
                     classifier.push(&block[start..end])?;
                 }
@@ -346,7 +386,11 @@ impl MixerChain {
             self.position += block.len() as u64;
         }
         let stages = self.effective_config();
-        let mut meters = Meters { input_peak_db, input_rms_db, ..Meters::default() };
+        let mut meters = Meters {
+            input_peak_db,
+            input_rms_db,
+            ..Meters::default()
+        };
         if !stages.gate.bypass {
             meters.gate_reduction_db = reduction_db(run.gate_min);
         }
@@ -371,7 +415,10 @@ impl MixerChain {
 
     /// Every stage over one piece of a block.
     fn run_stages(&mut self, piece: &mut [f32], run: &mut StageRun) {
-        let stages = self.adaptive.as_ref().map_or(&self.config, |a| &a.effective);
+        let stages = self
+            .adaptive
+            .as_ref()
+            .map_or(&self.config, |a| &a.effective);
         if !stages.gate.bypass {
             run.gate_min = run.gate_min.min(self.gate.process(piece));
         }
@@ -390,13 +437,22 @@ impl MixerChain {
     /// At an update-grid point: takes the latest decision (handed in, or the classifier's),
     /// advances the morph and hands the stages the new parameters.
     fn update_presets(&mut self) {
-        let Some(adaptive) = &mut self.adaptive else { return };
-        let decision = adaptive.pending.take().or_else(|| adaptive.classifier.as_ref().map(|c| PresetDecision::from(&c.decision())));
+        let Some(adaptive) = &mut self.adaptive else {
+            return;
+        };
+        let decision = adaptive.pending.take().or_else(|| {
+            adaptive
+                .classifier
+                .as_ref()
+                .map(|c| PresetDecision::from(&c.decision()))
+        });
         if let Some(decision) = decision {
             adaptive.decision = Some(decision);
             adaptive.morph.retarget(decision.preset());
         }
-        let Some(values) = adaptive.morph.step() else { return };
+        let Some(values) = adaptive.morph.step() else {
+            return;
+        };
         presets::write(values, self.config.pinned, &mut adaptive.effective);
         let (stages, rate) = (&adaptive.effective, self.config.sample_rate);
         self.gate.set_config(&stages.gate, rate);

@@ -139,7 +139,11 @@ impl Compressor {
     pub fn set_config(&mut self, config: &CompressorConfig, sample_rate: f64) {
         self.knee_start_db = (config.threshold_db - config.knee_db / 2.0) as f32;
         self.knee_db = config.knee_db as f32;
-        self.inv_two_knee = if config.knee_db > 0.0 { (0.5 / config.knee_db) as f32 } else { 0.0 };
+        self.inv_two_knee = if config.knee_db > 0.0 {
+            (0.5 / config.knee_db) as f32
+        } else {
+            0.0
+        };
         self.depth = (1.0 - 1.0 / config.ratio) as f32;
         self.attack = one_pole(config.attack_ms, sample_rate) as f32;
         self.release = one_pole(config.release_ms, sample_rate) as f32;
@@ -172,7 +176,11 @@ impl Compressor {
     /// detector recursion runs sample by sample. The arithmetic per sample is the same
     /// whatever the block boundaries.
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
-        let mut max_reduction = if self.reduction_db >= REDUCTION_FLOOR_DB { self.reduction_db } else { 0.0 };
+        let mut max_reduction = if self.reduction_db >= REDUCTION_FLOOR_DB {
+            self.reduction_db
+        } else {
+            0.0
+        };
         let mut scratch = [0.0f32; CHUNK];
         for chunk in block.chunks_mut(CHUNK) {
             let reduction = &mut scratch[..chunk.len()];
@@ -191,14 +199,22 @@ impl Compressor {
                 smoothed = if target > smoothed { rising } else { falling };
                 *r = smoothed;
             }
-            self.reduction_db = if smoothed < DETECTOR_FLUSH_DB { 0.0 } else { smoothed };
+            self.reduction_db = if smoothed < DETECTOR_FLUSH_DB {
+                0.0
+            } else {
+                smoothed
+            };
             let chunk_max = lanes_max(reduction);
             if chunk_max >= REDUCTION_FLOOR_DB && chunk_max > max_reduction {
                 max_reduction = chunk_max;
             }
             for (x, &r) in chunk.iter_mut().zip(reduction.iter()) {
                 let gain = fastmath::db_to_amp(self.makeup_db - r);
-                *x *= if r < REDUCTION_FLOOR_DB { self.makeup } else { gain };
+                *x *= if r < REDUCTION_FLOOR_DB {
+                    self.makeup
+                } else {
+                    gain
+                };
             }
         }
         max_reduction
@@ -214,5 +230,9 @@ fn lanes_max(values: &[f32]) -> f32 {
             *lane = if v > *lane { v } else { *lane };
         }
     }
-    groups.remainder().iter().chain(&lanes).fold(0.0, |m, &v| if v > m { v } else { m })
+    groups
+        .remainder()
+        .iter()
+        .chain(&lanes)
+        .fold(0.0, |m, &v| if v > m { v } else { m })
 }

@@ -84,7 +84,12 @@ impl EqConfig {
     fn coefficients(&self, sample_rate: f64) -> [BiquadCoefficients; 3] {
         [
             BiquadCoefficients::low_shelf(sample_rate, self.low_freq_hz, self.low_gain_db),
-            BiquadCoefficients::peaking(sample_rate, self.mid_freq_hz, self.mid_gain_db, self.mid_q),
+            BiquadCoefficients::peaking(
+                sample_rate,
+                self.mid_freq_hz,
+                self.mid_gain_db,
+                self.mid_q,
+            ),
             BiquadCoefficients::high_shelf(sample_rate, self.high_freq_hz, self.high_gain_db),
         ]
     }
@@ -98,7 +103,9 @@ pub struct ThreeBandEq {
 
 impl ThreeBandEq {
     pub fn new(config: &EqConfig, sample_rate: f64) -> Self {
-        Self { bands: config.coefficients(sample_rate).map(Biquad::new) }
+        Self {
+            bands: config.coefficients(sample_rate).map(Biquad::new),
+        }
     }
 
     /// Applies new parameters, keeping the filter state.

@@ -14,7 +14,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(param: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { param: param.into(), message: message.into() }
+        Self {
+            param: param.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -66,10 +69,15 @@ pub fn check_audio(block: &[f32]) -> Result<(), AudioError> {
     // A sample is NaN or infinite exactly when its exponent bits are all ones. The OR
     // over the block vectorises; the search for the index runs only on bad input.
     const EXPONENT: u32 = 0x7f80_0000;
-    let any_bad = block.iter().fold(0u32, |acc, x| acc | u32::from(x.to_bits() & EXPONENT == EXPONENT));
+    let any_bad = block.iter().fold(0u32, |acc, x| {
+        acc | u32::from(x.to_bits() & EXPONENT == EXPONENT)
+    });
     if any_bad != 0 {
         let index = block.iter().position(|x| !x.is_finite()).unwrap_or(0);
-        return Err(AudioError::NonFinite { index, value: block[index] });
+        return Err(AudioError::NonFinite {
+            index,
+            value: block[index],
+        });
     }
     Ok(())
 }

@@ -88,7 +88,10 @@ fn whole(name: &str, value: f64, min: usize, max: usize, what: &str) -> Result<u
     if value.is_finite() && value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
         Ok(value as usize)
     } else {
-        Err(ConfigError::new(name, format!("{name} = {value} is out of range: allowed whole numbers {what}")))
+        Err(ConfigError::new(
+            name,
+            format!("{name} = {value} is out of range: allowed whole numbers {what}"),
+        ))
     }
 }
 
@@ -106,7 +109,10 @@ impl AnalysisConfig {
             if path == "." {
                 ConfigError::new("", format!("invalid analysis options: {inner}"))
             } else {
-                ConfigError::new(path.clone(), format!("invalid analysis options at {path}: {inner}"))
+                ConfigError::new(
+                    path.clone(),
+                    format!("invalid analysis options at {path}: {inner}"),
+                )
             }
         })?;
         config.validate()
@@ -116,13 +122,34 @@ impl AnalysisConfig {
     pub fn validate(&self) -> Result<AnalysisSettings, ConfigError> {
         Self::SAMPLE_RATE.check(self.sample_rate)?;
         let sr = self.sample_rate;
-        let n_fft = whole("nFft", self.n_fft, 16, Self::MAX_N_FFT, "from 16 to 65536 (even)")?;
+        let n_fft = whole(
+            "nFft",
+            self.n_fft,
+            16,
+            Self::MAX_N_FFT,
+            "from 16 to 65536 (even)",
+        )?;
         if n_fft % 2 != 0 {
-            return Err(ConfigError::new("nFft", format!("nFft = {n_fft} must be even (16 to 65536)")));
+            return Err(ConfigError::new(
+                "nFft",
+                format!("nFft = {n_fft} must be even (16 to 65536)"),
+            ));
         }
-        let hop = whole("hop", self.hop, 1, n_fft, &format!("from 1 to nFft = {n_fft} (frames must not skip samples)"))?;
+        let hop = whole(
+            "hop",
+            self.hop,
+            1,
+            n_fft,
+            &format!("from 1 to nFft = {n_fft} (frames must not skip samples)"),
+        )?;
         let n_mels = whole("nMels", self.n_mels, 1, Self::MAX_N_MELS, "from 1 to 512")?;
-        let n_mfcc = whole("nMfcc", self.n_mfcc, 1, n_mels, &format!("from 1 to nMels = {n_mels} (the DCT of nMels bands has nMels coefficients)"))?;
+        let n_mfcc = whole(
+            "nMfcc",
+            self.n_mfcc,
+            1,
+            n_mels,
+            &format!("from 1 to nMels = {n_mels} (the DCT of nMels bands has nMels coefficients)"),
+        )?;
         let nyquist = sr / 2.0;
         let f_max = self.f_max.unwrap_or(nyquist);
         if !(f_max.is_finite() && f_max > 0.0 && f_max <= nyquist) {
@@ -134,13 +161,19 @@ impl AnalysisConfig {
         if !(self.f_min.is_finite() && self.f_min >= 0.0 && self.f_min < f_max) {
             return Err(ConfigError::new(
                 "fMin",
-                format!("fMin = {} Hz is out of range: allowed from 0 Hz to below fMax = {f_max} Hz", self.f_min),
+                format!(
+                    "fMin = {} Hz is out of range: allowed from 0 Hz to below fMax = {f_max} Hz",
+                    self.f_min
+                ),
             ));
         }
         if !(self.roll_percent > 0.0 && self.roll_percent < 1.0) {
             return Err(ConfigError::new(
                 "rollPercent",
-                format!("rollPercent = {} is out of range: allowed above 0 and below 1", self.roll_percent),
+                format!(
+                    "rollPercent = {} is out of range: allowed above 0 and below 1",
+                    self.roll_percent
+                ),
             ));
         }
         let settings = AnalysisSettings {
@@ -170,13 +203,21 @@ impl AnalysisConfig {
 
 impl Default for AnalysisSettings {
     fn default() -> Self {
-        AnalysisConfig::default().validate().expect("the defaults are valid")
+        AnalysisConfig::default()
+            .validate()
+            .expect("the defaults are valid")
     }
 }
 
 impl AnalysisSettings {
     fn filterbank(&self) -> MelFilterbank {
-        MelFilterbank::slaney(self.sample_rate, self.n_fft, self.n_mels, self.f_min, self.f_max)
+        MelFilterbank::slaney(
+            self.sample_rate,
+            self.n_fft,
+            self.n_mels,
+            self.f_min,
+            self.f_max,
+        )
     }
 
     /// Frames of a buffer of `samples` samples (`center=False`); 0 if shorter than `n_fft`.
@@ -195,11 +236,22 @@ pub enum AnalysisError {
     Config(ConfigError),
     Audio(AudioError),
     /// A batch input shorter than one analysis window.
-    TooShort { samples: usize, n_fft: usize },
+    TooShort {
+        samples: usize,
+        n_fft: usize,
+    },
     /// Interleaved audio that is not a whole number of `channels`-sample frames.
-    Interleave { samples: usize, channels: usize },
+    Interleave {
+        samples: usize,
+        channels: usize,
+    },
     /// A batch input shorter than one analysis window of `window_s` seconds (genre).
-    TooShortForWindow { samples: usize, min_samples: usize, sample_rate: u32, window_s: f64 },
+    TooShortForWindow {
+        samples: usize,
+        min_samples: usize,
+        sample_rate: u32,
+        window_s: f64,
+    },
 }
 
 impl fmt::Display for AnalysisError {
@@ -257,7 +309,10 @@ pub struct AnalysisFrames {
 
 impl AnalysisFrames {
     pub fn new(n_mfcc: usize) -> Self {
-        Self { n_mfcc, ..Self::default() }
+        Self {
+            n_mfcc,
+            ..Self::default()
+        }
     }
 
     /// Empties every column, keeping the capacity.
@@ -300,14 +355,19 @@ impl FrameAnalyzer {
         Self {
             spectrum,
             mfcc: Mfcc::new(settings.filterbank(), settings.n_mfcc),
-            spectral: spectral
-                .then(|| SpectralFeatures::new(fft_frequencies(settings.sample_rate, settings.n_fft), settings.roll_percent)),
+            spectral: spectral.then(|| {
+                SpectralFeatures::new(
+                    fft_frequencies(settings.sample_rate, settings.n_fft),
+                    settings.roll_percent,
+                )
+            }),
         }
     }
 
     fn analyze(&mut self, frame: &[f32], out: &mut AnalysisFrames) {
         let power = self.spectrum.process(frame);
-        out.mfcc.extend(self.mfcc.process(power).iter().map(|&c| c as f32));
+        out.mfcc
+            .extend(self.mfcc.process(power).iter().map(|&c| c as f32));
         if let Some(spectral) = &mut self.spectral {
             out.push_features(&spectral.process(frame, power));
         }
@@ -321,10 +381,17 @@ impl FrameAnalyzer {
     }
 }
 
-fn extract(samples: &[f32], settings: &AnalysisSettings, spectral: bool) -> Result<AnalysisFrames, AnalysisError> {
+fn extract(
+    samples: &[f32],
+    settings: &AnalysisSettings,
+    spectral: bool,
+) -> Result<AnalysisFrames, AnalysisError> {
     if samples.len() < settings.n_fft {
         check_audio(samples)?;
-        return Err(AnalysisError::TooShort { samples: samples.len(), n_fft: settings.n_fft });
+        return Err(AnalysisError::TooShort {
+            samples: samples.len(),
+            n_fft: settings.n_fft,
+        });
     }
     check_audio(samples)?;
     let frames = settings.frame_count(samples.len());
@@ -339,12 +406,18 @@ fn extract(samples: &[f32], settings: &AnalysisSettings, spectral: bool) -> Resu
 }
 
 /// MFCCs of every frame of `samples` (`center=False`), frame-major.
-pub fn extract_mfcc(samples: &[f32], settings: &AnalysisSettings) -> Result<Vec<f32>, AnalysisError> {
+pub fn extract_mfcc(
+    samples: &[f32],
+    settings: &AnalysisSettings,
+) -> Result<Vec<f32>, AnalysisError> {
     extract(samples, settings, false).map(|frames| frames.mfcc)
 }
 
 /// MFCCs and spectral features of every frame of `samples` (`center=False`).
-pub fn extract_features(samples: &[f32], settings: &AnalysisSettings) -> Result<AnalysisFrames, AnalysisError> {
+pub fn extract_features(
+    samples: &[f32],
+    settings: &AnalysisSettings,
+) -> Result<AnalysisFrames, AnalysisError> {
     extract(samples, settings, true)
 }
 
@@ -361,7 +434,11 @@ pub(crate) struct Framer {
 
 impl Framer {
     pub(crate) fn new(n_fft: usize, hop: usize) -> Self {
-        Self { hop, buffer: vec![0.0; n_fft], filled: n_fft - hop }
+        Self {
+            hop,
+            buffer: vec![0.0; n_fft],
+            filled: n_fft - hop,
+        }
     }
 
     /// Appends `block` and calls `frame` with every window it completes, oldest first.
@@ -420,7 +497,8 @@ impl FeatureExtractor {
         check_audio(block)?;
         let before = out.frames;
         let analyzer = &mut self.analyzer;
-        self.framer.push(block, |frame| analyzer.analyze(frame, out));
+        self.framer
+            .push(block, |frame| analyzer.analyze(frame, out));
         Ok(out.frames - before)
     }
 
@@ -442,15 +520,26 @@ mod tests {
 
     #[test]
     fn streaming_equals_batch_after_the_silent_history() {
-        let settings = AnalysisConfig { spectral: true, ..AnalysisConfig::default() }.validate().unwrap();
-        let x: Vec<f32> = (0..48_000).map(|n| ((n * 7919 % 1000) as f32 / 1000.0 - 0.5) * (n as f32 / 48_000.0)).collect();
+        let settings = AnalysisConfig {
+            spectral: true,
+            ..AnalysisConfig::default()
+        }
+        .validate()
+        .unwrap();
+        let x: Vec<f32> = (0..48_000)
+            .map(|n| ((n * 7919 % 1000) as f32 / 1000.0 - 0.5) * (n as f32 / 48_000.0))
+            .collect();
         let mut padded = vec![0.0; 64];
         padded.extend_from_slice(&x);
         let batch = extract_features(&padded, &settings).unwrap();
         let mut stream = FeatureExtractor::new(settings);
         let mut out = AnalysisFrames::new(13);
         let mut pos = 0;
-        for (i, len) in [1usize, 959, 960, 2000, 17, 5000].iter().cycle().enumerate() {
+        for (i, len) in [1usize, 959, 960, 2000, 17, 5000]
+            .iter()
+            .cycle()
+            .enumerate()
+        {
             if pos >= x.len() || i > 1000 {
                 break;
             }
@@ -464,7 +553,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_options_with_their_names() {
-        let bad = |json: &str| AnalysisConfig::from_json(&serde_json::from_str(json).unwrap()).unwrap_err().param;
+        let bad = |json: &str| {
+            AnalysisConfig::from_json(&serde_json::from_str(json).unwrap())
+                .unwrap_err()
+                .param
+        };
         assert_eq!(bad(r#"{"nMfcc": 41}"#), "nMfcc");
         assert_eq!(bad(r#"{"fMax": 24001}"#), "fMax");
         assert_eq!(bad(r#"{"nFft": 1023}"#), "nFft");

@@ -9,13 +9,21 @@
 /// handling costs extra instructions natively and a longer sequence in WebAssembly).
 #[inline]
 pub(crate) fn max(a: f32, b: f32) -> f32 {
-    if a > b { a } else { b }
+    if a > b {
+        a
+    } else {
+        b
+    }
 }
 
 /// The smaller of `a` and `b` for non-NaN inputs (see [`max`]).
 #[inline]
 pub(crate) fn min(a: f32, b: f32) -> f32 {
-    if a < b { a } else { b }
+    if a < b {
+        a
+    } else {
+        b
+    }
 }
 
 /// `x` limited to `[lo, hi]` for non-NaN inputs (see [`max`]).
@@ -61,7 +69,9 @@ pub(crate) fn exp2(y: f32) -> f32 {
     // The fraction from y itself: t has lost low bits of y.
     let u = (y - (whole - 126.0) - 0.5) * std::f32::consts::LN_2;
     let poly = 1.0
-        + u * (1.0 + u * (0.5 + u * (1.0 / 6.0 + u * (1.0 / 24.0 + u * (1.0 / 120.0 + u * (1.0 / 720.0))))));
+        + u * (1.0
+            + u * (0.5
+                + u * (1.0 / 6.0 + u * (1.0 / 24.0 + u * (1.0 / 120.0 + u * (1.0 / 720.0))))));
     poly * std::f32::consts::SQRT_2 * scale
 }
 
@@ -86,7 +96,12 @@ mod tests {
         let mut x = 1e-9f32;
         while x < 1e4 {
             let err = (log2(x) - x.log2()).abs();
-            assert!(err < 2e-6 * x.log2().abs().max(1.0), "log2({x}) = {} vs {}", log2(x), x.log2());
+            assert!(
+                err < 2e-6 * x.log2().abs().max(1.0),
+                "log2({x}) = {} vs {}",
+                log2(x),
+                x.log2()
+            );
             x *= 1.013;
         }
     }

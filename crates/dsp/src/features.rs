@@ -43,7 +43,10 @@ pub fn rms(frame: &[f32]) -> f64 {
 /// Zero crossings per sample (see the module table).
 pub fn zero_crossing_rate(frame: &[f32]) -> f64 {
     let negative = |x: f32| f64::from(x) < -ZCR_THRESHOLD;
-    let crossings = frame.windows(2).filter(|w| negative(w[0]) != negative(w[1])).count();
+    let crossings = frame
+        .windows(2)
+        .filter(|w| negative(w[0]) != negative(w[1]))
+        .count();
     crossings as f64 / frame.len() as f64
 }
 
@@ -53,7 +56,11 @@ pub fn spectral_centroid(magnitude: &[f64], freqs: &[f64]) -> f64 {
     if total < f64::MIN_POSITIVE {
         return 0.0;
     }
-    magnitude.iter().zip(freqs).map(|(s, f)| f * (s / total)).sum()
+    magnitude
+        .iter()
+        .zip(freqs)
+        .map(|(s, f)| f * (s / total))
+        .sum()
 }
 
 /// The lowest bin frequency below which `roll_percent` of the total magnitude lies.
@@ -82,7 +89,12 @@ pub fn spectral_flatness(power: &[f64]) -> f64 {
 
 /// L2 norm of the positive magnitude differences.
 pub fn spectral_flux(magnitude: &[f64], previous: &[f64]) -> f64 {
-    magnitude.iter().zip(previous).map(|(s, p)| (s - p).max(0.0).powi(2)).sum::<f64>().sqrt()
+    magnitude
+        .iter()
+        .zip(previous)
+        .map(|(s, p)| (s - p).max(0.0).powi(2))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// Computes [`FrameFeatures`] frame after frame, keeping the previous magnitudes for the
@@ -99,7 +111,12 @@ impl SpectralFeatures {
     /// Features over the spectra of `freqs.len()` bins with bin frequencies `freqs`.
     pub fn new(freqs: Vec<f64>, roll_percent: f64) -> Self {
         let n = freqs.len();
-        Self { freqs, roll_percent, magnitude: vec![0.0; n], previous: vec![0.0; n] }
+        Self {
+            freqs,
+            roll_percent,
+            magnitude: vec![0.0; n],
+            previous: vec![0.0; n],
+        }
     }
 
     /// Forgets the previous frame (the next flux is measured against silence).

@@ -149,7 +149,8 @@ impl NoiseGate {
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
         // State in locals for the loop; written back once.
         let (keep, smooth) = (self.detector_coeff, 1.0 - self.detector_coeff);
-        let (open_power, close_power, hold_samples) = (self.open_power, self.close_power, self.hold_samples);
+        let (open_power, close_power, hold_samples) =
+            (self.open_power, self.close_power, self.hold_samples);
         let (floor, up, down) = (self.floor, self.up_step, self.down_step);
         let (mut mean_square, mut open, mut hold_left, mut gain) =
             (self.mean_square, self.open, self.hold_left, self.gain);
@@ -165,13 +166,21 @@ impl NoiseGate {
             let expired = !above_close & (hold_left == 0);
             let refill = above_close & (open | above_open);
             open = above_open | (open & !expired);
-            hold_left = if refill { hold_samples } else { hold_left.saturating_sub(1) };
-            let (opening, closing) = (fastmath::min(gain * up, 1.0), fastmath::max(gain * down, floor));
+            hold_left = if refill {
+                hold_samples
+            } else {
+                hold_left.saturating_sub(1)
+            };
+            let (opening, closing) = (
+                fastmath::min(gain * up, 1.0),
+                fastmath::max(gain * down, floor),
+            );
             gain = if open { opening } else { closing };
             min_gain = if gain < min_gain { gain } else { min_gain };
             *x *= gain;
         }
-        (self.mean_square, self.open, self.hold_left, self.gain) = (mean_square, open, hold_left, gain);
+        (self.mean_square, self.open, self.hold_left, self.gain) =
+            (mean_square, open, hold_left, gain);
         min_gain
     }
 }

@@ -35,7 +35,12 @@ pub struct LimiterConfig {
 
 impl Default for LimiterConfig {
     fn default() -> Self {
-        Self { bypass: false, ceiling_db: -1.0, lookahead_ms: 5.0, release_ms: 60.0 }
+        Self {
+            bypass: false,
+            ceiling_db: -1.0,
+            lookahead_ms: 5.0,
+            release_ms: 60.0,
+        }
     }
 }
 
@@ -165,7 +170,9 @@ impl Limiter {
                 for (x, &g) in chunk.iter_mut().zip(gains.iter()) {
                     *x = fastmath::clamp(*x * g, -c, c);
                 }
-                min_gain = gains.iter().fold(min_gain, |m, &g| if g < m { g } else { m });
+                min_gain = gains
+                    .iter()
+                    .fold(min_gain, |m, &g| if g < m { g } else { m });
             }
         }
         min_gain
@@ -174,7 +181,9 @@ impl Limiter {
     /// No limiting anywhere in the window and the release complete: every ramp entry is
     /// exactly one (each is at most one, and their sum says all are).
     fn is_idle(&self) -> bool {
-        self.released == 1.0 && self.minima.minimum() == 1.0 && self.ramp_sum == RAMP_ONE as i64 * self.window as i64
+        self.released == 1.0
+            && self.minima.minimum() == 1.0
+            && self.ramp_sum == RAMP_ONE as i64 * self.window as i64
     }
 
     /// Swaps `chunk` through the delay line: each sample goes in, the one from L samples
@@ -207,7 +216,11 @@ impl Limiter {
                 minimum
             } else {
                 let next = minimum + (released - minimum) * release;
-                if minimum - next < 1e-9 { minimum } else { next }
+                if minimum - next < 1e-9 {
+                    minimum
+                } else {
+                    next
+                }
             };
             // Truncation rounds down, so the average stays at or below every need it covers.
             let entering = (released * RAMP_ONE) as i64;

@@ -58,7 +58,11 @@ struct KFilter {
 impl KFilter {
     fn new(sample_rate: f64) -> Self {
         let (shelf, hp) = k_weighting_coefficients(sample_rate);
-        Self { shelf, hp_a: [hp[3], hp[4]], ..Self::default() }
+        Self {
+            shelf,
+            hp_a: [hp[3], hp[4]],
+            ..Self::default()
+        }
     }
 
     /// Filters `count` samples `data[offset], data[offset + stride], …` and returns the
@@ -99,7 +103,10 @@ impl KFilter {
             }
         } else {
             for i in 0..count / 2 {
-                pair!(f64::from(data[offset + 2 * i * stride]), f64::from(data[offset + (2 * i + 1) * stride]));
+                pair!(
+                    f64::from(data[offset + 2 * i * stride]),
+                    f64::from(data[offset + (2 * i + 1) * stride])
+                );
             }
         }
         if count % 2 == 1 {
@@ -120,7 +127,11 @@ impl KFilter {
     fn settling_samples(&self) -> usize {
         let radius = |a1: f64, a2: f64| {
             let d = a1 * a1 - 4.0 * a2;
-            if d < 0.0 { a2.sqrt() } else { (a1.abs() + d.sqrt()) / 2.0 }
+            if d < 0.0 {
+                a2.sqrt()
+            } else {
+                (a1.abs() + d.sqrt()) / 2.0
+            }
         };
         let r = radius(self.shelf[3], self.shelf[4]).max(radius(self.hp_a[0], self.hp_a[1]));
         let (ln_r, target) = (r.ln(), 1e-18f64.ln());
@@ -141,7 +152,16 @@ impl KFilter {
     /// `warm` sums are dropped. With `warm · sub_len ≥` [`Self::settling_samples`] every
     /// lane has forgotten its start by then, so the sums equal those of one sequential
     /// pass up to rounding (relative differences ~1e−16). Leaves the state of the end.
-    fn sub_block_sums_lanes(&mut self, data: &[f32], offset: usize, stride: usize, sub_len: usize, seg: usize, warm: usize, out: &mut Vec<f64>) {
+    fn sub_block_sums_lanes(
+        &mut self,
+        data: &[f32],
+        offset: usize,
+        stride: usize,
+        sub_len: usize,
+        seg: usize,
+        warm: usize,
+        out: &mut Vec<f64>,
+    ) {
         let [b0, b1, b2, a1, a2] = self.shelf;
         let [c1, c2] = self.hp_a;
         let mut x = [[0.0f64; LANES]; 2];
@@ -159,7 +179,13 @@ impl KFilter {
                     *x = f64::from(data[offset + ((l * seg + b) * sub_len + s) * stride]);
                 }
             }
-            *sum = filter_lanes([b0, b1, b2, a1, a2, c1, c2], &frames, &mut x, &mut v, &mut w);
+            *sum = filter_lanes(
+                [b0, b1, b2, a1, a2, c1, c2],
+                &frames,
+                &mut x,
+                &mut v,
+                &mut w,
+            );
         }
         out.extend(sums.iter().map(|s| s[0]));
         for l in 1..LANES {
@@ -174,7 +200,13 @@ impl KFilter {
 type LaneState = [[f64; LANES]; 2];
 
 #[inline(always)]
-fn filter_lanes_body(k: [f64; 7], frames: &[[f64; LANES]], x: &mut LaneState, v: &mut LaneState, w: &mut LaneState) -> [f64; LANES] {
+fn filter_lanes_body(
+    k: [f64; 7],
+    frames: &[[f64; LANES]],
+    x: &mut LaneState,
+    v: &mut LaneState,
+    w: &mut LaneState,
+) -> [f64; LANES] {
     let [b0, b1, b2, a1, a2, c1, c2] = k;
     let (mut x1, mut x2, mut v1, mut v2, mut w1, mut w2) = (x[0], x[1], v[0], v[1], w[0], w[1]);
     let mut acc = [0.0f64; LANES];
@@ -204,7 +236,11 @@ const LANES: usize = 4;
 /// BS.1770 prototypes): `(shelf, high_pass)`, as `(b0, b1, b2, a1, a2)`.
 pub fn k_weighting_coefficients(sample_rate: f64) -> ([f64; 5], [f64; 5]) {
     use std::f64::consts::PI;
-    let (f0, gain_db, q) = (1_681.974_450_955_533, 3.999_843_853_973_347, 0.707_175_236_955_419_6);
+    let (f0, gain_db, q) = (
+        1_681.974_450_955_533,
+        3.999_843_853_973_347,
+        0.707_175_236_955_419_6,
+    );
     let k = (PI * f0 / sample_rate).tan();
     let vh = 10f64.powf(gain_db / 20.0);
     let vb = vh.powf(0.499_666_774_154_541_6);
@@ -219,7 +255,13 @@ pub fn k_weighting_coefficients(sample_rate: f64) -> ([f64; 5], [f64; 5]) {
     let (f0, q) = (38.135_470_876_024_44, 0.500_327_037_323_877_3);
     let k = (PI * f0 / sample_rate).tan();
     let a0 = 1.0 + k / q + k * k;
-    let high_pass = [1.0, -2.0, 1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0];
+    let high_pass = [
+        1.0,
+        -2.0,
+        1.0,
+        2.0 * (k * k - 1.0) / a0,
+        (1.0 - k / q + k * k) / a0,
+    ];
     (shelf, high_pass)
 }
 
@@ -245,7 +287,13 @@ pub struct LoudnessConfig {
 
 impl Default for LoudnessConfig {
     fn default() -> Self {
-        Self { sample_rate: 48_000.0, channels: 1.0, dual_mono: false, target_lufs: None, max_true_peak_dbtp: None }
+        Self {
+            sample_rate: 48_000.0,
+            channels: 1.0,
+            dual_mono: false,
+            target_lufs: None,
+            max_true_peak_dbtp: None,
+        }
     }
 }
 
@@ -270,7 +318,10 @@ impl LoudnessConfig {
             if path == "." {
                 ConfigError::new("", format!("invalid loudness options: {inner}"))
             } else {
-                ConfigError::new(path.clone(), format!("invalid loudness options at {path}: {inner}"))
+                ConfigError::new(
+                    path.clone(),
+                    format!("invalid loudness options at {path}: {inner}"),
+                )
             }
         })?;
         config.validate()
@@ -296,7 +347,10 @@ impl LoudnessConfig {
             ));
         };
         if self.dual_mono && weights.len() != 1 {
-            return Err(ConfigError::new("dualMono", "dualMono applies to mono input only (channels = 1)"));
+            return Err(ConfigError::new(
+                "dualMono",
+                "dualMono applies to mono input only (channels = 1)",
+            ));
         }
         if let Some(t) = self.target_lufs {
             Self::TARGET_LUFS.check(t)?;
@@ -304,19 +358,32 @@ impl LoudnessConfig {
         if let Some(p) = self.max_true_peak_dbtp {
             Self::MAX_TRUE_PEAK.check(p)?;
             if self.target_lufs.is_none() {
-                return Err(ConfigError::new("maxTruePeakDbtp", "maxTruePeakDbtp needs targetLufs (it limits the normalisation gain)"));
+                return Err(ConfigError::new(
+                    "maxTruePeakDbtp",
+                    "maxTruePeakDbtp needs targetLufs (it limits the normalisation gain)",
+                ));
             }
         }
-        let target =
-            self.target_lufs.map(|target_lufs| NormalizationTarget { target_lufs, max_true_peak_dbtp: self.max_true_peak_dbtp });
-        Ok(LoudnessSettings { sample_rate: self.sample_rate, weights, target })
+        let target = self.target_lufs.map(|target_lufs| NormalizationTarget {
+            target_lufs,
+            max_true_peak_dbtp: self.max_true_peak_dbtp,
+        });
+        Ok(LoudnessSettings {
+            sample_rate: self.sample_rate,
+            weights,
+            target,
+        })
     }
 }
 
 impl LoudnessSettings {
     /// Mono at `sample_rate`, no target.
     pub fn mono(sample_rate: f64) -> Result<Self, ConfigError> {
-        LoudnessConfig { sample_rate, ..LoudnessConfig::default() }.validate()
+        LoudnessConfig {
+            sample_rate,
+            ..LoudnessConfig::default()
+        }
+        .validate()
     }
 
     pub fn channels(&self) -> usize {
@@ -334,7 +401,11 @@ pub struct NormalizationTarget {
 /// The gain, dB, that takes a programme of `integrated_lufs` to the target, lowered if
 /// needed so that `true_peak_dbtp + gain ≤ max_true_peak_dbtp`. `None` for a programme
 /// with no gated loudness (silence): no gain can reach the target.
-pub fn normalization_gain_db(integrated_lufs: f64, true_peak_dbtp: f64, target: &NormalizationTarget) -> Option<f64> {
+pub fn normalization_gain_db(
+    integrated_lufs: f64,
+    true_peak_dbtp: f64,
+    target: &NormalizationTarget,
+) -> Option<f64> {
     if !integrated_lufs.is_finite() {
         return None;
     }
@@ -427,7 +498,10 @@ impl LoudnessMeter {
         check_audio(interleaved)?;
         let channels = self.settings.channels();
         if !interleaved.len().is_multiple_of(channels) {
-            return Err(AnalysisError::Interleave { samples: interleaved.len(), channels });
+            return Err(AnalysisError::Interleave {
+                samples: interleaved.len(),
+                channels,
+            });
         }
         self.push_checked(interleaved);
         Ok(())
@@ -456,7 +530,8 @@ impl LoudnessMeter {
             for (c, filter) in self.filters.iter_mut().enumerate() {
                 let weight = self.settings.weights[c];
                 if weight != 0.0 {
-                    self.acc += weight * filter.sum_squares(interleaved, frame * channels + c, channels, take);
+                    self.acc += weight
+                        * filter.sum_squares(interleaved, frame * channels + c, channels, take);
                 }
             }
             frame += take;
@@ -486,7 +561,15 @@ impl LoudnessMeter {
             let weight = self.settings.weights[c];
             if weight != 0.0 {
                 sums.clear();
-                filter.sub_block_sums_lanes(&interleaved[frame * channels..], c, channels, sub, seg, warm, &mut sums);
+                filter.sub_block_sums_lanes(
+                    &interleaved[frame * channels..],
+                    c,
+                    channels,
+                    sub,
+                    seg,
+                    warm,
+                    &mut sums,
+                );
                 for (t, s) in total.iter_mut().zip(&sums) {
                     *t += weight * s;
                 }
@@ -498,7 +581,9 @@ impl LoudnessMeter {
 
     /// Mean squares of every window of `n` consecutive sub-blocks, in order.
     fn windows(&self, n: usize) -> impl Iterator<Item = f64> + '_ {
-        self.sub_blocks.windows(n).map(move |w| w.iter().sum::<f64>() / n as f64)
+        self.sub_blocks
+            .windows(n)
+            .map(move |w| w.iter().sum::<f64>() / n as f64)
     }
 
     /// Gated integrated loudness so far (of the sub-blocks kept, see
@@ -534,7 +619,9 @@ impl LoudnessMeter {
 
     /// The largest momentary loudness so far, LUFS.
     pub fn momentary_max_lufs(&self) -> f64 {
-        self.windows(4).map(loudness_of_mean_square).fold(f64::NEG_INFINITY, f64::max)
+        self.windows(4)
+            .map(loudness_of_mean_square)
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// True peak so far, dBTP (max over channels).
@@ -542,7 +629,12 @@ impl LoudnessMeter {
         if !self.measure_true_peak {
             return f64::NEG_INFINITY;
         }
-        20.0 * self.peaks.iter().map(TruePeak::peak).fold(0.0, f64::max).log10()
+        20.0 * self
+            .peaks
+            .iter()
+            .map(TruePeak::peak)
+            .fold(0.0, f64::max)
+            .log10()
     }
 
     /// Everything measured so far.
@@ -552,11 +644,20 @@ impl LoudnessMeter {
         let true_peak_dbtp = self.true_peak_dbtp();
         LoudnessReport {
             integrated_lufs,
-            short_term_max_lufs: short_term_lufs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            short_term_max_lufs: short_term_lufs
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max),
             short_term_lufs,
             momentary_max_lufs: self.momentary_max_lufs(),
             true_peak_dbtp,
-            sample_peak_dbfs: 20.0 * self.peaks.iter().map(TruePeak::sample_peak).fold(0.0, f64::max).log10(),
+            sample_peak_dbfs: 20.0
+                * self
+                    .peaks
+                    .iter()
+                    .map(TruePeak::sample_peak)
+                    .fold(0.0, f64::max)
+                    .log10(),
             normalization_gain_db: self
                 .settings
                 .target
@@ -578,7 +679,8 @@ fn gated_lufs(sub_blocks: &[f64]) -> f64 {
     if blocks.is_empty() {
         return f64::NEG_INFINITY;
     }
-    let relative_gate = loudness_of_mean_square(blocks.iter().sum::<f64>() / blocks.len() as f64) + RELATIVE_GATE_LU;
+    let relative_gate = loudness_of_mean_square(blocks.iter().sum::<f64>() / blocks.len() as f64)
+        + RELATIVE_GATE_LU;
     let (sum, count) = blocks
         .iter()
         .filter(|&&z| loudness_of_mean_square(z) > relative_gate)
@@ -591,7 +693,10 @@ fn gated_lufs(sub_blocks: &[f64]) -> f64 {
 }
 
 /// Measures a whole programme (interleaved per `settings`).
-pub fn measure_loudness(interleaved: &[f32], settings: &LoudnessSettings) -> Result<LoudnessReport, AnalysisError> {
+pub fn measure_loudness(
+    interleaved: &[f32],
+    settings: &LoudnessSettings,
+) -> Result<LoudnessReport, AnalysisError> {
     let mut meter = LoudnessMeter::new(settings.clone());
     meter.push(interleaved)?;
     Ok(meter.report())
@@ -613,10 +718,16 @@ mod tests {
                 seed ^= seed << 17;
                 let t = (i / 2) as f64 / 48_000.0;
                 let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
-                (0.5 * (-t / 8.0).exp() * (2.0 * std::f64::consts::PI * 50.0 * t).sin() + 0.2 * noise) as f32
+                (0.5 * (-t / 8.0).exp() * (2.0 * std::f64::consts::PI * 50.0 * t).sin()
+                    + 0.2 * noise) as f32
             })
             .collect();
-        let settings = LoudnessConfig { channels: 2.0, ..LoudnessConfig::default() }.validate().unwrap();
+        let settings = LoudnessConfig {
+            channels: 2.0,
+            ..LoudnessConfig::default()
+        }
+        .validate()
+        .unwrap();
         let mut lanes = LoudnessMeter::with_true_peak(settings.clone(), false);
         assert!((10_000..14_000).contains(&lanes.filters[0].settling_samples()));
         lanes.push(&x).unwrap();
@@ -625,7 +736,12 @@ mod tests {
             sequential.push(block).unwrap();
         }
         assert_eq!(lanes.sub_blocks.len(), 200);
-        for (i, (a, b)) in lanes.sub_blocks.iter().zip(&sequential.sub_blocks).enumerate() {
+        for (i, (a, b)) in lanes
+            .sub_blocks
+            .iter()
+            .zip(&sequential.sub_blocks)
+            .enumerate()
+        {
             assert!((a - b).abs() <= 1e-12 * b, "sub-block {i}: {a} vs {b}");
         }
         for (a, b) in lanes.filters.iter().zip(&sequential.filters) {
@@ -638,9 +754,19 @@ mod tests {
     #[test]
     fn coefficients_at_48k_are_the_bs1770_table() {
         let (shelf, hp) = k_weighting_coefficients(48_000.0);
-        let table_shelf = [1.535_124_859_586_97, -2.691_696_189_406_38, 1.198_392_810_852_85, -1.690_659_293_182_41, 0.732_480_774_215_85];
+        let table_shelf = [
+            1.535_124_859_586_97,
+            -2.691_696_189_406_38,
+            1.198_392_810_852_85,
+            -1.690_659_293_182_41,
+            0.732_480_774_215_85,
+        ];
         let table_hp = [1.0, -2.0, 1.0, -1.990_047_454_833_98, 0.990_072_250_366_21];
-        for (a, b) in shelf.iter().zip(&table_shelf).chain(hp.iter().zip(&table_hp)) {
+        for (a, b) in shelf
+            .iter()
+            .zip(&table_shelf)
+            .chain(hp.iter().zip(&table_hp))
+        {
             assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         }
     }

@@ -67,8 +67,10 @@ impl MelFilterbank {
     /// (`0 ≤ f_min < f_max ≤ sample_rate/2`, `n_mels ≥ 1`).
     pub fn slaney(sample_rate: f64, n_fft: usize, n_mels: usize, f_min: f64, f_max: f64) -> Self {
         let fft_freqs = fft_frequencies(sample_rate, n_fft);
-        let mel_f: Vec<f64> =
-            linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2).into_iter().map(mel_to_hz).collect();
+        let mel_f: Vec<f64> = linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2)
+            .into_iter()
+            .map(mel_to_hz)
+            .collect();
         let bands = (0..n_mels)
             .map(|i| {
                 let (lo, mid, hi) = (mel_f[i], mel_f[i + 1], mel_f[i + 2]);
@@ -78,12 +80,24 @@ impl MelFilterbank {
                     let upper = (hi - f) / (hi - mid);
                     lower.min(upper).max(0.0) * enorm
                 };
-                let start = fft_freqs.iter().position(|&f| weight(f) > 0.0).unwrap_or(fft_freqs.len());
-                let end = fft_freqs.iter().rposition(|&f| weight(f) > 0.0).map_or(start, |k| k + 1);
-                Band { start, weights: fft_freqs[start..end].iter().map(|&f| weight(f)).collect() }
+                let start = fft_freqs
+                    .iter()
+                    .position(|&f| weight(f) > 0.0)
+                    .unwrap_or(fft_freqs.len());
+                let end = fft_freqs
+                    .iter()
+                    .rposition(|&f| weight(f) > 0.0)
+                    .map_or(start, |k| k + 1);
+                Band {
+                    start,
+                    weights: fft_freqs[start..end].iter().map(|&f| weight(f)).collect(),
+                }
             })
             .collect();
-        Self { bands, n_bins: fft_freqs.len() }
+        Self {
+            bands,
+            n_bins: fft_freqs.len(),
+        }
     }
 
     pub fn n_mels(&self) -> usize {

@@ -46,8 +46,16 @@ impl DctMatrix {
     pub fn ortho(n_out: usize, n_in: usize) -> Self {
         let mut rows = Vec::with_capacity(n_out * n_in);
         for k in 0..n_out {
-            let scale = if k == 0 { (1.0 / n_in as f64).sqrt() } else { (2.0 / n_in as f64).sqrt() };
-            rows.extend((0..n_in).map(|m| scale * (PI * k as f64 * (2 * m + 1) as f64 / (2 * n_in) as f64).cos()));
+            let scale = if k == 0 {
+                (1.0 / n_in as f64).sqrt()
+            } else {
+                (2.0 / n_in as f64).sqrt()
+            };
+            rows.extend(
+                (0..n_in).map(|m| {
+                    scale * (PI * k as f64 * (2 * m + 1) as f64 / (2 * n_in) as f64).cos()
+                }),
+            );
         }
         Self { n_in, rows }
     }
@@ -117,7 +125,9 @@ mod tests {
         let dct = DctMatrix::ortho(n, n);
         for a in 0..n {
             for b in 0..n {
-                let dot: f64 = (0..n).map(|m| dct.rows[a * n + m] * dct.rows[b * n + m]).sum();
+                let dot: f64 = (0..n)
+                    .map(|m| dct.rows[a * n + m] * dct.rows[b * n + m])
+                    .sum();
                 assert!((dot - f64::from(u8::from(a == b))).abs() < 1e-12);
             }
         }

@@ -41,7 +41,13 @@ pub struct LoudnessStageConfig {
 
 impl Default for LoudnessStageConfig {
     fn default() -> Self {
-        Self { enabled: false, target_lufs: -16.0, max_gain_db: 12.0, window_ms: 3000.0, slew_db_per_second: 3.0 }
+        Self {
+            enabled: false,
+            target_lufs: -16.0,
+            max_gain_db: 12.0,
+            window_ms: 3000.0,
+            slew_db_per_second: 3.0,
+        }
     }
 }
 
@@ -78,7 +84,8 @@ pub struct LoudnessNormalizer {
 
 impl LoudnessNormalizer {
     pub fn new(config: &LoudnessStageConfig, sample_rate: f64) -> Self {
-        let settings = LoudnessSettings::mono(sample_rate).expect("the chain validated the sample rate");
+        let settings =
+            LoudnessSettings::mono(sample_rate).expect("the chain validated the sample rate");
         let mut stage = Self {
             meter: LoudnessMeter::with_true_peak(settings, false),
             target_lufs: 0.0,
@@ -135,7 +142,8 @@ impl LoudnessNormalizer {
                 self.in_block = 0;
                 self.measured_lufs = self.meter.recent_lufs(self.window_blocks);
                 if self.measured_lufs.is_finite() {
-                    self.wanted_db = (self.target_lufs - self.measured_lufs).clamp(-self.max_gain_db, self.max_gain_db);
+                    self.wanted_db = (self.target_lufs - self.measured_lufs)
+                        .clamp(-self.max_gain_db, self.max_gain_db);
                 }
                 self.meter.forget_older(self.window_blocks);
             }

@@ -23,8 +23,14 @@ pub enum Preset {
 }
 
 impl Preset {
-    pub const ALL: [Preset; 6] =
-        [Preset::Neutral, Preset::Speech, Preset::Rock, Preset::Jazz, Preset::Electronic, Preset::Classical];
+    pub const ALL: [Preset; 6] = [
+        Preset::Neutral,
+        Preset::Speech,
+        Preset::Rock,
+        Preset::Jazz,
+        Preset::Electronic,
+        Preset::Classical,
+    ];
 
     /// The lowercase name reported in the meters ("neutral", "speech", ...).
     pub fn as_str(self) -> &'static str {
@@ -58,12 +64,30 @@ impl Preset {
         let mut v: Values = match self {
             //                     gate          compressor                          eq: low          mid                high
             //                     thr    range  thr    ratio knee atk   rel   makeup freq  gain   freq   gain  Q    freq     gain
-            Preset::Neutral => [-60.0, 0.0, -20.0, 2.0, 6.0, 10.0, 150.0, 1.5, 80.0, 0.0, 1000.0, 0.0, 0.7, 10_000.0, 0.0],
-            Preset::Speech => [-50.0, -30.0, -24.0, 4.0, 6.0, 5.0, 120.0, 6.0, 120.0, -6.0, 4000.0, 3.0, 1.0, 10_000.0, 1.0],
-            Preset::Rock => [-60.0, 0.0, -18.0, 3.0, 6.0, 10.0, 150.0, 3.0, 80.0, 1.5, 2500.0, 1.5, 0.8, 10_000.0, 1.5],
-            Preset::Jazz => [-60.0, 0.0, -24.0, 1.5, 12.0, 30.0, 300.0, 1.5, 100.0, 1.0, 3000.0, -1.0, 0.7, 12_000.0, 1.0],
-            Preset::Electronic => [-60.0, 0.0, -16.0, 2.5, 6.0, 20.0, 80.0, 2.0, 60.0, 2.0, 400.0, -1.5, 1.0, 12_000.0, 2.0],
-            Preset::Classical => [-60.0, 0.0, -20.0, 1.2, 12.0, 50.0, 500.0, 0.0, 60.0, 0.0, 1000.0, 0.0, 0.7, 12_000.0, 0.0],
+            Preset::Neutral => [
+                -60.0, 0.0, -20.0, 2.0, 6.0, 10.0, 150.0, 1.5, 80.0, 0.0, 1000.0, 0.0, 0.7,
+                10_000.0, 0.0,
+            ],
+            Preset::Speech => [
+                -50.0, -30.0, -24.0, 4.0, 6.0, 5.0, 120.0, 6.0, 120.0, -6.0, 4000.0, 3.0, 1.0,
+                10_000.0, 1.0,
+            ],
+            Preset::Rock => [
+                -60.0, 0.0, -18.0, 3.0, 6.0, 10.0, 150.0, 3.0, 80.0, 1.5, 2500.0, 1.5, 0.8,
+                10_000.0, 1.5,
+            ],
+            Preset::Jazz => [
+                -60.0, 0.0, -24.0, 1.5, 12.0, 30.0, 300.0, 1.5, 100.0, 1.0, 3000.0, -1.0, 0.7,
+                12_000.0, 1.0,
+            ],
+            Preset::Electronic => [
+                -60.0, 0.0, -16.0, 2.5, 6.0, 20.0, 80.0, 2.0, 60.0, 2.0, 400.0, -1.5, 1.0,
+                12_000.0, 2.0,
+            ],
+            Preset::Classical => [
+                -60.0, 0.0, -20.0, 1.2, 12.0, 50.0, 500.0, 0.0, 60.0, 0.0, 1000.0, 0.0, 0.7,
+                12_000.0, 0.0,
+            ],
         };
         for (value, param) in v.iter_mut().zip(&PARAMS) {
             if param.domain == Domain::Frequency {
@@ -123,7 +147,12 @@ pub type Values = [f64; PARAM_COUNT];
 
 macro_rules! param {
     ($path:literal, $domain:ident, $stage:ident . $field:ident) => {
-        Param { path: $path, domain: Domain::$domain, get: |c| c.$stage.$field, set: |c, v| c.$stage.$field = v }
+        Param {
+            path: $path,
+            domain: Domain::$domain,
+            get: |c| c.$stage.$field,
+            set: |c, v| c.$stage.$field = v,
+        }
     };
 }
 
@@ -189,7 +218,11 @@ mod tests {
                 Domain::Frequency | Domain::Log => (a * b).sqrt(),
                 Domain::Ratio => 2.0 / (1.0 / a + 1.0 / b),
             };
-            assert!((m - expected).abs() <= 1e-9 * expected.abs().max(1.0), "{}: {m} vs {expected}", param.path);
+            assert!(
+                (m - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+                "{}: {m} vs {expected}",
+                param.path
+            );
         }
         assert_eq!(interpolate(&from, &to, 1.0), to, "the end point exactly");
         for (a, b) in interpolate(&from, &to, 0.0).iter().zip(&from) {
@@ -203,7 +236,11 @@ mod tests {
         let values: Values = std::array::from_fn(|i| i as f64 + 0.5);
         write(&values, 0b10, &mut config);
         let back = read(&config);
-        assert_eq!(back[1], ChainConfig::default().gate.range_db, "bit 1 (gate.rangeDb) is pinned");
+        assert_eq!(
+            back[1],
+            ChainConfig::default().gate.range_db,
+            "bit 1 (gate.rangeDb) is pinned"
+        );
         assert_eq!(config.eq.high_gain_db, 14.5);
         assert_eq!(config.compressor.ratio, 3.5);
         assert_eq!(PARAMS[3].path, "compressor.ratio");

@@ -32,11 +32,20 @@ pub struct RealFft {
 impl RealFft {
     /// An FFT of `n` real samples; `n` must be a power of two ≥ 4.
     pub fn new(n: usize) -> Self {
-        assert!(n >= 4 && n.is_power_of_two(), "RealFft needs a power-of-two length >= 4, got {n}");
+        assert!(
+            n >= 4 && n.is_power_of_two(),
+            "RealFft needs a power-of-two length >= 4, got {n}"
+        );
         let half = n / 2;
         let bits = half.trailing_zeros();
         let reversed = (0..half as u32)
-            .map(|i| if bits == 0 { 0 } else { i.reverse_bits() >> (32 - bits) })
+            .map(|i| {
+                if bits == 0 {
+                    0
+                } else {
+                    i.reverse_bits() >> (32 - bits)
+                }
+            })
             .collect();
         let (mut twiddle_re, mut twiddle_im) = (Vec::new(), Vec::new());
         let mut h = 1;
@@ -54,14 +63,25 @@ impl RealFft {
                 (angle.cos() as f32, angle.sin() as f32)
             })
             .collect();
-        Self { n, twiddle_re, twiddle_im, unpack, reversed, re: vec![0.0; half], im: vec![0.0; half] }
+        Self {
+            n,
+            twiddle_re,
+            twiddle_im,
+            unpack,
+            reversed,
+            re: vec![0.0; half],
+            im: vec![0.0; half],
+        }
     }
 
     /// The one-sided spectrum of `input` (`n` samples): real parts into `re`, imaginary
     /// parts into `im` (`n/2 + 1` bins each).
     pub fn forward(&mut self, input: &[f32], re: &mut [f32], im: &mut [f32]) {
         let half = self.n / 2;
-        assert!(input.len() == self.n && re.len() == half + 1 && im.len() == half + 1, "RealFft: buffer lengths");
+        assert!(
+            input.len() == self.n && re.len() == half + 1 && im.len() == half + 1,
+            "RealFft: buffer lengths"
+        );
         for (i, &r) in self.reversed.iter().enumerate() {
             self.re[r as usize] = input[2 * i];
             self.im[r as usize] = input[2 * i + 1];
@@ -110,15 +130,32 @@ impl RealFft {
         // Stages with 4 and 8 butterflies per group: fixed sizes, fully unrolled and
         // vectorised; then the general loop (16 and more per group).
         if half >= 8 {
-            stage_fixed::<4>(&mut self.re, &mut self.im, &self.twiddle_re[3..7], &self.twiddle_im[3..7]);
+            stage_fixed::<4>(
+                &mut self.re,
+                &mut self.im,
+                &self.twiddle_re[3..7],
+                &self.twiddle_im[3..7],
+            );
         }
         if half >= 16 {
-            stage_fixed::<8>(&mut self.re, &mut self.im, &self.twiddle_re[7..15], &self.twiddle_im[7..15]);
+            stage_fixed::<8>(
+                &mut self.re,
+                &mut self.im,
+                &self.twiddle_re[7..15],
+                &self.twiddle_im[7..15],
+            );
         }
         let mut h = 16;
         while h < half {
-            let (wr, wi) = (&self.twiddle_re[h - 1..2 * h - 1], &self.twiddle_im[h - 1..2 * h - 1]);
-            for (r, i) in self.re.chunks_exact_mut(2 * h).zip(self.im.chunks_exact_mut(2 * h)) {
+            let (wr, wi) = (
+                &self.twiddle_re[h - 1..2 * h - 1],
+                &self.twiddle_im[h - 1..2 * h - 1],
+            );
+            for (r, i) in self
+                .re
+                .chunks_exact_mut(2 * h)
+                .zip(self.im.chunks_exact_mut(2 * h))
+            {
                 let (ar, br) = r.split_at_mut(h);
                 let (ai, bi) = i.split_at_mut(h);
                 butterflies(ar, ai, br, bi, wr, wi);
@@ -130,7 +167,14 @@ impl RealFft {
 
 /// One group of radix-2 butterflies: `a ± w·b`, element by element.
 #[inline(always)]
-fn butterflies(ar: &mut [f32], ai: &mut [f32], br: &mut [f32], bi: &mut [f32], wr: &[f32], wi: &[f32]) {
+fn butterflies(
+    ar: &mut [f32],
+    ai: &mut [f32],
+    br: &mut [f32],
+    bi: &mut [f32],
+    wr: &[f32],
+    wi: &[f32],
+) {
     let h = ar.len();
     // Every slice exactly `h` long: no bounds checks, the loop vectorises.
     let (ai, br, bi, wr, wi) = (&mut ai[..h], &mut br[..h], &mut bi[..h], &wr[..h], &wi[..h]);
@@ -183,7 +227,10 @@ mod tests {
                     ei += f64::from(x) * a.sin();
                 }
                 let tol = 1e-4 * (n as f64).sqrt();
-                assert!((f64::from(re) - er).abs() < tol && (f64::from(im) - ei).abs() < tol, "n {n} bin {k}");
+                assert!(
+                    (f64::from(re) - er).abs() < tol && (f64::from(im) - ei).abs() < tol,
+                    "n {n} bin {k}"
+                );
             }
         }
     }

@@ -16,7 +16,12 @@ pub struct Range {
 
 impl Range {
     pub const fn new(name: &'static str, min: f64, max: f64, unit: &'static str) -> Self {
-        Self { name, min, max, unit }
+        Self {
+            name,
+            min,
+            max,
+            unit,
+        }
     }
 
     /// Accepts `value` if it is finite and within `[min, max]`.
@@ -24,7 +29,11 @@ impl Range {
         if value.is_finite() && value >= self.min && value <= self.max {
             return Ok(());
         }
-        let unit = if self.unit.is_empty() { String::new() } else { format!(" {}", self.unit) };
+        let unit = if self.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.unit)
+        };
         Err(ConfigError::new(
             self.name,
             format!(

@@ -28,7 +28,10 @@ pub(crate) const MAX_PHASES_TO_16K: u64 = 640;
 
 /// Checks a sample rate for conversion to 16 kHz: within `range` and a whole number of
 /// Hz whose ratio to 16000 reduces to a numerator of at most [`MAX_PHASES_TO_16K`].
-pub(crate) fn check_rate_to_16k(range: &crate::Range, rate: f64) -> Result<u32, crate::ConfigError> {
+pub(crate) fn check_rate_to_16k(
+    range: &crate::Range,
+    rate: f64,
+) -> Result<u32, crate::ConfigError> {
     range.check(rate)?;
     let phases = 16_000 / gcd(rate as u64, 16_000);
     if rate.fract() != 0.0 || phases > MAX_PHASES_TO_16K {
@@ -71,12 +74,24 @@ impl RationalResampler {
     /// in lowest terms, `L ≤ 1024`). `pass_hz` < `stop_hz` ≤ half the lower rate.
     pub fn new(from_hz: u32, to_hz: u32, pass_hz: f64, stop_hz: f64, attenuation_db: f64) -> Self {
         let g = gcd(u64::from(from_hz), u64::from(to_hz));
-        let (up, down) = ((u64::from(to_hz) / g) as usize, (u64::from(from_hz) / g) as usize);
-        assert!(up <= 1024, "resampling {from_hz} Hz -> {to_hz} Hz needs {up} phases");
+        let (up, down) = (
+            (u64::from(to_hz) / g) as usize,
+            (u64::from(from_hz) / g) as usize,
+        );
+        assert!(
+            up <= 1024,
+            "resampling {from_hz} Hz -> {to_hz} Hz needs {up} phases"
+        );
         let (taps, coefficients) = if up == 1 && down == 1 {
             (1, vec![1.0]) // a copy: `process` passes the input through
         } else {
-            design(up, f64::from(from_hz) * up as f64, pass_hz, stop_hz, attenuation_db)
+            design(
+                up,
+                f64::from(from_hz) * up as f64,
+                pass_hz,
+                stop_hz,
+                attenuation_db,
+            )
         };
         let mut resampler = Self {
             up,
@@ -136,7 +151,13 @@ impl RationalResampler {
 
 /// The polyphase coefficients (see [`RationalResampler::coefficients`]) and taps per
 /// phase of a Kaiser-windowed sinc at `rate` = `L·fs_in`.
-fn design(up: usize, rate: f64, pass_hz: f64, stop_hz: f64, attenuation_db: f64) -> (usize, Vec<f32>) {
+fn design(
+    up: usize,
+    rate: f64,
+    pass_hz: f64,
+    stop_hz: f64,
+    attenuation_db: f64,
+) -> (usize, Vec<f32>) {
     // Kaiser's design formulas (β and length for the given ripple and transition).
     let a = attenuation_db;
     let beta = if a > 50.0 {
@@ -173,7 +194,8 @@ fn design(up: usize, rate: f64, pass_hz: f64, stop_hz: f64, attenuation_db: f64)
     let mut coefficients = vec![0.0f32; padded * up];
     for phase in 0..up {
         for k in 0..taps {
-            coefficients[phase * padded + (padded - 1 - k)] = (prototype[phase + k * up] / sum * up as f64) as f32;
+            coefficients[phase * padded + (padded - 1 - k)] =
+                (prototype[phase + k * up] / sum * up as f64) as f32;
         }
     }
     (padded, coefficients)
@@ -232,11 +254,18 @@ mod tests {
     fn a_passband_sine_keeps_its_level_and_a_stopband_sine_is_removed() {
         for from in [48_000u32, 44_100, 32_000, 24_000] {
             let tone = |f: f64| -> Vec<f32> {
-                (0..from as usize).map(|i| (std::f64::consts::TAU * f * i as f64 / f64::from(from)).sin() as f32).collect()
+                (0..from as usize)
+                    .map(|i| (std::f64::consts::TAU * f * i as f64 / f64::from(from)).sin() as f32)
+                    .collect()
             };
-            let rms = |v: &[f32]| (v[4000..].iter().map(|x| x * x).sum::<f32>() / (v.len() - 4000) as f32).sqrt();
+            let rms = |v: &[f32]| {
+                (v[4000..].iter().map(|x| x * x).sum::<f32>() / (v.len() - 4000) as f32).sqrt()
+            };
             let pass = rms(&run(from, 16_000, &tone(1000.0)));
-            assert!((pass - std::f32::consts::FRAC_1_SQRT_2).abs() < 0.01, "{from}: {pass}");
+            assert!(
+                (pass - std::f32::consts::FRAC_1_SQRT_2).abs() < 0.01,
+                "{from}: {pass}"
+            );
             if from > 20_000 {
                 let stop = rms(&run(from, 16_000, &tone(9500.0)));
                 assert!(stop < 0.005, "{from}: alias {stop}");
@@ -246,7 +275,9 @@ mod tests {
 
     #[test]
     fn any_block_split_gives_the_same_output() {
-        let input: Vec<f32> = (0..10_000).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+        let input: Vec<f32> = (0..10_000)
+            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
         let whole = run(44_100, 16_000, &input);
         let mut r = RationalResampler::new(44_100, 16_000, 6000.0, 8000.0, 50.0);
         let mut split = Vec::new();

@@ -90,7 +90,10 @@ mod tests {
                 let value = (seed % 1000) as f32 / 1000.0;
                 history.push(value);
                 let start = history.len().saturating_sub(window);
-                let expected = history[start..].iter().copied().fold(f32::INFINITY, f32::min);
+                let expected = history[start..]
+                    .iter()
+                    .copied()
+                    .fold(f32::INFINITY, f32::min);
                 assert_eq!(running.push(value), expected, "window {window}");
             }
         }

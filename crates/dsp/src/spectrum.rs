@@ -18,13 +18,17 @@ use rustfft::{Fft, FftPlanner};
 /// The periodic ("DFT-even") Hann window of length `n`: `0.5 − 0.5·cos(2πi/n)`, as
 /// `scipy.signal.get_window("hann", n, fftbins=True)` and librosa's STFT use it.
 pub fn hann_periodic(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos()).collect()
+    (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos())
+        .collect()
 }
 
 /// Bin centre frequencies of an `n_fft`-point real FFT at `sample_rate`:
 /// `k · sample_rate / n_fft` for `k = 0..=n_fft/2` (`librosa.fft_frequencies`).
 pub fn fft_frequencies(sample_rate: f64, n_fft: usize) -> Vec<f64> {
-    (0..=n_fft / 2).map(|k| k as f64 * sample_rate / n_fft as f64).collect()
+    (0..=n_fft / 2)
+        .map(|k| k as f64 * sample_rate / n_fft as f64)
+        .collect()
 }
 
 /// The one-sided spectrum of Hann-windowed frames of a fixed even length.
@@ -44,7 +48,9 @@ pub struct RealSpectrum {
 
 impl fmt::Debug for RealSpectrum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RealSpectrum").field("n", &self.n).finish_non_exhaustive()
+        f.debug_struct("RealSpectrum")
+            .field("n", &self.n)
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,11 +63,16 @@ impl RealSpectrum {
     /// A spectrum of frames weighted by `window` (its length is the frame length, even).
     pub fn with_window(window: Vec<f64>) -> Self {
         let n = window.len();
-        assert!(n >= 2 && n.is_multiple_of(2), "RealSpectrum needs an even frame length, got {n}");
+        assert!(
+            n >= 2 && n.is_multiple_of(2),
+            "RealSpectrum needs an even frame length, got {n}"
+        );
         let half = n / 2;
         let fft = FftPlanner::new().plan_fft_forward(half);
         let scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
-        let twiddles = (0..half).map(|k| Complex::from_polar(1.0, -2.0 * PI * k as f64 / n as f64)).collect();
+        let twiddles = (0..half)
+            .map(|k| Complex::from_polar(1.0, -2.0 * PI * k as f64 / n as f64))
+            .collect();
         Self {
             n,
             window,
@@ -93,10 +104,16 @@ impl RealSpectrum {
     pub fn process(&mut self, frame: &[f32]) -> &[f64] {
         assert_eq!(frame.len(), self.n, "frame length");
         let half = self.n / 2;
-        for ((z, pair), w) in self.packed.iter_mut().zip(frame.chunks_exact(2)).zip(self.window.chunks_exact(2)) {
+        for ((z, pair), w) in self
+            .packed
+            .iter_mut()
+            .zip(frame.chunks_exact(2))
+            .zip(self.window.chunks_exact(2))
+        {
             *z = Complex::new(f64::from(pair[0]) * w[0], f64::from(pair[1]) * w[1]);
         }
-        self.fft.process_with_scratch(&mut self.packed, &mut self.scratch);
+        self.fft
+            .process_with_scratch(&mut self.packed, &mut self.scratch);
         // Unpack: X[k] = E[k] + W^k·O[k] with W = e^{−2πi/n} and E, O the spectra of the
         // even and odd samples: E[k] = (Z[k] + conj Z[h−k]) / 2, O[k] = (Z[k] − conj Z[h−k]) / 2i.
         // For j = h − k, E[j] = conj E[k], O[j] = conj O[k] and W^j = −conj W^k, so
@@ -108,8 +125,14 @@ impl RealSpectrum {
         let m = (half - 1) / 2;
         let (low, high) = self.power.split_at_mut(m + 1);
         let high = &mut high[half - m - (m + 1)..half - (m + 1)];
-        let forward = self.packed[1..=m].iter().zip(&self.twiddles[1..=m]).zip(&mut low[1..]);
-        let backward = self.packed[half - m..half].iter().rev().zip(high.iter_mut().rev());
+        let forward = self.packed[1..=m]
+            .iter()
+            .zip(&self.twiddles[1..=m])
+            .zip(&mut low[1..]);
+        let backward = self.packed[half - m..half]
+            .iter()
+            .rev()
+            .zip(high.iter_mut().rev());
         for (((a, w), pk), (zj, pj)) in forward.zip(backward) {
             let (even, wo) = even_odd(*a, *zj, *w);
             *pk = (even + wo).norm_sqr();
@@ -150,7 +173,10 @@ mod tests {
         (0..=n / 2)
             .map(|k| {
                 (0..n).fold(Complex::new(0.0, 0.0), |acc, i| {
-                    acc + Complex::from_polar(f64::from(frame[i]) * window[i], -2.0 * PI * (k * i) as f64 / n as f64)
+                    acc + Complex::from_polar(
+                        f64::from(frame[i]) * window[i],
+                        -2.0 * PI * (k * i) as f64 / n as f64,
+                    )
                 })
             })
             .collect()
@@ -159,13 +185,19 @@ mod tests {
     #[test]
     fn matches_the_direct_dft() {
         for n in [2usize, 8, 30, 64, 1024] {
-            let frame: Vec<f32> = (0..n).map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5).collect();
+            let frame: Vec<f32> = (0..n)
+                .map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5)
+                .collect();
             let mut spectrum = RealSpectrum::hann(n);
             let power = spectrum.process(&frame).to_vec();
             let expected = naive(&frame, &hann_periodic(n));
             assert_eq!(power.len(), expected.len());
             for (k, (got, want)) in power.iter().zip(&expected).enumerate() {
-                assert!((got - want.norm_sqr()).abs() < 1e-9 * n as f64, "n = {n}, bin {k}: {got} vs {}", want.norm_sqr());
+                assert!(
+                    (got - want.norm_sqr()).abs() < 1e-9 * n as f64,
+                    "n = {n}, bin {k}: {got} vs {}",
+                    want.norm_sqr()
+                );
             }
         }
     }

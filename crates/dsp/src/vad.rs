@@ -79,7 +79,11 @@ pub struct VadConfig {
 
 impl Default for VadConfig {
     fn default() -> Self {
-        Self { sample_rate: 48_000.0, threshold: model::DEFAULT_THRESHOLD, hangover_ms: model::DEFAULT_HANGOVER_MS }
+        Self {
+            sample_rate: 48_000.0,
+            threshold: model::DEFAULT_THRESHOLD,
+            hangover_ms: model::DEFAULT_HANGOVER_MS,
+        }
     }
 }
 
@@ -103,7 +107,10 @@ impl VadConfig {
             if path == "." {
                 ConfigError::new("", format!("invalid vad config: {inner}"))
             } else {
-                ConfigError::new(path.clone(), format!("invalid vad config at {path}: {inner}"))
+                ConfigError::new(
+                    path.clone(),
+                    format!("invalid vad config at {path}: {inner}"),
+                )
             }
         })?;
         config.validate()?;
@@ -207,7 +214,10 @@ impl Vad {
         if count == 0 {
             return Ok(self.last);
         }
-        Ok(VadFrame { speech, probability: sum / count as f32 })
+        Ok(VadFrame {
+            speech,
+            probability: sum / count as f32,
+        })
     }
 
     /// Analyses a block of any length, calling `on_hop` with the decision and the
@@ -255,7 +265,10 @@ impl Vad {
             } else {
                 false
             };
-            *last = VadFrame { speech, probability };
+            *last = VadFrame {
+                speech,
+                probability,
+            };
             on_hop(*last, x);
         });
         Ok(())

@@ -125,10 +125,14 @@ impl VadFeatures {
             .map(|i| (0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / WINDOW as f64).cos()) as f32)
             .collect();
         let window_acf = |lag: usize| -> f64 {
-            (0..WINDOW - lag).map(|i| f64::from(window[i]) * f64::from(window[i + lag])).sum()
+            (0..WINDOW - lag)
+                .map(|i| f64::from(window[i]) * f64::from(window[i + lag]))
+                .sum()
         };
         let r0 = window_acf(0);
-        let lag_correction = (0..=MAX_LAG + 1).map(|tau| (r0 / window_acf(LAG_STEP * tau)) as f32).collect();
+        let lag_correction = (0..=MAX_LAG + 1)
+            .map(|tau| (r0 / window_acf(LAG_STEP * tau)) as f32)
+            .collect();
         // Mel-spaced band edges, 100–6000 Hz, on the 15.625 Hz bin grid.
         let mel = |hz: f64| 2595.0 * (1.0 + hz / 700.0).log10();
         let hz = |m: f64| 700.0 * (10f64.powf(m / 2595.0) - 1.0);
@@ -140,12 +144,19 @@ impl VadFeatures {
         }
         let centre = |b: usize| 0.5 * (edges[b] + edges[b + 1]) as f64 * bin_hz;
         let first = (0..BANDS).find(|&b| centre(b) >= 200.0).unwrap_or(0);
-        let last = (0..BANDS).rev().find(|&b| centre(b) <= 4000.0).unwrap_or(BANDS - 1);
+        let last = (0..BANDS)
+            .rev()
+            .find(|&b| centre(b) <= 4000.0)
+            .unwrap_or(BANDS - 1);
         // RBJ band-pass (constant 0 dB peak) at 4 Hz, Q 0.7, at the hop rate (50 Hz).
         let w0 = std::f64::consts::TAU * 4.0 * HOP_MS as f64 / 1000.0;
         let alpha = w0.sin() / (2.0 * 0.7);
         let a0 = 1.0 + alpha;
-        let modulation = ((alpha / a0) as f32, (-2.0 * w0.cos() / a0) as f32, ((1.0 - alpha) / a0) as f32);
+        let modulation = (
+            (alpha / a0) as f32,
+            (-2.0 * w0.cos() / a0) as f32,
+            ((1.0 - alpha) / a0) as f32,
+        );
         let mut features = Self {
             window,
             recent: vec![0.0; WINDOW],
@@ -158,7 +169,12 @@ impl VadFeatures {
             acf_in: vec![0.0; ACF],
             acf_out: vec![0.0; ACF / 2 + 1],
             acf_im: vec![0.0; ACF / 2 + 1],
-            poles: [hop_pole(30.0), hop_pole(300.0), hop_pole(100.0), hop_pole(1000.0)],
+            poles: [
+                hop_pole(30.0),
+                hop_pole(300.0),
+                hop_pole(100.0),
+                hop_pole(1000.0),
+            ],
             floor_power: [0.0; BANDS],
             lag_correction,
             edges,
@@ -166,7 +182,9 @@ impl VadFeatures {
             smooth: [0.0; BANDS],
             previous: [0.0; BANDS],
             floor: [0.0; BANDS],
-            minimum: (0..BANDS).map(|_| SlidingMin::new(FLOOR_WINDOW_HOPS)).collect(),
+            minimum: (0..BANDS)
+                .map(|_| SlidingMin::new(FLOOR_WINDOW_HOPS))
+                .collect(),
             previous_period: 0.0,
             previous_voiced: false,
             modulation,
@@ -224,8 +242,14 @@ impl VadFeatures {
         for ((out, x), w) in self.fft_in.iter_mut().zip(&self.recent).zip(&self.window) {
             *out = x * w;
         }
-        self.fft.forward(&self.fft_in, &mut self.spectrum_re, &mut self.spectrum_im);
-        for ((p, re), im) in self.power.iter_mut().zip(&self.spectrum_re).zip(&self.spectrum_im) {
+        self.fft
+            .forward(&self.fft_in, &mut self.spectrum_re, &mut self.spectrum_im);
+        for ((p, re), im) in self
+            .power
+            .iter_mut()
+            .zip(&self.spectrum_re)
+            .zip(&self.spectrum_im)
+        {
             *p = re * re + im * im + POWER_FLOOR;
         }
         self.mean_square = self.recent.iter().map(|x| x * x).sum::<f32>() / WINDOW as f32;
@@ -258,7 +282,8 @@ impl VadFeatures {
         let (first, end) = self.speech_bands;
         let speech_snr = self.features[first..end].iter().sum::<f32>() / (end - first) as f32;
         self.features[18] = speech_snr;
-        self.features[19] = (DB_PER_LOG2 * (log2(total) - log2(total_floor))).clamp(0.0, 50.0) / 20.0;
+        self.features[19] =
+            (DB_PER_LOG2 * (log2(total) - log2(total_floor))).clamp(0.0, 50.0) / 20.0;
 
         // Harmonicity of the spectrum and of the floor-subtracted spectrum.
         let (harmonicity, period) = self.harmonicity(false);
@@ -304,15 +329,29 @@ impl VadFeatures {
                 0.0
             };
         }
-        let inputs = [self.features[20], self.features[21], self.features[23], self.features[24], self.features[22]];
+        let inputs = [
+            self.features[20],
+            self.features[21],
+            self.features[23],
+            self.features[24],
+            self.features[22],
+        ];
         let pole = self.poles[2];
         for (i, x) in inputs.into_iter().enumerate() {
-            self.short[i] = if self.started { x + (self.short[i] - x) * pole } else { x };
+            self.short[i] = if self.started {
+                x + (self.short[i] - x) * pole
+            } else {
+                x
+            };
             self.features[31 + i] = self.short[i];
         }
         let pole = self.poles[3];
         for (i, x) in [speech_snr, harmonicity].into_iter().enumerate() {
-            self.long[i] = if self.started { x + (self.long[i] - x) * pole } else { x };
+            self.long[i] = if self.started {
+                x + (self.long[i] - x) * pole
+            } else {
+                x
+            };
             self.features[36 + i] = self.long[i];
         }
 
@@ -341,7 +380,8 @@ impl VadFeatures {
                 self.acf_in[ACF - k] = p;
             }
         }
-        self.acf_fft.forward(&self.acf_in, &mut self.acf_out, &mut self.acf_im);
+        self.acf_fft
+            .forward(&self.acf_in, &mut self.acf_out, &mut self.acf_im);
         let r0 = self.acf_out[0];
         if r0 <= 0.0 {
             return (0.0, MAX_LAG as f32);
@@ -357,7 +397,11 @@ impl VadFeatures {
         let at = |t: usize| self.acf_out[t] * self.lag_correction[t];
         let (a, b, c) = (at(tau - 1), at(tau), at(tau + 1));
         let denominator = a - 2.0 * b + c;
-        let offset = if denominator < 0.0 { (0.5 * (a - c) / denominator).clamp(-0.5, 0.5) } else { 0.0 };
+        let offset = if denominator < 0.0 {
+            (0.5 * (a - c) / denominator).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        };
         ((best.0 / r0).clamp(0.0, 1.0), tau as f32 + offset)
     }
 }

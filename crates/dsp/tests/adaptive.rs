@@ -6,7 +6,9 @@
 mod common;
 
 use common::{in_blocks, ms, XorShift64, FS};
-use edgemix_dsp::{ChainConfig, MixerChain, Preset, PresetDecision, ADAPTIVE_UPDATE_SAMPLES, PRESET_PARAMS};
+use edgemix_dsp::{
+    ChainConfig, MixerChain, Preset, PresetDecision, ADAPTIVE_UPDATE_SAMPLES, PRESET_PARAMS,
+};
 use serde_json::{json, Value};
 
 fn chain(config: Value) -> MixerChain {
@@ -14,7 +16,10 @@ fn chain(config: Value) -> MixerChain {
 }
 
 fn decision(genre: Option<&'static str>) -> PresetDecision {
-    PresetDecision { genre, confidence: if genre.is_some() { 0.9 } else { 0.3 } }
+    PresetDecision {
+        genre,
+        confidence: if genre.is_some() { 0.9 } else { 0.3 },
+    }
 }
 
 /// 4 s of programme: a 110 Hz tone and a 3 kHz tone in bursts (loud, medium, near
@@ -25,19 +30,27 @@ fn programme() -> Vec<f32> {
         .map(|i| {
             let t = i as f64 / FS;
             let level = [0.7, 0.25, 0.002][(i / 6000) % 3];
-            let tones = (std::f64::consts::TAU * 110.0 * t).sin() + 0.3 * (std::f64::consts::TAU * 3000.0 * t).sin();
+            let tones = (std::f64::consts::TAU * 110.0 * t).sin()
+                + 0.3 * (std::f64::consts::TAU * 3000.0 * t).sin();
             (level * tones + 2e-4 * rng.bipolar()) as f32
         })
         .collect()
 }
 
 fn max_jump(y: &[f32]) -> f32 {
-    y.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max)
+    y.windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Processes `x` in 960-sample frames, handing `first` before the first frame and
 /// `second` (if any) before frame `switch_frame`.
-fn run(smoothing_ms: f64, first: &'static str, second: Option<(&'static str, usize)>, x: &[f32]) -> (Vec<f32>, MixerChain) {
+fn run(
+    smoothing_ms: f64,
+    first: &'static str,
+    second: Option<(&'static str, usize)>,
+    x: &[f32],
+) -> (Vec<f32>, MixerChain) {
     let mut c = chain(json!({ "adaptive": { "enabled": true, "smoothingMs": smoothing_ms } }));
     c.set_decision(decision(Some(first)));
     let mut frame = 0;
@@ -63,21 +76,27 @@ fn every_preset_is_a_valid_configuration_at_every_rate() {
                 let (stage, key) = param.path.split_once('.').unwrap();
                 document[stage][key] = json!(value);
             }
-            ChainConfig::from_json(&document).unwrap_or_else(|e| panic!("{preset:?} at {rate} Hz: {e}"));
+            ChainConfig::from_json(&document)
+                .unwrap_or_else(|e| panic!("{preset:?} at {rate} Hz: {e}"));
         }
     }
     // The chain reaches them (decisions are taken on the update grid).
     for rate in [16_000.0, 44_100.0, 192_000.0] {
-        let mut c = chain(json!({ "sampleRate": rate, "adaptive": true, "eq": { "highFreqHz": 3000 } }));
+        let mut c =
+            chain(json!({ "sampleRate": rate, "adaptive": true, "eq": { "highFreqHz": 3000 } }));
         c.set_decision(decision(Some("speech")));
-        c.process(&mut vec![0.01f32; (rate * 1.2) as usize]).unwrap();
+        c.process(&mut vec![0.01f32; (rate * 1.2) as usize])
+            .unwrap();
         assert_eq!(c.effective_config().gate.range_db, -30.0);
     }
 }
 
 #[test]
 fn adaptive_needs_a_rate_the_classifier_runs_at() {
-    let e = ChainConfig::from_json(&json!({ "sampleRate": 8000, "adaptive": true, "eq": { "highFreqHz": 3000 } })).unwrap_err();
+    let e = ChainConfig::from_json(
+        &json!({ "sampleRate": 8000, "adaptive": true, "eq": { "highFreqHz": 3000 } }),
+    )
+    .unwrap_err();
     assert_eq!(e.param, "adaptive");
     assert!(e.message.contains("16000"), "{}", e.message);
 }
@@ -89,11 +108,13 @@ fn the_built_in_classifier_drives_the_presets() {
     let x: Vec<f32> = (0..ms(12_000.0, FS))
         .map(|i| {
             let t = i as f64 / FS;
-            (0.2 * (std::f64::consts::TAU * 220.0 * t).sin() * (1.0 + (std::f64::consts::TAU * 2.0 * t).sin())) as f32
+            (0.2 * (std::f64::consts::TAU * 220.0 * t).sin()
+                * (1.0 + (std::f64::consts::TAU * 2.0 * t).sin())) as f32
         })
         .collect();
     let mut c = chain(json!({ "adaptive": { "enabled": true, "smoothingMs": 200 } }));
-    let mut reference = edgemix_dsp::genre::StreamingGenreClassifier::new(48_000, Default::default()).unwrap();
+    let mut reference =
+        edgemix_dsp::genre::StreamingGenreClassifier::new(48_000, Default::default()).unwrap();
     let mut decided = false;
     in_blocks(&x, &[960], |b| {
         reference.push(b).unwrap();
@@ -104,7 +125,10 @@ fn the_built_in_classifier_drives_the_presets() {
         assert_eq!(m.preset, Preset::for_genre(m.genre).as_str());
         decided |= d.confidence > 0.0;
     });
-    assert!(decided, "the classifier should have evaluated a window in 12 s");
+    assert!(
+        decided,
+        "the classifier should have evaluated a window in 12 s"
+    );
 }
 
 #[test]
@@ -115,7 +139,8 @@ fn a_genre_switch_has_no_zipper_noise_and_finishes_within_the_smoothing_time() {
     let x: Vec<f32> = (0..ms(3500.0, FS))
         .map(|i| {
             let t = i as f64 / FS;
-            (0.3 * (std::f64::consts::TAU * 110.0 * t).sin() + 0.1 * (std::f64::consts::TAU * 220.0 * t).sin()) as f32
+            (0.3 * (std::f64::consts::TAU * 110.0 * t).sin()
+                + 0.1 * (std::f64::consts::TAU * 220.0 * t).sin()) as f32
         })
         .collect();
     let switch = 100; // frames: at 2 s
@@ -157,7 +182,10 @@ fn a_genre_switch_has_no_zipper_noise_and_finishes_within_the_smoothing_time() {
     });
     let hard_jump = max_jump(&h[from..to]);
     println!("max |Δy| with an unsmoothed switch {hard_jump:.5}");
-    assert!(hard_jump > bound * 1.2, "an unsmoothed switch should jump: {hard_jump} vs {bound}");
+    assert!(
+        hard_jump > bound * 1.2,
+        "an unsmoothed switch should jump: {hard_jump} vs {bound}"
+    );
 }
 
 #[test]
@@ -166,7 +194,10 @@ fn the_morph_completes_within_the_smoothing_time() {
         let mut c = chain(json!({ "adaptive": { "enabled": true, "smoothingMs": smoothing } }));
         let mut block = vec![0.05f32; 960];
         c.process(&mut block).unwrap();
-        assert!(!c.is_morphing(), "an adaptive chain starts settled at the neutral preset");
+        assert!(
+            !c.is_morphing(),
+            "an adaptive chain starts settled at the neutral preset"
+        );
         assert_eq!(c.meters().adaptive.unwrap().preset, "neutral");
         c.set_decision(decision(Some("rock")));
         let mut elapsed = 0;
@@ -177,17 +208,27 @@ fn the_morph_completes_within_the_smoothing_time() {
             c.is_morphing()
         } {
             assert_eq!(c.meters().adaptive.unwrap().preset, "rock");
-            assert!(elapsed <= ms(smoothing, FS) + 32, "still morphing after {elapsed} samples");
+            assert!(
+                elapsed <= ms(smoothing, FS) + 32,
+                "still morphing after {elapsed} samples"
+            );
         }
         let steps = ms(smoothing, FS).div_ceil(ADAPTIVE_UPDATE_SAMPLES);
-        assert!(elapsed + 2 * ADAPTIVE_UPDATE_SAMPLES >= steps * ADAPTIVE_UPDATE_SAMPLES, "finished early: {elapsed}");
+        assert!(
+            elapsed + 2 * ADAPTIVE_UPDATE_SAMPLES >= steps * ADAPTIVE_UPDATE_SAMPLES,
+            "finished early: {elapsed}"
+        );
         // Settled exactly on the preset's values (see presets.rs), the limiter untouched.
         let eff = c.effective_config();
         assert_eq!(eff.compressor.ratio, 3.0);
         assert_eq!(eff.compressor.threshold_db, -18.0);
         assert_eq!(eff.eq.mid_freq_hz, 2500.0);
         assert_eq!(eff.gate.range_db, 0.0);
-        assert_eq!(eff.limiter, ChainConfig::default().limiter, "the limiter is never a preset's");
+        assert_eq!(
+            eff.limiter,
+            ChainConfig::default().limiter,
+            "the limiter is never a preset's"
+        );
         assert_eq!(PRESET_PARAMS.len(), 15);
     }
 }
@@ -195,7 +236,12 @@ fn the_morph_completes_within_the_smoothing_time() {
 #[test]
 fn output_does_not_depend_on_the_block_size() {
     let x = programme();
-    let decide_at = [(0usize, "speech"), (48_000, "jazz"), (96_000, "classical"), (144_000, "rock")];
+    let decide_at = [
+        (0usize, "speech"),
+        (48_000, "jazz"),
+        (96_000, "classical"),
+        (144_000, "rock"),
+    ];
     let process = |sizes: &[usize]| {
         let mut c = chain(json!({ "adaptive": { "enabled": true, "smoothingMs": 300 } }));
         let mut pos = 0;
@@ -209,15 +255,26 @@ fn output_does_not_depend_on_the_block_size() {
     };
     let reference = process(&[960]);
     // Every pattern's blocks start at the decision positions (multiples of 48 000).
-    for sizes in [vec![480], vec![32], vec![4800, 960, 2880, 1920, 960, 4800, 9600, 960, 96, 21_024]] {
+    for sizes in [
+        vec![480],
+        vec![32],
+        vec![4800, 960, 2880, 1920, 960, 4800, 9600, 960, 96, 21_024],
+    ] {
         let got = process(&sizes);
-        assert!(got.iter().zip(&reference).all(|(p, q)| p.to_bits() == q.to_bits()), "blocks {sizes:?}");
+        assert!(
+            got.iter()
+                .zip(&reference)
+                .all(|(p, q)| p.to_bits() == q.to_bits()),
+            "blocks {sizes:?}"
+        );
     }
 }
 
 #[test]
 fn explicit_user_values_win_over_presets() {
-    let mut c = chain(json!({ "adaptive": { "enabled": true, "smoothingMs": 200 }, "compressor": { "ratio": 10 } }));
+    let mut c = chain(
+        json!({ "adaptive": { "enabled": true, "smoothingMs": 200 }, "compressor": { "ratio": 10 } }),
+    );
     c.set_decision(decision(Some("speech")));
     let mut block = vec![0.05f32; 48_000];
     c.process(&mut block).unwrap();
@@ -226,7 +283,10 @@ fn explicit_user_values_win_over_presets() {
     assert_eq!(eff.compressor.threshold_db, -24.0, "the speech preset's");
     assert_eq!(eff.gate.range_db, -30.0, "the speech preset's gate");
     // A later update pins what it names, and keeps the earlier pins.
-    let next = c.config().merged(&json!({ "eq": { "midGainDb": 0 }, "limiter": { "ceilingDb": -2 } })).unwrap();
+    let next = c
+        .config()
+        .merged(&json!({ "eq": { "midGainDb": 0 }, "limiter": { "ceilingDb": -2 } }))
+        .unwrap();
     c.configure(next).unwrap();
     c.process(&mut block).unwrap();
     let eff = c.effective_config();
@@ -238,7 +298,10 @@ fn explicit_user_values_win_over_presets() {
     let off = c.config().merged(&json!({ "adaptive": false })).unwrap();
     c.configure(off).unwrap();
     assert_eq!(c.effective_config().eq.mid_freq_hz, 3000.0);
-    assert!(c.meters().adaptive.is_some(), "meters are those of the last block");
+    assert!(
+        c.meters().adaptive.is_some(),
+        "meters are those of the last block"
+    );
     c.process(&mut block).unwrap();
     assert!(c.meters().adaptive.is_none());
 }
@@ -265,13 +328,29 @@ fn unconfident_decisions_select_the_neutral_preset_and_meters_report_them() {
 #[test]
 fn adaptive_settings_are_validated() {
     let bad = |v: Value| ChainConfig::from_json(&v).unwrap_err();
-    assert_eq!(bad(json!({ "adaptive": { "smoothingMs": 100 } })).param, "adaptive.smoothingMs");
-    assert_eq!(bad(json!({ "adaptive": { "smoothingMs": 6000 } })).param, "adaptive.smoothingMs");
-    assert_eq!(bad(json!({ "adaptive": { "enable": true } })).param, "adaptive.enable");
+    assert_eq!(
+        bad(json!({ "adaptive": { "smoothingMs": 100 } })).param,
+        "adaptive.smoothingMs"
+    );
+    assert_eq!(
+        bad(json!({ "adaptive": { "smoothingMs": 6000 } })).param,
+        "adaptive.smoothingMs"
+    );
+    assert_eq!(
+        bad(json!({ "adaptive": { "enable": true } })).param,
+        "adaptive.enable"
+    );
     let e = bad(json!({ "adaptive": "yes" }));
     assert_eq!(e.param, "adaptive");
-    assert!(e.message.contains("true, false or an object"), "{}", e.message);
-    assert!(ChainConfig::from_json(&json!({ "adaptive": true })).unwrap().adaptive.enabled());
+    assert!(
+        e.message.contains("true, false or an object"),
+        "{}",
+        e.message
+    );
+    assert!(ChainConfig::from_json(&json!({ "adaptive": true }))
+        .unwrap()
+        .adaptive
+        .enabled());
 }
 
 #[test]
@@ -281,7 +360,10 @@ fn a_new_smoothing_time_mid_morph_still_ends_on_the_preset() {
     let mut block = vec![0.05f32; 9600];
     c.process(&mut block).unwrap();
     assert!(c.is_morphing());
-    let shorter = c.config().merged(&json!({ "adaptive": { "smoothingMs": 200 } })).unwrap();
+    let shorter = c
+        .config()
+        .merged(&json!({ "adaptive": { "smoothingMs": 200 } }))
+        .unwrap();
     c.configure(shorter).unwrap();
     c.process(&mut block).unwrap();
     assert!(!c.is_morphing());

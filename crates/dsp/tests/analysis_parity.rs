@@ -14,18 +14,27 @@ fn fixtures() -> PathBuf {
 }
 
 fn manifest() -> Value {
-    serde_json::from_slice(&std::fs::read(fixtures().join("manifest.json")).expect("manifest")).expect("json")
+    serde_json::from_slice(&std::fs::read(fixtures().join("manifest.json")).expect("manifest"))
+        .expect("json")
 }
 
 fn read_f32(name: &str) -> Vec<f32> {
     let bytes = std::fs::read(fixtures().join(name)).expect(name);
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }
 
 fn read_signal(manifest: &Value, name: &str) -> Vec<f32> {
-    let file = manifest["signals"][name]["file"].as_str().expect("signal file");
+    let file = manifest["signals"][name]["file"]
+        .as_str()
+        .expect("signal file");
     let bytes = std::fs::read(fixtures().join(file)).expect(file);
-    bytes.chunks_exact(2).map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0).collect()
+    bytes
+        .chunks_exact(2)
+        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+        .collect()
 }
 
 fn settings(case: &Value) -> AnalysisSettings {
@@ -47,13 +56,27 @@ fn mfcc_matches_librosa() {
         assert_eq!(got.len(), expected.len(), "{name}: length");
         let n = settings.n_mfcc;
         let (mut max_c0_rel, mut max_rest) = (0.0f64, 0.0f64);
-        for (f, (g, e)) in got.chunks_exact(n).zip(expected.chunks_exact(n)).enumerate() {
+        for (f, (g, e)) in got
+            .chunks_exact(n)
+            .zip(expected.chunks_exact(n))
+            .enumerate()
+        {
             let c0 = (f64::from(g[0]) - f64::from(e[0])).abs();
-            assert!(c0 <= 1e-3 * f64::from(e[0]).abs(), "{name} frame {f} c0: {} vs librosa {}", g[0], e[0]);
+            assert!(
+                c0 <= 1e-3 * f64::from(e[0]).abs(),
+                "{name} frame {f} c0: {} vs librosa {}",
+                g[0],
+                e[0]
+            );
             max_c0_rel = max_c0_rel.max(c0 / f64::from(e[0]).abs());
             for c in 1..n {
                 let d = (f64::from(g[c]) - f64::from(e[c])).abs();
-                assert!(d <= 1e-3, "{name} frame {f} c{c}: {} vs librosa {}", g[c], e[c]);
+                assert!(
+                    d <= 1e-3,
+                    "{name} frame {f} c{c}: {} vs librosa {}",
+                    g[c],
+                    e[c]
+                );
                 max_rest = max_rest.max(d);
             }
         }
@@ -73,20 +96,35 @@ fn spectral_features_match_librosa() {
         let x = read_signal(&manifest, case["signal"].as_str().unwrap());
         let expected = read_f32(case["features"].as_str().unwrap());
         let got = extract_features(&x, &settings).expect("analysis");
-        let columns = [&got.rms, &got.zcr, &got.centroid_hz, &got.rolloff_hz, &got.flatness];
+        let columns = [
+            &got.rms,
+            &got.zcr,
+            &got.centroid_hz,
+            &got.rolloff_hz,
+            &got.flatness,
+        ];
         let mut worst = [0.0f64; 5];
         for (f, row) in expected.chunks_exact(5).enumerate() {
             for (k, column) in columns.iter().enumerate() {
                 let (g, e) = (f64::from(column[f]), f64::from(row[k]));
                 // Relative 1e-3; silence gives exact zeros (centroid, rolloff, rms, zcr) and 1 (flatness).
                 let d = (g - e).abs() / e.abs().max(1e-9);
-                assert!(d <= 1e-3 || (g - e).abs() <= 1e-9, "{name} frame {f} {}: {g} vs librosa {e}", NAMES[k]);
+                assert!(
+                    d <= 1e-3 || (g - e).abs() <= 1e-9,
+                    "{name} frame {f} {}: {g} vs librosa {e}",
+                    NAMES[k]
+                );
                 worst[k] = worst[k].max(if e == 0.0 { (g - e).abs() } else { d });
             }
         }
         report.push(format!(
             "{name}: max rel Δ {}",
-            NAMES.iter().zip(worst).map(|(n, w)| format!("{n} {w:.1e}")).collect::<Vec<_>>().join(", ")
+            NAMES
+                .iter()
+                .zip(worst)
+                .map(|(n, w)| format!("{n} {w:.1e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     println!("{}", report.join("\n"));

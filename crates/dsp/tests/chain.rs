@@ -43,7 +43,15 @@ fn programme() -> Vec<f32> {
                 hit_env = 1.0 + rng.uniform(); // up to +6 dBFS
             }
             hit_env *= (-1.0 / (0.02 * FS)).exp();
-            let square = if (2.1..2.2).contains(&t) { if (i / 40) % 2 == 0 { 1.6 } else { -1.6 } } else { 0.0 };
+            let square = if (2.1..2.2).contains(&t) {
+                if (i / 40) % 2 == 0 {
+                    1.6
+                } else {
+                    -1.6
+                }
+            } else {
+                0.0
+            };
             white * hit_env + square
         } else {
             let fade = (1.0 - (t - 2.4) / 0.4).max(0.0);
@@ -61,10 +69,23 @@ fn process_in(config: &ChainConfig, input: &[f32], sizes: &[usize]) -> Vec<f32> 
 
 fn assert_same(a: &[f32], b: &[f32], what: &str) {
     assert_eq!(a.len(), b.len());
-    let max_diff = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-    assert!(max_diff <= 1e-6, "{what}: outputs differ by up to {max_diff}");
-    let first = a.iter().zip(b).position(|(x, y)| x.to_bits() != y.to_bits());
-    assert!(first.is_none(), "{what}: not bit-identical from sample {first:?} (max diff {max_diff})");
+    let max_diff = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        max_diff <= 1e-6,
+        "{what}: outputs differ by up to {max_diff}"
+    );
+    let first = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x.to_bits() != y.to_bits());
+    assert!(
+        first.is_none(),
+        "{what}: not bit-identical from sample {first:?} (max diff {max_diff})"
+    );
 }
 
 fn hot_config() -> ChainConfig {
@@ -93,7 +114,10 @@ fn output_does_not_depend_on_the_block_size() {
             comp = comp.max(m.compressor_reduction_db);
             lim = lim.max(m.limiter_reduction_db);
         });
-        assert!(gate_closed && gate_opened, "the gate should both close and open");
+        assert!(
+            gate_closed && gate_opened,
+            "the gate should both close and open"
+        );
         assert!(comp > 3.0, "compressor reduction only {comp} dB");
         assert!(lim > 1.0, "limiter reduction only {lim} dB");
         for (sizes, what) in [
@@ -124,8 +148,16 @@ fn all_stages_bypassed_is_an_exact_delay_of_the_latency() {
         assert_eq!(latency, (lookahead * FS / 1000.0).round() as usize);
         let out = process_in(&config, &input, &irregular_sizes(40, 3000, 6));
         for n in 0..out.len() {
-            let expected = if n < latency { 0.0f32 } else { input[n - latency] };
-            assert_eq!(out[n].to_bits(), expected.to_bits(), "lookahead {lookahead}: sample {n}");
+            let expected = if n < latency {
+                0.0f32
+            } else {
+                input[n - latency]
+            };
+            assert_eq!(
+                out[n].to_bits(),
+                expected.to_bits(),
+                "lookahead {lookahead}: sample {n}"
+            );
         }
     }
 }
@@ -151,9 +183,17 @@ fn loud_input_never_exceeds_the_limiter_ceiling() {
         let ceiling = from_db(config.limiter.ceiling_db) as f32;
         let out = process_in(&config, &programme_hot, &irregular_sizes(50, 1500, 9));
         for (i, y) in out.iter().enumerate() {
-            assert!(y.abs() <= ceiling, "ceiling {} dBFS: sample {i} = {y}", config.limiter.ceiling_db);
+            assert!(
+                y.abs() <= ceiling,
+                "ceiling {} dBFS: sample {i} = {y}",
+                config.limiter.ceiling_db
+            );
         }
-        assert!(peak(&out) >= 0.9 * ceiling, "output peak {} far below the ceiling {ceiling}", peak(&out));
+        assert!(
+            peak(&out) >= 0.9 * ceiling,
+            "output peak {} far below the ceiling {ceiling}",
+            peak(&out)
+        );
     }
 }
 
@@ -161,14 +201,23 @@ fn loud_input_never_exceeds_the_limiter_ceiling() {
 fn empty_and_non_finite_blocks_are_rejected_with_the_sample_index() {
     let mut c = chain(ChainConfig::default());
     assert_eq!(c.process(&mut []), Err(AudioError::Empty));
-    let cases: [(usize, f32); 5] = [(5, f32::NAN), (0, f32::INFINITY), (959, f32::NEG_INFINITY), (37, -f32::NAN), (480, f32::NAN)];
+    let cases: [(usize, f32); 5] = [
+        (5, f32::NAN),
+        (0, f32::INFINITY),
+        (959, f32::NEG_INFINITY),
+        (37, -f32::NAN),
+        (480, f32::NAN),
+    ];
     for (index, bad) in cases {
         let mut block = white_noise(960, 0.5, index as u64 + 1);
         block[index] = bad;
         match c.process(&mut block) {
             Err(AudioError::NonFinite { index: i, value }) => {
                 assert_eq!(i, index, "reported index");
-                assert!(value.to_bits() == bad.to_bits() || (value.is_nan() && bad.is_nan()), "reported value {value}");
+                assert!(
+                    value.to_bits() == bad.to_bits() || (value.is_nan() && bad.is_nan()),
+                    "reported value {value}"
+                );
             }
             other => panic!("{bad} at {index}: expected NonFinite, got {other:?}"),
         }
@@ -177,7 +226,10 @@ fn empty_and_non_finite_blocks_are_rejected_with_the_sample_index() {
     let mut block = vec![0.1f32; 100];
     block[70] = f32::NAN;
     block[30] = f32::INFINITY;
-    assert!(matches!(c.process(&mut block), Err(AudioError::NonFinite { index: 30, .. })));
+    assert!(matches!(
+        c.process(&mut block),
+        Err(AudioError::NonFinite { index: 30, .. })
+    ));
     // Large but finite samples are accepted.
     let mut block = vec![f32::MAX, f32::MIN, 1e30, -1e-45];
     assert_eq!(c.process(&mut block), Ok(()));
@@ -196,7 +248,11 @@ fn a_rejected_block_leaves_the_chain_and_the_block_untouched() {
         let mut b = second.to_vec();
         reference.process(&mut b).unwrap();
 
-        for (index, bad) in [(959usize, f32::NAN), (500, f32::INFINITY), (0, f32::NEG_INFINITY)] {
+        for (index, bad) in [
+            (959usize, f32::NAN),
+            (500, f32::INFINITY),
+            (0, f32::NEG_INFINITY),
+        ] {
             let mut tested = chain(config.clone());
             let mut a2 = first.to_vec();
             tested.process(&mut a2).unwrap();
@@ -208,10 +264,17 @@ fn a_rejected_block_leaves_the_chain_and_the_block_untouched() {
             assert!(tested.process(&mut bad_block).is_err());
             assert!(tested.process(&mut []).is_err());
             assert!(
-                bad_block.iter().zip(&original).all(|(x, y)| x.to_bits() == y.to_bits()),
+                bad_block
+                    .iter()
+                    .zip(&original)
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
                 "the rejected block was modified"
             );
-            assert_eq!(tested.meters(), meters_before, "the meters changed on a rejected block");
+            assert_eq!(
+                tested.meters(),
+                meters_before,
+                "the meters changed on a rejected block"
+            );
             let mut b2 = second.to_vec();
             tested.process(&mut b2).unwrap();
             assert_same(&b, &b2, &format!("after rejecting {bad} at {index}"));
@@ -223,10 +286,16 @@ fn a_rejected_block_leaves_the_chain_and_the_block_untouched() {
 
 #[test]
 fn omitted_keys_take_their_defaults_and_latency_is_the_lookahead() {
-    assert_eq!(ChainConfig::from_json(&json!({})).unwrap(), ChainConfig::default());
+    assert_eq!(
+        ChainConfig::from_json(&json!({})).unwrap(),
+        ChainConfig::default()
+    );
     let c = ChainConfig::from_json(&json!({ "compressor": { "ratio": 4 } })).unwrap();
     assert_eq!(c.compressor.ratio, 4.0);
-    assert_eq!(c.compressor.threshold_db, ChainConfig::default().compressor.threshold_db);
+    assert_eq!(
+        c.compressor.threshold_db,
+        ChainConfig::default().compressor.threshold_db
+    );
     assert_eq!(c.gate, ChainConfig::default().gate);
 
     // 5 ms at 48 kHz = 240 samples, for the config and for the running chain.
@@ -235,8 +304,16 @@ fn omitted_keys_take_their_defaults_and_latency_is_the_lookahead() {
     assert_eq!(default.sample_rate, 48_000.0);
     assert_eq!(default.latency_samples(), 240);
     assert_eq!(chain(default).latency_samples(), 240);
-    for (rate, lookahead, expected) in [(48_000.0, 20.0, 960), (96_000.0, 5.0, 480), (44_100.0, 1.0, 44), (48_000.0, 0.0, 0)] {
-        let c = ChainConfig::from_json(&json!({ "sampleRate": rate, "limiter": { "lookaheadMs": lookahead } })).unwrap();
+    for (rate, lookahead, expected) in [
+        (48_000.0, 20.0, 960),
+        (96_000.0, 5.0, 480),
+        (44_100.0, 1.0, 44),
+        (48_000.0, 0.0, 0),
+    ] {
+        let c = ChainConfig::from_json(
+            &json!({ "sampleRate": rate, "limiter": { "lookaheadMs": lookahead } }),
+        )
+        .unwrap();
         assert_eq!(c.latency_samples(), expected, "{lookahead} ms at {rate} Hz");
         assert_eq!(chain(c).latency_samples(), expected);
     }
@@ -246,17 +323,33 @@ fn omitted_keys_take_their_defaults_and_latency_is_the_lookahead() {
 fn unknown_keys_are_rejected_with_their_dotted_path() {
     for (value, path) in [
         (json!({ "bogus": 1 }), "bogus"),
-        (json!({ "compressor": { "ratio": 4, "rattio": 4 } }), "compressor.rattio"),
+        (
+            json!({ "compressor": { "ratio": 4, "rattio": 4 } }),
+            "compressor.rattio",
+        ),
         (json!({ "gate": { "threshold": -40 } }), "gate.threshold"),
         (json!({ "eq": { "low_gain_db": 3 } }), "eq.low_gain_db"),
-        (json!({ "limiter": { "ceilingDb": -1, "extra": {} } }), "limiter.extra"),
+        (
+            json!({ "limiter": { "ceilingDb": -1, "extra": {} } }),
+            "limiter.extra",
+        ),
     ] {
         let err = ChainConfig::from_json(&value).expect_err("unknown key accepted");
         assert_eq!(err.param, path, "param for {value}");
-        assert!(err.message.contains(path), "message {:?} does not name {path}", err.message);
-        let err = ChainConfig::default().merged(&value).expect_err("unknown key accepted by merged");
+        assert!(
+            err.message.contains(path),
+            "message {:?} does not name {path}",
+            err.message
+        );
+        let err = ChainConfig::default()
+            .merged(&value)
+            .expect_err("unknown key accepted by merged");
         assert_eq!(err.param, path);
-        assert!(err.message.contains(path), "message {:?} does not name {path}", err.message);
+        assert!(
+            err.message.contains(path),
+            "message {:?} does not name {path}",
+            err.message
+        );
     }
 }
 
@@ -264,32 +357,110 @@ fn unknown_keys_are_rejected_with_their_dotted_path() {
 fn out_of_range_values_are_rejected_naming_the_parameter_and_its_range() {
     // Ranges as documented on the config structs.
     for (value, path, range) in [
-        (json!({ "sampleRate": 4000 }), "sampleRate", "8000 to 192000"),
-        (json!({ "gate": { "thresholdDb": -100 } }), "gate.thresholdDb", "-96 to 0"),
-        (json!({ "gate": { "hysteresisDb": 30 } }), "gate.hysteresisDb", "0 to 24"),
-        (json!({ "gate": { "holdMs": 6000 } }), "gate.holdMs", "0 to 5000"),
-        (json!({ "gate": { "rangeDb": 1 } }), "gate.rangeDb", "-96 to 0"),
-        (json!({ "compressor": { "thresholdDb": 3 } }), "compressor.thresholdDb", "-60 to 0"),
-        (json!({ "compressor": { "ratio": 200 } }), "compressor.ratio", "1 to 100"),
-        (json!({ "compressor": { "ratio": 0.5 } }), "compressor.ratio", "1 to 100"),
-        (json!({ "compressor": { "kneeDb": -1 } }), "compressor.kneeDb", "0 to 24"),
-        (json!({ "compressor": { "attackMs": 501 } }), "compressor.attackMs", "0 to 500"),
-        (json!({ "compressor": { "releaseMs": 0 } }), "compressor.releaseMs", "1 to 5000"),
-        (json!({ "compressor": { "makeupDb": 25 } }), "compressor.makeupDb", "-24 to 24"),
-        (json!({ "eq": { "lowFreqHz": 10 } }), "eq.lowFreqHz", "20 to 2000"),
+        (
+            json!({ "sampleRate": 4000 }),
+            "sampleRate",
+            "8000 to 192000",
+        ),
+        (
+            json!({ "gate": { "thresholdDb": -100 } }),
+            "gate.thresholdDb",
+            "-96 to 0",
+        ),
+        (
+            json!({ "gate": { "hysteresisDb": 30 } }),
+            "gate.hysteresisDb",
+            "0 to 24",
+        ),
+        (
+            json!({ "gate": { "holdMs": 6000 } }),
+            "gate.holdMs",
+            "0 to 5000",
+        ),
+        (
+            json!({ "gate": { "rangeDb": 1 } }),
+            "gate.rangeDb",
+            "-96 to 0",
+        ),
+        (
+            json!({ "compressor": { "thresholdDb": 3 } }),
+            "compressor.thresholdDb",
+            "-60 to 0",
+        ),
+        (
+            json!({ "compressor": { "ratio": 200 } }),
+            "compressor.ratio",
+            "1 to 100",
+        ),
+        (
+            json!({ "compressor": { "ratio": 0.5 } }),
+            "compressor.ratio",
+            "1 to 100",
+        ),
+        (
+            json!({ "compressor": { "kneeDb": -1 } }),
+            "compressor.kneeDb",
+            "0 to 24",
+        ),
+        (
+            json!({ "compressor": { "attackMs": 501 } }),
+            "compressor.attackMs",
+            "0 to 500",
+        ),
+        (
+            json!({ "compressor": { "releaseMs": 0 } }),
+            "compressor.releaseMs",
+            "1 to 5000",
+        ),
+        (
+            json!({ "compressor": { "makeupDb": 25 } }),
+            "compressor.makeupDb",
+            "-24 to 24",
+        ),
+        (
+            json!({ "eq": { "lowFreqHz": 10 } }),
+            "eq.lowFreqHz",
+            "20 to 2000",
+        ),
         (json!({ "eq": { "midQ": 0.05 } }), "eq.midQ", "0.1 to 10"),
-        (json!({ "eq": { "highGainDb": -30 } }), "eq.highGainDb", "-24 to 24"),
-        (json!({ "limiter": { "ceilingDb": -30 } }), "limiter.ceilingDb", "-24 to 0"),
-        (json!({ "limiter": { "lookaheadMs": 25 } }), "limiter.lookaheadMs", "0 to 20"),
-        (json!({ "limiter": { "releaseMs": 0.5 } }), "limiter.releaseMs", "1 to 5000"),
+        (
+            json!({ "eq": { "highGainDb": -30 } }),
+            "eq.highGainDb",
+            "-24 to 24",
+        ),
+        (
+            json!({ "limiter": { "ceilingDb": -30 } }),
+            "limiter.ceilingDb",
+            "-24 to 0",
+        ),
+        (
+            json!({ "limiter": { "lookaheadMs": 25 } }),
+            "limiter.lookaheadMs",
+            "0 to 20",
+        ),
+        (
+            json!({ "limiter": { "releaseMs": 0.5 } }),
+            "limiter.releaseMs",
+            "1 to 5000",
+        ),
     ] {
         for err in [
             ChainConfig::from_json(&value).expect_err("out-of-range value accepted"),
-            ChainConfig::default().merged(&value).expect_err("out-of-range value accepted by merged"),
+            ChainConfig::default()
+                .merged(&value)
+                .expect_err("out-of-range value accepted by merged"),
         ] {
             assert_eq!(err.param, path, "param for {value}");
-            assert!(err.message.contains(path), "message {:?} does not name {path}", err.message);
-            assert!(err.message.contains(range), "message {:?} does not give the range {range}", err.message);
+            assert!(
+                err.message.contains(path),
+                "message {:?} does not name {path}",
+                err.message
+            );
+            assert!(
+                err.message.contains(range),
+                "message {:?} does not give the range {range}",
+                err.message
+            );
         }
     }
 }
@@ -297,16 +468,29 @@ fn out_of_range_values_are_rejected_naming_the_parameter_and_its_range() {
 #[test]
 fn wrong_types_are_rejected() {
     for (value, path) in [
-        (json!({ "compressor": { "ratio": "4" } }), "compressor.ratio"),
+        (
+            json!({ "compressor": { "ratio": "4" } }),
+            "compressor.ratio",
+        ),
         (json!({ "gate": { "bypass": "yes" } }), "gate.bypass"),
         (json!({ "sampleRate": [48000] }), "sampleRate"),
         (json!({ "eq": 5 }), "eq"),
-        (json!({ "limiter": { "ceilingDb": null } }), "limiter.ceilingDb"),
+        (
+            json!({ "limiter": { "ceilingDb": null } }),
+            "limiter.ceilingDb",
+        ),
     ] {
         let err = ChainConfig::from_json(&value).expect_err("wrong type accepted");
         assert_eq!(err.param, path, "param for {value}");
-        assert!(err.message.contains(path), "message {:?} does not name {path}", err.message);
-        assert!(ChainConfig::default().merged(&value).is_err(), "merged accepted {value}");
+        assert!(
+            err.message.contains(path),
+            "message {:?} does not name {path}",
+            err.message
+        );
+        assert!(
+            ChainConfig::default().merged(&value).is_err(),
+            "merged accepted {value}"
+        );
     }
     assert!(ChainConfig::from_json(&json!([1, 2])).is_err());
     assert!(ChainConfig::from_json(&json!("config")).is_err());
@@ -316,13 +500,17 @@ fn wrong_types_are_rejected() {
 
 #[test]
 fn merged_merges_key_by_key_and_a_failed_merge_changes_nothing() {
-    let base = ChainConfig::default().merged(&json!({ "compressor": { "thresholdDb": -30 }, "limiter": { "ceilingDb": -2 } })).unwrap();
+    let base = ChainConfig::default()
+        .merged(&json!({ "compressor": { "thresholdDb": -30 }, "limiter": { "ceilingDb": -2 } }))
+        .unwrap();
     assert_eq!(base.compressor.threshold_db, -30.0);
     assert_eq!(base.limiter.ceiling_db, -2.0);
     let before = base.clone();
 
     // Success: only the given key changes; its siblings keep their values.
-    let next = base.merged(&json!({ "compressor": { "ratio": 6 } })).unwrap();
+    let next = base
+        .merged(&json!({ "compressor": { "ratio": 6 } }))
+        .unwrap();
     assert_eq!(next.compressor.ratio, 6.0);
     assert_eq!(next.compressor.threshold_db, -30.0);
     assert_eq!(next.limiter, base.limiter);
@@ -354,7 +542,11 @@ fn eq_frequencies_must_stay_below_049_of_the_sample_rate() {
     let err = ChainConfig::from_json(&json!({ "sampleRate": 16000 })).unwrap_err();
     assert_eq!(err.param, "eq.highFreqHz");
     assert!(err.message.contains("eq.highFreqHz"), "{}", err.message);
-    assert!(MixerChain::new(ChainConfig { sample_rate: 16_000.0, ..ChainConfig::default() }).is_err());
+    assert!(MixerChain::new(ChainConfig {
+        sample_rate: 16_000.0,
+        ..ChainConfig::default()
+    })
+    .is_err());
 
     for (rate, key, other) in [
         (20_000.0, "highFreqHz", json!({})),
@@ -373,8 +565,14 @@ fn eq_frequencies_must_stay_below_049_of_the_sample_rate() {
                 Ok(_) => panic!("eq.{key} = {f} Hz accepted at {rate} Hz (limit {limit})"),
             }
         }
-        assert!(ChainConfig::from_json(&eq_with(limit - 1.0)).is_ok(), "eq.{key} just below the limit at {rate} Hz");
+        assert!(
+            ChainConfig::from_json(&eq_with(limit - 1.0)).is_ok(),
+            "eq.{key} just below the limit at {rate} Hz"
+        );
     }
     // The low shelf is bounded by its own range long before Nyquist.
-    assert!(ChainConfig::from_json(&json!({ "sampleRate": 8000, "eq": { "highFreqHz": 3000, "lowFreqHz": 2000 } })).is_ok());
+    assert!(ChainConfig::from_json(
+        &json!({ "sampleRate": 8000, "eq": { "highFreqHz": 3000, "lowFreqHz": 2000 } })
+    )
+    .is_ok());
 }

@@ -24,7 +24,14 @@ fn giannoulis_reduction(x: f64, t: f64, r: f64, w: f64) -> f64 {
     x - y
 }
 
-fn config(threshold: f64, ratio: f64, knee: f64, attack: f64, release: f64, makeup: f64) -> CompressorConfig {
+fn config(
+    threshold: f64,
+    ratio: f64,
+    knee: f64,
+    attack: f64,
+    release: f64,
+    makeup: f64,
+) -> CompressorConfig {
     let c = CompressorConfig {
         bypass: false,
         threshold_db: threshold,
@@ -56,7 +63,13 @@ fn levels() -> impl Iterator<Item = f64> {
 #[test]
 fn static_curve_matches_the_soft_knee_formula_for_a_settled_sine() {
     let mut failures = Vec::new();
-    for (t, r, w) in [(-20.0, 4.0, 6.0), (-20.0, 4.0, 0.0), (-20.0, 2.0, 6.0), (-20.0, 10.0, 12.0), (-30.0, 1.5, 24.0)] {
+    for (t, r, w) in [
+        (-20.0, 4.0, 6.0),
+        (-20.0, 4.0, 0.0),
+        (-20.0, 2.0, 6.0),
+        (-20.0, 10.0, 12.0),
+        (-30.0, 1.5, 24.0),
+    ] {
         let cfg = config(t, r, w, 0.0, 1000.0, 0.0);
         for level in levels() {
             let measured = settled_output_peak_db(&cfg, level);
@@ -93,8 +106,15 @@ fn makeup_gain_adds_exactly() {
         let a = settled_output_peak_db(&plain, level);
         let b = settled_output_peak_db(&lifted, level);
         let expected = level - giannoulis_reduction(level, t, r, w) + 6.0;
-        assert!((b - expected).abs() <= 0.1, "level {level}: out {b:.4} dBFS, expected {expected:.4}");
-        assert!((b - a - 6.0).abs() <= 1e-3, "level {level}: makeup added {:.5} dB instead of 6", b - a);
+        assert!(
+            (b - expected).abs() <= 0.1,
+            "level {level}: out {b:.4} dBFS, expected {expected:.4}"
+        );
+        assert!(
+            (b - a - 6.0).abs() <= 1e-3,
+            "level {level}: makeup added {:.5} dB instead of 6",
+            b - a
+        );
     }
 }
 
@@ -117,7 +137,11 @@ fn check_constant_input(cfg: &CompressorConfig, amplitude: f32) {
     let quiet_level = from_db(t - w / 2.0 - 20.0) as f32; // 20 dB under the knee
     let mut quiet = vec![quiet_level; ms(200.0, FS)];
     comp.process(&mut quiet);
-    assert_eq!(*quiet.last().unwrap(), quiet_level, "T {t} W {w}: no return to unity after {amplitude:e}");
+    assert_eq!(
+        *quiet.last().unwrap(),
+        quiet_level,
+        "T {t} W {w}: no return to unity after {amplitude:e}"
+    );
 }
 
 /// `count` f32 values stepping one ulp at a time, starting `below` ulps under `centre`.
@@ -138,7 +162,12 @@ fn static_curve_is_well_behaved_at_the_knee_edges_sample_by_sample() {
             check_constant_input(&cfg, amplitude);
         }
     }
-    for (t, r, w) in [(-20.0, 4.0, 6.0), (-6.0, 100.0, 0.5), (-40.0, 2.0, 10.0), (-1.0, 20.0, 2.0)] {
+    for (t, r, w) in [
+        (-20.0, 4.0, 6.0),
+        (-6.0, 100.0, 0.5),
+        (-40.0, 2.0, 10.0),
+        (-1.0, 20.0, 2.0),
+    ] {
         let cfg = config(t, r, w, 0.0, 10.0, 0.0);
         for edge_db in [t - w / 2.0, t, t + w / 2.0] {
             for amplitude in ulps_around(from_db(edge_db) as f32, 40, 80) {
@@ -169,29 +198,57 @@ fn measure_time_constants(attack_ms: f64, release_ms: f64) -> (f64, f64) {
     input.extend(std::iter::repeat_n(quiet, n3));
     let mut output = input.clone();
     Compressor::new(&cfg, FS).process(&mut output);
-    let gr: Vec<f64> = input.iter().zip(&output).map(|(&i, &o)| to_db(f64::from(i) / f64::from(o))).collect();
+    let gr: Vec<f64> = input
+        .iter()
+        .zip(&output)
+        .map(|(&i, &o)| to_db(f64::from(i) / f64::from(o)))
+        .collect();
 
-    assert!(gr[..n1].iter().all(|&g| g.abs() < 1e-9), "reduction before the step");
+    assert!(
+        gr[..n1].iter().all(|&g| g.abs() < 1e-9),
+        "reduction before the step"
+    );
     let final_gr = gr[n1 + n2 - 1];
-    assert!((final_gr - 15.0).abs() < 0.1, "settled reduction {final_gr} dB, expected 15 (0 dBFS at 4:1 over -20)");
+    assert!(
+        (final_gr - 15.0).abs() < 0.1,
+        "settled reduction {final_gr} dB, expected 15 (0 dBFS at 4:1 over -20)"
+    );
     let attack_n = gr[n1..]
         .iter()
         .position(|&g| g >= (1.0 - (-1f64).exp()) * final_gr)
         .expect("reduction reaches 63.2 %");
     let at_step = final_gr;
-    let release_n = gr[n1 + n2..].iter().position(|&g| g <= (-1f64).exp() * at_step).expect("reduction falls to 36.8 %");
+    let release_n = gr[n1 + n2..]
+        .iter()
+        .position(|&g| g <= (-1f64).exp() * at_step)
+        .expect("reduction falls to 36.8 %");
     // Monotonic approach in both phases (no overshoot or ringing).
-    assert!(gr[n1..n1 + n2].windows(2).all(|p| p[1] >= p[0] - 1e-4), "attack is not monotonic");
-    assert!(gr[n1 + n2..].windows(2).all(|p| p[1] <= p[0] + 1e-4), "release is not monotonic");
-    (attack_n as f64 * 1000.0 / FS, release_n as f64 * 1000.0 / FS)
+    assert!(
+        gr[n1..n1 + n2].windows(2).all(|p| p[1] >= p[0] - 1e-4),
+        "attack is not monotonic"
+    );
+    assert!(
+        gr[n1 + n2..].windows(2).all(|p| p[1] <= p[0] + 1e-4),
+        "release is not monotonic"
+    );
+    (
+        attack_n as f64 * 1000.0 / FS,
+        release_n as f64 * 1000.0 / FS,
+    )
 }
 
 #[test]
 fn attack_and_release_time_constants_follow_the_63_percent_convention() {
     for (attack, release) in [(10.0, 100.0), (2.0, 300.0), (50.0, 1000.0), (1.0, 20.0)] {
         let (a, r) = measure_time_constants(attack, release);
-        assert!((a - attack).abs() <= 0.1 * attack, "attack {attack} ms measured as {a:.3} ms");
-        assert!((r - release).abs() <= 0.1 * release, "release {release} ms measured as {r:.3} ms");
+        assert!(
+            (a - attack).abs() <= 0.1 * attack,
+            "attack {attack} ms measured as {a:.3} ms"
+        );
+        assert!(
+            (r - release).abs() <= 0.1 * release,
+            "release {release} ms measured as {r:.3} ms"
+        );
     }
 }
 
@@ -202,7 +259,10 @@ fn zero_attack_is_instant() {
     x.extend(std::iter::repeat_n(1.0f32, 10));
     Compressor::new(&cfg, FS).process(&mut x);
     let first_loud = to_db(f64::from(x[100]));
-    assert!((first_loud - -15.0).abs() < 0.01, "first loud sample at {first_loud} dBFS, expected -15");
+    assert!(
+        (first_loud - -15.0).abs() < 0.01,
+        "first loud sample at {first_loud} dBFS, expected -15"
+    );
 }
 
 #[test]
@@ -213,11 +273,23 @@ fn block_size_does_not_change_the_output() {
     input.extend(common::white_noise(ms(400.0, FS), 0.02, 9));
     let mut whole = input.clone();
     Compressor::new(&cfg, FS).process(&mut whole);
-    for sizes in [vec![1], vec![37], vec![960], common::irregular_sizes(64, 300, 11)] {
+    for sizes in [
+        vec![1],
+        vec![37],
+        vec![960],
+        common::irregular_sizes(64, 300, 11),
+    ] {
         let mut comp = Compressor::new(&cfg, FS);
         let blocks = common::in_blocks(&input, &sizes, |b| {
             comp.process(b);
         });
-        assert!(whole.iter().zip(&blocks).all(|(a, b)| a.to_bits() == b.to_bits()), "blocks {:?}", &sizes[..1]);
+        assert!(
+            whole
+                .iter()
+                .zip(&blocks)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "blocks {:?}",
+            &sizes[..1]
+        );
     }
 }

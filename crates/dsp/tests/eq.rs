@@ -10,7 +10,9 @@ use common::{fit_sine_amplitude, sine, to_db, white_noise, FS};
 use edgemix_dsp::{EqConfig, ThreeBandEq};
 
 /// Test frequencies, Hz. Each fits a whole number of cycles into the measuring window.
-const FREQS: [f64; 10] = [50.0, 100.0, 250.0, 1000.0, 2500.0, 3000.0, 6000.0, 8000.0, 12000.0, 18000.0];
+const FREQS: [f64; 10] = [
+    50.0, 100.0, 250.0, 1000.0, 2500.0, 3000.0, 6000.0, 8000.0, 12000.0, 18000.0,
+];
 const GAINS: [f64; 4] = [-12.0, -3.0, 6.0, 12.0];
 const TOLERANCE_DB: f64 = 0.01;
 
@@ -38,14 +40,20 @@ impl C {
         C::new(self.re + o.re, self.im + o.im)
     }
     fn mul(self, o: C) -> C {
-        C::new(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+        C::new(
+            self.re * o.re - self.im * o.im,
+            self.re * o.im + self.im * o.re,
+        )
     }
     fn scale(self, k: f64) -> C {
         C::new(self.re * k, self.im * k)
     }
     fn div(self, o: C) -> C {
         let d = o.re * o.re + o.im * o.im;
-        C::new((self.re * o.re + self.im * o.im) / d, (self.im * o.re - self.re * o.im) / d)
+        C::new(
+            (self.re * o.re + self.im * o.im) / d,
+            (self.im * o.re - self.re * o.im) / d,
+        )
     }
     fn abs(self) -> f64 {
         self.re.hypot(self.im)
@@ -78,7 +86,9 @@ fn low_shelf_db(f: f64, f0: f64, gain_db: f64) -> f64 {
     let a = 10f64.powf(gain_db / 40.0);
     let s = prewarped_s(f, f0);
     let k = a.sqrt() / SHELF_Q;
-    let h = quadratic(s, 1.0, k, a).scale(a).div(quadratic(s, a, k, 1.0));
+    let h = quadratic(s, 1.0, k, a)
+        .scale(a)
+        .div(quadratic(s, a, k, 1.0));
     to_db(h.abs())
 }
 
@@ -86,7 +96,9 @@ fn high_shelf_db(f: f64, f0: f64, gain_db: f64) -> f64 {
     let a = 10f64.powf(gain_db / 40.0);
     let s = prewarped_s(f, f0);
     let k = a.sqrt() / SHELF_Q;
-    let h = quadratic(s, a, k, 1.0).scale(a).div(quadratic(s, 1.0, k, a));
+    let h = quadratic(s, a, k, 1.0)
+        .scale(a)
+        .div(quadratic(s, 1.0, k, a));
     to_db(h.abs())
 }
 
@@ -118,12 +130,19 @@ fn measured_db(config: &EqConfig, f: f64) -> f64 {
 
 fn check(label: &str, measured: f64, expected: f64, failures: &mut Vec<String>) {
     if (measured - expected).abs() > TOLERANCE_DB || !measured.is_finite() {
-        failures.push(format!("{label}: measured {measured:.5} dB, expected {expected:.5} dB"));
+        failures.push(format!(
+            "{label}: measured {measured:.5} dB, expected {expected:.5} dB"
+        ));
     }
 }
 
 fn assert_no_failures(failures: Vec<String>) {
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 // ---- tests ---------------------------------------------------------------------------
@@ -133,7 +152,11 @@ fn low_shelf_magnitude_matches_rbj_analytic_response() {
     let mut failures = Vec::new();
     for f0 in [100.0, 250.0] {
         for gain in GAINS {
-            let config = EqConfig { low_freq_hz: f0, low_gain_db: gain, ..flat() };
+            let config = EqConfig {
+                low_freq_hz: f0,
+                low_gain_db: gain,
+                ..flat()
+            };
             for f in FREQS {
                 check(
                     &format!("low shelf {f0} Hz {gain:+} dB at {f} Hz"),
@@ -150,9 +173,20 @@ fn low_shelf_magnitude_matches_rbj_analytic_response() {
 #[test]
 fn mid_peak_magnitude_matches_rbj_analytic_response() {
     let mut failures = Vec::new();
-    for (f0, q) in [(1000.0, 0.5), (1000.0, 1.0), (1000.0, 2.0), (1000.0, 4.0), (3000.0, 0.7)] {
+    for (f0, q) in [
+        (1000.0, 0.5),
+        (1000.0, 1.0),
+        (1000.0, 2.0),
+        (1000.0, 4.0),
+        (3000.0, 0.7),
+    ] {
         for gain in GAINS {
-            let config = EqConfig { mid_freq_hz: f0, mid_gain_db: gain, mid_q: q, ..flat() };
+            let config = EqConfig {
+                mid_freq_hz: f0,
+                mid_gain_db: gain,
+                mid_q: q,
+                ..flat()
+            };
             for f in FREQS {
                 check(
                     &format!("peak {f0} Hz Q {q} {gain:+} dB at {f} Hz"),
@@ -172,8 +206,18 @@ fn mid_peak_reaches_its_gain_at_the_centre() {
     let mut failures = Vec::new();
     for q in [0.5, 1.0, 4.0] {
         for gain in GAINS {
-            let config = EqConfig { mid_freq_hz: 2500.0, mid_gain_db: gain, mid_q: q, ..flat() };
-            check(&format!("peak Q {q} {gain:+} dB at centre"), measured_db(&config, 2500.0), gain, &mut failures);
+            let config = EqConfig {
+                mid_freq_hz: 2500.0,
+                mid_gain_db: gain,
+                mid_q: q,
+                ..flat()
+            };
+            check(
+                &format!("peak Q {q} {gain:+} dB at centre"),
+                measured_db(&config, 2500.0),
+                gain,
+                &mut failures,
+            );
         }
     }
     assert_no_failures(failures);
@@ -184,7 +228,11 @@ fn high_shelf_magnitude_matches_rbj_analytic_response() {
     let mut failures = Vec::new();
     for f0 in [3000.0, 8000.0] {
         for gain in GAINS {
-            let config = EqConfig { high_freq_hz: f0, high_gain_db: gain, ..flat() };
+            let config = EqConfig {
+                high_freq_hz: f0,
+                high_gain_db: gain,
+                ..flat()
+            };
             for f in FREQS {
                 check(
                     &format!("high shelf {f0} Hz {gain:+} dB at {f} Hz"),
@@ -203,12 +251,30 @@ fn shelves_give_half_their_gain_at_the_corner_frequency() {
     let mut failures = Vec::new();
     for gain in [-24.0, -12.0, -3.0, 3.0, 6.0, 12.0, 24.0] {
         for f0 in [50.0, 250.0, 1000.0] {
-            let config = EqConfig { low_freq_hz: f0, low_gain_db: gain, ..flat() };
-            check(&format!("low shelf {gain:+} dB at corner {f0} Hz"), measured_db(&config, f0), gain / 2.0, &mut failures);
+            let config = EqConfig {
+                low_freq_hz: f0,
+                low_gain_db: gain,
+                ..flat()
+            };
+            check(
+                &format!("low shelf {gain:+} dB at corner {f0} Hz"),
+                measured_db(&config, f0),
+                gain / 2.0,
+                &mut failures,
+            );
         }
         for f0 in [2500.0, 8000.0, 12000.0] {
-            let config = EqConfig { high_freq_hz: f0, high_gain_db: gain, ..flat() };
-            check(&format!("high shelf {gain:+} dB at corner {f0} Hz"), measured_db(&config, f0), gain / 2.0, &mut failures);
+            let config = EqConfig {
+                high_freq_hz: f0,
+                high_gain_db: gain,
+                ..flat()
+            };
+            check(
+                &format!("high shelf {gain:+} dB at corner {f0} Hz"),
+                measured_db(&config, f0),
+                gain / 2.0,
+                &mut failures,
+            );
         }
     }
     assert_no_failures(failures);
@@ -219,19 +285,43 @@ fn shelves_reach_full_gain_far_from_the_corner() {
     // Far inside the shelf the response approaches `gain`; far outside it approaches 0 dB.
     // Loose physical sanity check (0.1 dB) on top of the exact comparisons above.
     for gain in [-12.0, 12.0] {
-        let low = EqConfig { low_freq_hz: 1000.0, low_gain_db: gain, ..flat() };
-        assert!((measured_db(&low, 50.0) - gain).abs() < 0.1, "low shelf {gain} dB deep in the shelf");
-        assert!(measured_db(&low, 18000.0).abs() < 0.1, "low shelf {gain} dB far above the corner");
-        let high = EqConfig { high_freq_hz: 2500.0, high_gain_db: gain, ..flat() };
-        assert!((measured_db(&high, 18000.0) - gain).abs() < 0.1, "high shelf {gain} dB deep in the shelf");
-        assert!(measured_db(&high, 50.0).abs() < 0.1, "high shelf {gain} dB far below the corner");
+        let low = EqConfig {
+            low_freq_hz: 1000.0,
+            low_gain_db: gain,
+            ..flat()
+        };
+        assert!(
+            (measured_db(&low, 50.0) - gain).abs() < 0.1,
+            "low shelf {gain} dB deep in the shelf"
+        );
+        assert!(
+            measured_db(&low, 18000.0).abs() < 0.1,
+            "low shelf {gain} dB far above the corner"
+        );
+        let high = EqConfig {
+            high_freq_hz: 2500.0,
+            high_gain_db: gain,
+            ..flat()
+        };
+        assert!(
+            (measured_db(&high, 18000.0) - gain).abs() < 0.1,
+            "high shelf {gain} dB deep in the shelf"
+        );
+        assert!(
+            measured_db(&high, 50.0).abs() < 0.1,
+            "high shelf {gain} dB far below the corner"
+        );
     }
 }
 
 #[test]
 fn zero_gain_on_every_band_is_a_bit_exact_identity() {
     let input = white_noise(48_000, 1.0, 0x5EED_0001);
-    for (lf, mf, q, hf) in [(100.0, 3000.0, 1.0, 8000.0), (20.0, 100.0, 0.1, 1000.0), (2000.0, 16000.0, 10.0, 20000.0)] {
+    for (lf, mf, q, hf) in [
+        (100.0, 3000.0, 1.0, 8000.0),
+        (20.0, 100.0, 0.1, 1000.0),
+        (2000.0, 16000.0, 10.0, 20000.0),
+    ] {
         let config = EqConfig {
             bypass: false,
             low_freq_hz: lf,
@@ -246,7 +336,11 @@ fn zero_gain_on_every_band_is_a_bit_exact_identity() {
         let mut output = input.clone();
         eq.process(&mut output);
         for (n, (x, y)) in input.iter().zip(&output).enumerate() {
-            assert_eq!(x.to_bits(), y.to_bits(), "sample {n}: in {x}, out {y} (bands {lf}/{mf}/{hf} Hz)");
+            assert_eq!(
+                x.to_bits(),
+                y.to_bits(),
+                "sample {n}: in {x}, out {y} (bands {lf}/{mf}/{hf} Hz)"
+            );
         }
     }
 }
@@ -256,8 +350,17 @@ fn one_band_at_zero_gain_leaves_the_others_untouched() {
     // Low shelf alone vs. low shelf followed by two flat bands at different frequencies:
     // the flat bands must not change a single bit.
     let input = white_noise(24_000, 0.5, 0x5EED_0002);
-    let a = EqConfig { low_gain_db: 6.0, ..flat() };
-    let b = EqConfig { low_gain_db: 6.0, mid_freq_hz: 5000.0, mid_q: 3.0, high_freq_hz: 15000.0, ..flat() };
+    let a = EqConfig {
+        low_gain_db: 6.0,
+        ..flat()
+    };
+    let b = EqConfig {
+        low_gain_db: 6.0,
+        mid_freq_hz: 5000.0,
+        mid_q: 3.0,
+        high_freq_hz: 15000.0,
+        ..flat()
+    };
     let (mut ya, mut yb) = (input.clone(), input.clone());
     ThreeBandEq::new(&a, FS).process(&mut ya);
     ThreeBandEq::new(&b, FS).process(&mut yb);

@@ -36,7 +36,11 @@ struct Trace {
 
 fn trace(cfg: &NoiseGateConfig, input: &[f32]) -> Trace {
     let mut gate = NoiseGate::new(cfg, FS);
-    let mut t = Trace { gain: Vec::new(), open: Vec::new(), out: Vec::new() };
+    let mut t = Trace {
+        gain: Vec::new(),
+        open: Vec::new(),
+        out: Vec::new(),
+    };
     for &x in input {
         let mut block = [x];
         gate.process(&mut block);
@@ -69,7 +73,8 @@ fn detector_after_onset(p: f64, t: f64) -> f64 {
     let tau = DETECTOR_TAU_S;
     let w = 2.0 * TAU * TONE_HZ;
     let decay = (-t / tau).exp();
-    p * (1.0 - decay) - p * ((w * t).cos() + w * tau * (w * t).sin() - decay) / (1.0 + (w * tau).powi(2))
+    p * (1.0 - decay)
+        - p * ((w * t).cos() + w * tau * (w * t).sin() - decay) / (1.0 + (w * tau).powi(2))
 }
 
 /// First time (s) the onset response reaches `level` (bisection on the rising edge).
@@ -115,13 +120,20 @@ fn burst_opens_holds_and_releases_on_the_predicted_schedule() {
 
     // Closed, at the floor, before the burst.
     for n in 0..pre {
-        assert!(!t.open[n] && t.gain[n] == floor, "sample {n}: open {} gain {}", t.open[n], t.gain[n]);
+        assert!(
+            !t.open[n] && t.gain[n] == floor,
+            "sample {n}: open {} gain {}",
+            t.open[n],
+            t.gain[n]
+        );
     }
 
     // Opening: the detector reaches the threshold power after a fraction of a ms.
     let p = power(burst_db);
     let open_at = pre as f64 + samples(onset_crossing(p, power(cfg.threshold_db)));
-    let first_open = (pre..input.len()).find(|&n| t.open[n]).expect("the gate opens");
+    let first_open = (pre..input.len())
+        .find(|&n| t.open[n])
+        .expect("the gate opens");
     assert!(
         (first_open as f64 - open_at).abs() <= samples(0.25e-3),
         "opened at sample {first_open}, predicted {open_at:.1}"
@@ -134,13 +146,19 @@ fn burst_opens_holds_and_releases_on_the_predicted_schedule() {
         "mid-attack gain {} dB",
         gain_db(t.gain[mid_attack])
     );
-    let fully_open = (first_open..input.len()).find(|&n| t.gain[n] == 1.0).expect("the gate opens fully");
+    let fully_open = (first_open..input.len())
+        .find(|&n| t.gain[n] == 1.0)
+        .expect("the gate opens fully");
     assert!(
         (fully_open as f64 - (open_at + attack)).abs() <= samples(0.25e-3),
         "fully open at sample {fully_open}, predicted {:.1}",
         open_at + attack
     );
-    assert!(fully_open - pre <= ms(cfg.attack_ms + 0.5, FS), "fully open {} samples after the burst", fully_open - pre);
+    assert!(
+        fully_open - pre <= ms(cfg.attack_ms + 0.5, FS),
+        "fully open {} samples after the burst",
+        fully_open - pre
+    );
 
     // Closing: the detector decays from the burst's power to the close threshold in
     // τ·ln(P_end / P_close) (≈ 59.9 ms), then the hold runs, then the release ramp.
@@ -148,9 +166,14 @@ fn burst_opens_holds_and_releases_on_the_predicted_schedule() {
     let p_end = detector_after_onset(p, len as f64 / FS);
     let p_close = power(cfg.threshold_db - cfg.hysteresis_db);
     let crossing = burst_end as f64 + samples(DETECTOR_TAU_S * (p_end / p_close).ln());
-    assert!((crossing - burst_end as f64 - samples(0.0599)).abs() < samples(0.0002), "sanity: ≈ 59.9 ms");
+    assert!(
+        (crossing - burst_end as f64 - samples(0.0599)).abs() < samples(0.0002),
+        "sanity: ≈ 59.9 ms"
+    );
     let close_at = crossing + samples(cfg.hold_ms / 1000.0);
-    let first_closed = (burst_end..input.len()).find(|&n| !t.open[n]).expect("the gate closes");
+    let first_closed = (burst_end..input.len())
+        .find(|&n| !t.open[n])
+        .expect("the gate closes");
     assert!(
         (first_closed as f64 - close_at).abs() <= samples(1e-3),
         "closing started at {:.2} ms after the burst, predicted {:.2} ms",
@@ -159,7 +182,12 @@ fn burst_opens_holds_and_releases_on_the_predicted_schedule() {
     );
     // Fully open from the end of the attack through the hold.
     for n in fully_open..first_closed {
-        assert!(t.open[n] && t.gain[n] == 1.0, "sample {n}: open {} gain {} during burst/hold", t.open[n], t.gain[n]);
+        assert!(
+            t.open[n] && t.gain[n] == 1.0,
+            "sample {n}: open {} gain {} during burst/hold",
+            t.open[n],
+            t.gain[n]
+        );
     }
     // Release: straight line in dB from 0 dB to the floor over releaseMs.
     let release = ms(cfg.release_ms, FS);
@@ -167,11 +195,22 @@ fn burst_opens_holds_and_releases_on_the_predicted_schedule() {
         let n = first_closed + (fraction * release as f64) as usize;
         let expected = fraction * cfg.range_db;
         let got = gain_db(t.gain[n]);
-        assert!((got - expected).abs() <= 1.0, "{}% into the release: {got:.2} dB, expected {expected}", fraction * 100.0);
+        assert!(
+            (got - expected).abs() <= 1.0,
+            "{}% into the release: {got:.2} dB, expected {expected}",
+            fraction * 100.0
+        );
     }
-    assert!(t.gain[first_closed + release - ms(2.0, FS)] > floor, "release finished early");
+    assert!(
+        t.gain[first_closed + release - ms(2.0, FS)] > floor,
+        "release finished early"
+    );
     for n in first_closed + release + 1..input.len() {
-        assert!(!t.open[n] && t.gain[n] == floor, "sample {n}: gain {} after the release", t.gain[n]);
+        assert!(
+            !t.open[n] && t.gain[n] == floor,
+            "sample {n}: gain {} after the release",
+            t.gain[n]
+        );
     }
     // The output is the input times the gain.
     for (n, (&y, &x)) in t.out.iter().zip(&input).enumerate() {
@@ -197,11 +236,15 @@ fn second_burst_during_hold_keeps_the_gate_open_without_a_dip() {
     input.extend(silence(ms(500.0, FS)));
     let t = trace(&cfg, &input);
 
-    let fully_open = (pre..input.len()).find(|&n| t.gain[n] == 1.0).expect("opens");
+    let fully_open = (pre..input.len())
+        .find(|&n| t.gain[n] == 1.0)
+        .expect("opens");
     let second_end = pre + len + gap + len2;
     let decay2 = DETECTOR_TAU_S * (detector_after_onset(p, len2 as f64 / FS) / p_close).ln();
     let close_at = second_end as f64 + samples(decay2 + cfg.hold_ms / 1000.0);
-    let first_closed = (fully_open..input.len()).find(|&n| !t.open[n]).expect("closes");
+    let first_closed = (fully_open..input.len())
+        .find(|&n| !t.open[n])
+        .expect("closes");
     assert!(
         first_closed > second_end,
         "the gate closed at {:.1} ms, before the second burst ended",
@@ -213,7 +256,10 @@ fn second_burst_during_hold_keeps_the_gate_open_without_a_dip() {
         (first_closed - second_end) as f64 * 1000.0 / FS,
         (close_at - second_end as f64) * 1000.0 / FS
     );
-    let dip = t.gain[fully_open..first_closed].iter().cloned().fold(1.0f32, f32::min);
+    let dip = t.gain[fully_open..first_closed]
+        .iter()
+        .cloned()
+        .fold(1.0f32, f32::min);
     assert_eq!(dip, 1.0, "the gain dipped between the bursts");
 
     // Control: the same second burst arriving after the hold does see the gate close.
@@ -224,7 +270,10 @@ fn second_burst_during_hold_keeps_the_gate_open_without_a_dip() {
     late.extend(burst(len2, burst_db));
     let t = trace(&cfg, &late);
     let closed_between = (pre + len..pre + len + late_gap).any(|n| !t.open[n]);
-    assert!(closed_between, "control: a burst after the hold should find the gate closed");
+    assert!(
+        closed_between,
+        "control: a burst after the hold should find the gate closed"
+    );
 }
 
 #[test]
@@ -233,20 +282,32 @@ fn threshold_is_compared_as_rms_not_peak() {
     // a peak) the gate stays shut; at −39 dBFS RMS it opens.
     let cfg = config();
     let quiet = trace(&cfg, &burst(ms(500.0, FS), -41.0));
-    assert!(quiet.open.iter().all(|&o| !o), "opened on a sine 1 dB below the threshold (RMS)");
+    assert!(
+        quiet.open.iter().all(|&o| !o),
+        "opened on a sine 1 dB below the threshold (RMS)"
+    );
     let loud = trace(&cfg, &burst(ms(500.0, FS), -39.0));
-    assert!(loud.open.iter().any(|&o| o), "did not open on a sine 1 dB above the threshold (RMS)");
+    assert!(
+        loud.open.iter().any(|&o| o),
+        "did not open on a sine 1 dB above the threshold (RMS)"
+    );
 }
 
 /// A 1 kHz sine whose RMS level wanders slowly around `centre_db` by at most
 /// ±`depth_db`: a sum of three low-frequency sines (0.5 to 5 Hz, random phases).
 fn wandering(n: usize, centre_db: f64, depth_db: f64, seed: u64) -> Vec<f32> {
     let mut rng = XorShift64::new(seed);
-    let mods: Vec<(f64, f64)> = (0..3).map(|_| (0.5 + 4.5 * rng.uniform(), TAU * rng.uniform())).collect();
+    let mods: Vec<(f64, f64)> = (0..3)
+        .map(|_| (0.5 + 4.5 * rng.uniform(), TAU * rng.uniform()))
+        .collect();
     (0..n)
         .map(|i| {
             let t = i as f64 / FS;
-            let m = mods.iter().map(|&(f, ph)| (TAU * f * t + ph).sin()).sum::<f64>() / 3.0;
+            let m = mods
+                .iter()
+                .map(|&(f, ph)| (TAU * f * t + ph).sin())
+                .sum::<f64>()
+                / 3.0;
             let level = centre_db + depth_db * m;
             (from_db(level) * SQRT_2 * common::phase(i, TONE_HZ, FS).sin()) as f32
         })
@@ -262,8 +323,14 @@ fn level_wandering_inside_the_hysteresis_band_never_toggles_the_gate() {
     let cfg = config();
     // Band: close at −46, open at −40; the level stays within [−44.8, −41.2] dBFS RMS,
     // i.e. at least 1 dB inside both thresholds.
-    let (centre, depth) = (cfg.threshold_db - cfg.hysteresis_db / 2.0, cfg.hysteresis_db / 2.0 - 1.2);
-    assert!(centre - depth >= cfg.threshold_db - cfg.hysteresis_db + 1.0 && centre + depth <= cfg.threshold_db - 1.0);
+    let (centre, depth) = (
+        cfg.threshold_db - cfg.hysteresis_db / 2.0,
+        cfg.hysteresis_db / 2.0 - 1.2,
+    );
+    assert!(
+        centre - depth >= cfg.threshold_db - cfg.hysteresis_db + 1.0
+            && centre + depth <= cfg.threshold_db - 1.0
+    );
     let floor = floor_gain(&cfg);
     for seed in [1, 2, 3] {
         // Opened by a burst, then wandering: open the whole time, gain exactly 1.
@@ -271,28 +338,62 @@ fn level_wandering_inside_the_hysteresis_band_never_toggles_the_gate() {
         let mut input = burst(opener, -20.0);
         input.extend(wandering(ms(3000.0, FS), centre, depth, seed));
         let t = trace(&cfg, &input);
-        let fully_open = t.gain.iter().position(|&g| g == 1.0).expect("the burst opens the gate");
+        let fully_open = t
+            .gain
+            .iter()
+            .position(|&g| g == 1.0)
+            .expect("the burst opens the gate");
         assert!(fully_open < opener);
-        assert_eq!(transitions(&t.open[fully_open..]), 0, "seed {seed}: the gate toggled inside the band");
-        assert!(t.gain[fully_open..].iter().all(|&g| g == 1.0), "seed {seed}: the gain moved while open");
+        assert_eq!(
+            transitions(&t.open[fully_open..]),
+            0,
+            "seed {seed}: the gate toggled inside the band"
+        );
+        assert!(
+            t.gain[fully_open..].iter().all(|&g| g == 1.0),
+            "seed {seed}: the gain moved while open"
+        );
 
         // Started closed with the same wandering level: closed the whole time.
         let t = trace(&cfg, &wandering(ms(3000.0, FS), centre, depth, seed));
-        assert_eq!(transitions(&t.open), 0, "seed {seed}: the gate toggled inside the band");
-        assert!(t.open.iter().all(|&o| !o), "seed {seed}: opened below the open threshold");
-        assert!(t.gain.iter().all(|&g| g == floor), "seed {seed}: the gain left the floor while closed");
+        assert_eq!(
+            transitions(&t.open),
+            0,
+            "seed {seed}: the gate toggled inside the band"
+        );
+        assert!(
+            t.open.iter().all(|&o| !o),
+            "seed {seed}: opened below the open threshold"
+        );
+        assert!(
+            t.gain.iter().all(|&g| g == floor),
+            "seed {seed}: the gain left the floor while closed"
+        );
 
         // Control: the same wander shifted 6 dB down (below the close threshold) closes.
         let mut input = burst(opener, -20.0);
-        input.extend(wandering(ms(3000.0, FS), centre - cfg.hysteresis_db, depth, seed));
+        input.extend(wandering(
+            ms(3000.0, FS),
+            centre - cfg.hysteresis_db,
+            depth,
+            seed,
+        ));
         let t = trace(&cfg, &input);
-        assert!(!t.open[t.open.len() - 1], "seed {seed}: control should close below the band");
+        assert!(
+            !t.open[t.open.len() - 1],
+            "seed {seed}: control should close below the band"
+        );
     }
 }
 
 #[test]
 fn zero_attack_and_release_switch_in_one_sample() {
-    let cfg = NoiseGateConfig { attack_ms: 0.0, release_ms: 0.0, hold_ms: 0.0, ..config() };
+    let cfg = NoiseGateConfig {
+        attack_ms: 0.0,
+        release_ms: 0.0,
+        hold_ms: 0.0,
+        ..config()
+    };
     let floor = floor_gain(&cfg);
     let mut input = silence(ms(50.0, FS));
     input.extend(burst(ms(100.0, FS), -20.0));

@@ -9,7 +9,12 @@ use edgemix_dsp::{Limiter, LimiterConfig};
 const OVERDRIVE: f64 = 15.848_931_924_611_135; // +24 dB over full scale, 10^(24/20)
 
 fn config(ceiling_db: f64, lookahead_ms: f64, release_ms: f64, bypass: bool) -> LimiterConfig {
-    let c = LimiterConfig { bypass, ceiling_db, lookahead_ms, release_ms };
+    let c = LimiterConfig {
+        bypass,
+        ceiling_db,
+        lookahead_ms,
+        release_ms,
+    };
     c.validate().expect("test config is valid");
     c
 }
@@ -41,7 +46,15 @@ fn square_bursts(n: usize, seed: u64) -> Vec<f32> {
         let burst = rng.range(1, 4000);
         let sign = if rng.uniform() < 0.5 { 1.0 } else { -1.0 };
         for i in 0..burst {
-            x.push((sign * OVERDRIVE * if (i / half_period).is_multiple_of(2) { 1.0 } else { -1.0 }) as f32);
+            x.push(
+                (sign
+                    * OVERDRIVE
+                    * if (i / half_period).is_multiple_of(2) {
+                        1.0
+                    } else {
+                        -1.0
+                    }) as f32,
+            );
         }
         let gap = rng.range(0, 3000);
         let quiet = if rng.uniform() < 0.5 { 0.0 } else { 0.3 };
@@ -59,7 +72,11 @@ fn impulses(n: usize, seed: u64) -> (Vec<f32>, Vec<usize>) {
     let mut at = Vec::new();
     let mut pos = rng.range(0, 500);
     while pos < n {
-        x[pos] = if rng.uniform() < 0.5 { OVERDRIVE as f32 } else { -OVERDRIVE as f32 };
+        x[pos] = if rng.uniform() < 0.5 {
+            OVERDRIVE as f32
+        } else {
+            -OVERDRIVE as f32
+        };
         at.push(pos);
         pos += rng.range(1500, 6000); // far apart: each one is isolated
     }
@@ -71,8 +88,11 @@ fn ceiling_is_never_exceeded() {
     let n = ms(2000.0, FS);
     let sizes = irregular_sizes(97, 1500, 3);
     let (spikes, spike_at) = impulses(n, 4);
-    let signals: [(&str, Vec<f32>); 3] =
-        [("white noise", loud_noise(n, 1)), ("square bursts", square_bursts(n, 2)), ("impulses", spikes)];
+    let signals: [(&str, Vec<f32>); 3] = [
+        ("white noise", loud_noise(n, 1)),
+        ("square bursts", square_bursts(n, 2)),
+        ("impulses", spikes),
+    ];
     for ceiling_db in [-1.0, -6.0] {
         let c = ceiling(ceiling_db);
         for lookahead in [0.0, 1.0, 5.0] {
@@ -89,12 +109,18 @@ fn ceiling_is_never_exceeded() {
                 // The limiter must still let the signal through, right up to the ceiling:
                 // a limiter that outputs silence would pass the check above.
                 let top = common::peak(&out);
-                assert!(top >= 0.9 * c, "{name}: output peak {top} is far below the ceiling {c}");
+                assert!(
+                    top >= 0.9 * c,
+                    "{name}: output peak {top} is far below the ceiling {c}"
+                );
                 if *name == "impulses" {
                     for &p in &spike_at {
                         if p + latency < n {
                             let y = out[p + latency].abs();
-                            assert!(y >= 0.999 * c, "impulse at {p} came out as {y}, expected the ceiling {c}");
+                            assert!(
+                                y >= 0.999 * c,
+                                "impulse at {p} came out as {y}, expected the ceiling {c}"
+                            );
                         }
                     }
                 }
@@ -107,15 +133,27 @@ fn ceiling_is_never_exceeded() {
 fn below_ceiling(n: usize, seed: u64) -> Vec<f32> {
     let noise = white_noise(n, 1.0, seed);
     let tone = common::sine(n, 997.0, FS, 1.0);
-    let mixed: Vec<f64> = noise.iter().zip(&tone).map(|(&a, &b)| f64::from(a) * 0.6 + f64::from(b) * 0.4).collect();
+    let mixed: Vec<f64> = noise
+        .iter()
+        .zip(&tone)
+        .map(|(&a, &b)| f64::from(a) * 0.6 + f64::from(b) * 0.4)
+        .collect();
     let top = mixed.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    mixed.iter().map(|v| (v / top * from_db(-3.0)) as f32).collect()
+    mixed
+        .iter()
+        .map(|v| (v / top * from_db(-3.0)) as f32)
+        .collect()
 }
 
 fn assert_exact_delay(input: &[f32], output: &[f32], delay: usize, from: usize, what: &str) {
     for n in from..output.len() {
         let expected = if n < delay { 0.0f32 } else { input[n - delay] };
-        assert_eq!(output[n].to_bits(), expected.to_bits(), "{what}: output[{n}] = {}, expected {expected}", output[n]);
+        assert_eq!(
+            output[n].to_bits(),
+            expected.to_bits(),
+            "{what}: output[{n}] = {}, expected {expected}",
+            output[n]
+        );
     }
 }
 
@@ -126,9 +164,19 @@ fn below_the_ceiling_the_output_is_the_input_delayed_bit_for_bit() {
     for lookahead in [0.0, 1.0, 5.0, 20.0, 2.7] {
         let cfg = config(-1.0, lookahead, 60.0, false);
         let expected_latency = (lookahead * FS / 1000.0).round() as usize;
-        assert_eq!(Limiter::new(&cfg, FS).latency(), expected_latency, "latency at {lookahead} ms");
+        assert_eq!(
+            Limiter::new(&cfg, FS).latency(),
+            expected_latency,
+            "latency at {lookahead} ms"
+        );
         let out = run(&cfg, &input, &sizes);
-        assert_exact_delay(&input, &out, expected_latency, 0, &format!("lookahead {lookahead} ms"));
+        assert_exact_delay(
+            &input,
+            &out,
+            expected_latency,
+            0,
+            &format!("lookahead {lookahead} ms"),
+        );
     }
     // Another sample rate: 1 ms at 44.1 kHz is 44.1 samples, rounded to 44.
     let cfg = config(-1.0, 1.0, 60.0, false);
@@ -146,16 +194,27 @@ fn passthrough_is_bit_exact_again_once_a_loud_passage_has_released() {
         input.extend(below_ceiling(ms(30.0 * release, FS), 32));
         let out = run(&cfg, &input, &irregular_sizes(40, 900, 33));
         // The loud passage was limited...
-        assert!(out[quiet_from..quiet_from + latency + 10].iter().any(|&y| y != 0.0));
+        assert!(out[quiet_from..quiet_from + latency + 10]
+            .iter()
+            .any(|&y| y != 0.0));
         let reduced = (quiet_from + latency..quiet_from + latency + ms(release, FS))
             .any(|n| out[n].abs() < input[n - latency].abs());
-        assert!(reduced, "the release after the loud passage should still reduce the gain");
+        assert!(
+            reduced,
+            "the release after the loud passage should still reduce the gain"
+        );
         // ...and once the release has run its course the quiet signal is an exact delay
         // again. A one-pole release from a gain g leaves (1 − g)·e^(−t/τ); with 24 dB of
         // overdrive (1 − g < 1) that is below half an f32 ulp of 1.0 (2^−25) after
         // τ·ln(2^25) ≈ 17.3 τ, so 25 τ is "several time constants" with margin.
         let settled = quiet_from + latency + ms(25.0 * release, FS);
-        assert_exact_delay(&input, &out, latency, settled, &format!("after release {release} ms"));
+        assert_exact_delay(
+            &input,
+            &out,
+            latency,
+            settled,
+            &format!("after release {release} ms"),
+        );
     }
 }
 
@@ -168,7 +227,13 @@ fn bypass_keeps_the_delay_and_does_not_limit() {
         let latency = (lookahead * FS / 1000.0).round() as usize;
         assert_eq!(Limiter::new(&cfg, FS).latency(), latency);
         let out = run(&cfg, &input, &irregular_sizes(30, 1000, 43));
-        assert_exact_delay(&input, &out, latency, 0, &format!("bypass, lookahead {lookahead} ms"));
+        assert_exact_delay(
+            &input,
+            &out,
+            latency,
+            0,
+            &format!("bypass, lookahead {lookahead} ms"),
+        );
         assert!(common::peak(&out) > 10.0, "bypass must not limit");
     }
 }
@@ -185,9 +250,17 @@ fn limiting_releases_towards_unity_at_the_release_time_constant() {
     input.extend(vec![0.25f32; ms(500.0, FS)]); // −12 dBFS: needs no reduction
     let out = run(&cfg, &input, &[480]);
     let gain_before = f64::from(out[step - 1]) / 1.0;
-    assert!((gain_before - c).abs() < 1e-6, "gain over the ceiling {gain_before}, expected {c}");
+    assert!(
+        (gain_before - c).abs() < 1e-6,
+        "gain over the ceiling {gain_before}, expected {c}"
+    );
     let target = gain_before + (1.0 - gain_before) * (1.0 - (-1f64).exp());
-    let n = (step..out.len()).position(|n| f64::from(out[n]) / 0.25 >= target).expect("gain recovers");
+    let n = (step..out.len())
+        .position(|n| f64::from(out[n]) / 0.25 >= target)
+        .expect("gain recovers");
     let t = n as f64 * 1000.0 / FS;
-    assert!((t - release).abs() <= 0.1 * release, "release took {t:.2} ms to 63.2 %, expected {release}");
+    assert!(
+        (t - release).abs() <= 0.1 * release,
+        "release took {t:.2} ms to 63.2 %, expected {release}"
+    );
 }

@@ -64,20 +64,42 @@ fn steady_input_reaches_the_target_within_the_documented_time() {
         // Documented: 0.4 s to the first measurement, then |target − input| / slew.
         let converged_s = 0.4 + (target - input_lufs).abs() / slew;
         let n = ((converged_s + 3.5) * FS) as usize;
-        let x = if signal == "pink" { pink_noise(n, input_lufs, 5) } else { sine(n, input_lufs) };
-        let mut c = stage_only(json!({ "enabled": true, "targetLufs": target, "slewDbPerSecond": slew, "maxGainDb": 20 }));
+        let x = if signal == "pink" {
+            pink_noise(n, input_lufs, 5)
+        } else {
+            sine(n, input_lufs)
+        };
+        let mut c = stage_only(
+            json!({ "enabled": true, "targetLufs": target, "slewDbPerSecond": slew, "maxGainDb": 20 }),
+        );
         let y = in_blocks(&x, &[960], |b| c.process(b).unwrap());
         // The 3 s after the documented convergence time (plus the limiter's 5 ms delay).
         let from = ((converged_s + 0.01) * FS) as usize;
         let after = ebur128_lufs(&y[from..from + (3.0 * FS) as usize]);
-        println!("{signal} {input_lufs} LUFS -> {target}: {after:.3} LUFS after {converged_s:.2} s");
-        assert!((after - target).abs() <= 0.5, "{signal} {input_lufs} -> {target}: {after}");
+        println!(
+            "{signal} {input_lufs} LUFS -> {target}: {after:.3} LUFS after {converged_s:.2} s"
+        );
+        assert!(
+            (after - target).abs() <= 0.5,
+            "{signal} {input_lufs} -> {target}: {after}"
+        );
         // Before that time it had not got there yet (the slew limit is what takes the time).
         let early = ebur128_lufs(&y[(0.5 * FS) as usize..(1.0 * FS) as usize]);
-        assert!((early - target).abs() > 1.0, "{signal}: already at {early} after 0.5 s");
+        assert!(
+            (early - target).abs() > 1.0,
+            "{signal}: already at {early} after 0.5 s"
+        );
         let m = c.meters().loudness.expect("meters of the stage");
-        assert!((m.loudness_lufs - input_lufs).abs() <= 0.5, "measured {}", m.loudness_lufs);
-        assert!((m.normalization_gain_db - (target - input_lufs)).abs() <= 0.5, "gain {}", m.normalization_gain_db);
+        assert!(
+            (m.loudness_lufs - input_lufs).abs() <= 0.5,
+            "measured {}",
+            m.loudness_lufs
+        );
+        assert!(
+            (m.normalization_gain_db - (target - input_lufs)).abs() <= 0.5,
+            "gain {}",
+            m.normalization_gain_db
+        );
     }
 }
 
@@ -85,7 +107,9 @@ fn steady_input_reaches_the_target_within_the_documented_time() {
 fn the_full_chain_output_also_converges() {
     // With gate, compressor and EQ in front the stage measures their output.
     let x = pink_noise((12.0 * FS) as usize, -30.0, 8);
-    let mut c = chain(json!({ "loudness": { "enabled": true, "targetLufs": -16, "slewDbPerSecond": 6, "maxGainDb": 20 } }));
+    let mut c = chain(
+        json!({ "loudness": { "enabled": true, "targetLufs": -16, "slewDbPerSecond": 6, "maxGainDb": 20 } }),
+    );
     let y = in_blocks(&x, &[960], |b| c.process(b).unwrap());
     let after = ebur128_lufs(&y[(8.0 * FS) as usize..]);
     assert!((after + 16.0).abs() <= 0.5, "{after}");
@@ -98,7 +122,12 @@ fn gain_changes_no_faster_than_the_slew_limit() {
     x.extend(sine((3.0 * FS) as usize, -10.0));
     x.extend(sine((3.0 * FS) as usize, -40.0));
     let slew = 5.0;
-    let config = LoudnessStageConfig { enabled: true, target_lufs: -20.0, slew_db_per_second: slew, ..Default::default() };
+    let config = LoudnessStageConfig {
+        enabled: true,
+        target_lufs: -20.0,
+        slew_db_per_second: slew,
+        ..Default::default()
+    };
     let mut stage = LoudnessNormalizer::new(&config, FS);
     let limit = slew / FS;
     let (mut previous, mut largest, mut moved) = (stage.gain_db(), 0.0f64, 0.0f64);
@@ -109,7 +138,10 @@ fn gain_changes_no_faster_than_the_slew_limit() {
         // The output is the input times that gain (f32 arithmetic: 1e-5 dB).
         if v.abs() > 1e-3 {
             let applied = 20.0 * f64::from(sample[0] / v).log10();
-            assert!((applied - gain).abs() < 1e-4, "applied {applied} dB vs gain {gain} dB");
+            assert!(
+                (applied - gain).abs() < 1e-4,
+                "applied {applied} dB vs gain {gain} dB"
+            );
         }
         largest = largest.max((gain - previous).abs());
         moved += (gain - previous).abs();
@@ -127,7 +159,11 @@ fn the_limiter_ceiling_still_holds() {
     // louder, then quiet again.
     let x: Vec<f32> = (0..(8.0 * FS) as usize)
         .map(|i| {
-            let level = if (5.0 * FS) as usize <= i && i < (6.0 * FS) as usize { 3.0 } else { 0.03 };
+            let level = if (5.0 * FS) as usize <= i && i < (6.0 * FS) as usize {
+                3.0
+            } else {
+                0.03
+            };
             (level * rng.bipolar()) as f32
         })
         .collect();
@@ -145,7 +181,10 @@ fn the_limiter_ceiling_still_holds() {
                 gain_at_burst = c.meters().loudness.unwrap().normalization_gain_db;
             }
         });
-        assert!(gain_at_burst > 20.0, "the stage should be boosting hard when the burst comes: {gain_at_burst} dB");
+        assert!(
+            gain_at_burst > 20.0,
+            "the stage should be boosting hard when the burst comes: {gain_at_burst} dB"
+        );
         let limit = 10f32.powf(ceiling as f32 / 20.0);
         assert!(peak(&y) <= limit, "ceiling {ceiling}: peak {}", peak(&y));
         assert!(peak(&y) > 0.9 * limit, "the limiter was reached");
@@ -156,7 +195,8 @@ fn the_limiter_ceiling_still_holds() {
 fn off_by_default_and_bit_identical_when_disabled() {
     let x = pink_noise((4.0 * FS) as usize, -20.0, 3);
     let mut plain = MixerChain::new(ChainConfig::default()).unwrap();
-    let mut disabled = chain(json!({ "loudness": { "enabled": false, "targetLufs": -23 }, "adaptive": false }));
+    let mut disabled =
+        chain(json!({ "loudness": { "enabled": false, "targetLufs": -23 }, "adaptive": false }));
     let a = in_blocks(&x, &[960], |b| plain.process(b).unwrap());
     let b = in_blocks(&x, &[960], |b| disabled.process(b).unwrap());
     assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
@@ -170,9 +210,24 @@ fn off_by_default_and_bit_identical_when_disabled() {
 #[test]
 fn settings_are_validated() {
     let bad = |v: Value| ChainConfig::from_json(&v).unwrap_err().param;
-    assert_eq!(bad(json!({ "loudness": { "targetLufs": 3 } })), "loudness.targetLufs");
-    assert_eq!(bad(json!({ "loudness": { "maxGainDb": -1 } })), "loudness.maxGainDb");
-    assert_eq!(bad(json!({ "loudness": { "windowMs": 100 } })), "loudness.windowMs");
-    assert_eq!(bad(json!({ "loudness": { "slewDbPerSecond": 0 } })), "loudness.slewDbPerSecond");
-    assert_eq!(bad(json!({ "loudness": { "target": -16 } })), "loudness.target");
+    assert_eq!(
+        bad(json!({ "loudness": { "targetLufs": 3 } })),
+        "loudness.targetLufs"
+    );
+    assert_eq!(
+        bad(json!({ "loudness": { "maxGainDb": -1 } })),
+        "loudness.maxGainDb"
+    );
+    assert_eq!(
+        bad(json!({ "loudness": { "windowMs": 100 } })),
+        "loudness.windowMs"
+    );
+    assert_eq!(
+        bad(json!({ "loudness": { "slewDbPerSecond": 0 } })),
+        "loudness.slewDbPerSecond"
+    );
+    assert_eq!(
+        bad(json!({ "loudness": { "target": -16 } })),
+        "loudness.target"
+    );
 }

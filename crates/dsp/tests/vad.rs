@@ -10,7 +10,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use edgemix_dsp::{AudioError, RationalResampler, Vad, VadConfig, VadFrame};
-use signals::{accuracy, condition_signal, pink_noise, test_set, white_noise, XorShift64, CONDITIONS, SET_FRAME};
+use signals::{
+    accuracy, condition_signal, pink_noise, test_set, white_noise, XorShift64, CONDITIONS,
+    SET_FRAME,
+};
 
 // ─── Allocation counter (per thread, so parallel tests do not disturb each other) ────
 
@@ -51,11 +54,16 @@ fn vad() -> Vad {
 
 /// One decision per 960-sample frame.
 fn decide(vad: &mut Vad, signal: &[f32]) -> Vec<VadFrame> {
-    signal.chunks_exact(SET_FRAME).map(|frame| vad.process(frame).unwrap()).collect()
+    signal
+        .chunks_exact(SET_FRAME)
+        .map(|frame| vad.process(frame).unwrap())
+        .collect()
 }
 
 fn sine(n: usize, freq: f64, rate: f64, amplitude: f64) -> Vec<f32> {
-    (0..n).map(|i| (amplitude * (std::f64::consts::TAU * freq * i as f64 / rate).sin()) as f32).collect()
+    (0..n)
+        .map(|i| (amplitude * (std::f64::consts::TAU * freq * i as f64 / rate).sin()) as f32)
+        .collect()
 }
 
 // ─── Accuracy on the labelled set ────────────────────────────────────────────────────
@@ -66,7 +74,10 @@ fn frame_accuracy_meets_the_targets_in_pink_noise_and_music() {
     let mut report = Vec::new();
     for condition in &CONDITIONS {
         let signal = condition_signal(&set, condition);
-        let decisions: Vec<bool> = decide(&mut vad(), &signal).iter().map(|f| f.speech).collect();
+        let decisions: Vec<bool> = decide(&mut vad(), &signal)
+            .iter()
+            .map(|f| f.speech)
+            .collect();
         let acc = accuracy(&decisions, &set.labels);
         let target = if condition.snr_db >= 20.0 { 0.93 } else { 0.85 };
         report.push((condition.name, acc, target));
@@ -89,7 +100,10 @@ fn the_labelled_set_is_what_generate_py_documents() {
     // are at least 20 dB quieter (most are digital silence).
     let level = |frames: &mut dyn Iterator<Item = &[f32]>| {
         let (sum, n) = frames.fold((0.0f64, 0usize), |(s, n), f| {
-            (s + f.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>(), n + f.len())
+            (
+                s + f.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>(),
+                n + f.len(),
+            )
         });
         10.0 * (sum / n as f64).log10()
     };
@@ -119,7 +133,11 @@ fn the_mix_has_the_requested_snr_over_the_active_frames() {
             }
         }
         let snr = 10.0 * (ps / pn).log10();
-        assert!((snr - condition.snr_db).abs() < 0.01, "{}: {snr} dB", condition.name);
+        assert!(
+            (snr - condition.snr_db).abs() < 0.01,
+            "{}: {snr} dB",
+            condition.name
+        );
     }
 }
 
@@ -129,7 +147,13 @@ fn the_mix_has_the_requested_snr_over_the_active_frames() {
 fn digital_silence_is_never_speech() {
     let mut vad = vad();
     for frame in decide(&mut vad, &vec![0.0; 48_000 * 3]) {
-        assert_eq!(frame, VadFrame { speech: false, probability: 0.0 });
+        assert_eq!(
+            frame,
+            VadFrame {
+                speech: false,
+                probability: 0.0
+            }
+        );
     }
 }
 
@@ -139,8 +163,17 @@ fn steady_tones_and_noises_are_not_speech_after_adaptation() {
     let signals: Vec<(&str, Vec<f32>)> = vec![
         ("1 kHz tone at -6 dBFS", sine(n, 1000.0, 48_000.0, 0.5)),
         ("200 Hz tone at -12 dBFS", sine(n, 200.0, 48_000.0, 0.25)),
-        ("white noise at -20 dBFS RMS", white_noise(n, 3).iter().map(|x| (x * 0.1 * 3f64.sqrt()) as f32).collect()),
-        ("pink noise, loud", pink_noise(n, 4).iter().map(|x| (x * 2.0) as f32).collect()),
+        (
+            "white noise at -20 dBFS RMS",
+            white_noise(n, 3)
+                .iter()
+                .map(|x| (x * 0.1 * 3f64.sqrt()) as f32)
+                .collect(),
+        ),
+        (
+            "pink noise, loud",
+            pink_noise(n, 4).iter().map(|x| (x * 2.0) as f32).collect(),
+        ),
     ];
     for (name, signal) in signals {
         let frames = decide(&mut vad(), &signal);
@@ -148,7 +181,10 @@ fn steady_tones_and_noises_are_not_speech_after_adaptation() {
         let late = &frames[100..];
         let speech = late.iter().filter(|f| f.speech).count();
         let max_p = late.iter().map(|f| f.probability).fold(0.0f32, f32::max);
-        assert_eq!(speech, 0, "{name}: {speech} speech frames after adaptation (max probability {max_p})");
+        assert_eq!(
+            speech, 0,
+            "{name}: {speech} speech frames after adaptation (max probability {max_p})"
+        );
     }
 }
 
@@ -160,9 +196,16 @@ fn speech_is_detected_whatever_its_level() {
         let gain = 10f64.powf(gain_db / 20.0) as f32;
         let noise = white_noise(set.samples.len(), 9);
         // A faint floor 70 dB below the speech keeps it out of digital silence.
-        let signal: Vec<f32> =
-            set.samples.iter().zip(&noise).map(|(s, n)| (s + (n * 1e-4) as f32) * gain).collect();
-        let decisions: Vec<bool> = decide(&mut vad(), &signal).iter().map(|f| f.speech).collect();
+        let signal: Vec<f32> = set
+            .samples
+            .iter()
+            .zip(&noise)
+            .map(|(s, n)| (s + (n * 1e-4) as f32) * gain)
+            .collect();
+        let decisions: Vec<bool> = decide(&mut vad(), &signal)
+            .iter()
+            .map(|f| f.speech)
+            .collect();
         let acc = accuracy(&decisions, &set.labels);
         assert!(acc >= 0.93, "speech at {gain_db:+} dB: accuracy {acc:.4}");
     }
@@ -181,8 +224,10 @@ fn any_block_split_gives_bit_identical_hops() {
         let mut start = 0;
         while start < signal.len() {
             let end = (start + sizes()).min(signal.len());
-            vad.process_hops(&signal[start..end], |hop, _| out.push((hop.speech, hop.probability.to_bits())))
-                .unwrap();
+            vad.process_hops(&signal[start..end], |hop, _| {
+                out.push((hop.speech, hop.probability.to_bits()))
+            })
+            .unwrap();
             start = end;
         }
         out
@@ -191,7 +236,11 @@ fn any_block_split_gives_bit_identical_hops() {
     assert_eq!(frames.len(), 400, "one hop per 20 ms");
     assert_eq!(hops(&mut || 1 << 16), frames, "one big block");
     let mut rng = XorShift64::new(11);
-    assert_eq!(hops(&mut || 1 + rng.below(3000)), frames, "random block sizes");
+    assert_eq!(
+        hops(&mut || 1 + rng.below(3000)),
+        frames,
+        "random block sizes"
+    );
     assert_eq!(hops(&mut || 441), frames, "441-sample blocks");
 }
 
@@ -208,7 +257,11 @@ fn frame_results_are_the_hops_of_the_frame() {
         if i % 2 == 1 {
             assert_eq!(result, by_frame[i / 2], "frame {}", i / 2);
         } else if i > 0 {
-            assert_eq!(result, by_frame[i / 2 - 1], "a half frame repeats the previous result");
+            assert_eq!(
+                result,
+                by_frame[i / 2 - 1],
+                "a half frame repeats the previous result"
+            );
         }
     }
 }
@@ -218,21 +271,41 @@ fn other_sample_rates_decide_like_48_khz() {
     let set = test_set();
     let signal = condition_signal(&set, &CONDITIONS[0]);
     let resample = |to: u32| {
-        let mut r = RationalResampler::new(48_000, to, 0.45 * f64::from(to.min(48_000)), 0.5 * f64::from(to.min(48_000)), 80.0);
+        let mut r = RationalResampler::new(
+            48_000,
+            to,
+            0.45 * f64::from(to.min(48_000)),
+            0.5 * f64::from(to.min(48_000)),
+            80.0,
+        );
         let mut out = Vec::with_capacity(signal.len());
         r.process(&signal, |y| out.push(y));
         out
     };
-    let reference: Vec<bool> = decide(&mut vad(), &signal).iter().map(|f| f.speech).collect();
+    let reference: Vec<bool> = decide(&mut vad(), &signal)
+        .iter()
+        .map(|f| f.speech)
+        .collect();
     for rate in [16_000u32, 22_050, 32_000, 44_100] {
         let input = resample(rate);
-        let mut vad = Vad::new(VadConfig { sample_rate: f64::from(rate), ..VadConfig::default() }).unwrap();
+        let mut vad = Vad::new(VadConfig {
+            sample_rate: f64::from(rate),
+            ..VadConfig::default()
+        })
+        .unwrap();
         let frame = vad.config().frame_samples();
-        let decisions: Vec<bool> = input.chunks(frame).take(set.labels.len()).map(|f| vad.process(f).unwrap().speech).collect();
+        let decisions: Vec<bool> = input
+            .chunks(frame)
+            .take(set.labels.len())
+            .map(|f| vad.process(f).unwrap().speech)
+            .collect();
         let acc = accuracy(&decisions, &set.labels[..decisions.len()]);
         let agree = accuracy(&decisions, &reference[..decisions.len()]);
         assert!(acc >= 0.93, "{rate} Hz: accuracy {acc:.4}");
-        assert!(agree >= 0.97, "{rate} Hz: agrees with 48 kHz on {agree:.4} of the frames");
+        assert!(
+            agree >= 0.97,
+            "{rate} Hz: agrees with 48 kHz on {agree:.4} of the frames"
+        );
     }
 }
 
@@ -241,14 +314,34 @@ fn other_sample_rates_decide_like_48_khz() {
 #[test]
 fn configuration_is_validated_and_named() {
     let err = |json: serde_json::Value| VadConfig::from_json(&json).unwrap_err();
-    assert_eq!(err(serde_json::json!({ "threshold": 1.5 })).param, "threshold");
-    assert_eq!(err(serde_json::json!({ "hangoverMs": -1 })).param, "hangoverMs");
-    assert_eq!(err(serde_json::json!({ "sampleRate": 8000 })).param, "sampleRate");
+    assert_eq!(
+        err(serde_json::json!({ "threshold": 1.5 })).param,
+        "threshold"
+    );
+    assert_eq!(
+        err(serde_json::json!({ "hangoverMs": -1 })).param,
+        "hangoverMs"
+    );
+    assert_eq!(
+        err(serde_json::json!({ "sampleRate": 8000 })).param,
+        "sampleRate"
+    );
     let odd = err(serde_json::json!({ "sampleRate": 16001 }));
     assert!(odd.message.contains("not supported"), "{}", odd.message);
-    assert!(err(serde_json::json!({ "thresold": 0.5 })).message.contains("unknown field"));
-    let config = VadConfig::from_json(&serde_json::json!({ "sampleRate": 44100, "hangoverMs": 100 })).unwrap();
-    assert_eq!((config.sample_rate, config.hangover_ms, config.frame_samples()), (44_100.0, 100.0, 882));
+    assert!(err(serde_json::json!({ "thresold": 0.5 }))
+        .message
+        .contains("unknown field"));
+    let config =
+        VadConfig::from_json(&serde_json::json!({ "sampleRate": 44100, "hangoverMs": 100 }))
+            .unwrap();
+    assert_eq!(
+        (
+            config.sample_rate,
+            config.hangover_ms,
+            config.frame_samples()
+        ),
+        (44_100.0, 100.0, 882)
+    );
     assert_eq!(config.threshold, VadConfig::default().threshold);
 }
 
@@ -258,19 +351,44 @@ fn hangover_holds_the_decision_and_threshold_moves_it() {
     let signal = condition_signal(&set, &CONDITIONS[3]);
     let count = |config: VadConfig| {
         let mut vad = Vad::new(config).unwrap();
-        decide(&mut vad, &signal).iter().filter(|f| f.speech).count()
+        decide(&mut vad, &signal)
+            .iter()
+            .filter(|f| f.speech)
+            .count()
     };
-    let base = count(VadConfig { hangover_ms: 0.0, ..VadConfig::default() });
-    let held = count(VadConfig { hangover_ms: 200.0, ..VadConfig::default() });
-    let strict = count(VadConfig { hangover_ms: 0.0, threshold: 0.9, ..VadConfig::default() });
-    assert!(held > base && strict < base, "speech frames: base {base}, hangover {held}, strict {strict}");
+    let base = count(VadConfig {
+        hangover_ms: 0.0,
+        ..VadConfig::default()
+    });
+    let held = count(VadConfig {
+        hangover_ms: 200.0,
+        ..VadConfig::default()
+    });
+    let strict = count(VadConfig {
+        hangover_ms: 0.0,
+        threshold: 0.9,
+        ..VadConfig::default()
+    });
+    assert!(
+        held > base && strict < base,
+        "speech frames: base {base}, hangover {held}, strict {strict}"
+    );
     // With a hangover, every speech run lasts at least the hangover after its last hop.
-    let mut vad = Vad::new(VadConfig { hangover_ms: 200.0, ..VadConfig::default() }).unwrap();
+    let mut vad = Vad::new(VadConfig {
+        hangover_ms: 200.0,
+        ..VadConfig::default()
+    })
+    .unwrap();
     let frames = decide(&mut vad, &signal);
     let config = vad.config().clone();
     for (i, w) in frames.windows(2).enumerate() {
         if w[0].probability >= config.threshold as f32 {
-            assert!(frames[i + 1..(i + 11).min(frames.len())].iter().all(|f| f.speech), "frame {i}");
+            assert!(
+                frames[i + 1..(i + 11).min(frames.len())]
+                    .iter()
+                    .all(|f| f.speech),
+                "frame {i}"
+            );
         }
     }
 }
@@ -286,10 +404,17 @@ fn bad_input_is_refused_with_the_state_unchanged() {
         if i == 150 {
             let mut bad = frame.to_vec();
             bad[17] = f32::NAN;
-            assert!(matches!(poked.process(&bad), Err(AudioError::NonFinite { index: 17, .. })));
+            assert!(matches!(
+                poked.process(&bad),
+                Err(AudioError::NonFinite { index: 17, .. })
+            ));
             assert_eq!(poked.process(&[]), Err(AudioError::Empty));
         }
-        assert_eq!(clean.process(frame).unwrap(), poked.process(frame).unwrap(), "frame {i}");
+        assert_eq!(
+            clean.process(frame).unwrap(),
+            poked.process(frame).unwrap(),
+            "frame {i}"
+        );
     }
 }
 
@@ -303,14 +428,34 @@ fn reconfiguring_keeps_the_state_and_a_new_rate_resets_it() {
         a.process(frame).unwrap();
         b.process(frame).unwrap();
     }
-    b.configure(VadConfig { hangover_ms: 0.0, ..VadConfig::default() }).unwrap();
+    b.configure(VadConfig {
+        hangover_ms: 0.0,
+        ..VadConfig::default()
+    })
+    .unwrap();
     b.configure(VadConfig::default()).unwrap();
     for frame in signal.chunks_exact(SET_FRAME).skip(200).take(100) {
-        assert_eq!(a.process(frame).unwrap().probability, b.process(frame).unwrap().probability);
+        assert_eq!(
+            a.process(frame).unwrap().probability,
+            b.process(frame).unwrap().probability
+        );
     }
-    assert!(b.configure(VadConfig { threshold: 2.0, ..VadConfig::default() }).is_err());
-    b.configure(VadConfig { sample_rate: 16_000.0, ..VadConfig::default() }).unwrap();
-    let mut fresh = Vad::new(VadConfig { sample_rate: 16_000.0, ..VadConfig::default() }).unwrap();
+    assert!(b
+        .configure(VadConfig {
+            threshold: 2.0,
+            ..VadConfig::default()
+        })
+        .is_err());
+    b.configure(VadConfig {
+        sample_rate: 16_000.0,
+        ..VadConfig::default()
+    })
+    .unwrap();
+    let mut fresh = Vad::new(VadConfig {
+        sample_rate: 16_000.0,
+        ..VadConfig::default()
+    })
+    .unwrap();
     let tail = &signal[48_000 * 10..48_000 * 12];
     for frame in tail.chunks_exact(320) {
         assert_eq!(b.process(frame).unwrap(), fresh.process(frame).unwrap());
@@ -322,13 +467,21 @@ fn processing_a_frame_allocates_nothing() {
     let set = test_set();
     let signal = condition_signal(&set, &CONDITIONS[3]);
     for rate in [48_000.0, 44_100.0, 16_000.0] {
-        let mut vad = Vad::new(VadConfig { sample_rate: rate, ..VadConfig::default() }).unwrap();
+        let mut vad = Vad::new(VadConfig {
+            sample_rate: rate,
+            ..VadConfig::default()
+        })
+        .unwrap();
         let before = allocations();
         let mut speech = 0;
         for frame in signal.chunks_exact(SET_FRAME).take(500) {
             speech += usize::from(vad.process(frame).unwrap().speech);
         }
-        assert_eq!(allocations(), before, "{rate} Hz: allocations while processing");
+        assert_eq!(
+            allocations(),
+            before,
+            "{rate} Hz: allocations while processing"
+        );
         assert!(speech > 0);
     }
 }

@@ -69,7 +69,12 @@ fn main() {
     let n = |count: usize| ((count as f64 * args.scale).round() as usize).max(20);
     let read = |name: &str| {
         let path = args.dist.join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run `node scripts/build-wasm.mjs`)", path.display()))
+        std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run `node scripts/build-wasm.mjs`)",
+                path.display()
+            )
+        })
     };
     let echo_bytes = read("echo.wasm");
     let mixer_bytes = read("mixer.wasm");
@@ -78,14 +83,20 @@ fn main() {
     let runtime = Runtime::global(None).expect("the WASM engine starts");
     let engine_start_ns = t.elapsed().as_nanos() as f64;
     let max_instances = runtime.options().max_instances as usize;
-    assert!(args.sessions <= max_instances, "--sessions must fit the instance pool (maxInstances {max_instances})");
+    assert!(
+        args.sessions <= max_instances,
+        "--sessions must fit the instance pool (maxInstances {max_instances})"
+    );
 
     // ── Loads. Each cold load gets bytes no load has seen (a unique custom section), so it
     // compiles; everything else about the module is the same.
     let mut unique = 0u32;
     let mut fresh = |bytes: &[u8]| {
         unique += 1;
-        with_custom_section(bytes, &format!("edgemix-bench-{}-{unique}", std::process::id()))
+        with_custom_section(
+            bytes,
+            &format!("edgemix-bench-{}-{unique}", std::process::id()),
+        )
     };
     let cold = |bytes: &[u8], iters: usize, fresh: &mut dyn FnMut(&[u8]) -> Vec<u8>| {
         let times: Vec<f64> = (0..iters)
@@ -132,7 +143,8 @@ fn main() {
         (0..n(20).max(10))
             .map(|_| {
                 let b = fresh(&mixer_bytes);
-                std::fs::copy(&cwasm, dir.join(format!("{}.cwasm", sha256_hex(&b)))).expect("copy the cached module");
+                std::fs::copy(&cwasm, dir.join(format!("{}.cwasm", sha256_hex(&b))))
+                    .expect("copy the cached module");
                 let t = Instant::now();
                 let m = runtime.load(&b, Some(&dir)).expect("loads");
                 let ns = t.elapsed().as_nanos() as f64;
@@ -149,16 +161,23 @@ fn main() {
 
     let mut echo_session = session(&echo, "bench-echo");
     let echo_call = time_calls(n(5_000), n(50_000), |i| {
-        let out = echo_session.process(&frames[i % SIGNAL_FRAMES]).expect("echo");
+        let out = echo_session
+            .process(&frames[i % SIGNAL_FRAMES])
+            .expect("echo");
         debug_assert_eq!(out.len(), 4 * FRAME_SAMPLES);
         std::hint::black_box(out);
     });
-    assert_eq!(echo_session.process(&frames[3]).unwrap(), frames[3], "echo returns its input");
+    assert_eq!(
+        echo_session.process(&frames[3]).unwrap(),
+        frames[3],
+        "echo returns its input"
+    );
     echo_session.close().expect("closes");
     drop(echo_session);
 
     let mut wasm_chain = session(&mixer, "bench-mixer");
-    let mut native_chain = MixerChain::new(ChainConfig::default()).expect("default config is valid");
+    let mut native_chain =
+        MixerChain::new(ChainConfig::default()).expect("default config is valid");
     // Parity on the first frames (same default config, fresh state on both sides).
     let mut max_diff = 0.0f32;
     let mut block = vec![0.0f32; FRAME_SAMPLES];
@@ -166,11 +185,17 @@ fn main() {
         block.copy_from_slice(frame);
         native_chain.process(&mut block).expect("finite");
         let got = from_bytes(&wasm_chain.process(&f32_bytes(frame)).expect("mixer"));
-        max_diff = got.iter().zip(&block).map(|(a, b)| (a - b).abs()).fold(max_diff, f32::max);
+        max_diff = got
+            .iter()
+            .zip(&block)
+            .map(|(a, b)| (a - b).abs())
+            .fold(max_diff, f32::max);
     }
     let (mixer_warmup, mixer_n) = (n(1_000), n(10_000));
     let wasm_mixer = time_calls(mixer_warmup, mixer_n, |i| {
-        let out = wasm_chain.process(&frames[i % SIGNAL_FRAMES]).expect("mixer");
+        let out = wasm_chain
+            .process(&frames[i % SIGNAL_FRAMES])
+            .expect("mixer");
         std::hint::black_box(out);
     });
     let native_mixer = time_calls(mixer_warmup, mixer_n, |i| {
@@ -208,7 +233,10 @@ fn main() {
         fill_times.push(t.elapsed().as_nanos() as f64);
     }
     let after = memory();
-    let per = |key: &str| (after[key].as_f64().unwrap_or(0.0) - before[key].as_f64().unwrap_or(0.0)) / args.sessions as f64;
+    let per = |key: &str| {
+        (after[key].as_f64().unwrap_or(0.0) - before[key].as_f64().unwrap_or(0.0))
+            / args.sessions as f64
+    };
     let idle = json!({
         "sessions": args.sessions,
         "createNs": stats(fill_times),
@@ -244,7 +272,10 @@ fn main() {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("worker")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("worker"))
+                .collect()
         });
         let wall = t.elapsed().as_nanos() as f64;
         let cpu = cpu_seconds() - cpu_before;
@@ -297,7 +328,14 @@ fn main() {
 }
 
 fn session(module: &Arc<WasmModule>, id: &str) -> WasmSession {
-    WasmSession::new(Arc::clone(module), id.to_string(), Limits::default(), None, RemoteAccess::default()).expect("session starts")
+    WasmSession::new(
+        Arc::clone(module),
+        id.to_string(),
+        Limits::default(),
+        None,
+        RemoteAccess::default(),
+    )
+    .expect("session starts")
 }
 
 /// `warmup` untimed calls, then `n` calls timed one by one, then `n` more as one batch
@@ -362,7 +400,12 @@ fn cpu_seconds() -> f64 {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -378,7 +421,10 @@ fn with_custom_section(bytes: &[u8], name: &str) -> Vec<u8> {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn f32_bytes(samples: &[f32]) -> Vec<u8> {
@@ -386,6 +432,8 @@ fn f32_bytes(samples: &[f32]) -> Vec<u8> {
 }
 
 fn from_bytes(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .collect()
 }
-

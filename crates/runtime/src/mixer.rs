@@ -54,7 +54,10 @@ pub struct MixerNode {
 
 impl MixerNode {
     pub fn new(chain: MixerChain) -> Self {
-        Self { chain, meters: MetersHandle::default() }
+        Self {
+            chain,
+            meters: MetersHandle::default(),
+        }
     }
 
     pub fn meters(&self) -> MetersHandle {
@@ -75,9 +78,13 @@ impl Stateful for MixerNode {
 
     fn apply(&mut self, op: MixerOp) -> MixerOutput {
         match op {
-            MixerOp::Process(mut block) => MixerOutput::Audio(self.process(&mut block).map(|()| block)),
+            MixerOp::Process(mut block) => {
+                MixerOutput::Audio(self.process(&mut block).map(|()| block))
+            }
             MixerOp::Configure(config) => {
-                self.chain.configure(config).expect("configuration was validated when it was issued");
+                self.chain
+                    .configure(config)
+                    .expect("configuration was validated when it was issued");
                 MixerOutput::Done
             }
             MixerOp::Reset => {

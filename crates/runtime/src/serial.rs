@@ -31,33 +31,46 @@ struct Pending<Op> {
     collect: bool,
 }
 
-struct Inner<S: Stateful> {
-    state: S,
+/// Operations submitted and not yet applied.
+struct Queue<Op> {
     next_ticket: u64,
-    pending: VecDeque<Pending<S::Op>>,
+    pending: VecDeque<Pending<Op>>,
+}
+
+/// The state, and outputs applied for another thread's ticket.
+struct Applied<S: Stateful> {
+    state: S,
     parked: HashMap<u64, S::Output>,
 }
 
 /// State plus the queue of operations not yet applied to it.
+///
+/// Two locks: `queue` is held only to push or pop one operation, never while one is
+/// applied, so `submit` never waits for work in progress; `applied` is held while
+/// operations are applied, and only its holder pops the queue, so they are applied
+/// exactly in ticket order.
 pub struct Serial<S: Stateful> {
-    inner: Mutex<Inner<S>>,
+    queue: Mutex<Queue<S::Op>>,
+    applied: Mutex<Applied<S>>,
+}
+
+/// A panic inside `apply` is a bug, but it must not wedge every later caller.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<S: Stateful> Serial<S> {
     pub fn new(state: S) -> Self {
         Self {
-            inner: Mutex::new(Inner {
-                state,
+            queue: Mutex::new(Queue {
                 next_ticket: 0,
                 pending: VecDeque::new(),
+            }),
+            applied: Mutex::new(Applied {
+                state,
                 parked: HashMap::new(),
             }),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Inner<S>> {
-        // A panic inside `apply` is a bug, but it must not wedge every later caller.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Enqueues `op`; its output is collected with [`Serial::run_until`].
@@ -66,35 +79,57 @@ impl<S: Stateful> Serial<S> {
     }
 
     /// Enqueues `op` whose output nobody collects; it is applied, in order, by the next
-    /// `run_until` or `run_all`.
+    /// `run_until` or `run_with`.
     pub fn submit_detached(&self, op: S::Op) {
         self.enqueue(op, false);
     }
 
     fn enqueue(&self, op: S::Op, collect: bool) -> u64 {
-        let mut inner = self.lock();
-        let ticket = inner.next_ticket;
-        inner.next_ticket += 1;
-        inner.pending.push_back(Pending { ticket, op, collect });
+        let mut queue = lock(&self.queue);
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.pending.push_back(Pending {
+            ticket,
+            op,
+            collect,
+        });
         ticket
+    }
+
+    /// The next pending operation if its ticket is at most `last`. Called with `applied`
+    /// held.
+    fn pop_through(&self, last: u64) -> Option<Pending<S::Op>> {
+        let mut queue = lock(&self.queue);
+        if queue.pending.front()?.ticket <= last {
+            queue.pending.pop_front()
+        } else {
+            None
+        }
     }
 
     /// Applies every pending operation up to and including `ticket`'s, in order, and
     /// returns `ticket`'s output.
     pub fn run_until(&self, ticket: Ticket) -> S::Output {
-        let mut inner = self.lock();
-        let inner = &mut *inner;
-        while inner.pending.front().is_some_and(|p| p.ticket <= ticket.0) {
-            let Pending { ticket: t, op, collect } = inner.pending.pop_front().expect("front checked");
-            let output = inner.state.apply(op);
+        let mut applied = lock(&self.applied);
+        let applied = &mut *applied;
+        while let Some(Pending {
+            ticket: t,
+            op,
+            collect,
+        }) = self.pop_through(ticket.0)
+        {
+            let output = applied.state.apply(op);
             if t == ticket.0 {
                 return output;
             }
             if collect {
-                inner.parked.insert(t, output);
+                applied.parked.insert(t, output);
             }
         }
-        inner.parked.remove(&ticket.0).expect("each ticket is collected exactly once")
+        applied
+            .parked
+            .remove(&ticket.0)
+            .expect("each ticket is collected exactly once")
     }
 
     /// Applies `op` on the calling thread, after everything pending.
@@ -105,15 +140,20 @@ impl<S: Stateful> Serial<S> {
     /// Applies everything pending, then `f` to the state, under one lock on the calling
     /// thread: for synchronous callers that work on borrowed data.
     pub fn run_with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
-        let mut inner = self.lock();
-        let inner = &mut *inner;
-        while let Some(Pending { ticket, op, collect }) = inner.pending.pop_front() {
-            let output = inner.state.apply(op);
+        let mut applied = lock(&self.applied);
+        let applied = &mut *applied;
+        while let Some(Pending {
+            ticket,
+            op,
+            collect,
+        }) = self.pop_through(u64::MAX)
+        {
+            let output = applied.state.apply(op);
             if collect {
-                inner.parked.insert(ticket, output);
+                applied.parked.insert(ticket, output);
             }
         }
-        f(&mut inner.state)
+        f(&mut applied.state)
     }
 }
 
@@ -152,5 +192,47 @@ mod tests {
         }
         // 200 collected, one detached, and this one.
         assert_eq!(serial.run(2000), 202);
+    }
+
+    /// Blocks in `apply` until told to go on.
+    struct Gate(std::sync::mpsc::Sender<()>, std::sync::mpsc::Receiver<()>);
+    impl Stateful for Gate {
+        type Op = bool;
+        type Output = ();
+        fn apply(&mut self, wait: bool) {
+            if wait {
+                self.0.send(()).unwrap();
+                self.1.recv().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn submit_does_not_wait_for_an_operation_in_progress() {
+        use std::sync::mpsc::channel;
+        use std::time::Duration;
+        let (started_tx, started) = channel();
+        let (go, go_rx) = channel();
+        let serial = Arc::new(Serial::new(Gate(started_tx, go_rx)));
+        let first = serial.submit(true);
+        let worker = {
+            let serial = Arc::clone(&serial);
+            std::thread::spawn(move || serial.run_until(first))
+        };
+        started.recv().unwrap();
+        // The first operation is being applied (and stays so until `go`): submitting the
+        // next must still return at once.
+        let (submitted_tx, submitted) = channel();
+        let submitter = {
+            let serial = Arc::clone(&serial);
+            std::thread::spawn(move || submitted_tx.send(serial.submit(false)).unwrap())
+        };
+        let second = submitted
+            .recv_timeout(Duration::from_secs(10))
+            .expect("submit waited for the operation in progress");
+        go.send(()).unwrap();
+        worker.join().unwrap();
+        submitter.join().unwrap();
+        serial.run_until(second);
     }
 }

@@ -24,7 +24,12 @@ fn native_mixer(config: &Value, blocks: &[&[f32]]) -> Vec<Vec<f32>> {
 }
 
 fn as_f32(value: &Value) -> Vec<f32> {
-    value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect()
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,16 +39,49 @@ async fn audio_mixer_equals_the_native_chain_in_every_format() {
     let input = program(960 * 5, 7);
     let expected = native_mixer(&json!({}), &[&input]).remove(0);
 
-    let out = client.execute("AudioMixer", &json!({}), Serialization::F32le, f32le(&input), None).await.unwrap();
+    let out = client
+        .execute(
+            "AudioMixer",
+            &json!({}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(samples(&out), expected, "f32le");
 
     // json, as Python's json.dumps sends a list (shortest float repr round-trips exactly).
     let body = serde_json::to_vec(&input).unwrap();
-    let out: Value = serde_json::from_slice(&client.execute("AudioMixer", &json!({}), Serialization::Json, body.into(), None).await.unwrap()).unwrap();
+    let out: Value = serde_json::from_slice(
+        &client
+            .execute(
+                "AudioMixer",
+                &json!({}),
+                Serialization::Json,
+                body.into(),
+                None,
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(as_f32(&out), expected, "json list");
 
     let body = serde_json::to_vec(&json!({"audio_data": input, "sample_rate": 48000})).unwrap();
-    let out: Value = serde_json::from_slice(&client.execute("AudioMixer", &json!({}), Serialization::Json, body.into(), None).await.unwrap()).unwrap();
+    let out: Value = serde_json::from_slice(
+        &client
+            .execute(
+                "AudioMixer",
+                &json!({}),
+                Serialization::Json,
+                body.into(),
+                None,
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(out["sample_rate"], json!(48000));
     assert_eq!(as_f32(&out["audio_data"]), expected, "json dict");
     server.shutdown().await.unwrap();
@@ -62,20 +100,81 @@ async fn config_strings_are_read_as_json_or_python_literals() {
         "gate": "{'bypass': True}",
         "sampleRate": "48000",
     });
-    let out = client.execute("AudioMixer", &python, Serialization::F32le, f32le(&input), None).await.unwrap();
+    let out = client
+        .execute(
+            "AudioMixer",
+            &python,
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(samples(&out), expected);
     // And JSON text works the same.
     let json_text = json!({"compressor": "{\"ratio\": 8, \"thresholdDb\": -30, \"bypass\": false}", "gate": "{\"bypass\": true}"});
-    let out = client.execute("AudioMixer", &json_text, Serialization::F32le, f32le(&input), None).await.unwrap();
+    let out = client
+        .execute(
+            "AudioMixer",
+            &json_text,
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(samples(&out), expected);
 
-    let err = client.execute("AudioMixer", &json!({"compressor": "{'ratio': 0.5}"}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
+    let err = client
+        .execute(
+            "AudioMixer",
+            &json!({"compressor": "{'ratio': 0.5}"}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code, CloudErrorCode::Rejected);
-    assert!(err.message.contains("compressor.ratio") && err.message.contains("allowed"), "{}", err.message);
-    let err = client.execute("AudioMixer", &json!({"compresor": "{}"}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
-    assert!(err.message.contains("unknown parameter \"compresor\"") && err.message.contains("compressor, eq, gate, limiter, sampleRate"), "{}", err.message);
-    let err = client.execute("AudioMixer", &json!({"sampleRate": "fast"}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
-    assert!(err.message.contains("sampleRate") && err.message.contains("a number from 8000 to 192000 Hz"), "{}", err.message);
+    assert!(
+        err.message.contains("compressor.ratio") && err.message.contains("allowed"),
+        "{}",
+        err.message
+    );
+    let err = client
+        .execute(
+            "AudioMixer",
+            &json!({"compresor": "{}"}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("unknown parameter \"compresor\"")
+            && err
+                .message
+                .contains("compressor, eq, gate, limiter, sampleRate"),
+        "{}",
+        err.message
+    );
+    let err = client
+        .execute(
+            "AudioMixer",
+            &json!({"sampleRate": "fast"}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("sampleRate")
+            && err.message.contains("a number from 8000 to 192000 Hz"),
+        "{}",
+        err.message
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -90,14 +189,38 @@ async fn mfcc_equals_the_streaming_extractor() {
     assert_eq!(frames.frames, 6);
 
     let body = serde_json::to_vec(&input).unwrap();
-    let out: Vec<Vec<f32>> = serde_json::from_slice(&client.execute("MFCC", &json!({}), Serialization::Json, body.into(), None).await.unwrap()).unwrap();
+    let out: Vec<Vec<f32>> = serde_json::from_slice(
+        &client
+            .execute("MFCC", &json!({}), Serialization::Json, body.into(), None)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(out.len(), 6);
     assert!(out.iter().all(|row| row.len() == 13));
     assert_eq!(out.concat(), frames.mfcc);
 
-    let out = client.execute("MFCC", &json!({"nMfcc": 20}), Serialization::F32le, f32le(&input), None).await.unwrap();
+    let out = client
+        .execute(
+            "MFCC",
+            &json!({"nMfcc": 20}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(samples(&out).len(), 6 * 20);
-    let err = client.execute("MFCC", &json!({"nMfcc": 41}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
+    let err = client
+        .execute(
+            "MFCC",
+            &json!({"nMfcc": 41}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap_err();
     assert!(err.message.contains("nMfcc"), "{}", err.message);
     server.shutdown().await.unwrap();
 }
@@ -108,24 +231,56 @@ async fn a_genre_classifier_stream_gives_the_decisions_of_the_streaming_classifi
     let client = client(&server);
     // 5 s of program material in 20 ms frames: past the first 3 s window and several hops.
     let input = program(48_000 * 5, 21);
-    let options = StreamingGenreOptions { hop_ms: 200.0, ..StreamingGenreOptions::default() };
+    let options = StreamingGenreOptions {
+        hop_ms: 200.0,
+        ..StreamingGenreOptions::default()
+    };
     let mut reference = StreamingGenreClassifier::new(48_000, options).unwrap();
     // Its answers are JSON, so the stream speaks json (audio as a list, as Python sends it).
-    let stream = client.stream("GenreClassifier", &json!({"hopMs": 200}), Serialization::Json).unwrap();
+    let stream = client
+        .stream(
+            "GenreClassifier",
+            &json!({"hopMs": 200}),
+            Serialization::Json,
+        )
+        .unwrap();
     let mut decided = 0;
     for frame in input.chunks(960) {
         reference.push(frame).unwrap();
         let expected = reference.decision();
-        let out: Value = serde_json::from_slice(&stream.send(serde_json::to_vec(frame).unwrap().into()).await.unwrap()).unwrap();
+        let out: Value = serde_json::from_slice(
+            &stream
+                .send(serde_json::to_vec(frame).unwrap().into())
+                .await
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(out["genre"], json!(expected.genre.map(Genre::as_str)));
-        assert_eq!(out["confidence"].as_f64().unwrap() as f32, expected.confidence);
+        assert_eq!(
+            out["confidence"].as_f64().unwrap() as f32,
+            expected.confidence
+        );
         for (genre, p) in Genre::ALL.iter().zip(expected.probabilities) {
-            assert_eq!(out["probabilities"][genre.as_str()].as_f64().unwrap() as f32, p, "{}", genre.as_str());
+            assert_eq!(
+                out["probabilities"][genre.as_str()].as_f64().unwrap() as f32,
+                p,
+                "{}",
+                genre.as_str()
+            );
         }
         decided += usize::from(expected.confidence > 0.0);
     }
     assert!(decided > 50, "decisions after the first window: {decided}");
-    let err = client.execute("GenreClassifier", &json!({"threshold": 2}), Serialization::Json, serde_json::to_vec(&input).unwrap().into(), None).await.unwrap_err();
+    let err = client
+        .execute(
+            "GenreClassifier",
+            &json!({"threshold": 2}),
+            Serialization::Json,
+            serde_json::to_vec(&input).unwrap().into(),
+            None,
+        )
+        .await
+        .unwrap_err();
     assert!(err.message.contains("threshold"), "{}", err.message);
     server.shutdown().await.unwrap();
 }
@@ -135,12 +290,42 @@ async fn pass_through_returns_its_input_in_every_format() {
     let mut server = start().await;
     let client = client(&server);
     let raw = Bytes::from_static(&[0, 1, 2, 255]);
-    assert_eq!(client.execute("PassThrough", &json!({}), Serialization::Bytes, raw.clone(), None).await.unwrap(), raw);
+    assert_eq!(
+        client
+            .execute(
+                "PassThrough",
+                &json!({}),
+                Serialization::Bytes,
+                raw.clone(),
+                None
+            )
+            .await
+            .unwrap(),
+        raw
+    );
     let data = json!({"text": "hello", "n": [1, 2]});
-    let out = client.execute("PassThrough", &json!({}), Serialization::Json, serde_json::to_vec(&data).unwrap().into(), None).await.unwrap();
+    let out = client
+        .execute(
+            "PassThrough",
+            &json!({}),
+            Serialization::Json,
+            serde_json::to_vec(&data).unwrap().into(),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), data);
     let tuple = json!([[0.5, -0.25], 16000]);
-    let out = client.execute("PassThrough", &json!({}), Serialization::Json, serde_json::to_vec(&tuple).unwrap().into(), None).await.unwrap();
+    let out = client
+        .execute(
+            "PassThrough",
+            &json!({}),
+            Serialization::Json,
+            serde_json::to_vec(&tuple).unwrap().into(),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), tuple);
     server.shutdown().await.unwrap();
 }
@@ -155,7 +340,16 @@ async fn audio_transform_applies_gain_and_converts_channels() {
     let body = serde_json::to_vec(&stereo).unwrap();
 
     let out: Vec<Vec<f32>> = serde_json::from_slice(
-        &client.execute("AudioTransform", &json!({"gain_db": "-6.020599913279624"}), Serialization::Json, body.clone().into(), None).await.unwrap(),
+        &client
+            .execute(
+                "AudioTransform",
+                &json!({"gain_db": "-6.020599913279624"}),
+                Serialization::Json,
+                body.clone().into(),
+                None,
+            )
+            .await
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(out.len(), 2);
@@ -163,28 +357,72 @@ async fn audio_transform_applies_gain_and_converts_channels() {
         assert!((got - x * 0.5).abs() <= 1e-7, "{got} vs {}", x * 0.5);
     }
 
-    let mono: Vec<Vec<f32>> =
-        serde_json::from_slice(&client.execute("AudioTransform", &json!({"output_channels": 1}), Serialization::Json, body.into(), None).await.unwrap()).unwrap();
+    let mono: Vec<Vec<f32>> = serde_json::from_slice(
+        &client
+            .execute(
+                "AudioTransform",
+                &json!({"output_channels": 1}),
+                Serialization::Json,
+                body.into(),
+                None,
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(mono.len(), 1);
     for ((m, l), r) in mono[0].iter().zip(&left).zip(&right) {
         assert!((m - (l + r) / 2.0).abs() <= 1e-7);
     }
 
-    let up = client.execute("AudioTransform", &json!({"output_channels": 2}), Serialization::F32le, f32le(&left[..3]), None).await.unwrap();
-    assert_eq!(samples(&up), [left[0], left[0], left[1], left[1], left[2], left[2]], "interleaved copies");
+    let up = client
+        .execute(
+            "AudioTransform",
+            &json!({"output_channels": 2}),
+            Serialization::F32le,
+            f32le(&left[..3]),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        samples(&up),
+        [left[0], left[0], left[1], left[1], left[2], left[2]],
+        "interleaved copies"
+    );
 
     let three = json!([left, right, left]);
     let err = client
-        .execute("AudioTransform", &json!({"output_channels": 2}), Serialization::Json, serde_json::to_vec(&three).unwrap().into(), None)
+        .execute(
+            "AudioTransform",
+            &json!({"output_channels": 2}),
+            Serialization::Json,
+            serde_json::to_vec(&three).unwrap().into(),
+            None,
+        )
         .await
         .unwrap_err();
-    assert!(err.message.contains("cannot convert 3 channels to 2"), "{}", err.message);
+    assert!(
+        err.message.contains("cannot convert 3 channels to 2"),
+        "{}",
+        err.message
+    );
     server.shutdown().await.unwrap();
 }
 
 /// Largest deviation from `amplitude·sin(2π f n / fs)` over `range`.
-fn sine_error(signal: &[f32], f: f64, fs: f64, amplitude: f64, range: std::ops::Range<usize>) -> f64 {
-    range.map(|n| (signal[n] as f64 - amplitude * (std::f64::consts::TAU * f * n as f64 / fs).sin()).abs()).fold(0.0, f64::max)
+fn sine_error(
+    signal: &[f32],
+    f: f64,
+    fs: f64,
+    amplitude: f64,
+    range: std::ops::Range<usize>,
+) -> f64 {
+    range
+        .map(|n| {
+            (signal[n] as f64 - amplitude * (std::f64::consts::TAU * f * n as f64 / fs).sin()).abs()
+        })
+        .fold(0.0, f64::max)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,10 +430,21 @@ async fn audio_resampler_converts_a_sine_exactly_in_length_and_closely_in_value(
     let mut server = start().await;
     let client = client(&server);
     let n = 48_000;
-    let sine: Vec<f32> = (0..n).map(|i| (0.5 * (std::f64::consts::TAU * 440.0 * i as f64 / 48_000.0).sin()) as f32).collect();
+    let sine: Vec<f32> = (0..n)
+        .map(|i| (0.5 * (std::f64::consts::TAU * 440.0 * i as f64 / 48_000.0).sin()) as f32)
+        .collect();
     let body = serde_json::to_vec(&json!({"audio_data": sine, "sample_rate": 48000})).unwrap();
     let out: Value = serde_json::from_slice(
-        &client.execute("AudioResampler", &json!({"target_sample_rate": 16000}), Serialization::Json, body.into(), None).await.unwrap(),
+        &client
+            .execute(
+                "AudioResampler",
+                &json!({"target_sample_rate": 16000}),
+                Serialization::Json,
+                body.into(),
+                None,
+            )
+            .await
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(out["sample_rate"], json!(16000));
@@ -207,7 +456,13 @@ async fn audio_resampler_converts_a_sine_exactly_in_length_and_closely_in_value(
 
     // Streamed in 960-sample frames, the concatenated output (plus the flushed tail) is
     // the same length and the same signal.
-    let stream = client.stream("AudioResampler", &json!({"target_sample_rate": 16000, "sample_rate": 48000}), Serialization::F32le).unwrap();
+    let stream = client
+        .stream(
+            "AudioResampler",
+            &json!({"target_sample_rate": 16000, "sample_rate": 48000}),
+            Serialization::F32le,
+        )
+        .unwrap();
     let mut streamed = Vec::new();
     for frame in sine.chunks(960) {
         streamed.extend(samples(&stream.send(f32le(frame)).await.unwrap()));
@@ -226,17 +481,75 @@ async fn wasm_module_runs_a_module_from_the_modules_directory() {
     let input = program(960 * 3, 5);
     // mixer.wasm runs the same chain as the native one, bit for bit.
     let expected = native_mixer(&json!({}), &[&input]).remove(0);
-    let out = client.execute("WasmModule", &json!({"module": "mixer"}), Serialization::F32le, f32le(&input), None).await.unwrap();
+    let out = client
+        .execute(
+            "WasmModule",
+            &json!({"module": "mixer"}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(samples(&out), expected);
 
-    let err = client.execute("WasmModule", &json!({"module": "nope"}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
+    let err = client
+        .execute(
+            "WasmModule",
+            &json!({"module": "nope"}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code, CloudErrorCode::Rejected);
-    assert!(err.message.contains("available modules:") && err.message.contains("mixer"), "{}", err.message);
-    let err = client.execute("WasmModule", &json!({"module": "../dist/mixer"}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
-    assert_eq!(err.code, CloudErrorCode::Rejected, "paths are refused: {}", err.message);
-    let err = client.execute("WasmModule", &json!({}), Serialization::F32le, f32le(&input), None).await.unwrap_err();
-    assert!(err.message.contains("module is required"), "{}", err.message);
-    let err = client.execute("WasmModule", &json!({"module": "trap"}), Serialization::Bytes, Bytes::from_static(b"x"), None).await.unwrap_err();
+    assert!(
+        err.message.contains("available modules:") && err.message.contains("mixer"),
+        "{}",
+        err.message
+    );
+    let err = client
+        .execute(
+            "WasmModule",
+            &json!({"module": "../dist/mixer"}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        CloudErrorCode::Rejected,
+        "paths are refused: {}",
+        err.message
+    );
+    let err = client
+        .execute(
+            "WasmModule",
+            &json!({}),
+            Serialization::F32le,
+            f32le(&input),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("module is required"),
+        "{}",
+        err.message
+    );
+    let err = client
+        .execute(
+            "WasmModule",
+            &json!({"module": "trap"}),
+            Serialization::Bytes,
+            Bytes::from_static(b"x"),
+            None,
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code, CloudErrorCode::Internal, "{}", err.message);
     assert!(err.message.contains("ERR_WASM_TRAP"), "{}", err.message);
     server.shutdown().await.unwrap();
@@ -249,7 +562,9 @@ async fn a_mixer_stream_is_continuous_and_flushes_the_limiter_tail() {
     let input = program(960 * 12, 9);
     let frames: Vec<&[f32]> = input.chunks(960).collect();
     let mut reference = MixerChain::new(ChainConfig::default()).unwrap();
-    let stream = client.stream("AudioMixer", &json!({}), Serialization::F32le).unwrap();
+    let stream = client
+        .stream("AudioMixer", &json!({}), Serialization::F32le)
+        .unwrap();
     for frame in &frames {
         let mut expected = frame.to_vec();
         reference.process(&mut expected).unwrap();
@@ -258,7 +573,10 @@ async fn a_mixer_stream_is_continuous_and_flushes_the_limiter_tail() {
     let mut tail = vec![0.0; reference.latency_samples()];
     reference.process(&mut tail).unwrap();
     assert!(!tail.is_empty());
-    assert_eq!(samples(&stream.finish().await.unwrap().expect("a tail")), tail);
+    assert_eq!(
+        samples(&stream.finish().await.unwrap().expect("a tail")),
+        tail
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -266,9 +584,13 @@ async fn a_mixer_stream_is_continuous_and_flushes_the_limiter_tail() {
 async fn pipelined_stream_frames_are_answered_in_order() {
     let mut server = start().await;
     let client = client(&server);
-    let stream = client.stream("PassThrough", &json!({}), Serialization::F32le).unwrap();
+    let stream = client
+        .stream("PassThrough", &json!({}), Serialization::F32le)
+        .unwrap();
     // Queue 200 frames before awaiting any answer.
-    let pending: Vec<_> = (0..200).map(|i| stream.send(f32le(&[i as f32, -(i as f32)]))).collect();
+    let pending: Vec<_> = (0..200)
+        .map(|i| stream.send(f32le(&[i as f32, -(i as f32)])))
+        .collect();
     for (i, answer) in pending.into_iter().enumerate() {
         assert_eq!(samples(&answer.await.unwrap()), [i as f32, -(i as f32)]);
     }

@@ -6,20 +6,39 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use edgemix_dsp::{ChainConfig, MixerChain};
-use edgemix_runtime::wasm::{CacheOutcome, Format, Limits, RemoteAccess, RemoteError, RemoteService, Runtime, WasmError, WasmModule, WasmSession};
+use edgemix_runtime::wasm::{
+    CacheOutcome, Format, Limits, RemoteAccess, RemoteError, RemoteService, Runtime, WasmError,
+    WasmModule, WasmSession,
+};
 
 fn dist(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../wasm-modules/dist").join(name);
-    assert!(path.is_file(), "{} is missing: run `node scripts/build-wasm.mjs` first", path.display());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../wasm-modules/dist")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `node scripts/build-wasm.mjs` first",
+        path.display()
+    );
     path
 }
 
 fn load(name: &str) -> Arc<WasmModule> {
-    Runtime::global(None).unwrap().load_file(&dist(name), None).unwrap()
+    Runtime::global(None)
+        .unwrap()
+        .load_file(&dist(name), None)
+        .unwrap()
 }
 
 fn session(name: &str, limits: Limits, config: Option<serde_json::Value>) -> WasmSession {
-    WasmSession::new(load(name), format!("test-{name}"), limits, config.as_ref(), RemoteAccess::default()).unwrap()
+    WasmSession::new(
+        load(name),
+        format!("test-{name}"),
+        limits,
+        config.as_ref(),
+        RemoteAccess::default(),
+    )
+    .unwrap()
 }
 
 fn f32_bytes(samples: &[f32]) -> Vec<u8> {
@@ -27,7 +46,10 @@ fn f32_bytes(samples: &[f32]) -> Vec<u8> {
 }
 
 fn from_bytes(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
 }
 
 fn speechlike(n: usize, seed: u32) -> Vec<f32> {
@@ -39,7 +61,10 @@ fn speechlike(n: usize, seed: u32) -> Vec<f32> {
             s ^= s << 5;
             let t = i as f32 / 48_000.0;
             let noise = (s as f32 / u32::MAX as f32 - 0.5) * 0.01;
-            (std::f32::consts::TAU * 4.0 * t).sin().max(0.0) * 0.6 * (std::f32::consts::TAU * 180.0 * t).sin() + noise
+            (std::f32::consts::TAU * 4.0 * t).sin().max(0.0)
+                * 0.6
+                * (std::f32::consts::TAU * 180.0 * t).sin()
+                + noise
         })
         .collect()
 }
@@ -59,7 +84,11 @@ fn mixer_wasm_equals_the_native_chain_on_both_targets() {
         for frame in input.chunks(960) {
             got.extend(from_bytes(&s.process(&f32_bytes(frame)).unwrap()));
         }
-        let diff = got.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let diff = got
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
         assert!(diff <= 1e-6, "{module}: max difference {diff}");
         assert_eq!(got.len(), expected.len());
     }
@@ -69,7 +98,10 @@ fn mixer_wasm_equals_the_native_chain_on_both_targets() {
 fn describe_declares_formats_and_the_abi_shape() {
     let mixer = load("mixer.wasm");
     assert_eq!(mixer.description().name, "mixer");
-    assert_eq!((mixer.description().input, mixer.description().output), (Format::F32, Format::F32));
+    assert_eq!(
+        (mixer.description().input, mixer.description().output),
+        (Format::F32, Format::F32)
+    );
     assert!(!mixer.uses_wasi() && !mixer.uses_remote());
     let echo = load("echo.wasip1.wasm");
     assert!(echo.uses_wasi());
@@ -89,8 +121,14 @@ fn the_cache_serves_the_same_bytes_from_memory_and_from_disk() {
     let first = runtime.load(&bytes, Some(&dir)).unwrap();
     assert_eq!(first.cache_outcome(), CacheOutcome::Compiled);
     let file = dir.join(format!("{}.cwasm", first.hash()));
-    assert!(file.is_file(), "the compiled module was written to the cache dir");
-    assert_eq!(runtime.load(&bytes, Some(&dir)).unwrap().cache_outcome(), CacheOutcome::Memory);
+    assert!(
+        file.is_file(),
+        "the compiled module was written to the cache dir"
+    );
+    assert_eq!(
+        runtime.load(&bytes, Some(&dir)).unwrap().cache_outcome(),
+        CacheOutcome::Memory
+    );
 
     // A different content hash with a cached file from "another version": refused by
     // wasmtime, recompiled, rewritten.
@@ -98,12 +136,22 @@ fn the_cache_serves_the_same_bytes_from_memory_and_from_disk() {
     bytes.extend_from_slice(b"another");
     let hash = {
         use sha2::Digest;
-        sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>()
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     };
-    std::fs::write(dir.join(format!("{hash}.cwasm")), b"not a serialized module").unwrap();
+    std::fs::write(
+        dir.join(format!("{hash}.cwasm")),
+        b"not a serialized module",
+    )
+    .unwrap();
     let recompiled = runtime.load(&bytes, Some(&dir)).unwrap();
     assert_eq!(recompiled.cache_outcome(), CacheOutcome::Compiled);
-    assert_ne!(std::fs::read(dir.join(format!("{hash}.cwasm"))).unwrap(), b"not a serialized module");
+    assert_ne!(
+        std::fs::read(dir.join(format!("{hash}.cwasm"))).unwrap(),
+        b"not a serialized module"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -123,23 +171,37 @@ fn a_disk_cache_hit_skips_compilation() {
     bytes.extend_from_slice(b"xy");
     let other = {
         use sha2::Digest;
-        sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>()
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     };
     std::fs::copy(&file, dir.join(format!("{other}.cwasm"))).unwrap();
-    assert_eq!(runtime.load(&bytes, Some(&dir)).unwrap().cache_outcome(), CacheOutcome::Disk);
+    assert_eq!(
+        runtime.load(&bytes, Some(&dir)).unwrap().cache_outcome(),
+        CacheOutcome::Disk
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn load_errors_name_what_is_wrong() {
     let runtime = Runtime::global(None).unwrap();
-    let missing = runtime.load_file(&dist("echo.wasm").with_file_name("nope.wasm"), None).unwrap_err();
+    let missing = runtime
+        .load_file(&dist("echo.wasm").with_file_name("nope.wasm"), None)
+        .unwrap_err();
     assert!(matches!(missing, WasmError::NotFound(_)), "{missing:?}");
     let garbage = runtime.load(b"\0asm garbage", None).unwrap_err();
-    assert!(matches!(&garbage, WasmError::Compile(m) if m.contains("not a valid WebAssembly module")), "{garbage:?}");
+    assert!(
+        matches!(&garbage, WasmError::Compile(m) if m.contains("not a valid WebAssembly module")),
+        "{garbage:?}"
+    );
     match runtime.load_file(&dist("badabi.wasm"), None).unwrap_err() {
         WasmError::Abi(m) => {
-            assert!(m.contains("export `process` has signature (i32, i32) -> (i32)"), "{m}");
+            assert!(
+                m.contains("export `process` has signature (i32, i32) -> (i32)"),
+                "{m}"
+            );
             assert!(m.contains("missing export `cleanup`"), "{m}");
         }
         other => panic!("{other:?}"),
@@ -148,39 +210,78 @@ fn load_errors_name_what_is_wrong() {
 
 #[test]
 fn a_spinning_guest_is_stopped_by_the_time_limit_and_the_session_recovers() {
-    let limits = Limits { timeout_ms: 30, ..Limits::default() };
+    let limits = Limits {
+        timeout_ms: 30,
+        ..Limits::default()
+    };
     let mut s = session("spin.wasm", limits, None);
     let started = Instant::now();
     let err = s.process(b"x").unwrap_err();
     assert_eq!(err, WasmError::Timeout { limit_ms: 30 });
-    assert!(started.elapsed().as_millis() >= 30, "stopped before its limit");
+    assert!(
+        started.elapsed().as_millis() >= 30,
+        "stopped before its limit"
+    );
     // The instance was discarded; the next call runs a fresh one (which spins again).
-    assert_eq!(s.process(b"x").unwrap_err(), WasmError::Timeout { limit_ms: 30 });
+    assert_eq!(
+        s.process(b"x").unwrap_err(),
+        WasmError::Timeout { limit_ms: 30 }
+    );
 }
 
 #[test]
 fn memory_growth_past_the_cap_is_refused() {
-    let limits = Limits { max_memory_mb: 8, ..Limits::default() };
+    let limits = Limits {
+        max_memory_mb: 8,
+        ..Limits::default()
+    };
     let mut s = session("oom.wasm", limits, None);
-    assert_eq!(s.process(b"x").unwrap_err(), WasmError::MemoryLimit { limit_mb: 8 });
+    assert_eq!(
+        s.process(b"x").unwrap_err(),
+        WasmError::MemoryLimit { limit_mb: 8 }
+    );
 }
 
 #[test]
 fn traps_bad_pointers_and_oversized_outputs_are_reported() {
     let mut trap = session("trap.wasm", Limits::default(), None);
-    assert!(matches!(trap.process(b"x").unwrap_err(), WasmError::Trap(kind) if kind.contains("unreachable")));
+    assert!(
+        matches!(trap.process(b"x").unwrap_err(), WasmError::Trap(kind) if kind.contains("unreachable"))
+    );
     let mut badptr = session("badptr.wasm", Limits::default(), None);
-    assert!(matches!(badptr.process(b"x").unwrap_err(), WasmError::BadPointer(m) if m.contains("2147483632 bytes")));
-    let mut bigout = session("bigout.wasm", Limits { max_output_bytes: 1 << 20, ..Limits::default() }, None);
+    assert!(
+        matches!(badptr.process(b"x").unwrap_err(), WasmError::BadPointer(m) if m.contains("2147483632 bytes"))
+    );
+    let mut bigout = session(
+        "bigout.wasm",
+        Limits {
+            max_output_bytes: 1 << 20,
+            ..Limits::default()
+        },
+        None,
+    );
     assert_eq!(
         bigout.process(b"x").unwrap_err(),
-        WasmError::OutputTooLarge { requested: 512 << 20, limit: 1 << 20 }
+        WasmError::OutputTooLarge {
+            requested: 512 << 20,
+            limit: 1 << 20
+        }
     );
     // An output that fits the first buffer (sized from the input) is bounded by the limit too.
-    let mut echo = session("echo.wasm", Limits { max_output_bytes: 64 << 10, ..Limits::default() }, None);
+    let mut echo = session(
+        "echo.wasm",
+        Limits {
+            max_output_bytes: 64 << 10,
+            ..Limits::default()
+        },
+        None,
+    );
     assert_eq!(
         echo.process(&vec![7u8; 100 << 10]).unwrap_err(),
-        WasmError::OutputTooLarge { requested: 100 << 10, limit: 64 << 10 }
+        WasmError::OutputTooLarge {
+            requested: 100 << 10,
+            limit: 64 << 10
+        }
     );
     assert_eq!(echo.process(&[1, 2, 3]).unwrap(), vec![1, 2, 3]);
 }
@@ -197,7 +298,8 @@ fn the_retry_protocol_delivers_outputs_bigger_than_the_first_buffer() {
 #[test]
 fn wasi_modules_get_no_files_env_or_sockets_and_their_output_is_captured() {
     let mut escape = session("escape.wasip1.wasm", Limits::default(), None);
-    let report: serde_json::Value = serde_json::from_slice(&escape.process(b"go").unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&escape.process(b"go").unwrap()).unwrap();
     for key in ["file", "dir", "env", "socket"] {
         let outcome = report[key].as_str().unwrap();
         assert!(outcome.starts_with("error"), "{key}: {outcome}");
@@ -214,9 +316,16 @@ fn invalid_audio_never_reaches_an_f32_module_and_state_survives() {
     let frame = f32_bytes(&speechlike(960, 3));
     s.process(&frame).unwrap();
     twin.process(&frame).unwrap();
-    assert!(matches!(s.process(&f32_bytes(&[0.1, f32::NAN])).unwrap_err(), WasmError::InvalidAudio(m) if m.contains("sample 1 is NaN")));
-    assert!(matches!(s.process(&[1, 2, 3]).unwrap_err(), WasmError::InvalidAudio(m) if m.contains("3 bytes")));
-    assert!(matches!(s.process(&[]).unwrap_err(), WasmError::InvalidAudio(_)));
+    assert!(
+        matches!(s.process(&f32_bytes(&[0.1, f32::NAN])).unwrap_err(), WasmError::InvalidAudio(m) if m.contains("sample 1 is NaN"))
+    );
+    assert!(
+        matches!(s.process(&[1, 2, 3]).unwrap_err(), WasmError::InvalidAudio(m) if m.contains("3 bytes"))
+    );
+    assert!(matches!(
+        s.process(&[]).unwrap_err(),
+        WasmError::InvalidAudio(_)
+    ));
     assert_eq!(s.process(&frame).unwrap(), twin.process(&frame).unwrap());
 }
 
@@ -224,25 +333,53 @@ fn invalid_audio_never_reaches_an_f32_module_and_state_survives() {
 fn a_bad_configuration_is_refused_when_the_session_starts() {
     let module = load("mixer.wasm");
     let bad = serde_json::json!({ "compressor": { "ratio": 0.5 } });
-    let err = WasmSession::new(module, "bad".into(), Limits::default(), Some(&bad), RemoteAccess::default()).err().unwrap();
+    let err = WasmSession::new(
+        module,
+        "bad".into(),
+        Limits::default(),
+        Some(&bad),
+        RemoteAccess::default(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "ERR_INVALID_CONFIG");
 }
 
 #[test]
 fn limits_out_of_range_are_refused() {
     for limits in [
-        Limits { max_memory_mb: 0, ..Limits::default() },
-        Limits { max_memory_mb: 5000, ..Limits::default() },
-        Limits { timeout_ms: 0, ..Limits::default() },
-        Limits { max_output_bytes: 1 << 40, ..Limits::default() },
+        Limits {
+            max_memory_mb: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_memory_mb: 5000,
+            ..Limits::default()
+        },
+        Limits {
+            timeout_ms: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_output_bytes: 1 << 40,
+            ..Limits::default()
+        },
     ] {
-        assert!(matches!(limits.validate(), Err(WasmError::InvalidOptions(_))), "{limits:?}");
+        assert!(
+            matches!(limits.validate(), Err(WasmError::InvalidOptions(_))),
+            "{limits:?}"
+        );
     }
 }
 
 struct Reverse;
 impl RemoteService for Reverse {
-    fn call(&self, service: &str, data: &[u8], _deadline: Duration) -> Result<Vec<u8>, RemoteError> {
+    fn call(
+        &self,
+        service: &str,
+        data: &[u8],
+        _deadline: Duration,
+    ) -> Result<Vec<u8>, RemoteError> {
         match data {
             b"unreachable" => Err(RemoteError::Unavailable("no route".into())),
             b"refuse" => Err(RemoteError::Failed("refused".into())),
@@ -257,10 +394,25 @@ impl RemoteService for Reverse {
     }
 }
 
-fn remote_session(module: &Arc<WasmModule>, service: &str, allow: &[&str], answer: Option<Arc<dyn RemoteService>>) -> WasmSession {
+fn remote_session(
+    module: &Arc<WasmModule>,
+    service: &str,
+    allow: &[&str],
+    answer: Option<Arc<dyn RemoteService>>,
+) -> WasmSession {
     let config = serde_json::json!({ "service": service });
-    let access = RemoteAccess { allow: allow.iter().map(|s| s.to_string()).collect(), service: answer };
-    WasmSession::new(Arc::clone(module), format!("r-{service}"), Limits::default(), Some(&config), access).unwrap()
+    let access = RemoteAccess {
+        allow: allow.iter().map(|s| s.to_string()).collect(),
+        service: answer,
+    };
+    WasmSession::new(
+        Arc::clone(module),
+        format!("r-{service}"),
+        Limits::default(),
+        Some(&config),
+        access,
+    )
+    .unwrap()
 }
 
 /// The ABI code a guest error carries.
@@ -278,7 +430,10 @@ fn the_remote_import_reaches_the_host_service_only_for_allowed_names() {
     assert_eq!(allowed.process(b"abc").unwrap(), b"Reverse:cba");
     // An answer larger than the guest's first buffer goes through the retry.
     let big = vec![7u8; 100_000];
-    assert_eq!(allowed.process(&big).unwrap().len(), "Reverse:".len() + big.len());
+    assert_eq!(
+        allowed.process(&big).unwrap().len(),
+        "Reverse:".len() + big.len()
+    );
     // A name not on the allowlist is denied (-8) before any service is asked.
     let mut other = remote_session(&module, "Secret", &["Reverse"], Some(Arc::new(Reverse)));
     assert_eq!(guest_code(other.process(b"abc").unwrap_err()), -8);
@@ -291,8 +446,18 @@ fn the_remote_import_reaches_the_host_service_only_for_allowed_names() {
 fn each_remote_failure_reaches_the_guest_as_its_documented_code() {
     let module = load("remote.wasm");
     let mut session = remote_session(&module, "Reverse", &["Reverse"], Some(Arc::new(Reverse)));
-    for (input, code) in [(&b"unreachable"[..], -6), (b"refuse", -7), (b"forbidden", -8), (b"slow", -9)] {
-        assert_eq!(guest_code(session.process(input).unwrap_err()), code, "{}", String::from_utf8_lossy(input));
+    for (input, code) in [
+        (&b"unreachable"[..], -6),
+        (b"refuse", -7),
+        (b"forbidden", -8),
+        (b"slow", -9),
+    ] {
+        assert_eq!(
+            guest_code(session.process(input).unwrap_err()),
+            code,
+            "{}",
+            String::from_utf8_lossy(input)
+        );
     }
     // The session stays usable after each.
     assert_eq!(session.process(b"ok").unwrap(), b"Reverse:ko");
@@ -301,7 +466,12 @@ fn each_remote_failure_reaches_the_guest_as_its_documented_code() {
 /// Waits for the deadline it is given and reports it.
 struct Patient(std::sync::Mutex<Vec<Duration>>);
 impl RemoteService for Patient {
-    fn call(&self, _service: &str, _data: &[u8], deadline: Duration) -> Result<Vec<u8>, RemoteError> {
+    fn call(
+        &self,
+        _service: &str,
+        _data: &[u8],
+        deadline: Duration,
+    ) -> Result<Vec<u8>, RemoteError> {
         self.0.lock().unwrap().push(deadline);
         std::thread::sleep(deadline);
         Err(RemoteError::Timeout)
@@ -313,12 +483,28 @@ fn a_remote_call_gets_at_most_the_time_left_of_the_guest_call() {
     let module = load("remote.wasm");
     let patient = Arc::new(Patient(Default::default()));
     let config = serde_json::json!({ "service": "Slow" });
-    let access = RemoteAccess { allow: vec!["Slow".to_string()].into(), service: Some(patient.clone()) };
-    let limits = Limits { timeout_ms: 80, ..Limits::default() };
-    let mut session = WasmSession::new(Arc::clone(&module), "slow".into(), limits, Some(&config), access).unwrap();
+    let access = RemoteAccess {
+        allow: vec!["Slow".to_string()].into(),
+        service: Some(patient.clone()),
+    };
+    let limits = Limits {
+        timeout_ms: 80,
+        ..Limits::default()
+    };
+    let mut session = WasmSession::new(
+        Arc::clone(&module),
+        "slow".into(),
+        limits,
+        Some(&config),
+        access,
+    )
+    .unwrap();
     let err = session.process(b"x").unwrap_err();
     let deadline = patient.0.lock().unwrap()[0];
-    assert!(deadline <= Duration::from_millis(80) && deadline >= Duration::from_millis(60), "{deadline:?}");
+    assert!(
+        deadline <= Duration::from_millis(80) && deadline >= Duration::from_millis(60),
+        "{deadline:?}"
+    );
     // The guest resumes after the limit: the call is stopped as a timeout, not later.
     assert_eq!(err.code(), "ERR_WASM_TIMEOUT", "{err:?}");
 }

@@ -14,7 +14,11 @@ use edgemix_runtime::cloud::server::{serve, ServerOptions, TlsIdentity};
 use edgemix_runtime::nodes::{BuiltinOptions, NodeRegistry};
 
 #[derive(Debug, Parser)]
-#[command(name = "edgemix-server", version, about = "edgemix cloud tier (RemoteExecutionService over gRPC)")]
+#[command(
+    name = "edgemix-server",
+    version,
+    about = "edgemix cloud tier (RemoteExecutionService over gRPC)"
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, env = "EDGEMIX_HOST", default_value = "0.0.0.0")]
@@ -54,8 +58,12 @@ struct Args {
 
 /// The nodes this binary offers. Nodes from other crates are registered here.
 fn registry(args: &Args) -> NodeRegistry {
-    let mut registry = NodeRegistry::builtin(BuiltinOptions { test_nodes: args.enable_test_nodes });
-    registry.register(edgemix_silero::vad_node_spec()).expect("VAD is not a built-in node name");
+    let mut registry = NodeRegistry::builtin(BuiltinOptions {
+        test_nodes: args.enable_test_nodes,
+    });
+    registry
+        .register(edgemix_silero::vad_node_spec())
+        .expect("VAD is not a built-in node name");
     registry
 }
 
@@ -67,10 +75,11 @@ async fn stop_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => return drop(ctrl_c.await),
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return drop(ctrl_c.await),
+            };
         tokio::select! {
             _ = ctrl_c => tracing::info!("SIGINT received"),
             _ = term.recv() => tracing::info!("SIGTERM received"),
@@ -84,7 +93,10 @@ async fn stop_signal() {
 
 async fn run(args: Args) -> Result<(), String> {
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(TlsIdentity { cert_pem: read(cert, "certificate")?, key_pem: read(key, "key")? }),
+        (Some(cert), Some(key)) => Some(TlsIdentity {
+            cert_pem: read(cert, "certificate")?,
+            key_pem: read(key, "key")?,
+        }),
         _ => None,
     };
     let defaults = ServerOptions::default();
@@ -93,7 +105,9 @@ async fn run(args: Args) -> Result<(), String> {
         registry: Arc::new(registry(&args)),
         modules_dir: args.modules_dir.clone(),
         max_message_bytes: args.max_message_mb as usize * 1024 * 1024,
-        concurrency: args.concurrency.map_or(defaults.concurrency, |c| c as usize),
+        concurrency: args
+            .concurrency
+            .map_or(defaults.concurrency, |c| c as usize),
         tls,
         auth_token: args.auth_token.clone(),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
@@ -110,8 +124,11 @@ async fn run(args: Args) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if args.log_json {
         logs.json().init();
     } else {

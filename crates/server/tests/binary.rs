@@ -18,28 +18,69 @@ fn server(args: &[&str]) -> (std::process::Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("edgemix-server listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("edgemix-server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
     (child, addr)
 }
 
 fn f32le(samples: &[f32]) -> Bytes {
-    samples.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>().into()
+    samples
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect::<Vec<u8>>()
+        .into()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_a_stream_in_progress_then_exits_cleanly() {
-    let (mut child, addr) = server(&["--shutdown-grace-secs", "10", "--enable-test-nodes", "--log-json"]);
-    let client = CloudClient::new(ClientOptions { endpoints: vec![format!("http://{addr}")], ..ClientOptions::default() }).unwrap();
-    let nodes: Vec<String> = client.list_nodes("").await.unwrap().into_iter().map(|n| n.node_type).collect();
-    assert!(nodes.contains(&"Delay".to_string()), "--enable-test-nodes offers Delay: {nodes:?}");
-    let stream = client.stream("PassThrough", &json!({}), Serialization::F32le).unwrap();
+    let (mut child, addr) = server(&[
+        "--shutdown-grace-secs",
+        "10",
+        "--enable-test-nodes",
+        "--log-json",
+    ]);
+    let client = CloudClient::new(ClientOptions {
+        endpoints: vec![format!("http://{addr}")],
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    let nodes: Vec<String> = client
+        .list_nodes("")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.node_type)
+        .collect();
+    assert!(
+        nodes.contains(&"Delay".to_string()),
+        "--enable-test-nodes offers Delay: {nodes:?}"
+    );
+    let stream = client
+        .stream("PassThrough", &json!({}), Serialization::F32le)
+        .unwrap();
     assert_eq!(stream.send(f32le(&[0.5])).await.unwrap(), f32le(&[0.5]));
 
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(child.try_wait().unwrap().is_none(), "the server waits for the open stream");
-    assert_eq!(stream.send(f32le(&[0.25])).await.unwrap(), f32le(&[0.25]), "the stream keeps working while draining");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server waits for the open stream"
+    );
+    assert_eq!(
+        stream.send(f32le(&[0.25])).await.unwrap(),
+        f32le(&[0.25]),
+        "the stream keeps working while draining"
+    );
     assert_eq!(stream.finish().await.unwrap(), None);
 
     let started = Instant::now();
@@ -47,15 +88,33 @@ async fn sigterm_drains_a_stream_in_progress_then_exits_cleanly() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "the server did not exit after the stream ended");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the server did not exit after the stream ended"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status:?}");
     let mut logs = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
-    assert!(logs.contains("SIGTERM received") && logs.contains("\"level\":\"INFO\""), "structured logs: {logs}");
-    let err = client.execute("PassThrough", &json!({}), Serialization::Bytes, Bytes::from_static(b"x"), None).await.unwrap_err();
-    assert_eq!(err.code, edgemix_runtime::cloud::CloudErrorCode::Unavailable);
+    assert!(
+        logs.contains("SIGTERM received") && logs.contains("\"level\":\"INFO\""),
+        "structured logs: {logs}"
+    );
+    let err = client
+        .execute(
+            "PassThrough",
+            &json!({}),
+            Serialization::Bytes,
+            Bytes::from_static(b"x"),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        edgemix_runtime::cloud::CloudErrorCode::Unavailable
+    );
 }
 
 #[test]
@@ -63,9 +122,16 @@ fn bad_flags_are_refused_with_what_is_allowed() {
     for (args, expect) in [
         (&["--max-message-mb", "0"][..], "0 is not in 1..=1024"),
         (&["--tls-cert", "c.pem"][..], "--tls-key"),
-        (&["--modules-dir", "/no/such/dir"][..], "modules directory /no/such/dir does not exist"),
+        (
+            &["--modules-dir", "/no/such/dir"][..],
+            "modules directory /no/such/dir does not exist",
+        ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_edgemix-server")).args(["--host", "127.0.0.1", "--port", "0"]).args(args).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_edgemix-server"))
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(args)
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expect), "{args:?}: {stderr}");

@@ -19,13 +19,17 @@ use edgemix_silero::{SileroConfig, SileroVad};
 use signals::{bench_conditions_json, SET_FRAME};
 
 fn main() {
-    let json = bench_conditions_json(3, || SileroVad::new(SileroConfig::default()).unwrap(), |mut vad, signal, frames| {
-        let mut decisions = Vec::with_capacity(frames);
-        for frame in signal.chunks_exact(SET_FRAME).take(frames) {
-            decisions.extend(vad.process(frame).unwrap().iter().map(|f| f.speech));
-        }
-        decisions.extend(vad.flush().unwrap().iter().map(|f| f.speech));
-        decisions
-    });
+    let json = bench_conditions_json(
+        3,
+        || SileroVad::new(SileroConfig::default()).unwrap(),
+        |mut vad, signal, frames| {
+            let mut decisions = Vec::with_capacity(frames);
+            for frame in signal.chunks_exact(SET_FRAME).take(frames) {
+                decisions.extend(vad.process(frame).unwrap().iter().map(|f| f.speech));
+            }
+            decisions.extend(vad.flush().unwrap().iter().map(|f| f.speech));
+            decisions
+        },
+    );
     println!("{json}");
 }

@@ -55,7 +55,9 @@ impl SileroModel {
     }
 
     fn load() -> Result<SileroModel, SileroError> {
-        let failed = |e: TractError| SileroError::Model(format!("cannot load the Silero VAD network: {e:#}"));
+        let failed = |e: TractError| {
+            SileroError::Model(format!("cannot load the Silero VAD network: {e:#}"))
+        };
         // Inputs: `input` [batch, 576], `sr` (scalar), `state` [2, batch, 128]. The
         // sample rate is fixed to 16000, so the network's rate switch (its `If` on `sr`)
         // folds away and only the 16 kHz branch is compiled. The batch stays symbolic:
@@ -65,7 +67,10 @@ impl SileroModel {
             .and_then(|model| {
                 let batch = model.sym("batch").to_dim();
                 model
-                    .with_input_fact(0, f32::fact(&[batch.clone(), (CONTEXT + CHUNK).to_dim()]).into())?
+                    .with_input_fact(
+                        0,
+                        f32::fact(&[batch.clone(), (CONTEXT + CHUNK).to_dim()]).into(),
+                    )?
                     .with_input_fact(1, InferenceFact::from(tensor0(i64::from(MODEL_RATE_HZ))))?
                     .with_input_fact(2, f32::fact(&[2.to_dim(), batch, 128.to_dim()]).into())
             })
@@ -91,8 +96,13 @@ fn zero_state() -> Tensor {
 impl ModelState {
     /// A fresh stream (zero state, zero context).
     pub fn new(model: &SileroModel) -> Result<Self, SileroError> {
-        let runner = TypedSimpleState::new(&model.plan).map_err(|e| SileroError::Model(format!("{e:#}")))?;
-        Ok(Self { runner, state: zero_state(), window: [0.0; CONTEXT + CHUNK] })
+        let runner =
+            TypedSimpleState::new(&model.plan).map_err(|e| SileroError::Model(format!("{e:#}")))?;
+        Ok(Self {
+            runner,
+            state: zero_state(),
+            window: [0.0; CONTEXT + CHUNK],
+        })
     }
 
     /// Back to a fresh stream.
@@ -104,20 +114,34 @@ impl ModelState {
     /// Runs the network on the next `chunk` of [`CHUNK`] samples at 16 kHz; the speech
     /// probability of the chunk, 0 to 1.
     pub fn infer(&mut self, chunk: &[f32]) -> Result<f32, SileroError> {
-        assert_eq!(chunk.len(), CHUNK, "the network takes {CHUNK} samples per call");
+        assert_eq!(
+            chunk.len(),
+            CHUNK,
+            "the network takes {CHUNK} samples per call"
+        );
         self.window.copy_within(CHUNK.., 0); // the previous chunk's tail is the context
         self.window[CONTEXT..].copy_from_slice(chunk);
-        let failed = |e: TractError| SileroError::Model(format!("the Silero VAD network failed: {e:#}"));
+        let failed =
+            |e: TractError| SileroError::Model(format!("the Silero VAD network failed: {e:#}"));
         let input = Tensor::from_shape(&[1, CONTEXT + CHUNK], &self.window).map_err(failed)?;
         let sample_rate = tensor0(i64::from(MODEL_RATE_HZ));
-        let outputs = self.runner.run(tvec!(input.into(), sample_rate.into(), self.state.clone().into())).map_err(failed)?;
+        let outputs = self
+            .runner
+            .run(tvec!(
+                input.into(),
+                sample_rate.into(),
+                self.state.clone().into()
+            ))
+            .map_err(failed)?;
         let probability = outputs[0]
             .to_plain_array_view::<f32>()
             .map_err(failed)?
             .iter()
             .next()
             .copied()
-            .ok_or_else(|| SileroError::Model("the Silero VAD network returned no probability".into()))?;
+            .ok_or_else(|| {
+                SileroError::Model("the Silero VAD network returned no probability".into())
+            })?;
         self.state = outputs[1].clone().into_tensor();
         Ok(probability)
     }

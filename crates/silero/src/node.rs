@@ -41,7 +41,10 @@ impl VadNode {
 
 fn frames_json(frames: &[SileroFrame]) -> NodeData {
     NodeData::Json(Value::Array(
-        frames.iter().map(|f| json!({ "frame": f.index, "probability": f.probability, "speech": f.speech })).collect(),
+        frames
+            .iter()
+            .map(|f| json!({ "frame": f.index, "probability": f.probability, "speech": f.speech }))
+            .collect(),
     ))
 }
 
@@ -56,7 +59,9 @@ fn node_error(err: SileroError) -> NodeError {
 impl Node for VadNode {
     fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
         let samples = self.samples(input)?;
-        Ok(frames_json(&self.vad.process(&samples).map_err(node_error)?))
+        Ok(frames_json(
+            &self.vad.process(&samples).map_err(node_error)?,
+        ))
     }
 
     fn process_whole(&mut self, input: NodeData) -> Result<NodeData, NodeError> {

@@ -40,7 +40,10 @@ pub struct SileroConfig {
 
 impl Default for SileroConfig {
     fn default() -> Self {
-        Self { sample_rate: 48_000, threshold: 0.5 }
+        Self {
+            sample_rate: 48_000,
+            threshold: 0.5,
+        }
     }
 }
 
@@ -53,7 +56,10 @@ impl SileroConfig {
         if !Self::SAMPLE_RATES.contains(&self.sample_rate) {
             return Err(ConfigError::new(
                 "sampleRate",
-                format!("sampleRate = {} is not supported: allowed 16000 or 48000 Hz", self.sample_rate),
+                format!(
+                    "sampleRate = {} is not supported: allowed 16000 or 48000 Hz",
+                    self.sample_rate
+                ),
             ));
         }
         Self::THRESHOLD.check(f64::from(self.threshold))
@@ -84,7 +90,10 @@ pub struct SileroChunks {
 
 impl SileroChunks {
     pub fn new(model: &SileroModel) -> Result<Self, SileroError> {
-        Ok(Self { state: ModelState::new(model)?, pending: Vec::with_capacity(CHUNK) })
+        Ok(Self {
+            state: ModelState::new(model)?,
+            pending: Vec::with_capacity(CHUNK),
+        })
     }
 
     /// Feeds 16 kHz samples; calls `emit` with the probability of every chunk completed.
@@ -126,8 +135,9 @@ impl SileroVad {
     pub fn new(config: SileroConfig) -> Result<Self, SileroError> {
         config.validate()?;
         let model = SileroModel::shared()?;
-        let resampler = (config.sample_rate != MODEL_RATE_HZ)
-            .then(|| RationalResampler::new(config.sample_rate, MODEL_RATE_HZ, 7_000.0, 8_000.0, 60.0));
+        let resampler = (config.sample_rate != MODEL_RATE_HZ).then(|| {
+            RationalResampler::new(config.sample_rate, MODEL_RATE_HZ, 7_000.0, 8_000.0, 60.0)
+        });
         Ok(Self {
             config,
             resampler,
@@ -156,7 +166,8 @@ impl SileroVad {
         }
         self.received += block.len() as u64;
         let probabilities = &mut self.probabilities;
-        self.chunks.push(&self.resampled, |p| probabilities.push_back(p))?;
+        self.chunks
+            .push(&self.resampled, |p| probabilities.push_back(p))?;
         Ok(self.ready_frames())
     }
 
@@ -166,7 +177,8 @@ impl SileroVad {
         let pending = self.chunks.pending();
         if pending > 0 {
             let probabilities = &mut self.probabilities;
-            self.chunks.push(&vec![0.0; CHUNK - pending], |p| probabilities.push_back(p))?;
+            self.chunks
+                .push(&vec![0.0; CHUNK - pending], |p| probabilities.push_back(p))?;
         }
         let frames = self.ready_frames();
         *self = Self::new(self.config)?;
@@ -179,13 +191,20 @@ impl SileroVad {
         let chunks_done = self.first_chunk + self.probabilities.len() as u64;
         let mut frames = Vec::new();
         while self.next_frame < complete_frames {
-            let (start, end) = (self.next_frame * FRAME_16K as u64, (self.next_frame + 1) * FRAME_16K as u64);
+            let (start, end) = (
+                self.next_frame * FRAME_16K as u64,
+                (self.next_frame + 1) * FRAME_16K as u64,
+            );
             let last_chunk = (end - 1) / CHUNK as u64;
             if last_chunk >= chunks_done {
                 break;
             }
             let probability = self.overlap_mean(start, end);
-            frames.push(SileroFrame { index: self.next_frame, probability, speech: probability >= self.config.threshold });
+            frames.push(SileroFrame {
+                index: self.next_frame,
+                probability,
+                speech: probability >= self.config.threshold,
+            });
             self.next_frame += 1;
             // Chunks ending at or before the next frame's start are no longer needed.
             while self.first_chunk < (end / CHUNK as u64) && !self.probabilities.is_empty() {

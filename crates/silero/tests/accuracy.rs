@@ -20,13 +20,19 @@ fn silero_decisions(signal: &[f32]) -> Vec<bool> {
         frames.extend(vad.process(frame).unwrap());
     }
     frames.extend(vad.flush().unwrap());
-    frames.iter().enumerate().for_each(|(i, f)| assert_eq!(f.index, i as u64, "frames in order, each once"));
+    frames
+        .iter()
+        .enumerate()
+        .for_each(|(i, f)| assert_eq!(f.index, i as u64, "frames in order, each once"));
     frames.iter().map(|f| f.speech).collect()
 }
 
 fn edge_decisions(signal: &[f32]) -> Vec<bool> {
     let mut vad = Vad::new(VadConfig::default()).unwrap();
-    signal.chunks_exact(SET_FRAME).map(|frame| vad.process(frame).unwrap().speech).collect()
+    signal
+        .chunks_exact(SET_FRAME)
+        .map(|frame| vad.process(frame).unwrap().speech)
+        .collect()
 }
 
 #[test]
@@ -44,6 +50,9 @@ fn frame_accuracy_is_at_least_095_in_every_condition() {
         eprintln!("{name:<12}  {silero:.4}  {edge:.4}");
     }
     for (name, silero, _) in report {
-        assert!(silero >= TARGET, "{name}: Silero frame accuracy {silero:.4} < {TARGET}");
+        assert!(
+            silero >= TARGET,
+            "{name}: Silero frame accuracy {silero:.4} < {TARGET}"
+        );
     }
 }

@@ -34,35 +34,70 @@ struct Cloud {
 impl Cloud {
     /// A server with the built-in nodes (and the test node `Delay`) plus `VAD`.
     fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let mut registry = NodeRegistry::builtin(BuiltinOptions { test_nodes: true });
         registry.register(vad_node_spec()).unwrap();
-        let options = ServerOptions { addr: "127.0.0.1:0".parse().unwrap(), registry: Arc::new(registry), ..ServerOptions::default() };
+        let options = ServerOptions {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            registry: Arc::new(registry),
+            ..ServerOptions::default()
+        };
         let server = runtime.block_on(serve(options)).unwrap();
         let endpoint = format!("http://{}", server.local_addr());
-        Self { runtime, server: Some(server), endpoint }
+        Self {
+            runtime,
+            server: Some(server),
+            endpoint,
+        }
     }
 
     /// A runtime for a client of an endpoint where nothing listens.
     fn down() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self { runtime, server: None, endpoint: format!("http://127.0.0.1:{port}") }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self {
+            runtime,
+            server: None,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
     }
 
     fn client(&self, timeout: Duration) -> CloudClient {
-        CloudClient::new(ClientOptions { endpoints: vec![self.endpoint.clone()], timeout, ..ClientOptions::default() }).unwrap()
+        CloudClient::new(ClientOptions {
+            endpoints: vec![self.endpoint.clone()],
+            timeout,
+            ..ClientOptions::default()
+        })
+        .unwrap()
     }
 
     fn access(&self, allow: &[&str], timeout: Duration) -> RemoteAccess {
         let bridge = GrpcBridge::new(self.client(timeout), self.runtime.handle().clone());
-        RemoteAccess { allow: allow.iter().map(|s| s.to_string()).collect(), service: Some(Arc::new(bridge)) }
+        RemoteAccess {
+            allow: allow.iter().map(|s| s.to_string()).collect(),
+            service: Some(Arc::new(bridge)),
+        }
     }
 
     /// ExecuteNode calls the server has answered so far (GetStatus does not count itself).
     fn requests(&self) -> i64 {
         let client = self.client(Duration::from_secs(5));
-        self.runtime.block_on(client.status()).unwrap().total_requests
+        self.runtime
+            .block_on(client.status())
+            .unwrap()
+            .total_requests
     }
 }
 
@@ -75,11 +110,22 @@ impl Drop for Cloud {
 }
 
 fn session(access: RemoteAccess, config: Value) -> WasmSession {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../wasm-modules/dist/hybrid_vad.wasm");
-    assert!(path.is_file(), "{} is missing: run `node scripts/build-wasm.mjs` first", path.display());
-    let module = Runtime::global(None).unwrap().load_file(&path, None).unwrap();
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../wasm-modules/dist/hybrid_vad.wasm");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `node scripts/build-wasm.mjs` first",
+        path.display()
+    );
+    let module = Runtime::global(None)
+        .unwrap()
+        .load_file(&path, None)
+        .unwrap();
     // A generous call limit: the test machine is shared; the deadline test sets its own.
-    let limits = Limits { timeout_ms: 5_000, ..Limits::default() };
+    let limits = Limits {
+        timeout_ms: 5_000,
+        ..Limits::default()
+    };
     WasmSession::new(module, "hybrid".into(), limits, Some(&config), access).unwrap()
 }
 
@@ -125,8 +171,14 @@ fn with_the_cloud_up_exactly_the_uncertain_frames_are_verified_by_silero() {
         let out = run(&mut hybrid, &signal, set.labels.len());
         let mut uncertain = 0;
         for (i, frame) in out.iter().enumerate() {
-            let local = edge.process(&signal[i * SET_FRAME..(i + 1) * SET_FRAME]).unwrap();
-            assert_eq!(f32_of(&frame["edgeProbability"]).to_bits(), local.probability.to_bits(), "frame {i}");
+            let local = edge
+                .process(&signal[i * SET_FRAME..(i + 1) * SET_FRAME])
+                .unwrap();
+            assert_eq!(
+                f32_of(&frame["edgeProbability"]).to_bits(),
+                local.probability.to_bits(),
+                "frame {i}"
+            );
             assert!(frame.get("remoteError").is_none(), "frame {i}: {frame}");
             if in_band(local.probability) {
                 uncertain += 1;
@@ -134,18 +186,34 @@ fn with_the_cloud_up_exactly_the_uncertain_frames_are_verified_by_silero() {
                 let start = (i + 1).saturating_sub(CONTEXT_FRAMES) * SET_FRAME;
                 let expected = silero_last(&signal[start..(i + 1) * SET_FRAME]);
                 let got = f32_of(&frame["probability"]);
-                assert!((got - expected).abs() < 1e-6, "frame {i}: cloud {got} vs Silero {expected}");
+                assert!(
+                    (got - expected).abs() < 1e-6,
+                    "frame {i}: cloud {got} vs Silero {expected}"
+                );
                 assert_eq!(frame["speech"], got >= 0.5, "frame {i}");
             } else {
                 assert_eq!(frame["source"], "edge", "frame {i}");
                 assert_eq!(frame["speech"], local.speech, "frame {i}");
             }
         }
-        assert!(uncertain > 0, "{}: the set has uncertain frames", condition.name);
+        assert!(
+            uncertain > 0,
+            "{}: the set has uncertain frames",
+            condition.name
+        );
         // One ExecuteNode per uncertain frame.
-        assert_eq!(cloud.requests() - before, uncertain as i64, "{}", condition.name);
+        assert_eq!(
+            cloud.requests() - before,
+            uncertain as i64,
+            "{}",
+            condition.name
+        );
         let decisions: Vec<bool> = out.iter().map(|f| f["speech"].as_bool().unwrap()).collect();
-        report.push((condition.name, accuracy(&decisions, &set.labels), uncertain as f64 / out.len() as f64));
+        report.push((
+            condition.name,
+            accuracy(&decisions, &set.labels),
+            uncertain as f64 / out.len() as f64,
+        ));
     }
     eprintln!("hybrid_vad (band {BAND:?}): condition, accuracy, share of frames sent to the cloud");
     for (name, acc, share) in report {
@@ -159,14 +227,23 @@ fn with_the_cloud_down_every_frame_keeps_its_edge_decision() {
     let set = test_set();
     let signal = condition_signal(&set, &CONDITIONS[3]);
     let frames = 300;
-    let mut hybrid = session(cloud.access(&["VAD"], Duration::from_millis(500)), json!({}));
+    let mut hybrid = session(
+        cloud.access(&["VAD"], Duration::from_millis(500)),
+        json!({}),
+    );
     let mut edge = Vad::new(VadConfig::default()).unwrap();
     let mut attempted = 0;
     for (i, frame) in run(&mut hybrid, &signal, frames).iter().enumerate() {
-        let local = edge.process(&signal[i * SET_FRAME..(i + 1) * SET_FRAME]).unwrap();
+        let local = edge
+            .process(&signal[i * SET_FRAME..(i + 1) * SET_FRAME])
+            .unwrap();
         assert_eq!(frame["source"], "edge");
         assert_eq!(frame["speech"], local.speech, "frame {i}");
-        assert_eq!(f32_of(&frame["probability"]).to_bits(), local.probability.to_bits(), "frame {i}");
+        assert_eq!(
+            f32_of(&frame["probability"]).to_bits(),
+            local.probability.to_bits(),
+            "frame {i}"
+        );
         if in_band(local.probability) {
             attempted += 1;
             assert_eq!(frame["remoteError"], "unavailable", "frame {i}");
@@ -197,11 +274,16 @@ fn a_cloud_slower_than_the_deadline_times_out_and_the_edge_decision_stands() {
     let set = test_set();
     let signal = condition_signal(&set, &CONDITIONS[3]);
     // `Delay` answers after 100 ms; the client allows 30 ms.
-    let mut hybrid = session(cloud.access(&["Delay"], Duration::from_millis(30)), json!({ "service": "Delay" }));
+    let mut hybrid = session(
+        cloud.access(&["Delay"], Duration::from_millis(30)),
+        json!({ "service": "Delay" }),
+    );
     let mut edge = Vad::new(VadConfig::default()).unwrap();
     let mut timed_out = 0;
     for (i, frame) in run(&mut hybrid, &signal, 150).iter().enumerate() {
-        let local = edge.process(&signal[i * SET_FRAME..(i + 1) * SET_FRAME]).unwrap();
+        let local = edge
+            .process(&signal[i * SET_FRAME..(i + 1) * SET_FRAME])
+            .unwrap();
         assert_eq!(frame["speech"], local.speech, "frame {i}");
         if in_band(local.probability) {
             assert_eq!(frame["remoteError"], "timeout", "frame {i}");

@@ -6,7 +6,9 @@
 mod signals;
 
 use edgemix_dsp::{AudioError, RationalResampler};
-use edgemix_silero::{SileroChunks, SileroConfig, SileroError, SileroFrame, SileroModel, SileroVad, CHUNK};
+use edgemix_silero::{
+    SileroChunks, SileroConfig, SileroError, SileroFrame, SileroModel, SileroVad, CHUNK,
+};
 use signals::{test_set, XorShift64};
 
 fn speech(seconds: f64) -> Vec<f32> {
@@ -15,7 +17,11 @@ fn speech(seconds: f64) -> Vec<f32> {
     set.samples[..(seconds * 48_000.0) as usize].to_vec()
 }
 
-fn run(vad: &mut SileroVad, signal: &[f32], blocks: impl Iterator<Item = usize>) -> Vec<SileroFrame> {
+fn run(
+    vad: &mut SileroVad,
+    signal: &[f32],
+    blocks: impl Iterator<Item = usize>,
+) -> Vec<SileroFrame> {
     let mut frames = Vec::new();
     let mut at = 0;
     for len in blocks {
@@ -33,14 +39,27 @@ fn run(vad: &mut SileroVad, signal: &[f32], blocks: impl Iterator<Item = usize>)
 #[test]
 fn every_complete_frame_is_reported_once_in_order_whatever_the_blocks() {
     let signal = speech(4.0);
-    let by_frame = run(&mut SileroVad::new(SileroConfig::default()).unwrap(), &signal, std::iter::repeat(960));
+    let by_frame = run(
+        &mut SileroVad::new(SileroConfig::default()).unwrap(),
+        &signal,
+        std::iter::repeat(960),
+    );
     assert_eq!(by_frame.len(), signal.len() / 960);
-    assert!(by_frame.iter().enumerate().all(|(i, f)| f.index == i as u64));
+    assert!(by_frame
+        .iter()
+        .enumerate()
+        .all(|(i, f)| f.index == i as u64));
     let mut rng = XorShift64::new(11);
-    let random = run(&mut SileroVad::new(SileroConfig::default()).unwrap(), &signal, std::iter::from_fn(|| Some(1 + rng.below(3000))));
+    let random = run(
+        &mut SileroVad::new(SileroConfig::default()).unwrap(),
+        &signal,
+        std::iter::from_fn(|| Some(1 + rng.below(3000))),
+    );
     assert_eq!(random, by_frame, "block sizes do not change any frame");
     // Speech is found in the second and later seconds, not in the leading silence.
-    assert!(by_frame[..40].iter().all(|f| !f.speech && f.probability < 0.1));
+    assert!(by_frame[..40]
+        .iter()
+        .all(|f| !f.speech && f.probability < 0.1));
     assert!(by_frame.iter().filter(|f| f.speech).count() > 50);
 }
 
@@ -60,7 +79,11 @@ fn frames_wait_for_their_last_chunk_and_flush_releases_the_rest() {
         let received = 960 * (k as u64 + 3);
         for f in &frames {
             let last_chunk = ((f.index + 1) * 320 - 1) / CHUNK as u64;
-            assert!((last_chunk + 1) * CHUNK as u64 <= received / 3, "frame {} reported before its chunk ran", f.index);
+            assert!(
+                (last_chunk + 1) * CHUNK as u64 <= received / 3,
+                "frame {} reported before its chunk ran",
+                f.index
+            );
         }
         reported += frames.len();
     }
@@ -77,10 +100,17 @@ fn a_frame_probability_is_the_overlap_weighted_mean_of_its_chunks() {
     let mut chunks = SileroChunks::new(&model).unwrap();
     let mut p = Vec::new();
     chunks.push(&signal, |x| p.push(f64::from(x))).unwrap();
-    let mut vad = SileroVad::new(SileroConfig { sample_rate: 16_000, threshold: 0.5 }).unwrap();
+    let mut vad = SileroVad::new(SileroConfig {
+        sample_rate: 16_000,
+        threshold: 0.5,
+    })
+    .unwrap();
     let frames = run(&mut vad, &signal, std::iter::repeat(320));
     // Frames lying inside the complete chunks: frame i = samples 320i..320i+320.
-    for f in frames.iter().filter(|f| (f.index + 1) * 320 <= (p.len() * CHUNK) as u64) {
+    for f in frames
+        .iter()
+        .filter(|f| (f.index + 1) * 320 <= (p.len() * CHUNK) as u64)
+    {
         let (a, b) = (f.index * 320, f.index * 320 + 320);
         let (k0, k1) = (a / 512, (b - 1) / 512);
         let expected = if k0 == k1 {
@@ -89,7 +119,12 @@ fn a_frame_probability_is_the_overlap_weighted_mean_of_its_chunks() {
             let split = k1 * 512;
             (p[k0 as usize] * (split - a) as f64 + p[k1 as usize] * (b - split) as f64) / 320.0
         };
-        assert!((f64::from(f.probability) - expected).abs() < 1e-6, "frame {}: {} vs {expected}", f.index, f.probability);
+        assert!(
+            (f64::from(f.probability) - expected).abs() < 1e-6,
+            "frame {}: {} vs {expected}",
+            f.index,
+            f.probability
+        );
         assert_eq!(f.speech, f.probability >= 0.5);
     }
 }
@@ -97,11 +132,23 @@ fn a_frame_probability_is_the_overlap_weighted_mean_of_its_chunks() {
 #[test]
 fn the_48k_front_end_matches_16k_input_through_the_same_decimator() {
     let signal = speech(3.0);
-    let at48 = run(&mut SileroVad::new(SileroConfig::default()).unwrap(), &signal, std::iter::repeat(960));
+    let at48 = run(
+        &mut SileroVad::new(SileroConfig::default()).unwrap(),
+        &signal,
+        std::iter::repeat(960),
+    );
     let mut decimator = RationalResampler::new(48_000, 16_000, 7_000.0, 8_000.0, 60.0);
     let mut at16k = Vec::new();
     decimator.process(&signal, |y| at16k.push(y));
-    let direct = run(&mut SileroVad::new(SileroConfig { sample_rate: 16_000, threshold: 0.5 }).unwrap(), &at16k, std::iter::repeat(320));
+    let direct = run(
+        &mut SileroVad::new(SileroConfig {
+            sample_rate: 16_000,
+            threshold: 0.5,
+        })
+        .unwrap(),
+        &at16k,
+        std::iter::repeat(320),
+    );
     assert_eq!(at48, direct);
 }
 
@@ -112,8 +159,14 @@ fn refused_audio_leaves_the_stream_untouched() {
     let mut poked = SileroVad::new(SileroConfig::default()).unwrap();
     let mut bad = signal[..960].to_vec();
     bad[17] = f32::NAN;
-    assert!(matches!(poked.process(&bad), Err(SileroError::Audio(AudioError::NonFinite { index: 17, .. }))));
-    assert_eq!(poked.process(&[]).unwrap_err(), SileroError::Audio(AudioError::Empty));
+    assert!(matches!(
+        poked.process(&bad),
+        Err(SileroError::Audio(AudioError::NonFinite { index: 17, .. }))
+    ));
+    assert_eq!(
+        poked.process(&[]).unwrap_err(),
+        SileroError::Audio(AudioError::Empty)
+    );
     let a = run(&mut clean, &signal, std::iter::repeat(960));
     let b = run(&mut poked, &signal, std::iter::repeat(960));
     assert_eq!(a, b);
@@ -122,11 +175,31 @@ fn refused_audio_leaves_the_stream_untouched() {
 #[test]
 fn out_of_range_configuration_is_refused_with_what_is_allowed() {
     for (config, needle) in [
-        (SileroConfig { sample_rate: 44_100, threshold: 0.5 }, "allowed 16000 or 48000 Hz"),
-        (SileroConfig { sample_rate: 48_000, threshold: 1.5 }, "threshold = 1.5 is out of range: allowed 0 to 1"),
-        (SileroConfig { sample_rate: 48_000, threshold: f32::NAN }, "allowed 0 to 1"),
+        (
+            SileroConfig {
+                sample_rate: 44_100,
+                threshold: 0.5,
+            },
+            "allowed 16000 or 48000 Hz",
+        ),
+        (
+            SileroConfig {
+                sample_rate: 48_000,
+                threshold: 1.5,
+            },
+            "threshold = 1.5 is out of range: allowed 0 to 1",
+        ),
+        (
+            SileroConfig {
+                sample_rate: 48_000,
+                threshold: f32::NAN,
+            },
+            "allowed 0 to 1",
+        ),
     ] {
-        let Err(SileroError::Config(err)) = SileroVad::new(config) else { panic!("{config:?} accepted") };
+        let Err(SileroError::Config(err)) = SileroVad::new(config) else {
+            panic!("{config:?} accepted")
+        };
         assert!(err.message.contains(needle), "{}", err.message);
     }
 }

@@ -12,7 +12,9 @@ pub fn test_signal(len: usize) -> Vec<f32> {
             let noise = (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
             let t = n as f32 / 48_000.0;
             let syllable = (std::f32::consts::TAU * 4.0 * t).sin().max(0.0);
-            let voiced: f32 = (1..8).map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32).sum();
+            let voiced: f32 = (1..8)
+                .map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32)
+                .sum();
             0.4 * syllable * voiced + 0.003 * noise
         })
         .collect()

@@ -149,7 +149,11 @@ impl FrameAnalysis {
 
     fn analyze(&mut self, frame: &[f32]) {
         let hop = &frame[N_FFT - HOP..];
-        let mean_square = hop.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>() / HOP as f64;
+        let mean_square = hop
+            .iter()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum::<f64>()
+            / HOP as f64;
         let peak = hop.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
         let power = self.spectrum.process(frame);
         for (m, p) in self.magnitude.iter_mut().zip(power) {

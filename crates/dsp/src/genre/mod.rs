@@ -40,7 +40,9 @@ use crate::extractor::AnalysisError;
 use crate::range::Range;
 use crate::rational_resampler::check_rate_to_16k;
 
-pub use frames::{min_samples, FrameRecord, ANALYSIS_RATE_HZ, FRAME_RATE_HZ, WINDOW_FRAMES, WINDOW_S};
+pub use frames::{
+    min_samples, FrameRecord, ANALYSIS_RATE_HZ, FRAME_RATE_HZ, WINDOW_FRAMES, WINDOW_S,
+};
 pub use streaming::{GenreDecision, StreamingGenreClassifier, StreamingGenreOptions};
 pub use window::{FEATURES, FEATURE_NAMES};
 
@@ -65,7 +67,13 @@ pub enum Genre {
 
 impl Genre {
     /// Every class, in the order of the probability arrays.
-    pub const ALL: [Genre; GENRES] = [Genre::Speech, Genre::Rock, Genre::Jazz, Genre::Electronic, Genre::Classical];
+    pub const ALL: [Genre; GENRES] = [
+        Genre::Speech,
+        Genre::Rock,
+        Genre::Jazz,
+        Genre::Electronic,
+        Genre::Classical,
+    ];
 
     /// The lowercase name ("speech", "rock", ...).
     pub fn as_str(self) -> &'static str {
@@ -119,7 +127,9 @@ pub struct GenreOptions {
 
 impl Default for GenreOptions {
     fn default() -> Self {
-        Self { sample_rate: 48_000.0 }
+        Self {
+            sample_rate: 48_000.0,
+        }
     }
 }
 
@@ -138,7 +148,10 @@ impl GenreOptions {
 }
 
 /// Deserialises `T` naming the offending key in the error.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: &Value, what: &str) -> Result<T, ConfigError> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    what: &str,
+) -> Result<T, ConfigError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner().to_string();
@@ -163,12 +176,22 @@ pub(crate) struct GenreAnalyzer {
 
 impl GenreAnalyzer {
     pub(crate) fn new(sample_rate: u32) -> Self {
-        Self { frames: GenreFrames::new(sample_rate), window: WindowFeatures::new(), features: [0.0; FEATURES], count: 0 }
+        Self {
+            frames: GenreFrames::new(sample_rate),
+            window: WindowFeatures::new(),
+            features: [0.0; FEATURES],
+            count: 0,
+        }
     }
 
     /// Feeds finite samples; calls `on_window` with the features of every full window
     /// ending `hop_frames` frames after the previous one (the first after 3 s).
-    pub(crate) fn push(&mut self, block: &[f32], hop_frames: usize, mut on_window: impl FnMut(&[f32; FEATURES])) {
+    pub(crate) fn push(
+        &mut self,
+        block: &[f32],
+        hop_frames: usize,
+        mut on_window: impl FnMut(&[f32; FEATURES]),
+    ) {
         let (window, features, count) = (&mut self.window, &mut self.features, &mut self.count);
         self.frames.push(block, |records: &VecDeque<FrameRecord>| {
             *count += 1;
@@ -189,14 +212,23 @@ impl GenreAnalyzer {
 fn check_length(samples: &[f32], sample_rate: u32) -> Result<(), AnalysisError> {
     let min = min_samples(sample_rate);
     if samples.len() < min {
-        return Err(AnalysisError::TooShortForWindow { samples: samples.len(), min_samples: min, sample_rate, window_s: WINDOW_S });
+        return Err(AnalysisError::TooShortForWindow {
+            samples: samples.len(),
+            min_samples: min,
+            sample_rate,
+            window_s: WINDOW_S,
+        });
     }
     Ok(())
 }
 
 /// The feature vector of every window of `samples` (one every `hop_frames` 20 ms frames,
 /// the first ending 3 s in): the training tables of `crates/dsp/genre/train.py`.
-pub fn window_features(samples: &[f32], sample_rate: u32, hop_frames: usize) -> Result<Vec<[f32; FEATURES]>, AnalysisError> {
+pub fn window_features(
+    samples: &[f32],
+    sample_rate: u32,
+    hop_frames: usize,
+) -> Result<Vec<[f32; FEATURES]>, AnalysisError> {
     check_rate_to_16k(&GenreOptions::SAMPLE_RATE, f64::from(sample_rate))?;
     check_audio(samples)?;
     check_length(samples, sample_rate)?;

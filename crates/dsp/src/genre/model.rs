@@ -1,8 +1,8 @@
 //! The classifier: standardisation, one ReLU hidden layer and a softmax over the five
 //! genres, with the weights that `crates/dsp/genre/train.py` writes to `weights.rs`.
 
-use super::window::FEATURES;
 use super::weights as w;
+use super::window::FEATURES;
 use super::GENRES;
 
 /// Class probabilities (order of [`super::Genre::ALL`]) of one feature vector.

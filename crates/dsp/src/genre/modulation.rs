@@ -38,7 +38,11 @@ impl ModulationBand {
                 sin.push(phase.sin());
             }
         }
-        Self { cos, sin, bins: last + 1 - first }
+        Self {
+            cos,
+            sin,
+            bins: last + 1 - first,
+        }
     }
 
     /// `(share of modulation energy in 2–8 Hz, log10 depth)` of the RMS envelope `rms`
@@ -59,14 +63,19 @@ impl ModulationBand {
             let im: f64 = d.iter().zip(s).map(|(x, y)| x * y).sum();
             band += re * re + im * im;
         }
-        let share = if variance_sum > 0.0 { (2.0 * band / (n as f64 * variance_sum)).min(1.0) } else { 0.0 };
+        let share = if variance_sum > 0.0 {
+            (2.0 * band / (n as f64 * variance_sum)).min(1.0)
+        } else {
+            0.0
+        };
         (share, (2.0 * band / (n * n) as f64 + 1e-6).log10())
     }
 }
 
 /// Fraction of frames more than 25 dB below the 95th-percentile level of `level_db`.
 pub fn pause_ratio(level_db: &[f64], p95_db: f64) -> f64 {
-    level_db.iter().filter(|&&l| l < p95_db - PAUSE_DB).count() as f64 / level_db.len().max(1) as f64
+    level_db.iter().filter(|&&l| l < p95_db - PAUSE_DB).count() as f64
+        / level_db.len().max(1) as f64
 }
 
 #[cfg(test)]

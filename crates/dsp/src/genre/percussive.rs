@@ -29,8 +29,25 @@ pub struct Hpss {
 /// The median of 9 values by Paeth's 19-exchange network.
 fn median9(v: &mut [f64; 9]) -> f64 {
     const PAIRS: [(usize, usize); 19] = [
-        (1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3),
-        (5, 8), (4, 7), (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2),
+        (1, 2),
+        (4, 5),
+        (7, 8),
+        (0, 1),
+        (3, 4),
+        (6, 7),
+        (1, 2),
+        (4, 5),
+        (7, 8),
+        (0, 3),
+        (5, 8),
+        (4, 7),
+        (3, 6),
+        (1, 4),
+        (2, 5),
+        (4, 7),
+        (4, 2),
+        (6, 4),
+        (4, 2),
     ];
     for (a, b) in PAIRS {
         let (lo, hi) = (v[a].min(v[b]), v[a].max(v[b]));
@@ -57,7 +74,11 @@ impl Hpss {
     pub const DELAY_FRAMES: usize = TIME_SPAN / 2;
 
     pub fn new() -> Self {
-        Self { history: [[0.0; BANDS]; TIME_SPAN], oldest: 0, seen: 0 }
+        Self {
+            history: [[0.0; BANDS]; TIME_SPAN],
+            oldest: 0,
+            seen: 0,
+        }
     }
 
     /// Adds a frame's mel powers; returns the `(percussive, harmonic)` energies of
@@ -82,7 +103,11 @@ impl Hpss {
             let hi = (m + FREQ_SPAN / 2 + 1).min(BANDS);
             let n = hi - lo;
             row[..n].copy_from_slice(&centre[lo..hi]);
-            let p = if n == FREQ_SPAN { median9(&mut row) } else { median_small(&mut row[..n]) };
+            let p = if n == FREQ_SPAN {
+                median9(&mut row)
+            } else {
+                median_small(&mut row[..n])
+            };
             let (h2, p2) = (h * h, p * p);
             let mask = if h2 + p2 > 0.0 { p2 / (h2 + p2) } else { 0.0 };
             percussive += centre[m] * mask;
@@ -102,7 +127,9 @@ mod tests {
         for _ in 0..1000 {
             let mut v = [0.0; 9];
             for x in &mut v {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 *x = (seed >> 40) as f64;
             }
             let mut sorted = v;
@@ -118,7 +145,9 @@ mod tests {
     fn a_steady_tone_is_harmonic_and_a_click_is_percussive() {
         let mut hpss = Hpss::new();
         // A steady partial in band 10, 60 dB above the rest.
-        let tone: Vec<f64> = (0..BANDS).map(|m| if m == 10 { 1.0 } else { 1e-6 }).collect();
+        let tone: Vec<f64> = (0..BANDS)
+            .map(|m| if m == 10 { 1.0 } else { 1e-6 })
+            .collect();
         let mut last = None;
         for _ in 0..20 {
             last = hpss.push(&tone);

@@ -43,19 +43,29 @@ pub fn onset_rate(onset: &[f64]) -> f64 {
 pub fn tempo(onset: &[f64]) -> (f64, f64) {
     let n = onset.len();
     let mean = onset.iter().sum::<f64>() / n.max(1) as f64;
-    let r = |lag: usize| -> f64 { (0..n - lag).map(|t| (onset[t] - mean) * (onset[t + lag] - mean)).sum() };
+    let r = |lag: usize| -> f64 {
+        (0..n - lag)
+            .map(|t| (onset[t] - mean) * (onset[t + lag] - mean))
+            .sum()
+    };
     let r0 = r(0);
     let min_lag = (MIN_PERIOD_S * FRAME_RATE_HZ).round() as usize;
     let max_lag = ((MAX_PERIOD_S * FRAME_RATE_HZ).round() as usize).min(n.saturating_sub(1));
     if r0 <= f64::EPSILON || min_lag > max_lag {
         return (0.0, 0.0);
     }
-    let acf: Vec<f64> = (min_lag..=max_lag).map(|lag| r(lag) / r0 * n as f64 / (n - lag) as f64).collect();
+    let acf: Vec<f64> = (min_lag..=max_lag)
+        .map(|lag| r(lag) / r0 * n as f64 / (n - lag) as f64)
+        .collect();
     let best = acf.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
     // Multiples of the beat period correlate as well as the period itself: take the
     // shortest lag that is a local maximum within 10 % of the best.
-    let local_max = |i: usize| (i == 0 || acf[i] >= acf[i - 1]) && (i + 1 == acf.len() || acf[i] >= acf[i + 1]);
-    let best_lag = min_lag + (0..acf.len()).find(|&i| local_max(i) && acf[i] >= 0.9 * best).unwrap_or(0);
+    let local_max =
+        |i: usize| (i == 0 || acf[i] >= acf[i - 1]) && (i + 1 == acf.len() || acf[i] >= acf[i + 1]);
+    let best_lag = min_lag
+        + (0..acf.len())
+            .find(|&i| local_max(i) && acf[i] >= 0.9 * best)
+            .unwrap_or(0);
     let bpm = 60.0 * FRAME_RATE_HZ / best_lag as f64;
     (best.max(0.0), (bpm / 120.0).log2())
 }
@@ -67,7 +77,9 @@ mod tests {
     #[test]
     fn a_pulse_train_has_its_rate_and_tempo() {
         // One onset every 25 frames (0.5 s = 120 bpm) over 3 s: lag 50 correlates as well.
-        let onset: Vec<f64> = (0..150).map(|t| if t % 25 == 3 { 12.0 } else { 0.2 }).collect();
+        let onset: Vec<f64> = (0..150)
+            .map(|t| if t % 25 == 3 { 12.0 } else { 0.2 })
+            .collect();
         assert!((onset_rate(&onset) - 2.0).abs() < 1e-9);
         let (periodicity, log_tempo) = tempo(&onset);
         assert!(periodicity > 0.9, "{periodicity}");

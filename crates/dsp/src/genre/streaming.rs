@@ -46,7 +46,13 @@ pub struct StreamingGenreOptions {
 
 impl Default for StreamingGenreOptions {
     fn default() -> Self {
-        Self { hop_ms: 500.0, smoothing_ms: 2000.0, hold_ms: 1000.0, margin: 0.1, threshold: 0.5 }
+        Self {
+            hop_ms: 500.0,
+            smoothing_ms: 2000.0,
+            hold_ms: 1000.0,
+            margin: 0.1,
+            threshold: 0.5,
+        }
     }
 }
 
@@ -99,7 +105,11 @@ pub struct GenreDecision {
 
 impl Default for GenreDecision {
     fn default() -> Self {
-        Self { genre: None, confidence: 0.0, probabilities: [1.0 / GENRES as f32; GENRES] }
+        Self {
+            genre: None,
+            confidence: 0.0,
+            probabilities: [1.0 / GENRES as f32; GENRES],
+        }
     }
 }
 
@@ -130,11 +140,18 @@ struct Decider {
 
 impl StreamingGenreClassifier {
     pub fn new(sample_rate: u32, options: StreamingGenreOptions) -> Result<Self, ConfigError> {
-        GenreOptions { sample_rate: f64::from(sample_rate) }.validate()?;
+        GenreOptions {
+            sample_rate: f64::from(sample_rate),
+        }
+        .validate()?;
         options.validate()?;
         let hop_frames = options.hop_frames();
         let hop_ms = hop_frames as f64 / FRAME_RATE_HZ * 1000.0;
-        let alpha = if options.smoothing_ms == 0.0 { 1.0 } else { 1.0 - (-hop_ms / options.smoothing_ms).exp() };
+        let alpha = if options.smoothing_ms == 0.0 {
+            1.0
+        } else {
+            1.0 - (-hop_ms / options.smoothing_ms).exp()
+        };
         let decider = Decider {
             alpha: alpha as f32,
             hold_evaluations: (options.hold_ms / hop_ms).ceil().max(1.0) as u32,
@@ -146,7 +163,13 @@ impl StreamingGenreClassifier {
             decision: GenreDecision::default(),
             windows: 0,
         };
-        Ok(Self { options, sample_rate, analyzer: GenreAnalyzer::new(sample_rate), hop_frames, decider })
+        Ok(Self {
+            options,
+            sample_rate,
+            analyzer: GenreAnalyzer::new(sample_rate),
+            hop_frames,
+            decider,
+        })
     }
 
     pub fn options(&self) -> &StreamingGenreOptions {
@@ -165,7 +188,9 @@ impl StreamingGenreClassifier {
         }
         check_audio(block)?;
         let decider = &mut self.decider;
-        self.analyzer.push(block, self.hop_frames, |features| decider.update(&model::predict(features)));
+        self.analyzer.push(block, self.hop_frames, |features| {
+            decider.update(&model::predict(features))
+        });
         Ok(())
     }
 
@@ -228,7 +253,11 @@ impl Decider {
             }
         }
         let confidence = self.current.map_or(best_p, |g| s[g.index()]);
-        self.decision = GenreDecision { genre: self.current, confidence, probabilities: s };
+        self.decision = GenreDecision {
+            genre: self.current,
+            confidence,
+            probabilities: s,
+        };
     }
 }
 
@@ -237,7 +266,9 @@ mod tests {
     use super::*;
 
     fn decider(options: StreamingGenreOptions) -> Decider {
-        StreamingGenreClassifier::new(48_000, options).unwrap().decider
+        StreamingGenreClassifier::new(48_000, options)
+            .unwrap()
+            .decider
     }
 
     /// Probabilities with `p` on `genre` and the rest spread evenly.
@@ -250,7 +281,10 @@ mod tests {
     #[test]
     fn the_first_confident_window_decides_and_a_challenger_needs_the_hold_time() {
         // No smoothing; hold 1 s = 2 evaluations at the 500 ms hop.
-        let mut d = decider(StreamingGenreOptions { smoothing_ms: 0.0, ..Default::default() });
+        let mut d = decider(StreamingGenreOptions {
+            smoothing_ms: 0.0,
+            ..Default::default()
+        });
         assert_eq!(d.decision, GenreDecision::default());
         d.update(&peaked(Genre::Rock, 0.9));
         // From none, a candidate must also hold: one evaluation is not enough.
@@ -269,7 +303,12 @@ mod tests {
 
     #[test]
     fn a_challenger_within_the_margin_never_takes_over() {
-        let mut d = decider(StreamingGenreOptions { smoothing_ms: 0.0, hold_ms: 0.0, margin: 0.2, ..Default::default() });
+        let mut d = decider(StreamingGenreOptions {
+            smoothing_ms: 0.0,
+            hold_ms: 0.0,
+            margin: 0.2,
+            ..Default::default()
+        });
         d.update(&peaked(Genre::Speech, 0.9));
         assert_eq!(d.decision.genre, Some(Genre::Speech));
         // Rock 0.55 against speech 0.4: a lead of 0.15 < 0.2.

@@ -6,7 +6,9 @@
 
 /// `(mean, population standard deviation)` of `values`.
 pub fn mean_std(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
-    let (n, sum) = values.clone().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+    let (n, sum) = values
+        .clone()
+        .fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
     if n == 0 {
         return (0.0, 0.0);
     }
@@ -22,7 +24,13 @@ pub fn cepstral_change<const N: usize>(frames: &[[f32; N]]) -> f64 {
     }
     let total: f64 = frames
         .windows(2)
-        .map(|w| w[0].iter().zip(&w[1]).map(|(a, b)| f64::from((b - a).abs())).sum::<f64>() / N as f64)
+        .map(|w| {
+            w[0].iter()
+                .zip(&w[1])
+                .map(|(a, b)| f64::from((b - a).abs()))
+                .sum::<f64>()
+                / N as f64
+        })
         .sum();
     total / (frames.len() - 1) as f64
 }
@@ -35,6 +43,9 @@ mod tests {
     fn statistics_of_known_values() {
         let (m, s) = mean_std([1.0, 3.0].into_iter());
         assert_eq!((m, s), (2.0, 1.0));
-        assert_eq!(cepstral_change(&[[0.0f32, 0.0], [1.0, -3.0], [1.0, -3.0]]), 1.0);
+        assert_eq!(
+            cepstral_change(&[[0.0f32, 0.0], [1.0, -3.0], [1.0, -3.0]]),
+            1.0
+        );
     }
 }

@@ -14,14 +14,46 @@ pub const FEATURES: usize = 40;
 
 /// Names of the features, in order (also the columns of the training tables).
 pub const FEATURE_NAMES: [&str; FEATURES] = [
-    "mfcc1_mean", "mfcc2_mean", "mfcc3_mean", "mfcc4_mean", "mfcc5_mean", "mfcc6_mean",
-    "mfcc7_mean", "mfcc8_mean", "mfcc9_mean", "mfcc10_mean", "mfcc11_mean", "mfcc12_mean",
-    "mfcc1_std", "mfcc2_std", "mfcc3_std", "mfcc4_std", "mfcc5_std", "mfcc6_std",
-    "mfcc7_std", "mfcc8_std", "mfcc9_std", "mfcc10_std", "mfcc11_std", "mfcc12_std",
-    "mfcc_change", "onset_rate_per_s", "onset_strength_db", "tempo_periodicity", "tempo_log2_120",
-    "percussive_fraction", "modulation_4hz_share", "modulation_4hz_depth_log10", "pause_ratio",
-    "crest_db", "dynamic_range_db", "low_energy_ratio", "centroid_mean_khz", "centroid_std_khz",
-    "log_flatness_mean", "log_flatness_std",
+    "mfcc1_mean",
+    "mfcc2_mean",
+    "mfcc3_mean",
+    "mfcc4_mean",
+    "mfcc5_mean",
+    "mfcc6_mean",
+    "mfcc7_mean",
+    "mfcc8_mean",
+    "mfcc9_mean",
+    "mfcc10_mean",
+    "mfcc11_mean",
+    "mfcc12_mean",
+    "mfcc1_std",
+    "mfcc2_std",
+    "mfcc3_std",
+    "mfcc4_std",
+    "mfcc5_std",
+    "mfcc6_std",
+    "mfcc7_std",
+    "mfcc8_std",
+    "mfcc9_std",
+    "mfcc10_std",
+    "mfcc11_std",
+    "mfcc12_std",
+    "mfcc_change",
+    "onset_rate_per_s",
+    "onset_strength_db",
+    "tempo_periodicity",
+    "tempo_log2_120",
+    "percussive_fraction",
+    "modulation_4hz_share",
+    "modulation_4hz_depth_log10",
+    "pause_ratio",
+    "crest_db",
+    "dynamic_range_db",
+    "low_energy_ratio",
+    "centroid_mean_khz",
+    "centroid_std_khz",
+    "log_flatness_mean",
+    "log_flatness_std",
 ];
 
 /// Reusable buffers for the window features.
@@ -65,7 +97,8 @@ impl WindowFeatures {
             self.mean_square.push(r.mean_square);
             self.peak.push(f64::from(r.peak));
             self.rms.push(r.mean_square.sqrt());
-            self.level_db.push(10.0 * r.mean_square.max(SILENCE_MEAN_SQUARE).log10());
+            self.level_db
+                .push(10.0 * r.mean_square.max(SILENCE_MEAN_SQUARE).log10());
             self.onset.push(f64::from(r.onset_db));
             self.mfcc.push(r.mfcc);
         }
@@ -82,9 +115,12 @@ impl WindowFeatures {
         f[25] = onset_rate(&self.onset);
         f[26] = self.onset.iter().sum::<f64>() / WINDOW_FRAMES as f64;
         (f[27], f[28]) = tempo(&self.onset);
-        let (p, h) = records.iter().filter_map(|r| r.percussive).fold((0.0f64, 0.0f64), |(p, h), (pi, hi)| {
-            (p + f64::from(pi), h + f64::from(hi))
-        });
+        let (p, h) = records
+            .iter()
+            .filter_map(|r| r.percussive)
+            .fold((0.0f64, 0.0f64), |(p, h), (pi, hi)| {
+                (p + f64::from(pi), h + f64::from(hi))
+            });
         f[29] = if p + h > 0.0 { p / (p + h) } else { 0.0 };
         (f[30], f[31]) = self.band.measure(&self.rms);
         f[32] = pause_ratio(&self.level_db, quantile(&self.sorted_db, 0.95));

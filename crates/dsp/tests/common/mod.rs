@@ -26,7 +26,9 @@ pub fn phase(n: usize, freq: f64, fs: f64) -> f64 {
 
 /// `n` samples of `amplitude · sin(2π·freq·t)`, starting at phase 0.
 pub fn sine(n: usize, freq: f64, fs: f64, amplitude: f64) -> Vec<f32> {
-    (0..n).map(|i| (amplitude * phase(i, freq, fs).sin()) as f32).collect()
+    (0..n)
+        .map(|i| (amplitude * phase(i, freq, fs).sin()) as f32)
+        .collect()
 }
 
 /// Least-squares amplitude of a sine of known frequency in `x[start..]`: fits
@@ -43,7 +45,10 @@ pub fn fit_sine_amplitude(x: &[f32], start: usize, freq: f64, fs: f64) -> f64 {
         xc += v * c;
     }
     let det = ss * cc - sc * sc;
-    assert!(det.abs() > 1e-9 * ss * cc, "sine fit is ill-conditioned at {freq} Hz");
+    assert!(
+        det.abs() > 1e-9 * ss * cc,
+        "sine fit is ill-conditioned at {freq} Hz"
+    );
     let a = (xs * cc - xc * sc) / det;
     let b = (xc * ss - xs * sc) / det;
     a.hypot(b)

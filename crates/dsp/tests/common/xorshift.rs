@@ -8,7 +8,11 @@ pub struct XorShift64(u64);
 impl XorShift64 {
     pub fn new(seed: u64) -> Self {
         // The all-zero state is a fixed point; any other seed is fine.
-        Self(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        Self(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
 
     pub fn next_u64(&mut self) -> u64 {

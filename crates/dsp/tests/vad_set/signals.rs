@@ -51,10 +51,26 @@ pub const PINK_SEED: u64 = 0x5EED_0001;
 pub const MUSIC_SEED: u64 = 7;
 
 pub const CONDITIONS: [Condition; 4] = [
-    Condition { name: "pink_20dB", background: Background::Pink { seed: PINK_SEED }, snr_db: 20.0 },
-    Condition { name: "pink_5dB", background: Background::Pink { seed: PINK_SEED }, snr_db: 5.0 },
-    Condition { name: "music_20dB", background: Background::Music { seed: MUSIC_SEED }, snr_db: 20.0 },
-    Condition { name: "music_5dB", background: Background::Music { seed: MUSIC_SEED }, snr_db: 5.0 },
+    Condition {
+        name: "pink_20dB",
+        background: Background::Pink { seed: PINK_SEED },
+        snr_db: 20.0,
+    },
+    Condition {
+        name: "pink_5dB",
+        background: Background::Pink { seed: PINK_SEED },
+        snr_db: 5.0,
+    },
+    Condition {
+        name: "music_20dB",
+        background: Background::Music { seed: MUSIC_SEED },
+        snr_db: 20.0,
+    },
+    Condition {
+        name: "music_5dB",
+        background: Background::Music { seed: MUSIC_SEED },
+        snr_db: 5.0,
+    },
 ];
 
 /// The labelled clean speech: 48 kHz mono samples and one label per 20 ms frame.
@@ -74,14 +90,25 @@ pub fn parse_set(wav: &[u8], json: &str) -> LabelledSet {
     let samples = read_wav_s16(wav);
     let key = "\"labels\": \"";
     let start = json.find(key).expect("labels in the JSON") + key.len();
-    let labels: Vec<bool> = json[start..].chars().take_while(|c| *c == '0' || *c == '1').map(|c| c == '1').collect();
-    assert_eq!(labels.len(), samples.len() / SET_FRAME, "one label per 960-sample frame");
+    let labels: Vec<bool> = json[start..]
+        .chars()
+        .take_while(|c| *c == '0' || *c == '1')
+        .map(|c| c == '1')
+        .collect();
+    assert_eq!(
+        labels.len(),
+        samples.len() / SET_FRAME,
+        "one label per 960-sample frame"
+    );
     LabelledSet { samples, labels }
 }
 
 /// Samples of a 16-bit mono PCM WAV at 48 kHz, scaled to [−1, 1).
 pub fn read_wav_s16(bytes: &[u8]) -> Vec<f32> {
-    assert!(&bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE", "not a WAV file");
+    assert!(
+        &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE",
+        "not a WAV file"
+    );
     let mut pos = 12;
     let mut format = None;
     while pos + 8 <= bytes.len() {
@@ -94,8 +121,15 @@ pub fn read_wav_s16(bytes: &[u8]) -> Vec<f32> {
             let bits = u16::from_le_bytes([body[14], body[15]]);
             format = Some((channels, rate, bits));
         } else if id == b"data" {
-            assert_eq!(format, Some((1, SET_RATE, 16)), "16-bit mono 48 kHz PCM expected");
-            return body.chunks_exact(2).map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0).collect();
+            assert_eq!(
+                format,
+                Some((1, SET_RATE, 16)),
+                "16-bit mono 48 kHz PCM expected"
+            );
+            return body
+                .chunks_exact(2)
+                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+                .collect();
         }
         pos += 8 + len + (len & 1);
     }
@@ -150,7 +184,13 @@ pub fn brown_noise(n: usize, seed: u64) -> Vec<f64> {
 fn wavetable(harmonics: &[f64]) -> Vec<f64> {
     const N: usize = 4096;
     let mut table: Vec<f64> = (0..N)
-        .map(|i| harmonics.iter().enumerate().map(|(h, a)| a * (TAU * (h + 1) as f64 * i as f64 / N as f64).sin()).sum())
+        .map(|i| {
+            harmonics
+                .iter()
+                .enumerate()
+                .map(|(h, a)| a * (TAU * (h + 1) as f64 * i as f64 / N as f64).sin())
+                .sum()
+        })
         .collect();
     let peak = table.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     table.iter_mut().for_each(|x| *x /= peak);
@@ -160,7 +200,16 @@ fn wavetable(harmonics: &[f64]) -> Vec<f64> {
 /// Adds a note: `table` at `freq` Hz from sample `start` for `len` samples, scaled by
 /// `amp` and by the envelope `env(t)` (t in seconds from the note start).
 #[allow(clippy::too_many_arguments)]
-fn add_note(out: &mut [f64], rate: f64, start: usize, len: usize, freq: f64, table: &[f64], amp: f64, env: impl Fn(f64) -> f64) {
+fn add_note(
+    out: &mut [f64],
+    rate: f64,
+    start: usize,
+    len: usize,
+    freq: f64,
+    table: &[f64],
+    amp: f64,
+    env: impl Fn(f64) -> f64,
+) {
     let n = table.len() as f64;
     let step = freq / rate * n;
     let mut phase = 0.0f64;
@@ -192,11 +241,23 @@ pub fn music_bed(n: usize, rate: f64, seed: u64) -> Vec<f64> {
     let progression = PROGRESSIONS[rng.below(PROGRESSIONS.len())];
     let sixteenths = rng.below(2) == 1;
     let vary = |rng: &mut XorShift64| 0.7 + 0.6 * rng.uniform();
-    let (pad_amp, bass_amp, arp_amp) = (0.10 * vary(&mut rng), 0.35 * vary(&mut rng), 0.14 * vary(&mut rng));
-    let (kick_amp, snare_amp, hat_amp) = (0.55 * vary(&mut rng), 0.28 * vary(&mut rng), 0.07 * vary(&mut rng));
+    let (pad_amp, bass_amp, arp_amp) = (
+        0.10 * vary(&mut rng),
+        0.35 * vary(&mut rng),
+        0.14 * vary(&mut rng),
+    );
+    let (kick_amp, snare_amp, hat_amp) = (
+        0.55 * vary(&mut rng),
+        0.28 * vary(&mut rng),
+        0.07 * vary(&mut rng),
+    );
 
     let pad = wavetable(&(1..=10).map(|h| 1.0 / h as f64).collect::<Vec<_>>());
-    let pluck = wavetable(&(1..=8).map(|h| 1.0 / (h as f64).powf(1.2)).collect::<Vec<_>>());
+    let pluck = wavetable(
+        &(1..=8)
+            .map(|h| 1.0 / (h as f64).powf(1.2))
+            .collect::<Vec<_>>(),
+    );
     let bass = wavetable(&(1..=6).map(|h| 1.0 / (h * h) as f64).collect::<Vec<_>>());
 
     let mut out = vec![0.0f64; n];
@@ -216,24 +277,45 @@ pub fn music_bed(n: usize, rate: f64, seed: u64) -> Vec<f64> {
         // Pad: the triad an octave up, 0.1 s attack and release around the bar.
         for &note in &triad {
             let len = bar_len + 0.1;
-            add_note(&mut out, rate, samples(t0), samples(len), midi_hz(f64::from(note + 12)), &pad, pad_amp, |t| {
-                (t / 0.1).min(1.0) * ((len - t) / 0.1).clamp(0.0, 1.0)
-            });
+            add_note(
+                &mut out,
+                rate,
+                samples(t0),
+                samples(len),
+                midi_hz(f64::from(note + 12)),
+                &pad,
+                pad_amp,
+                |t| (t / 0.1).min(1.0) * ((len - t) / 0.1).clamp(0.0, 1.0),
+            );
         }
         // Bass: root an octave down on beats 1, 2½ and 3.
         for at in [0.0, 1.5, 2.0] {
-            add_note(&mut out, rate, samples(t0 + at * beat), samples(1.2), midi_hz(f64::from(root - 12 + MAJOR[degree % 7])), &bass, bass_amp, |t| {
-                (-t / 0.25).exp() * (t / 0.005).min(1.0)
-            });
+            add_note(
+                &mut out,
+                rate,
+                samples(t0 + at * beat),
+                samples(1.2),
+                midi_hz(f64::from(root - 12 + MAJOR[degree % 7])),
+                &bass,
+                bass_amp,
+                |t| (-t / 0.25).exp() * (t / 0.005).min(1.0),
+            );
         }
         // Arpeggio two octaves up.
         let steps = if sixteenths { 16 } else { 8 };
         for s in 0..steps {
             let note = triad[s % 3] + 24 + 12 * ((s / 3) % 2) as i32;
             let at = t0 + s as f64 * bar_len / steps as f64;
-            add_note(&mut out, rate, samples(at), samples(0.8), midi_hz(f64::from(note)), &pluck, arp_amp, |t| {
-                (-t / 0.12).exp() * (t / 0.003).min(1.0)
-            });
+            add_note(
+                &mut out,
+                rate,
+                samples(at),
+                samples(0.8),
+                midi_hz(f64::from(note)),
+                &pluck,
+                arp_amp,
+                |t| (-t / 0.12).exp() * (t / 0.003).min(1.0),
+            );
         }
         // Drums.
         for b in 0..4 {
@@ -257,7 +339,9 @@ pub fn music_bed(n: usize, rate: f64, seed: u64) -> Vec<f64> {
                     let white = noise.bipolar();
                     let bright = white - 0.5 * previous;
                     previous = white;
-                    *y += snare_amp * (-t / 0.09).exp() * (0.8 * bright + 0.5 * (TAU * 185.0 * t).sin());
+                    *y += snare_amp
+                        * (-t / 0.09).exp()
+                        * (0.8 * bright + 0.5 * (TAU * 185.0 * t).sin());
                 }
             }
         }
@@ -295,9 +379,16 @@ pub fn mix_at_snr(speech: &[f32], noise: &[f64], labels: &[bool], snr_db: f64) -
         }
         count += SET_FRAME;
     }
-    assert!(count > 0 && pn > 0.0, "no active frames or a silent background");
+    assert!(
+        count > 0 && pn > 0.0,
+        "no active frames or a silent background"
+    );
     let gain = (ps / (pn * 10f64.powf(snr_db / 10.0))).sqrt();
-    speech.iter().zip(noise).map(|(s, n)| (f64::from(*s) + gain * n) as f32).collect()
+    speech
+        .iter()
+        .zip(noise)
+        .map(|(s, n)| (f64::from(*s) + gain * n) as f32)
+        .collect()
 }
 
 /// The mixed signal of one condition on the committed set.

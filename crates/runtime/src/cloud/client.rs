@@ -126,7 +126,11 @@ fn invalid(message: String) -> CloudError {
 }
 
 fn endpoint(address: &str, options: &ClientOptions) -> Result<Endpoint, CloudError> {
-    let uri = if address.contains("://") { address.to_owned() } else { format!("http://{address}") };
+    let uri = if address.contains("://") {
+        address.to_owned()
+    } else {
+        format!("http://{address}")
+    };
     let mut endpoint = Endpoint::from_shared(uri.clone())
         .map_err(|e| invalid(format!("endpoint {address:?} is not a valid address ({e}): expected http://host:port or host:port")))?
         .connect_timeout(options.connect_timeout)
@@ -136,14 +140,22 @@ fn endpoint(address: &str, options: &ClientOptions) -> Result<Endpoint, CloudErr
         .keep_alive_while_idle(true);
     if uri.starts_with("https://") {
         let tls = options.tls.clone().unwrap_or_default();
-        let ca = tls.ca_pem.ok_or_else(|| invalid(format!("endpoint {address:?} uses https: give the CA certificate (tls.caPem)")))?;
+        let ca = tls.ca_pem.ok_or_else(|| {
+            invalid(format!(
+                "endpoint {address:?} uses https: give the CA certificate (tls.caPem)"
+            ))
+        })?;
         let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
         if let Some(domain) = tls.domain {
             config = config.domain_name(domain);
         }
-        endpoint = endpoint.tls_config(config).map_err(|e| invalid(format!("TLS settings of {address:?}: {e}")))?;
+        endpoint = endpoint
+            .tls_config(config)
+            .map_err(|e| invalid(format!("TLS settings of {address:?}: {e}")))?;
     } else if !uri.starts_with("http://") {
-        return Err(invalid(format!("endpoint {address:?}: allowed schemes are http:// and https://")));
+        return Err(invalid(format!(
+            "endpoint {address:?}: allowed schemes are http:// and https://"
+        )));
     }
     Ok(endpoint)
 }
@@ -155,12 +167,19 @@ fn string_map(config: &Value) -> Result<HashMap<String, String>, CloudError> {
         Value::Null => Ok(HashMap::new()),
         Value::Object(map) => Ok(map
             .iter()
-            .map(|(k, v)| (k.clone(), match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                )
+            })
             .collect()),
-        other => Err(invalid(format!("node config must be an object of parameters, received {other}"))),
+        other => Err(invalid(format!(
+            "node config must be an object of parameters, received {other}"
+        ))),
     }
 }
 
@@ -184,13 +203,28 @@ impl CloudClient {
         if options.timeout.is_zero() || options.connect_timeout.is_zero() {
             return Err(invalid("timeouts must be above 0 ms".into()));
         }
-        let endpoints = options.endpoints.iter().map(|a| endpoint(a, &options)).collect::<Result<Vec<_>, _>>()?;
+        let endpoints = options
+            .endpoints
+            .iter()
+            .map(|a| endpoint(a, &options))
+            .collect::<Result<Vec<_>, _>>()?;
         let token = options
             .token
             .as_deref()
-            .map(|t| format!("Bearer {t}").parse().map_err(|_| invalid("token must be printable ASCII".into())))
+            .map(|t| {
+                format!("Bearer {t}")
+                    .parse()
+                    .map_err(|_| invalid("token must be printable ASCII".into()))
+            })
             .transpose()?;
-        Ok(Self { inner: Arc::new(Inner { options, endpoints, channel: OnceCell::new(), token }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                options,
+                endpoints,
+                channel: OnceCell::new(),
+                token,
+            }),
+        })
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -210,7 +244,9 @@ impl CloudClient {
             })
             .await
             .clone();
-        RemoteExecutionServiceClient::new(channel).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX)
+        RemoteExecutionServiceClient::new(channel)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX)
     }
 
     pub(crate) fn request<T>(&self, message: T, deadline: Option<Duration>) -> Request<T> {
@@ -219,7 +255,9 @@ impl CloudClient {
             request.set_timeout(deadline);
         }
         if let Some(token) = &self.inner.token {
-            request.metadata_mut().insert("authorization", token.clone());
+            request
+                .metadata_mut()
+                .insert("authorization", token.clone());
         }
         request
     }
@@ -234,13 +272,22 @@ impl CloudClient {
         match tokio::time::timeout(deadline, call).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
             Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
-            Err(_) => Err(CloudError::new(CloudErrorCode::Timeout, format!("{what}: no answer within {} ms", deadline.as_millis()))),
+            Err(_) => Err(CloudError::new(
+                CloudErrorCode::Timeout,
+                format!("{what}: no answer within {} ms", deadline.as_millis()),
+            )),
         }
     }
 
     /// A call retried with exponential backoff (25 ms, doubling, with jitter) while
     /// `retry` says so of its error and `deadline` allows; each attempt gets the time left.
-    async fn retrying<T, F, Fut>(&self, what: &str, deadline: Duration, retry: impl Fn(&CloudError) -> bool, mut call: F) -> Result<T, CloudError>
+    async fn retrying<T, F, Fut>(
+        &self,
+        what: &str,
+        deadline: Duration,
+        retry: impl Fn(&CloudError) -> bool,
+        mut call: F,
+    ) -> Result<T, CloudError>
     where
         F: FnMut(Duration) -> Fut,
         Fut: std::future::Future<Output = Result<T, CloudError>>,
@@ -251,16 +298,27 @@ impl CloudClient {
         loop {
             let left = end.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(CloudError::new(CloudErrorCode::Timeout, format!("{what}: no answer within {} ms", deadline.as_millis())));
+                return Err(CloudError::new(
+                    CloudErrorCode::Timeout,
+                    format!("{what}: no answer within {} ms", deadline.as_millis()),
+                ));
             }
             match call(left).await {
                 Err(err) if retry(&err) && attempt < self.inner.options.retries => {
-                    let jitter = Duration::from_micros(u64::from(std::process::id() ^ attempt).wrapping_mul(7919) % 10_000);
-                    let pause = (backoff + jitter).min(end.saturating_duration_since(Instant::now()));
+                    let jitter = Duration::from_micros(
+                        u64::from(std::process::id() ^ attempt).wrapping_mul(7919) % 10_000,
+                    );
+                    let pause =
+                        (backoff + jitter).min(end.saturating_duration_since(Instant::now()));
                     if pause.is_zero() {
                         return Err(err);
                     }
-                    tracing::debug!(what, attempt, pause_ms = pause.as_millis() as u64, "retrying after UNAVAILABLE");
+                    tracing::debug!(
+                        what,
+                        attempt,
+                        pause_ms = pause.as_millis() as u64,
+                        "retrying after UNAVAILABLE"
+                    );
                     tokio::time::sleep(pause).await;
                     backoff *= 2;
                     attempt += 1;
@@ -303,56 +361,91 @@ impl CloudClient {
 
     /// `GetStatus` (retried on UNAVAILABLE).
     pub async fn status(&self) -> Result<ServiceState, CloudError> {
-        self.retrying("GetStatus", self.inner.options.timeout, CloudError::unavailable, |left| async move {
-            let request = self.request(StatusRequest { include_metrics: true, include_sessions: false }, Some(left));
-            let mut grpc = self.grpc().await;
-            let response = self.within("GetStatus", left, grpc.get_status(request)).await?;
-            let metrics = response.metrics.unwrap_or_default();
-            Ok(ServiceState {
-                status: service_status(response.status).to_owned(),
-                version: response.version,
-                uptime_seconds: response.uptime_seconds,
-                total_requests: metrics.total_requests,
-                successful_requests: metrics.successful_requests,
-                failed_requests: metrics.failed_requests,
-                active_sessions: metrics.active_sessions,
-            })
-        })
+        self.retrying(
+            "GetStatus",
+            self.inner.options.timeout,
+            CloudError::unavailable,
+            |left| async move {
+                let request = self.request(
+                    StatusRequest {
+                        include_metrics: true,
+                        include_sessions: false,
+                    },
+                    Some(left),
+                );
+                let mut grpc = self.grpc().await;
+                let response = self
+                    .within("GetStatus", left, grpc.get_status(request))
+                    .await?;
+                let metrics = response.metrics.unwrap_or_default();
+                Ok(ServiceState {
+                    status: service_status(response.status).to_owned(),
+                    version: response.version,
+                    uptime_seconds: response.uptime_seconds,
+                    total_requests: metrics.total_requests,
+                    successful_requests: metrics.successful_requests,
+                    failed_requests: metrics.failed_requests,
+                    active_sessions: metrics.active_sessions,
+                })
+            },
+        )
         .await
     }
 
     /// `ListNodes` (retried on UNAVAILABLE); `category` "" lists all.
     pub async fn list_nodes(&self, category: &str) -> Result<Vec<NodeDescription>, CloudError> {
-        self.retrying("ListNodes", self.inner.options.timeout, CloudError::unavailable, |left| async move {
-            let request = self.request(ListNodesRequest { category: category.to_owned() }, Some(left));
-            let mut grpc = self.grpc().await;
-            let response = self.within("ListNodes", left, grpc.list_nodes(request)).await?;
-            Ok(response
-                .available_nodes
-                .into_iter()
-                .map(|node| NodeDescription {
-                    node_type: node.node_type,
-                    category: node.category,
-                    description: node.description,
-                    parameters: node
-                        .parameters
-                        .into_iter()
-                        .map(|p| ParameterDescription {
-                            name: p.name,
-                            kind: p.r#type,
-                            description: p.description,
-                            required: p.required,
-                            default_value: p.default_value,
-                        })
-                        .collect(),
-                })
-                .collect())
-        })
+        self.retrying(
+            "ListNodes",
+            self.inner.options.timeout,
+            CloudError::unavailable,
+            |left| async move {
+                let request = self.request(
+                    ListNodesRequest {
+                        category: category.to_owned(),
+                    },
+                    Some(left),
+                );
+                let mut grpc = self.grpc().await;
+                let response = self
+                    .within("ListNodes", left, grpc.list_nodes(request))
+                    .await?;
+                Ok(response
+                    .available_nodes
+                    .into_iter()
+                    .map(|node| NodeDescription {
+                        node_type: node.node_type,
+                        category: node.category,
+                        description: node.description,
+                        parameters: node
+                            .parameters
+                            .into_iter()
+                            .map(|p| ParameterDescription {
+                                name: p.name,
+                                kind: p.r#type,
+                                description: p.description,
+                                required: p.required,
+                                default_value: p.default_value,
+                            })
+                            .collect(),
+                    })
+                    .collect())
+            },
+        )
         .await
     }
 
     /// A `StreamNode` session; the call starts with the first `send`.
-    pub fn stream(&self, node_type: &str, config: &Value, format: Serialization) -> Result<CloudStream, CloudError> {
-        Ok(CloudStream::new(self.clone(), node_type.to_owned(), string_map(config)?, format))
+    pub fn stream(
+        &self,
+        node_type: &str,
+        config: &Value,
+        format: Serialization,
+    ) -> Result<CloudStream, CloudError> {
+        Ok(CloudStream::new(
+            self.clone(),
+            node_type.to_owned(),
+            string_map(config)?,
+            format,
+        ))
     }
 }

@@ -47,7 +47,10 @@ pub struct CloudError {
 
 impl CloudError {
     pub fn new(code: CloudErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn unavailable(&self) -> bool {
@@ -59,7 +62,9 @@ impl CloudError {
     /// connection closed before the request was written (hyper: "operation was canceled").
     pub(crate) fn not_sent(&self) -> bool {
         self.unavailable()
-            && ["connect error", "dns error", "operation was canceled"].iter().any(|m| self.message.contains(m))
+            && ["connect error", "dns error", "operation was canceled"]
+                .iter()
+                .any(|m| self.message.contains(m))
     }
 
     /// The error for a gRPC status answered to `what` ("ExecuteNode AudioMixer").
@@ -68,27 +73,46 @@ impl CloudError {
             Code::Unavailable => CloudErrorCode::Unavailable,
             Code::DeadlineExceeded => CloudErrorCode::Timeout,
             // tonic's server answers an expired grpc-timeout with CANCELLED.
-            Code::Cancelled if status.message().contains("Timeout expired") => CloudErrorCode::Timeout,
+            Code::Cancelled if status.message().contains("Timeout expired") => {
+                CloudErrorCode::Timeout
+            }
             // Client-side transport failures without a status from any server: the
             // connection closed under the request (a server going away).
-            Code::Cancelled | Code::Unknown | Code::Internal if transport_failure(status.message()) => CloudErrorCode::Unavailable,
-            Code::Unauthenticated | Code::PermissionDenied => CloudErrorCode::Unauthenticated,
-            Code::InvalidArgument | Code::FailedPrecondition | Code::NotFound | Code::OutOfRange | Code::ResourceExhausted => {
-                CloudErrorCode::Rejected
+            Code::Cancelled | Code::Unknown | Code::Internal
+                if transport_failure(status.message()) =>
+            {
+                CloudErrorCode::Unavailable
             }
+            Code::Unauthenticated | Code::PermissionDenied => CloudErrorCode::Unauthenticated,
+            Code::InvalidArgument
+            | Code::FailedPrecondition
+            | Code::NotFound
+            | Code::OutOfRange
+            | Code::ResourceExhausted => CloudErrorCode::Rejected,
             Code::Unimplemented => CloudErrorCode::Unimplemented,
             _ => CloudErrorCode::Internal,
         };
-        let detail = if status.message().is_empty() { format!("{:?}", status.code()) } else { status.message().to_owned() };
+        let detail = if status.message().is_empty() {
+            format!("{:?}", status.code())
+        } else {
+            status.message().to_owned()
+        };
         Self::new(code, format!("{what}: {detail} (gRPC {:?})", status.code()))
     }
 }
 
 /// Messages of hyper / h2 errors tonic reports when a connection went away.
 fn transport_failure(message: &str) -> bool {
-    ["operation was canceled", "connection closed", "connection reset", "broken pipe", "transport error", "GoAway"]
-        .iter()
-        .any(|m| message.contains(m))
+    [
+        "operation was canceled",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "transport error",
+        "GoAway",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 impl fmt::Display for CloudError {

@@ -16,7 +16,9 @@ pub mod server;
 mod service;
 mod stream;
 
-pub use client::{ClientOptions, ClientTls, CloudClient, NodeDescription, ParameterDescription, ServiceState};
+pub use client::{
+    ClientOptions, ClientTls, CloudClient, NodeDescription, ParameterDescription, ServiceState,
+};
 pub use error::{CloudError, CloudErrorCode};
 pub use serialization::{decode, encode, Envelope, Serialization};
 pub use stream::CloudStream;

@@ -85,7 +85,10 @@ pub enum Envelope {
 /// Decodes one input.
 pub fn decode(format: Serialization, bytes: &[u8]) -> Result<(NodeData, Envelope), NodeError> {
     let (data, envelope) = match format {
-        Serialization::F32le => (NodeData::Audio(Audio::mono(f32le(bytes)?, None)), Envelope::None),
+        Serialization::F32le => (
+            NodeData::Audio(Audio::mono(f32le(bytes)?, None)),
+            Envelope::None,
+        ),
         Serialization::Bytes => (NodeData::Bytes(bytes.to_vec()), Envelope::None),
         Serialization::Json => json_input(bytes)?,
     };
@@ -102,7 +105,10 @@ fn f32le(bytes: &[u8]) -> Result<Vec<f32>, NodeError> {
             bytes.len()
         )));
     }
-    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
 }
 
 fn json_input(bytes: &[u8]) -> Result<(NodeData, Envelope), NodeError> {
@@ -118,7 +124,14 @@ fn json_input(bytes: &[u8]) -> Result<(NodeData, Envelope), NodeError> {
     })?;
     Ok(match value {
         Value::Array(items) => match audio_items(&items) {
-            Some(channels) => (audio(channels, None), if items.first().is_some_and(Value::is_array) { Envelope::Nested } else { Envelope::Flat }),
+            Some(channels) => (
+                audio(channels, None),
+                if items.first().is_some_and(Value::is_array) {
+                    Envelope::Nested
+                } else {
+                    Envelope::Flat
+                },
+            ),
             None => match tuple(&items) {
                 Some((channels, rate)) => (audio(channels, Some(rate)), Envelope::Tuple),
                 None => (NodeData::Json(Value::Array(items)), Envelope::None),
@@ -141,7 +154,10 @@ fn json_input(bytes: &[u8]) -> Result<(NodeData, Envelope), NodeError> {
 }
 
 fn audio(channels: Vec<Vec<f32>>, sample_rate: Option<f64>) -> NodeData {
-    NodeData::Audio(Audio { channels, sample_rate })
+    NodeData::Audio(Audio {
+        channels,
+        sample_rate,
+    })
 }
 
 /// Samples of a non-empty array of numbers.
@@ -156,7 +172,10 @@ fn numbers(items: &[Value]) -> Option<Vec<f32>> {
 fn audio_items(items: &[Value]) -> Option<Vec<Vec<f32>>> {
     match items.first()? {
         Value::Number(_) => numbers(items).map(|samples| vec![samples]),
-        Value::Array(_) => items.iter().map(|channel| numbers(channel.as_array()?)).collect(),
+        Value::Array(_) => items
+            .iter()
+            .map(|channel| numbers(channel.as_array()?))
+            .collect(),
         _ => None,
     }
 }
@@ -164,7 +183,9 @@ fn audio_items(items: &[Value]) -> Option<Vec<Vec<f32>>> {
 /// `[audio, sample_rate]`.
 fn tuple(items: &[Value]) -> Option<(Vec<Vec<f32>>, f64)> {
     match items {
-        [Value::Array(audio), rate] => Some((audio_items(audio)?, rate.as_f64().filter(|r| *r > 0.0)?)),
+        [Value::Array(audio), rate] => {
+            Some((audio_items(audio)?, rate.as_f64().filter(|r| *r > 0.0)?))
+        }
         _ => None,
     }
 }
@@ -218,7 +239,11 @@ fn interleaved(audio: &Audio) -> Vec<u8> {
 }
 
 /// Encodes one output in `format`, audio in the shape its input had.
-pub fn encode(format: Serialization, data: &NodeData, envelope: Envelope) -> Result<Vec<u8>, NodeError> {
+pub fn encode(
+    format: Serialization,
+    data: &NodeData,
+    envelope: Envelope,
+) -> Result<Vec<u8>, NodeError> {
     match (format, data) {
         (Serialization::Json, NodeData::Audio(audio)) => {
             let samples = match (envelope, audio.channels.as_slice()) {
@@ -228,7 +253,10 @@ pub fn encode(format: Serialization, data: &NodeData, envelope: Envelope) -> Res
             };
             match envelope {
                 Envelope::Tuple => serde_json::to_vec(&(samples, audio.sample_rate.map(rate))),
-                Envelope::Dict => serde_json::to_vec(&AudioDict { audio_data: samples, sample_rate: audio.sample_rate.map(rate) }),
+                Envelope::Dict => serde_json::to_vec(&AudioDict {
+                    audio_data: samples,
+                    sample_rate: audio.sample_rate.map(rate),
+                }),
                 _ => serde_json::to_vec(&samples),
             }
             .map_err(json_error)
@@ -237,21 +265,27 @@ pub fn encode(format: Serialization, data: &NodeData, envelope: Envelope) -> Res
             let rows: Vec<&[f32]> = values.chunks(*columns.max(&1)).collect();
             serde_json::to_vec(&rows).map_err(json_error)
         }
-        (Serialization::Json, NodeData::Json(value)) => serde_json::to_vec(value).map_err(json_error),
-        (Serialization::Json, NodeData::Bytes(_)) => {
-            Err(NodeError::invalid("the node's output is opaque bytes, which json cannot carry: use format bytes"))
+        (Serialization::Json, NodeData::Json(value)) => {
+            serde_json::to_vec(value).map_err(json_error)
         }
-        (Serialization::F32le | Serialization::Bytes, NodeData::Audio(audio)) => Ok(interleaved(audio)),
+        (Serialization::Json, NodeData::Bytes(_)) => Err(NodeError::invalid(
+            "the node's output is opaque bytes, which json cannot carry: use format bytes",
+        )),
+        (Serialization::F32le | Serialization::Bytes, NodeData::Audio(audio)) => {
+            Ok(interleaved(audio))
+        }
         (Serialization::F32le | Serialization::Bytes, NodeData::Matrix { values, .. }) => {
             Ok(values.iter().flat_map(|x| x.to_le_bytes()).collect())
         }
-        (Serialization::F32le, NodeData::Json(_)) => {
-            Err(NodeError::invalid("the node's output is JSON data, which f32le cannot carry: use format json"))
+        (Serialization::F32le, NodeData::Json(_)) => Err(NodeError::invalid(
+            "the node's output is JSON data, which f32le cannot carry: use format json",
+        )),
+        (Serialization::F32le, NodeData::Bytes(_)) => Err(NodeError::invalid(
+            "the node's output is opaque bytes, not float32 samples: use format bytes",
+        )),
+        (Serialization::Bytes, NodeData::Json(value)) => {
+            serde_json::to_vec(value).map_err(json_error)
         }
-        (Serialization::F32le, NodeData::Bytes(_)) => {
-            Err(NodeError::invalid("the node's output is opaque bytes, not float32 samples: use format bytes"))
-        }
-        (Serialization::Bytes, NodeData::Json(value)) => serde_json::to_vec(value).map_err(json_error),
         (Serialization::Bytes, NodeData::Bytes(bytes)) => Ok(bytes.clone()),
     }
 }
@@ -275,49 +309,115 @@ mod tests {
             "{\"audio_data\":[0.5,-0.25],\"sample_rate\":44100}",
             "{\"audio_data\":[[0.5],[0.25]],\"sample_rate\":22050.5}",
         ] {
-            let out: serde_json::Value = serde_json::from_slice(&round_trip(Serialization::Json, text.as_bytes())).unwrap();
-            assert_eq!(out, serde_json::from_str::<serde_json::Value>(text).unwrap(), "{text}");
+            let out: serde_json::Value =
+                serde_json::from_slice(&round_trip(Serialization::Json, text.as_bytes())).unwrap();
+            assert_eq!(
+                out,
+                serde_json::from_str::<serde_json::Value>(text).unwrap(),
+                "{text}"
+            );
         }
-        let (data, envelope) = decode(Serialization::Json, b"{\"audio_data\": [0.1, 0.2], \"sample_rate\": 16000}").unwrap();
+        let (data, envelope) = decode(
+            Serialization::Json,
+            b"{\"audio_data\": [0.1, 0.2], \"sample_rate\": 16000}",
+        )
+        .unwrap();
         assert_eq!(envelope, Envelope::Dict);
-        assert_eq!(data, NodeData::Audio(Audio::mono(vec![0.1, 0.2], Some(16000.0))));
+        assert_eq!(
+            data,
+            NodeData::Audio(Audio::mono(vec![0.1, 0.2], Some(16000.0)))
+        );
     }
 
     #[test]
     fn json_floats_are_written_as_the_shortest_float32_text() {
         let data = NodeData::Audio(Audio::mono(vec![0.1, 1.0 / 3.0], None));
-        assert_eq!(encode(Serialization::Json, &data, Envelope::Flat).unwrap(), b"[0.1,0.33333334]");
+        assert_eq!(
+            encode(Serialization::Json, &data, Envelope::Flat).unwrap(),
+            b"[0.1,0.33333334]"
+        );
     }
 
     #[test]
     fn other_json_is_data() {
         for text in ["{\"a\":1}", "[\"x\",1]", "[]", "3", "\"s\"", "[[1],\"x\"]"] {
             let (data, _) = decode(Serialization::Json, text.as_bytes()).unwrap();
-            assert_eq!(data, NodeData::Json(serde_json::from_str(text).unwrap()), "{text}");
+            assert_eq!(
+                data,
+                NodeData::Json(serde_json::from_str(text).unwrap()),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn f32le_and_bytes() {
-        let samples: Vec<u8> = [0.5f32, -1.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+        let samples: Vec<u8> = [0.5f32, -1.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
         assert_eq!(round_trip(Serialization::F32le, &samples), samples);
         assert_eq!(round_trip(Serialization::Bytes, b"\x00\xff"), b"\x00\xff");
-        let stereo = NodeData::Audio(Audio { channels: vec![vec![1.0, 2.0], vec![3.0, 4.0]], sample_rate: None });
-        let interleaved: Vec<u8> = [1.0f32, 3.0, 2.0, 4.0].iter().flat_map(|x| x.to_le_bytes()).collect();
-        assert_eq!(encode(Serialization::F32le, &stereo, Envelope::None).unwrap(), interleaved);
-        let matrix = NodeData::Matrix { columns: 2, values: vec![1.0, 2.0, 3.0, 4.0] };
-        assert_eq!(encode(Serialization::Json, &matrix, Envelope::None).unwrap(), b"[[1.0,2.0],[3.0,4.0]]");
-        assert!(encode(Serialization::F32le, &NodeData::Json(json!({})), Envelope::None).unwrap_err().message.contains("use format json"));
+        let stereo = NodeData::Audio(Audio {
+            channels: vec![vec![1.0, 2.0], vec![3.0, 4.0]],
+            sample_rate: None,
+        });
+        let interleaved: Vec<u8> = [1.0f32, 3.0, 2.0, 4.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        assert_eq!(
+            encode(Serialization::F32le, &stereo, Envelope::None).unwrap(),
+            interleaved
+        );
+        let matrix = NodeData::Matrix {
+            columns: 2,
+            values: vec![1.0, 2.0, 3.0, 4.0],
+        };
+        assert_eq!(
+            encode(Serialization::Json, &matrix, Envelope::None).unwrap(),
+            b"[[1.0,2.0],[3.0,4.0]]"
+        );
+        assert!(encode(
+            Serialization::F32le,
+            &NodeData::Json(json!({})),
+            Envelope::None
+        )
+        .unwrap_err()
+        .message
+        .contains("use format json"));
     }
 
     #[test]
     fn refusals_say_what_is_allowed() {
-        assert!("xml".parse::<Serialization>().unwrap_err().message.contains("json, f32le, bytes"));
+        assert!("xml"
+            .parse::<Serialization>()
+            .unwrap_err()
+            .message
+            .contains("json, f32le, bytes"));
         assert_eq!("".parse::<Serialization>().unwrap(), Serialization::Json);
-        assert!(decode(Serialization::Json, b"[]").is_ok(), "an empty list is JSON data, not audio");
-        assert!(decode(Serialization::F32le, b"").unwrap_err().message.contains("empty"));
-        assert!(decode(Serialization::Json, b"{\"audio_data\": \"x\"}").unwrap_err().message.contains("audio_data must be"));
-        assert!(decode(Serialization::Json, b"{\"audio_data\": [1], \"sample_rate\": -5}").unwrap_err().message.contains("sample_rate = -5"));
-        assert!(decode(Serialization::Json, b"[Infinity]").unwrap_err().message.contains("NaN or Infinity"));
+        assert!(
+            decode(Serialization::Json, b"[]").is_ok(),
+            "an empty list is JSON data, not audio"
+        );
+        assert!(decode(Serialization::F32le, b"")
+            .unwrap_err()
+            .message
+            .contains("empty"));
+        assert!(decode(Serialization::Json, b"{\"audio_data\": \"x\"}")
+            .unwrap_err()
+            .message
+            .contains("audio_data must be"));
+        assert!(decode(
+            Serialization::Json,
+            b"{\"audio_data\": [1], \"sample_rate\": -5}"
+        )
+        .unwrap_err()
+        .message
+        .contains("sample_rate = -5"));
+        assert!(decode(Serialization::Json, b"[Infinity]")
+            .unwrap_err()
+            .message
+            .contains("NaN or Infinity"));
     }
 }

@@ -115,15 +115,23 @@ impl ServerHandle {
     /// Stops accepting, drains calls and streams for up to the grace period, then closes
     /// the rest. Calling it again does nothing.
     pub async fn shutdown(&mut self) -> Result<(), ServerError> {
-        let Some(stop) = self.stop.take() else { return Ok(()) };
+        let Some(stop) = self.stop.take() else {
+            return Ok(());
+        };
         self.shared.stopping.store(true, Ordering::Relaxed);
-        self.health.set_not_serving::<RemoteExecutionServiceServer<Service>>().await;
+        self.health
+            .set_not_serving::<RemoteExecutionServiceServer<Service>>()
+            .await;
         let _ = stop.send(());
-        let Some(mut task) = self.task.take() else { return Ok(()) };
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
         tracing::info!(addr = %self.local_addr, grace_ms = self.grace.as_millis() as u64, "shutting down: draining calls and streams");
         match tokio::time::timeout(self.grace, &mut task).await {
             Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(ServerError(format!("the server failed while stopping: {e}"))),
+            Ok(Ok(Err(e))) => Err(ServerError(format!(
+                "the server failed while stopping: {e}"
+            ))),
             Ok(Err(e)) => Err(ServerError(format!("the server task failed: {e}"))),
             Err(_) => {
                 tracing::warn!("grace period over: closing the connections still open");
@@ -137,7 +145,10 @@ impl ServerHandle {
 /// Binds `options.addr` and starts serving on the current tokio runtime.
 pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> {
     if options.concurrency == 0 {
-        return Err(ServerError("concurrency = 0 is not allowed: at least one node execution must be able to run".into()));
+        return Err(ServerError(
+            "concurrency = 0 is not allowed: at least one node execution must be able to run"
+                .into(),
+        ));
     }
     if options.max_message_bytes < 1024 {
         return Err(ServerError(format!(
@@ -147,29 +158,49 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
     }
     if let Some(dir) = &options.modules_dir {
         if !dir.is_dir() {
-            return Err(ServerError(format!("modules directory {} does not exist or is not a directory", dir.display())));
+            return Err(ServerError(format!(
+                "modules directory {} does not exist or is not a directory",
+                dir.display()
+            )));
         }
     }
     let listener = tokio::net::TcpListener::bind(options.addr)
         .await
         .map_err(|e| ServerError(format!("cannot listen on {}: {e}", options.addr)))?;
-    let local_addr = listener.local_addr().map_err(|e| ServerError(format!("cannot read the bound address: {e}")))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| ServerError(format!("cannot read the bound address: {e}")))?;
 
-    let context = NodeContext { modules_dir: options.modules_dir.clone() };
-    let shared = Arc::new(Shared::new(Arc::clone(&options.registry), context, options.concurrency));
-    let service = RemoteExecutionServiceServer::new(Service { shared: Arc::clone(&shared) })
-        .max_decoding_message_size(options.max_message_bytes)
-        .max_encoding_message_size(options.max_message_bytes);
-    let gate = Gate { inner: service, token: options.auth_token.clone().map(Arc::from) };
+    let context = NodeContext {
+        modules_dir: options.modules_dir.clone(),
+    };
+    let shared = Arc::new(Shared::new(
+        Arc::clone(&options.registry),
+        context,
+        options.concurrency,
+    ));
+    let service = RemoteExecutionServiceServer::new(Service {
+        shared: Arc::clone(&shared),
+    })
+    .max_decoding_message_size(options.max_message_bytes)
+    .max_encoding_message_size(options.max_message_bytes);
+    let gate = Gate {
+        inner: service,
+        token: options.auth_token.clone().map(Arc::from),
+    };
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<RemoteExecutionServiceServer<Service>>().await;
+    health
+        .set_serving::<RemoteExecutionServiceServer<Service>>()
+        .await;
 
     let mut builder = Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(Duration::from_secs(10)));
     if let Some(tls) = &options.tls {
         builder = builder
-            .tls_config(ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem)))
+            .tls_config(
+                ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem)),
+            )
             .map_err(|e| ServerError(format!("invalid TLS certificate or key: {e}")))?;
     }
     let router = builder.add_service(health_service).add_service(gate);
@@ -181,7 +212,14 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
         let _ = stopped.await;
     }));
     tracing::info!(addr = %local_addr, nodes = %options.registry.names(), tls = options.tls.is_some(), auth = options.auth_token.is_some(), "edgemix cloud tier listening");
-    Ok(ServerHandle { local_addr, stop: Some(stop), task: Some(task), shared, health, grace: options.shutdown_grace })
+    Ok(ServerHandle {
+        local_addr,
+        stop: Some(stop),
+        task: Some(task),
+        shared,
+        health,
+        grace: options.shutdown_grace,
+    })
 }
 
 /// In front of the service: answers the methods edgemix does not implement, and checks
@@ -211,18 +249,28 @@ impl<S> Gate<S> {
             )));
         }
         let token = self.token.as_deref()?;
-        let given = request.headers().get(http::header::AUTHORIZATION).map(|v| v.as_bytes());
+        let given = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .map(|v| v.as_bytes());
         match given.and_then(|v| v.strip_prefix(b"Bearer ")) {
             Some(given) if same(given, token.as_bytes()) => None,
-            Some(_) => Some(Status::unauthenticated("the bearer token is not valid for this server")),
-            None => Some(Status::unauthenticated("this server requires an authorization: Bearer <token> header")),
+            Some(_) => Some(Status::unauthenticated(
+                "the bearer token is not valid for this server",
+            )),
+            None => Some(Status::unauthenticated(
+                "this server requires an authorization: Bearer <token> header",
+            )),
         }
     }
 }
 
 impl<S> tower::Service<http::Request<Body>> for Gate<S>
 where
-    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible> + Clone + Send + 'static,
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
 {
     type Response = http::Response<Body>;

@@ -12,9 +12,9 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::proto::remote_execution_service_server::RemoteExecutionService;
 use super::proto::{
-    stream_data, ExecuteNodeRequest, ExecuteNodeResponse, ExecutionMetrics, ExecutionStatus, ListNodesRequest,
-    ListNodesResponse, NodeInfo, ParameterInfo, ServiceMetrics, ServiceStatus, SessionInfo, StatusRequest, StatusResponse,
-    StreamData, StreamInit,
+    stream_data, ExecuteNodeRequest, ExecuteNodeResponse, ExecutionMetrics, ExecutionStatus,
+    ListNodesRequest, ListNodesResponse, NodeInfo, ParameterInfo, ServiceMetrics, ServiceStatus,
+    SessionInfo, StatusRequest, StatusResponse, StreamData, StreamInit,
 };
 use super::serialization::{decode, encode, Envelope, Serialization};
 use crate::nodes::{Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry};
@@ -23,7 +23,8 @@ use crate::nodes::{Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry};
 const STREAM_QUEUE: usize = 32;
 
 fn unix_seconds(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 pub(crate) fn node_status(err: NodeError) -> Status {
@@ -76,14 +77,26 @@ impl Shared {
 
     fn count(&self, ok: bool, elapsed: Duration) {
         self.counters.total.fetch_add(1, Ordering::Relaxed);
-        let counter = if ok { &self.counters.succeeded } else { &self.counters.failed };
+        let counter = if ok {
+            &self.counters.succeeded
+        } else {
+            &self.counters.failed
+        };
         counter.fetch_add(1, Ordering::Relaxed);
-        self.counters.duration_ms.fetch_add(elapsed.as_millis() as i64, Ordering::Relaxed);
+        self.counters
+            .duration_ms
+            .fetch_add(elapsed.as_millis() as i64, Ordering::Relaxed);
     }
 
     /// Runs `job` on the blocking pool once a concurrency permit is free.
-    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> Result<T, Status> + Send + 'static) -> Result<T, Status> {
-        let permit = Arc::clone(&self.permits).acquire_owned().await.map_err(|_| Status::unavailable("the server is shutting down"))?;
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> Result<T, Status> + Send + 'static,
+    ) -> Result<T, Status> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Status::unavailable("the server is shutting down"))?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             job()
@@ -92,8 +105,14 @@ impl Shared {
         .map_err(|e| Status::internal(format!("a node failed unexpectedly: {e}")))?
     }
 
-    fn create(&self, node_type: &str, config: &HashMap<String, String>) -> Result<Box<dyn Node>, Status> {
-        self.registry.create(node_type, config, &self.context).map_err(node_status)
+    fn create(
+        &self,
+        node_type: &str,
+        config: &HashMap<String, String>,
+    ) -> Result<Box<dyn Node>, Status> {
+        self.registry
+            .create(node_type, config, &self.context)
+            .map_err(node_status)
     }
 }
 
@@ -122,7 +141,10 @@ impl Service {
 
 #[tonic::async_trait]
 impl RemoteExecutionService for Service {
-    async fn execute_node(&self, request: Request<ExecuteNodeRequest>) -> Result<Response<ExecuteNodeResponse>, Status> {
+    async fn execute_node(
+        &self,
+        request: Request<ExecuteNodeRequest>,
+    ) -> Result<Response<ExecuteNodeResponse>, Status> {
         let started_at = SystemTime::now();
         let started = Instant::now();
         let request = request.into_inner();
@@ -132,9 +154,13 @@ impl RemoteExecutionService for Service {
         // tonic applies a grpc-timeout header itself.
         let limit = request.options.as_ref().map_or(0, |o| o.timeout_seconds);
         let outcome = if limit > 0 {
-            match tokio::time::timeout(Duration::from_secs(limit as u64), self.execute(request)).await {
+            match tokio::time::timeout(Duration::from_secs(limit as u64), self.execute(request))
+                .await
+            {
                 Ok(outcome) => outcome,
-                Err(_) => Err(Status::deadline_exceeded(format!("{node_type} did not finish within timeout_seconds = {limit}"))),
+                Err(_) => Err(Status::deadline_exceeded(format!(
+                    "{node_type} did not finish within timeout_seconds = {limit}"
+                ))),
             }
         } else {
             self.execute(request).await
@@ -167,14 +193,20 @@ impl RemoteExecutionService for Service {
 
     type StreamNodeStream = ReceiverStream<Result<StreamData, Status>>;
 
-    async fn stream_node(&self, request: Request<Streaming<StreamData>>) -> Result<Response<Self::StreamNodeStream>, Status> {
+    async fn stream_node(
+        &self,
+        request: Request<Streaming<StreamData>>,
+    ) -> Result<Response<Self::StreamNodeStream>, Status> {
         let inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(STREAM_QUEUE);
         tokio::spawn(run_stream(Arc::clone(&self.shared), inbound, tx));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
-    async fn get_status(&self, request: Request<StatusRequest>) -> Result<Response<StatusResponse>, Status> {
+    async fn get_status(
+        &self,
+        request: Request<StatusRequest>,
+    ) -> Result<Response<StatusResponse>, Status> {
         let request = request.into_inner();
         let shared = &self.shared;
         let sessions = shared.sessions();
@@ -184,14 +216,26 @@ impl RemoteExecutionService for Service {
             total_requests: total,
             successful_requests: c.succeeded.load(Ordering::Relaxed),
             failed_requests: c.failed.load(Ordering::Relaxed),
-            average_duration_ms: c.duration_ms.load(Ordering::Relaxed).checked_div(total).unwrap_or(0),
+            average_duration_ms: c
+                .duration_ms
+                .load(Ordering::Relaxed)
+                .checked_div(total)
+                .unwrap_or(0),
             active_sessions: sessions.len() as i32,
             available_workers: shared.permits.available_permits() as i32,
             busy_workers: (shared.concurrency - shared.permits.available_permits()) as i32,
             ..Default::default()
         });
-        let active_sessions = if request.include_sessions { sessions.values().cloned().collect() } else { Vec::new() };
-        let status = if shared.stopping.load(Ordering::Relaxed) { ServiceStatus::Stopping } else { ServiceStatus::Healthy };
+        let active_sessions = if request.include_sessions {
+            sessions.values().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        let status = if shared.stopping.load(Ordering::Relaxed) {
+            ServiceStatus::Stopping
+        } else {
+            ServiceStatus::Healthy
+        };
         Ok(Response::new(StatusResponse {
             status: status as i32,
             metrics,
@@ -201,7 +245,10 @@ impl RemoteExecutionService for Service {
         }))
     }
 
-    async fn list_nodes(&self, request: Request<ListNodesRequest>) -> Result<Response<ListNodesResponse>, Status> {
+    async fn list_nodes(
+        &self,
+        request: Request<ListNodesRequest>,
+    ) -> Result<Response<ListNodesResponse>, Status> {
         let category = request.into_inner().category;
         let available_nodes = self
             .shared
@@ -235,14 +282,20 @@ type Outbound = mpsc::Sender<Result<StreamData, Status>>;
 /// Reports `status` in a message's `error_message`, then ends the stream with it.
 async fn fail(tx: &Outbound, status: Status) {
     tracing::info!(code = ?status.code(), message = status.message(), "StreamNode ended with an error");
-    let report = StreamData { payload: None, error_message: status.message().to_owned() };
+    let report = StreamData {
+        payload: None,
+        error_message: status.message().to_owned(),
+    };
     if tx.send(Ok(report)).await.is_ok() {
         let _ = tx.send(Err(status)).await;
     }
 }
 
 fn data(bytes: Vec<u8>) -> StreamData {
-    StreamData { payload: Some(stream_data::Payload::Data(bytes.into())), error_message: String::new() }
+    StreamData {
+        payload: Some(stream_data::Payload::Data(bytes.into())),
+        error_message: String::new(),
+    }
 }
 
 /// Removes a stream's session entry however the stream ends.
@@ -278,7 +331,10 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
     };
     let creator = Arc::clone(&shared);
     let (node_type, config) = (init.node_type.clone(), init.config);
-    let mut node = match shared.run(move || creator.create(&node_type, &config)).await {
+    let mut node = match shared
+        .run(move || creator.create(&node_type, &config))
+        .await
+    {
         Ok(node) => node,
         Err(status) => return fail(&tx, status).await,
     };
@@ -286,9 +342,18 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
     let now = unix_seconds(SystemTime::now());
     shared.sessions().insert(
         id,
-        SessionInfo { session_id: id.to_string(), node_type: init.node_type.clone(), created_timestamp: now, last_activity: now, processed_items: 0 },
+        SessionInfo {
+            session_id: id.to_string(),
+            node_type: init.node_type.clone(),
+            created_timestamp: now,
+            last_activity: now,
+            processed_items: 0,
+        },
     );
-    let _session = SessionGuard { shared: &shared, id };
+    let _session = SessionGuard {
+        shared: &shared,
+        id,
+    };
     tracing::debug!(session = id, node = %init.node_type, %format, "StreamNode opened");
     // The flushed tail takes the shape of the last input.
     let mut last_envelope = Envelope::Flat;
@@ -305,15 +370,29 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         let bytes = match message.payload {
             Some(stream_data::Payload::Data(bytes)) => bytes,
             Some(stream_data::Payload::Init(_)) => {
-                return fail(&tx, Status::failed_precondition("StreamNode: init may only be sent once, as the first message")).await
+                return fail(
+                    &tx,
+                    Status::failed_precondition(
+                        "StreamNode: init may only be sent once, as the first message",
+                    ),
+                )
+                .await
             }
-            None => return fail(&tx, Status::invalid_argument("StreamNode: a message must set init or data")).await,
+            None => {
+                return fail(
+                    &tx,
+                    Status::invalid_argument("StreamNode: a message must set init or data"),
+                )
+                .await
+            }
         };
         let started = Instant::now();
         let outcome = shared
             .run(move || {
                 let result = decode(format, &bytes).and_then(|(input, envelope)| {
-                    node.process(input).and_then(|out| encode(format, &out, envelope)).map(|bytes| (bytes, envelope))
+                    node.process(input)
+                        .and_then(|out| encode(format, &out, envelope))
+                        .map(|bytes| (bytes, envelope))
                 });
                 Ok((node, result))
             })
@@ -339,7 +418,11 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         }
     }
     let flushed = shared
-        .run(move || Ok(node.flush().and_then(|tail| tail.map(|t| encode(format, &t, last_envelope)).transpose())))
+        .run(move || {
+            Ok(node
+                .flush()
+                .and_then(|tail| tail.map(|t| encode(format, &t, last_envelope)).transpose()))
+        })
         .await;
     match flushed {
         Ok(Ok(Some(tail))) => {

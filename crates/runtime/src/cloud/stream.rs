@@ -60,39 +60,73 @@ pub struct CloudStream {
 }
 
 impl CloudStream {
-    pub(crate) fn new(client: CloudClient, node_type: String, config: HashMap<String, String>, format: Serialization) -> Self {
+    pub(crate) fn new(
+        client: CloudClient,
+        node_type: String,
+        config: HashMap<String, String>,
+        format: Serialization,
+    ) -> Self {
         let (data_tx, data_rx) = mpsc::unbounded_channel();
         let (waiters_tx, waiters_rx) = mpsc::unbounded_channel();
         let what = format!("StreamNode {node_type}");
-        let init = StreamInit { node_type, config, serialization_format: format.as_str().to_owned() };
+        let init = StreamInit {
+            node_type,
+            config,
+            serialization_format: format.as_str().to_owned(),
+        };
         Self {
             state: Arc::new(State {
                 what,
-                queue: Mutex::new(Some(Queue { data: data_tx, waiters: waiters_tx })),
-                driver: Mutex::new(Some(Driver { client, init, data: data_rx, waiters: waiters_rx })),
+                queue: Mutex::new(Some(Queue {
+                    data: data_tx,
+                    waiters: waiters_tx,
+                })),
+                driver: Mutex::new(Some(Driver {
+                    client,
+                    init,
+                    data: data_rx,
+                    waiters: waiters_rx,
+                })),
             }),
         }
     }
 
     fn closed(&self) -> CloudError {
-        CloudError::new(CloudErrorCode::Rejected, format!("{}: the stream has ended; open a new one", self.state.what))
+        CloudError::new(
+            CloudErrorCode::Rejected,
+            format!("{}: the stream has ended; open a new one", self.state.what),
+        )
     }
 
     /// Starts the call on the current runtime unless it already runs.
     fn start(state: &State) {
-        let driver = state.driver.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let driver = state
+            .driver
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(driver) = driver {
             tokio::spawn(drive(driver, state.what.clone()));
         }
     }
 
     /// Queues `frame` now (so frames keep the order of `send` calls) and returns its answer.
-    pub fn send(&self, frame: Bytes) -> impl Future<Output = Result<Bytes, CloudError>> + Send + 'static {
+    pub fn send(
+        &self,
+        frame: Bytes,
+    ) -> impl Future<Output = Result<Bytes, CloudError>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
         let queued = {
-            let queue = self.state.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let queue = self
+                .state
+                .queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             queue.as_ref().is_some_and(|q| {
-                let message = StreamData { payload: Some(stream_data::Payload::Data(frame)), error_message: String::new() };
+                let message = StreamData {
+                    payload: Some(stream_data::Payload::Data(frame)),
+                    error_message: String::new(),
+                };
                 q.data.send(message).is_ok() && q.waiters.send(Waiter::Frame(tx)).is_ok()
             })
         };
@@ -109,12 +143,20 @@ impl CloudStream {
 
     /// Half-closes the stream and returns what the node flushed at its end (if anything)
     /// once every earlier frame is answered. Calling it again fails.
-    pub fn finish(&self) -> impl Future<Output = Result<Option<Bytes>, CloudError>> + Send + 'static {
+    pub fn finish(
+        &self,
+    ) -> impl Future<Output = Result<Option<Bytes>, CloudError>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
         let queued = {
-            let mut queue = self.state.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut queue = self
+                .state
+                .queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             // Taking the queue drops the data sender: the request stream ends there.
-            queue.take().is_some_and(|q| q.waiters.send(Waiter::Finish(tx)).is_ok())
+            queue
+                .take()
+                .is_some_and(|q| q.waiters.send(Waiter::Finish(tx)).is_ok())
         };
         let state = Arc::clone(&self.state);
         let closed = self.closed();
@@ -129,8 +171,17 @@ impl CloudStream {
 }
 
 /// The next answer: data, the end of the stream, or the error the server reported.
-async fn next(responses: &mut Streaming<StreamData>, limit: Duration, what: &str) -> Result<Option<Bytes>, CloudError> {
-    let timeout = || CloudError::new(CloudErrorCode::Timeout, format!("{what}: no answer within {} ms", limit.as_millis()));
+async fn next(
+    responses: &mut Streaming<StreamData>,
+    limit: Duration,
+    what: &str,
+) -> Result<Option<Bytes>, CloudError> {
+    let timeout = || {
+        CloudError::new(
+            CloudErrorCode::Timeout,
+            format!("{what}: no answer within {} ms", limit.as_millis()),
+        )
+    };
     match tokio::time::timeout(limit, responses.message()).await {
         Err(_) => Err(timeout()),
         Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
@@ -139,25 +190,45 @@ async fn next(responses: &mut Streaming<StreamData>, limit: Duration, what: &str
             // The status that follows carries the code.
             match tokio::time::timeout(limit, responses.message()).await {
                 Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
-                _ => Err(CloudError::new(CloudErrorCode::Rejected, format!("{what}: {}", message.error_message))),
+                _ => Err(CloudError::new(
+                    CloudErrorCode::Rejected,
+                    format!("{what}: {}", message.error_message),
+                )),
             }
         }
-        Ok(Ok(Some(StreamData { payload: Some(stream_data::Payload::Data(bytes)), .. }))) => Ok(Some(bytes)),
-        Ok(Ok(Some(_))) => Err(CloudError::new(CloudErrorCode::Internal, format!("{what}: the server answered a message without data"))),
+        Ok(Ok(Some(StreamData {
+            payload: Some(stream_data::Payload::Data(bytes)),
+            ..
+        }))) => Ok(Some(bytes)),
+        Ok(Ok(Some(_))) => Err(CloudError::new(
+            CloudErrorCode::Internal,
+            format!("{what}: the server answered a message without data"),
+        )),
     }
 }
 
 async fn drive(driver: Driver, what: String) {
-    let Driver { client, init, data, mut waiters } = driver;
+    let Driver {
+        client,
+        init,
+        data,
+        mut waiters,
+    } = driver;
     let limit = client.options().timeout;
-    let first = StreamData { payload: Some(stream_data::Payload::Init(init)), error_message: String::new() };
+    let first = StreamData {
+        payload: Some(stream_data::Payload::Init(init)),
+        error_message: String::new(),
+    };
     let outbound = tokio_stream::once(first).chain(UnboundedReceiverStream::new(data));
     let request = client.request(outbound, None);
     let mut grpc = client.grpc().await;
     let opened = match tokio::time::timeout(limit, grpc.stream_node(request)).await {
         Ok(Ok(response)) => Ok(response.into_inner()),
         Ok(Err(status)) => Err(CloudError::from_status(&status, &what)),
-        Err(_) => Err(CloudError::new(CloudErrorCode::Timeout, format!("{what}: not opened within {} ms", limit.as_millis()))),
+        Err(_) => Err(CloudError::new(
+            CloudErrorCode::Timeout,
+            format!("{what}: not opened within {} ms", limit.as_millis()),
+        )),
     };
     let mut responses = match opened {
         Ok(responses) => Some(responses),
@@ -171,14 +242,22 @@ async fn drive(driver: Driver, what: String) {
     let mut failed: Option<CloudError> = None;
     while let Some(waiter) = waiters.recv().await {
         let (Some(stream), None) = (responses.as_mut(), &failed) else {
-            waiter.fail(failed.clone().unwrap_or_else(|| CloudError::new(CloudErrorCode::Internal, format!("{what}: the stream is gone"))));
+            waiter.fail(failed.clone().unwrap_or_else(|| {
+                CloudError::new(
+                    CloudErrorCode::Internal,
+                    format!("{what}: the stream is gone"),
+                )
+            }));
             continue;
         };
         match waiter {
             Waiter::Frame(tx) => {
                 let answer = match next(stream, limit, &what).await {
                     Ok(Some(bytes)) => Ok(bytes),
-                    Ok(None) => Err(CloudError::new(CloudErrorCode::Internal, format!("{what}: the server ended the stream without answering a frame"))),
+                    Ok(None) => Err(CloudError::new(
+                        CloudErrorCode::Internal,
+                        format!("{what}: the server ended the stream without answering a frame"),
+                    )),
                     Err(err) => Err(err),
                 };
                 if let Err(err) = &answer {

@@ -39,7 +39,10 @@ impl Node for AudioMixer {
 
 fn default_of(section: &str) -> String {
     let config = serde_json::to_value(ChainConfig::default()).expect("config serialises");
-    config.get(section).map(Value::to_string).unwrap_or_default()
+    config
+        .get(section)
+        .map(Value::to_string)
+        .unwrap_or_default()
 }
 
 pub fn spec() -> NodeSpec {

@@ -15,7 +15,10 @@ const NAME: &str = "AudioResampler";
 /// Input frames per FFT chunk.
 const CHUNK: usize = 1024;
 /// Allowed rates, Hz.
-pub(super) const RATE: ParamType = ParamType::Integer { min: 8000, max: 192_000 };
+pub(super) const RATE: ParamType = ParamType::Integer {
+    min: 8000,
+    max: 192_000,
+};
 
 /// A resampler fed blocks of any length; one instance per stream.
 pub(super) struct StreamResampler {
@@ -33,13 +36,30 @@ pub(super) struct StreamResampler {
 
 impl StreamResampler {
     pub fn new(from: u32, to: u32) -> Self {
-        Self { from, to, inner: None, pending: Vec::new(), frames_in: 0, frames_out: 0, skip: 0 }
+        Self {
+            from,
+            to,
+            inner: None,
+            pending: Vec::new(),
+            frames_in: 0,
+            frames_out: 0,
+            skip: 0,
+        }
     }
 
-    fn resampler(&mut self, channels: usize, node: &str) -> Result<&mut FftFixedIn<f32>, NodeError> {
+    fn resampler(
+        &mut self,
+        channels: usize,
+        node: &str,
+    ) -> Result<&mut FftFixedIn<f32>, NodeError> {
         if self.inner.is_none() {
             let inner = FftFixedIn::new(self.from as usize, self.to as usize, CHUNK, 1, channels)
-                .map_err(|e| NodeError::invalid(format!("{node}: cannot resample {} Hz to {} Hz: {e}", self.from, self.to)))?;
+                .map_err(|e| {
+                NodeError::invalid(format!(
+                    "{node}: cannot resample {} Hz to {} Hz: {e}",
+                    self.from, self.to
+                ))
+            })?;
             self.skip = inner.output_delay();
             self.pending = vec![Vec::new(); channels];
             self.inner = Some(inner);
@@ -70,7 +90,11 @@ impl StreamResampler {
     }
 
     /// Resamples what `channels` completes (the rest waits for more input).
-    pub fn push(&mut self, channels: Vec<Vec<f32>>, node: &str) -> Result<Vec<Vec<f32>>, NodeError> {
+    pub fn push(
+        &mut self,
+        channels: Vec<Vec<f32>>,
+        node: &str,
+    ) -> Result<Vec<Vec<f32>>, NodeError> {
         self.resampler(channels.len(), node)?;
         self.frames_in += channels[0].len() as u64;
         for (pending, channel) in self.pending.iter_mut().zip(channels) {
@@ -84,7 +108,9 @@ impl StreamResampler {
                 break;
             }
             let chunk: Vec<&[f32]> = self.pending.iter().map(|c| &c[..need]).collect();
-            let out = inner.process(&chunk, None).map_err(|e| NodeError::internal(format!("{node}: {e}")))?;
+            let out = inner
+                .process(&chunk, None)
+                .map_err(|e| NodeError::internal(format!("{node}: {e}")))?;
             for pending in &mut self.pending {
                 pending.drain(..need);
             }
@@ -95,8 +121,11 @@ impl StreamResampler {
 
     /// Everything still buffered, up to the total output length of the whole signal.
     pub fn flush(&mut self, node: &str) -> Result<Vec<Vec<f32>>, NodeError> {
-        let Some(channels) = self.inner.as_ref().map(|r| r.nbr_channels()) else { return Ok(Vec::new()) };
-        let total = (self.frames_in as f64 * f64::from(self.to) / f64::from(self.from)).round() as u64;
+        let Some(channels) = self.inner.as_ref().map(|r| r.nbr_channels()) else {
+            return Ok(Vec::new());
+        };
+        let total =
+            (self.frames_in as f64 * f64::from(self.to) / f64::from(self.from)).round() as u64;
         let mut result = vec![Vec::new(); channels];
         while self.frames_out < total {
             let pending = std::mem::take(&mut self.pending);
@@ -150,8 +179,13 @@ impl AudioResampler {
 impl Node for AudioResampler {
     fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
         let audio = input.into_audio(NAME)?;
-        let channels = self.resampler(audio.sample_rate)?.push(audio.channels, NAME)?;
-        Ok(NodeData::Audio(Audio { channels, sample_rate: Some(f64::from(self.target)) }))
+        let channels = self
+            .resampler(audio.sample_rate)?
+            .push(audio.channels, NAME)?;
+        Ok(NodeData::Audio(Audio {
+            channels,
+            sample_rate: Some(f64::from(self.target)),
+        }))
     }
 
     fn process_whole(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
@@ -161,14 +195,23 @@ impl Node for AudioResampler {
         for (channel, tail) in channels.iter_mut().zip(resampler.flush(NAME)?) {
             channel.extend(tail);
         }
-        Ok(NodeData::Audio(Audio { channels, sample_rate: Some(f64::from(self.target)) }))
+        Ok(NodeData::Audio(Audio {
+            channels,
+            sample_rate: Some(f64::from(self.target)),
+        }))
     }
 
     fn flush(&mut self) -> Result<Option<NodeData>, NodeError> {
-        let Some(resampler) = self.resampler.as_mut() else { return Ok(None) };
+        let Some(resampler) = self.resampler.as_mut() else {
+            return Ok(None);
+        };
         let channels = resampler.flush(NAME)?;
-        Ok((!channels.is_empty() && !channels[0].is_empty())
-            .then(|| NodeData::Audio(Audio { channels, sample_rate: Some(f64::from(self.target)) })))
+        Ok((!channels.is_empty() && !channels[0].is_empty()).then(|| {
+            NodeData::Audio(Audio {
+                channels,
+                sample_rate: Some(f64::from(self.target)),
+            })
+        }))
     }
 }
 

@@ -25,12 +25,16 @@ struct AudioTransform {
 
 impl AudioTransform {
     fn resample(&mut self, audio: Audio, whole: bool) -> Result<Audio, NodeError> {
-        let Some(to) = self.output_rate else { return Ok(audio) };
+        let Some(to) = self.output_rate else {
+            return Ok(audio);
+        };
         let rate = audio.sample_rate.unwrap_or(self.default_input_rate);
         if self.resampler.is_none() && rate == f64::from(to) {
             return Ok(audio);
         }
-        let (from, resampler) = self.resampler.get_or_insert_with(|| (rate, StreamResampler::new(rate as u32, to)));
+        let (from, resampler) = self
+            .resampler
+            .get_or_insert_with(|| (rate, StreamResampler::new(rate as u32, to)));
         Audio::check_rate(Some(rate), *from, NAME)?;
         let mut channels = resampler.push(audio.channels, NAME)?;
         if whole {
@@ -38,11 +42,16 @@ impl AudioTransform {
                 channel.extend(tail);
             }
         }
-        Ok(Audio { channels, sample_rate: Some(f64::from(to)) })
+        Ok(Audio {
+            channels,
+            sample_rate: Some(f64::from(to)),
+        })
     }
 
     fn remix(&self, audio: Audio) -> Result<Audio, NodeError> {
-        let Some(wanted) = self.output_channels else { return Ok(audio) };
+        let Some(wanted) = self.output_channels else {
+            return Ok(audio);
+        };
         let have = audio.channels.len();
         let channels = match (have, wanted) {
             (h, w) if h == w => audio.channels,
@@ -63,7 +72,10 @@ impl AudioTransform {
                 )))
             }
         };
-        Ok(Audio { channels, sample_rate: audio.sample_rate })
+        Ok(Audio {
+            channels,
+            sample_rate: audio.sample_rate,
+        })
     }
 
     fn run(&mut self, input: NodeData, whole: bool) -> Result<NodeData, NodeError> {
@@ -89,12 +101,21 @@ impl Node for AudioTransform {
     }
 
     fn flush(&mut self) -> Result<Option<NodeData>, NodeError> {
-        let Some((_, resampler)) = self.resampler.as_mut() else { return Ok(None) };
+        let Some((_, resampler)) = self.resampler.as_mut() else {
+            return Ok(None);
+        };
         let tail = resampler.flush(NAME)?;
         if tail.first().is_none_or(Vec::is_empty) {
             return Ok(None);
         }
-        self.run(NodeData::Audio(Audio { channels: tail, sample_rate: None }), false).map(Some)
+        self.run(
+            NodeData::Audio(Audio {
+                channels: tail,
+                sample_rate: None,
+            }),
+            false,
+        )
+        .map(Some)
     }
 }
 

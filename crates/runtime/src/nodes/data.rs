@@ -14,7 +14,10 @@ pub struct Audio {
 
 impl Audio {
     pub fn mono(samples: Vec<f32>, sample_rate: Option<f64>) -> Self {
-        Self { channels: vec![samples], sample_rate }
+        Self {
+            channels: vec![samples],
+            sample_rate,
+        }
     }
 
     /// Samples per channel.
@@ -26,7 +29,9 @@ impl Audio {
     /// at least one per channel).
     pub fn validate(&self) -> Result<(), NodeError> {
         let Some(first) = self.channels.first() else {
-            return Err(NodeError::invalid("audio has no channels: expected at least one channel of samples"));
+            return Err(NodeError::invalid(
+                "audio has no channels: expected at least one channel of samples",
+            ));
         };
         for (index, channel) in self.channels.iter().enumerate() {
             if channel.len() != first.len() {
@@ -37,7 +42,11 @@ impl Audio {
                 )));
             }
             check_audio(channel).map_err(|e| {
-                let what = if self.channels.len() > 1 { format!("channel {index}: ") } else { String::new() };
+                let what = if self.channels.len() > 1 {
+                    format!("channel {index}: ")
+                } else {
+                    String::new()
+                };
                 NodeError::invalid(format!("{what}{e}"))
             })?;
         }
@@ -73,7 +82,10 @@ impl Audio {
 pub enum NodeData {
     Audio(Audio),
     /// Rows of `columns` numbers, row-major (e.g. MFCC frames × coefficients).
-    Matrix { columns: usize, values: Vec<f32> },
+    Matrix {
+        columns: usize,
+        values: Vec<f32>,
+    },
     /// Structured data (analysis results, control messages).
     Json(serde_json::Value),
     /// Opaque bytes (WASM module payloads).

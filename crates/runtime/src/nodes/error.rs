@@ -23,11 +23,17 @@ pub struct NodeError {
 
 impl NodeError {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { kind: NodeErrorKind::InvalidArgument, message: message.into() }
+        Self {
+            kind: NodeErrorKind::InvalidArgument,
+            message: message.into(),
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self { kind: NodeErrorKind::Internal, message: message.into() }
+        Self {
+            kind: NodeErrorKind::Internal,
+            message: message.into(),
+        }
     }
 
     /// The same error with `context` ("AudioMixer: ") in front of its message.

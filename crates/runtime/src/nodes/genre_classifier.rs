@@ -20,8 +20,11 @@ struct GenreClassifier {
 
 /// `{ genre, confidence, probabilities: { speech, rock, jazz, electronic, classical } }`.
 fn decision_json(decision: &GenreDecision) -> Value {
-    let probabilities: Map<String, Value> =
-        Genre::ALL.iter().zip(decision.probabilities).map(|(g, p)| (g.as_str().to_owned(), json!(p))).collect();
+    let probabilities: Map<String, Value> = Genre::ALL
+        .iter()
+        .zip(decision.probabilities)
+        .map(|(g, p)| (g.as_str().to_owned(), json!(p)))
+        .collect();
     json!({
         "genre": decision.genre.map(Genre::as_str),
         "confidence": decision.confidence,
@@ -33,7 +36,9 @@ impl Node for GenreClassifier {
     fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
         let (samples, rate) = input.into_audio(NAME)?.into_mono(NAME)?;
         Audio::check_rate(rate, f64::from(self.classifier.sample_rate()), NAME)?;
-        self.classifier.push(&samples).map_err(|e| NodeError::from(e).context(NAME))?;
+        self.classifier
+            .push(&samples)
+            .map_err(|e| NodeError::from(e).context(NAME))?;
         Ok(NodeData::Json(decision_json(&self.classifier.decision())))
     }
 }

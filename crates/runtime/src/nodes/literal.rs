@@ -12,7 +12,10 @@ pub fn parse_literal(text: &str) -> Value {
     if let Ok(value) = serde_json::from_str(text) {
         return value;
     }
-    let mut parser = Parser { text: text.as_bytes(), pos: 0 };
+    let mut parser = Parser {
+        text: text.as_bytes(),
+        pos: 0,
+    };
     match parser.value() {
         Some(value) if parser.at_end() => value,
         _ => Value::String(text.to_owned()),
@@ -138,7 +141,11 @@ impl Parser<'_> {
     /// `True`, `False`, `None` or a number.
     fn word(&mut self) -> Option<Value> {
         let start = self.pos;
-        while self.text.get(self.pos).is_some_and(|b| b.is_ascii_alphanumeric() || b"+-._".contains(b)) {
+        while self
+            .text
+            .get(self.pos)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b"+-._".contains(b))
+        {
             self.pos += 1;
         }
         let word = std::str::from_utf8(&self.text[start..self.pos]).ok()?;
@@ -151,7 +158,10 @@ impl Parser<'_> {
                 if let Ok(int) = word.parse::<i64>() {
                     Some(Value::Number(int.into()))
                 } else {
-                    word.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number)
+                    word.parse::<f64>()
+                        .ok()
+                        .and_then(Number::from_f64)
+                        .map(Value::Number)
                 }
             }
         }
@@ -172,10 +182,16 @@ mod tests {
         assert_eq!(parse_literal("False"), json!(false));
         assert_eq!(parse_literal("None"), json!(null));
         assert_eq!(parse_literal("gain"), json!("gain"));
-        assert_eq!(parse_literal("{'ratio': 4, 'bypass': False}"), json!({"ratio": 4, "bypass": false}));
+        assert_eq!(
+            parse_literal("{'ratio': 4, 'bypass': False}"),
+            json!({"ratio": 4, "bypass": false})
+        );
         assert_eq!(parse_literal("[1, 2.5, 'a']"), json!([1, 2.5, "a"]));
         assert_eq!(parse_literal("(1, 2)"), json!([1, 2]));
-        assert_eq!(parse_literal("{'a': {'b': [None, True]}}"), json!({"a": {"b": [null, true]}}));
+        assert_eq!(
+            parse_literal("{'a': {'b': [None, True]}}"),
+            json!({"a": {"b": [null, true]}})
+        );
         assert_eq!(parse_literal("{\"a\": 1}"), json!({"a": 1}));
         assert_eq!(parse_literal("'it\\'s'"), json!("it's"));
     }

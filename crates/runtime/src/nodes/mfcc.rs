@@ -25,7 +25,10 @@ impl Node for Mfcc {
         let n_mfcc = self.extractor.settings().n_mfcc;
         let mut frames = AnalysisFrames::new(n_mfcc);
         self.extractor.push(&samples, &mut frames)?;
-        Ok(NodeData::Matrix { columns: n_mfcc, values: frames.mfcc })
+        Ok(NodeData::Matrix {
+            columns: n_mfcc,
+            values: frames.mfcc,
+        })
     }
 }
 

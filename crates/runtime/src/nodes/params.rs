@@ -15,7 +15,10 @@ pub enum ParamType {
     /// A number; with a range, checked against it (the range also documents the unit).
     Number(Option<Range>),
     /// A whole number within `[min, max]`.
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     Boolean,
     /// One of the listed strings (any string when the list is empty).
     String(&'static [&'static str]),
@@ -39,7 +42,11 @@ impl ParamType {
     pub fn allowed(&self) -> String {
         match self {
             ParamType::Number(Some(range)) => {
-                let unit = if range.unit.is_empty() { String::new() } else { format!(" {}", range.unit) };
+                let unit = if range.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", range.unit)
+                };
                 format!("a number from {} to {}{unit}", range.min, range.max)
             }
             ParamType::Number(None) => "a number".into(),
@@ -65,8 +72,19 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
-    pub fn new(name: &'static str, kind: ParamType, default: impl Into<String>, doc: &'static str) -> Self {
-        Self { name, kind, doc, default: default.into(), required: false }
+    pub fn new(
+        name: &'static str,
+        kind: ParamType,
+        default: impl Into<String>,
+        doc: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            kind,
+            doc,
+            default: default.into(),
+            required: false,
+        }
     }
 
     pub fn required(mut self) -> Self {
@@ -91,7 +109,9 @@ impl ParamSpec {
             ParamType::Number(range) => {
                 let number = value.as_f64().ok_or_else(refuse)?;
                 match range {
-                    Some(range) => range.check(number).map_err(|e| NodeError::invalid(format!("{node}: {e}"))),
+                    Some(range) => range
+                        .check(number)
+                        .map_err(|e| NodeError::invalid(format!("{node}: {e}"))),
                     None => Ok(()),
                 }
             }
@@ -120,25 +140,45 @@ impl NodeConfig {
     /// Parses the wire's string map (`str(v)` of each value) against `params`. An
     /// unknown key, a missing required one or a bad value is refused with a message
     /// listing what is allowed.
-    pub fn from_strings(node: &str, params: &[ParamSpec], raw: &HashMap<String, String>) -> Result<Self, NodeError> {
-        let values = raw.iter().map(|(k, v)| (k.clone(), parse_literal(v))).collect();
+    pub fn from_strings(
+        node: &str,
+        params: &[ParamSpec],
+        raw: &HashMap<String, String>,
+    ) -> Result<Self, NodeError> {
+        let values = raw
+            .iter()
+            .map(|(k, v)| (k.clone(), parse_literal(v)))
+            .collect();
         Self::from_values(node, params, values)
     }
 
     /// Checks already-typed values (a JSON object) against `params`.
-    pub fn from_values(node: &str, params: &[ParamSpec], values: Map<String, Value>) -> Result<Self, NodeError> {
+    pub fn from_values(
+        node: &str,
+        params: &[ParamSpec],
+        values: Map<String, Value>,
+    ) -> Result<Self, NodeError> {
         let mut keys: Vec<&String> = values.keys().collect();
         keys.sort();
         for key in keys {
             let Some(spec) = params.iter().find(|p| p.name == key) else {
                 let mut allowed: Vec<&str> = params.iter().map(|p| p.name).collect();
                 allowed.sort_unstable();
-                let allowed = if allowed.is_empty() { "none (this node takes no parameters)".into() } else { allowed.join(", ") };
-                return Err(NodeError::invalid(format!("{node}: unknown parameter {key:?}; allowed parameters: {allowed}")));
+                let allowed = if allowed.is_empty() {
+                    "none (this node takes no parameters)".into()
+                } else {
+                    allowed.join(", ")
+                };
+                return Err(NodeError::invalid(format!(
+                    "{node}: unknown parameter {key:?}; allowed parameters: {allowed}"
+                )));
             };
             spec.check(node, &values[key])?;
         }
-        if let Some(missing) = params.iter().find(|p| p.required && !values.contains_key(p.name)) {
+        if let Some(missing) = params
+            .iter()
+            .find(|p| p.required && !values.contains_key(p.name))
+        {
             return Err(NodeError::invalid(format!(
                 "{node}: parameter {} is required: {}",
                 missing.name,

@@ -20,7 +20,8 @@ pub struct NodeContext {
 }
 
 /// Makes one node instance from a validated configuration.
-pub type NodeFactory = Arc<dyn Fn(&NodeConfig, &NodeContext) -> Result<Box<dyn Node>, NodeError> + Send + Sync>;
+pub type NodeFactory =
+    Arc<dyn Fn(&NodeConfig, &NodeContext) -> Result<Box<dyn Node>, NodeError> + Send + Sync>;
 
 /// A node type: its name, documentation, parameters and factory.
 #[derive(Clone)]
@@ -40,15 +41,27 @@ impl NodeSpec {
         category: &'static str,
         description: &'static str,
         params: Vec<ParamSpec>,
-        factory: impl Fn(&NodeConfig, &NodeContext) -> Result<Box<dyn Node>, NodeError> + Send + Sync + 'static,
+        factory: impl Fn(&NodeConfig, &NodeContext) -> Result<Box<dyn Node>, NodeError>
+            + Send
+            + Sync
+            + 'static,
     ) -> Self {
-        Self { name, category, description, params, factory: Arc::new(factory) }
+        Self {
+            name,
+            category,
+            description,
+            params,
+            factory: Arc::new(factory),
+        }
     }
 }
 
 impl std::fmt::Debug for NodeSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeSpec").field("name", &self.name).field("category", &self.category).finish_non_exhaustive()
+        f.debug_struct("NodeSpec")
+            .field("name", &self.name)
+            .field("category", &self.category)
+            .finish_non_exhaustive()
     }
 }
 
@@ -83,10 +96,14 @@ impl NodeRegistry {
             super::audio_resampler::spec(),
             super::wasm_module::spec(),
         ] {
-            registry.register(spec).expect("built-in node names are distinct");
+            registry
+                .register(spec)
+                .expect("built-in node names are distinct");
         }
         if options.test_nodes {
-            registry.register(super::delay::spec()).expect("built-in node names are distinct");
+            registry
+                .register(super::delay::spec())
+                .expect("built-in node names are distinct");
         }
         registry
     }
@@ -94,7 +111,10 @@ impl NodeRegistry {
     /// Adds a node type; a name already taken is refused.
     pub fn register(&mut self, spec: NodeSpec) -> Result<(), NodeError> {
         if self.nodes.contains_key(spec.name) {
-            return Err(NodeError::invalid(format!("a node named {} is already registered", spec.name)));
+            return Err(NodeError::invalid(format!(
+                "a node named {} is already registered",
+                spec.name
+            )));
         }
         self.nodes.insert(spec.name, spec);
         Ok(())
@@ -115,9 +135,17 @@ impl NodeRegistry {
     }
 
     /// A new instance of `name` configured by the wire's string map.
-    pub fn create(&self, name: &str, config: &HashMap<String, String>, context: &NodeContext) -> Result<Box<dyn Node>, NodeError> {
+    pub fn create(
+        &self,
+        name: &str,
+        config: &HashMap<String, String>,
+        context: &NodeContext,
+    ) -> Result<Box<dyn Node>, NodeError> {
         let spec = self.get(name).ok_or_else(|| {
-            NodeError::invalid(format!("unknown node type {name:?}; available node types: {}", self.names()))
+            NodeError::invalid(format!(
+                "unknown node type {name:?}; available node types: {}",
+                self.names()
+            ))
         })?;
         let config = NodeConfig::from_strings(name, &spec.params, config)?;
         (spec.factory)(&config, context)

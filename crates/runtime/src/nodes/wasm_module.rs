@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::wasm::{Format, Limits, RemoteAccess, Runtime, WasmError, WasmSession, MAX_MEMORY_MB, MAX_TIMEOUT_MS};
+use crate::wasm::{
+    Format, Limits, RemoteAccess, Runtime, WasmError, WasmSession, MAX_MEMORY_MB, MAX_TIMEOUT_MS,
+};
 
 use super::data::{Audio, NodeData};
 use super::error::{NodeError, NodeErrorKind};
@@ -26,13 +28,19 @@ struct WasmModuleNode {
 
 fn wasm_error(err: WasmError) -> NodeError {
     let kind = match err {
-        WasmError::Capacity(_) | WasmError::MemoryLimit { .. } | WasmError::OutputTooLarge { .. } => NodeErrorKind::ResourceExhausted,
-        WasmError::InvalidAudio(_) | WasmError::InvalidInput(_) | WasmError::InvalidConfig(_) | WasmError::InvalidOptions(_) => {
-            NodeErrorKind::InvalidArgument
-        }
+        WasmError::Capacity(_)
+        | WasmError::MemoryLimit { .. }
+        | WasmError::OutputTooLarge { .. } => NodeErrorKind::ResourceExhausted,
+        WasmError::InvalidAudio(_)
+        | WasmError::InvalidInput(_)
+        | WasmError::InvalidConfig(_)
+        | WasmError::InvalidOptions(_) => NodeErrorKind::InvalidArgument,
         _ => NodeErrorKind::Internal,
     };
-    NodeError { kind, message: format!("{NAME}: {} ({})", err, err.code()) }
+    NodeError {
+        kind,
+        message: format!("{NAME}: {} ({})", err, err.code()),
+    }
 }
 
 impl Node for WasmModuleNode {
@@ -45,17 +53,24 @@ impl Node for WasmModuleNode {
             }
             NodeData::Bytes(bytes) => bytes,
             NodeData::Json(value) => value.to_string().into_bytes(),
-            NodeData::Matrix { values, .. } => values.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            NodeData::Matrix { values, .. } => {
+                values.iter().flat_map(|x| x.to_le_bytes()).collect()
+            }
         };
         let output = self.session.process(&bytes).map_err(wasm_error)?;
         Ok(match self.session.module().description().output {
             Format::F32 => NodeData::Audio(Audio::mono(
-                output.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+                output
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
                 self.rate,
             )),
-            Format::Json => NodeData::Json(
-                serde_json::from_slice(&output).map_err(|e| NodeError::internal(format!("{NAME}: the module's JSON output does not parse: {e}")))?,
-            ),
+            Format::Json => NodeData::Json(serde_json::from_slice(&output).map_err(|e| {
+                NodeError::internal(format!(
+                    "{NAME}: the module's JSON output does not parse: {e}"
+                ))
+            })?),
             Format::Bytes => NodeData::Bytes(output),
         })
     }
@@ -70,8 +85,14 @@ impl Drop for WasmModuleNode {
 
 /// The `.wasm` file `name` names inside `dir`; only plain file names are accepted.
 fn module_path(dir: &Path, name: &str) -> Result<PathBuf, NodeError> {
-    let file = if name.ends_with(".wasm") { name.to_owned() } else { format!("{name}.wasm") };
-    let plain = !file.contains(['/', '\\']) && !file.starts_with('.') && Path::new(&file).components().count() == 1;
+    let file = if name.ends_with(".wasm") {
+        name.to_owned()
+    } else {
+        format!("{name}.wasm")
+    };
+    let plain = !file.contains(['/', '\\'])
+        && !file.starts_with('.')
+        && Path::new(&file).components().count() == 1;
     let path = dir.join(&file);
     if plain && path.is_file() {
         return Ok(path);
@@ -87,7 +108,11 @@ fn module_path(dir: &Path, name: &str) -> Result<PathBuf, NodeError> {
     available.sort();
     Err(NodeError::invalid(format!(
         "{NAME}: no module {name:?} in the server's modules directory; available modules: {}",
-        if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+        if available.is_empty() {
+            "none".to_owned()
+        } else {
+            available.join(", ")
+        }
     )))
 }
 

@@ -49,17 +49,58 @@ struct Export {
 const I32: ValType = ValType::I32;
 
 const EXPORTS: &[Export] = &[
-    Export { name: "alloc", params: &[I32], results: &[I32], required: true },
-    Export { name: "dealloc", params: &[I32, I32], results: &[], required: true },
-    Export { name: "initialize", params: &[I32], results: &[I32], required: true },
-    Export { name: "configure", params: &[I32, I32], results: &[I32], required: false },
-    Export { name: "process", params: &[I32, I32, I32, I32], results: &[I32], required: true },
-    Export { name: "cleanup", params: &[], results: &[I32], required: true },
-    Export { name: "describe", params: &[I32, I32], results: &[I32], required: false },
+    Export {
+        name: "alloc",
+        params: &[I32],
+        results: &[I32],
+        required: true,
+    },
+    Export {
+        name: "dealloc",
+        params: &[I32, I32],
+        results: &[],
+        required: true,
+    },
+    Export {
+        name: "initialize",
+        params: &[I32],
+        results: &[I32],
+        required: true,
+    },
+    Export {
+        name: "configure",
+        params: &[I32, I32],
+        results: &[I32],
+        required: false,
+    },
+    Export {
+        name: "process",
+        params: &[I32, I32, I32, I32],
+        results: &[I32],
+        required: true,
+    },
+    Export {
+        name: "cleanup",
+        params: &[],
+        results: &[I32],
+        required: true,
+    },
+    Export {
+        name: "describe",
+        params: &[I32, I32],
+        results: &[I32],
+        required: false,
+    },
 ];
 
 fn signature(params: &[ValType], results: &[ValType]) -> String {
-    let list = |types: &[ValType]| types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+    let list = |types: &[ValType]| {
+        types
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     format!("({}) -> ({})", list(params), list(results))
 }
 
@@ -88,8 +129,14 @@ pub fn check(module: &Module) -> Result<Shape, WasmError> {
                 let results: Vec<ValType> = f.results().collect();
                 let same = params.len() == export.params.len()
                     && results.len() == export.results.len()
-                    && params.iter().zip(export.params).all(|(a, b)| ValType::eq(a, b))
-                    && results.iter().zip(export.results).all(|(a, b)| ValType::eq(a, b));
+                    && params
+                        .iter()
+                        .zip(export.params)
+                        .all(|(a, b)| ValType::eq(a, b))
+                    && results
+                        .iter()
+                        .zip(export.results)
+                        .all(|(a, b)| ValType::eq(a, b));
                 if !same {
                     problems.push(format!(
                         "export `{}` has signature {}, expected {expected}",
@@ -98,8 +145,13 @@ pub fn check(module: &Module) -> Result<Shape, WasmError> {
                     ));
                 }
             }
-            Some(_) => problems.push(format!("export `{}` must be a function {expected}", export.name)),
-            None if export.required => problems.push(format!("missing export `{}` {expected}", export.name)),
+            Some(_) => problems.push(format!(
+                "export `{}` must be a function {expected}",
+                export.name
+            )),
+            None if export.required => {
+                problems.push(format!("missing export `{}` {expected}", export.name))
+            }
             None => {}
         }
     }
@@ -168,7 +220,13 @@ fn bytes() -> Format {
 
 impl Default for Description {
     fn default() -> Self {
-        Self { name: unnamed(), version: String::new(), input: Format::Bytes, output: Format::Bytes, extra: Default::default() }
+        Self {
+            name: unnamed(),
+            version: String::new(),
+            input: Format::Bytes,
+            output: Format::Bytes,
+            extra: Default::default(),
+        }
     }
 }
 
@@ -199,11 +257,18 @@ impl Format {
                 bytes.len()
             ))),
             Format::F32 => Ok(Decoded::Audio(
-                bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
             )),
-            Format::Json => serde_json::from_slice(&bytes).map(Decoded::Json).map_err(|e| {
-                WasmError::BadOutput(format!("the module declares JSON output but returned invalid JSON: {e}"))
-            }),
+            Format::Json => serde_json::from_slice(&bytes)
+                .map(Decoded::Json)
+                .map_err(|e| {
+                    WasmError::BadOutput(format!(
+                        "the module declares JSON output but returned invalid JSON: {e}"
+                    ))
+                }),
             Format::Bytes => Ok(Decoded::Bytes(bytes)),
         }
     }

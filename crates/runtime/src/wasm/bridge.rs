@@ -50,19 +50,27 @@ impl GrpcBridge {
 impl RemoteService for GrpcBridge {
     fn call(&self, service: &str, data: &[u8], deadline: Duration) -> Result<Vec<u8>, RemoteError> {
         let deadline = deadline.min(self.client.options().timeout);
-        let (client, node, input) = (self.client.clone(), service.to_owned(), Bytes::copy_from_slice(data));
+        let (client, node, input) = (
+            self.client.clone(),
+            service.to_owned(),
+            Bytes::copy_from_slice(data),
+        );
         let (answer, answered) = mpsc::sync_channel(1);
         self.runtime.spawn(async move {
             let config = Value::Object(Default::default());
-            let _ = answer.send(client.execute(&node, &config, Serialization::Bytes, input, Some(deadline)).await);
+            let _ = answer.send(
+                client
+                    .execute(&node, &config, Serialization::Bytes, input, Some(deadline))
+                    .await,
+            );
         });
         match answered.recv_timeout(deadline + GRACE) {
             Ok(Ok(bytes)) => Ok(bytes.to_vec()),
             Ok(Err(err)) => Err(remote_error(err)),
             Err(mpsc::RecvTimeoutError::Timeout) => Err(RemoteError::Timeout),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                Err(RemoteError::Unavailable("the cloud client's runtime has shut down".into()))
-            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(RemoteError::Unavailable(
+                "the cloud client's runtime has shut down".into(),
+            )),
         }
     }
 }
@@ -73,8 +81,9 @@ fn remote_error(err: CloudError) -> RemoteError {
         CloudErrorCode::Unavailable => RemoteError::Unavailable(err.message),
         CloudErrorCode::Timeout => RemoteError::Timeout,
         CloudErrorCode::Unauthenticated => RemoteError::Denied(err.message),
-        CloudErrorCode::Rejected | CloudErrorCode::Unimplemented | CloudErrorCode::Internal | CloudErrorCode::InvalidOptions => {
-            RemoteError::Failed(err.message)
-        }
+        CloudErrorCode::Rejected
+        | CloudErrorCode::Unimplemented
+        | CloudErrorCode::Internal
+        | CloudErrorCode::InvalidOptions => RemoteError::Failed(err.message),
     }
 }

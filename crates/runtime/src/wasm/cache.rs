@@ -35,12 +35,20 @@ impl CacheOutcome {
 
 /// Hex SHA-256 of the module bytes.
 pub(crate) fn content_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Compiles `bytes`, or loads them from `dir` when a usable serialized copy is there
 /// (and writes one after compiling).
-pub(crate) fn compile(engine: &Engine, bytes: &[u8], hash: &str, dir: Option<&Path>) -> Result<(Module, CacheOutcome), WasmError> {
+pub(crate) fn compile(
+    engine: &Engine,
+    bytes: &[u8],
+    hash: &str,
+    dir: Option<&Path>,
+) -> Result<(Module, CacheOutcome), WasmError> {
     let file = dir.map(|d| d.join(format!("{hash}.cwasm")));
     if let Some(file) = &file {
         if file.is_file() {
@@ -52,8 +60,13 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8], hash: &str, dir: Option<&Pa
         }
     }
     let module = Module::new(engine, bytes).map_err(|e| {
-        let reason = format!("{e:#}").split_whitespace().collect::<Vec<_>>().join(" ");
-        WasmError::Compile(format!("the bytes are not a valid WebAssembly module: {reason}"))
+        let reason = format!("{e:#}")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        WasmError::Compile(format!(
+            "the bytes are not a valid WebAssembly module: {reason}"
+        ))
     })?;
     if let (Some(file), Ok(serialized)) = (&file, module.serialize()) {
         // Best effort: a cache that cannot be written only costs a compile next time.

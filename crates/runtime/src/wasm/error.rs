@@ -32,7 +32,11 @@ pub enum WasmError {
     /// The guest refused the configuration.
     InvalidConfig(String),
     /// The guest returned an error code.
-    Guest { code: i32, call: &'static str, name: &'static str },
+    Guest {
+        code: i32,
+        call: &'static str,
+        name: &'static str,
+    },
     /// Options out of range.
     InvalidOptions(String),
     /// The session has been closed.

@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 use wasmtime::{Caller, Extern, ResourceLimiter, Trap, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
-use super::abi::{BUFFER_TOO_SMALL, INVALID_INPUT, OK, REMOTE_DENIED, REMOTE_FAILED, REMOTE_TIMEOUT, REMOTE_UNAVAILABLE};
+use super::abi::{
+    BUFFER_TOO_SMALL, INVALID_INPUT, OK, REMOTE_DENIED, REMOTE_FAILED, REMOTE_TIMEOUT,
+    REMOTE_UNAVAILABLE,
+};
 
 /// Cloud services a module may call through `env.call_remote_service` (the cloud
 /// client's bridge in production, anything in tests).
@@ -70,7 +73,12 @@ pub(crate) struct MemoryCap {
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.max_bytes {
             self.exceeded = true;
             return Ok(false);
@@ -78,7 +86,12 @@ impl ResourceLimiter for MemoryCap {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -94,7 +107,9 @@ pub(crate) struct CallClock {
 impl CallClock {
     /// The time left before the limit, if any.
     pub fn left(&self) -> Option<Duration> {
-        self.limit.checked_sub(self.started.elapsed()).filter(|left| !left.is_zero())
+        self.limit
+            .checked_sub(self.started.elapsed())
+            .filter(|left| !left.is_zero())
     }
 
     /// What to do when the epoch deadline is reached: stop, or wait the ticks left.
@@ -129,7 +144,15 @@ pub(crate) fn call_remote_service(
     result_ptr: i32,
     result_len_ptr: i32,
 ) -> wasmtime::Result<i32> {
-    let code = remote_call(&mut caller, name_ptr, name_len, data_ptr, data_len, result_ptr, result_len_ptr);
+    let code = remote_call(
+        &mut caller,
+        name_ptr,
+        name_len,
+        data_ptr,
+        data_len,
+        result_ptr,
+        result_len_ptr,
+    );
     match caller.data().clock.left() {
         Some(_) => Ok(code),
         None => Err(Trap::Interrupt.into()),
@@ -145,21 +168,32 @@ fn remote_call(
     result_ptr: i32,
     result_len_ptr: i32,
 ) -> i32 {
-    let Some(Extern::Memory(memory)) = caller.get_export("memory") else { return INVALID_INPUT };
+    let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
+        return INVALID_INPUT;
+    };
     let answer = match caller.data_mut().remote_pending.take() {
         Some(answer) => answer,
         None => {
             let mem = memory.data(&*caller);
-            let (Some(name), Some(data)) = (slice(mem, name_ptr, name_len), slice(mem, data_ptr, data_len)) else {
+            let (Some(name), Some(data)) = (
+                slice(mem, name_ptr, name_len),
+                slice(mem, data_ptr, data_len),
+            ) else {
                 return INVALID_INPUT;
             };
-            let Ok(name) = std::str::from_utf8(name) else { return INVALID_INPUT };
+            let Ok(name) = std::str::from_utf8(name) else {
+                return INVALID_INPUT;
+            };
             let host = caller.data();
             if !host.remote.allows(name) {
                 return REMOTE_DENIED;
             }
-            let Some(service) = &host.remote.service else { return REMOTE_UNAVAILABLE };
-            let Some(left) = host.clock.left() else { return REMOTE_TIMEOUT };
+            let Some(service) = &host.remote.service else {
+                return REMOTE_UNAVAILABLE;
+            };
+            let Some(left) = host.clock.left() else {
+                return REMOTE_TIMEOUT;
+            };
             match service.call(name, data, left) {
                 Ok(answer) => answer,
                 Err(err) => return err.code(),
@@ -167,13 +201,17 @@ fn remote_call(
         }
     };
     let mem = memory.data_mut(&mut *caller);
-    let Some(capacity) = read_u32(mem, result_len_ptr) else { return INVALID_INPUT };
+    let Some(capacity) = read_u32(mem, result_len_ptr) else {
+        return INVALID_INPUT;
+    };
     if answer.len() > capacity as usize {
         write_u32(mem, result_len_ptr, answer.len() as u32);
         caller.data_mut().remote_pending = Some(answer);
         return BUFFER_TOO_SMALL;
     }
-    let Some(out) = slice_mut(mem, result_ptr, answer.len() as i32) else { return INVALID_INPUT };
+    let Some(out) = slice_mut(mem, result_ptr, answer.len() as i32) else {
+        return INVALID_INPUT;
+    };
     out.copy_from_slice(&answer);
     write_u32(mem, result_len_ptr, answer.len() as u32);
     OK

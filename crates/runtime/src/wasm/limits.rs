@@ -24,7 +24,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_memory_mb: 64, timeout_ms: 100, max_output_bytes: 16 * 1024 * 1024 }
+        Self {
+            max_memory_mb: 64,
+            timeout_ms: 100,
+            max_output_bytes: 16 * 1024 * 1024,
+        }
     }
 }
 
@@ -39,9 +43,24 @@ impl Limits {
                 Ok(())
             }
         };
-        check("maxMemoryMb", self.max_memory_mb.into(), MAX_MEMORY_MB.into(), " MiB")?;
-        check("timeoutMs", self.timeout_ms.into(), MAX_TIMEOUT_MS.into(), " ms")?;
-        check("maxOutputBytes", self.max_output_bytes, MAX_OUTPUT_BYTES, " bytes")
+        check(
+            "maxMemoryMb",
+            self.max_memory_mb.into(),
+            MAX_MEMORY_MB.into(),
+            " MiB",
+        )?;
+        check(
+            "timeoutMs",
+            self.timeout_ms.into(),
+            MAX_TIMEOUT_MS.into(),
+            " ms",
+        )?;
+        check(
+            "maxOutputBytes",
+            self.max_output_bytes,
+            MAX_OUTPUT_BYTES,
+            " bytes",
+        )
     }
 
     pub(crate) fn timeout(&self) -> std::time::Duration {

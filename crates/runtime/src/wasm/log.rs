@@ -24,7 +24,10 @@ pub struct BoundedLog {
 
 impl BoundedLog {
     pub fn new(capacity: usize) -> Self {
-        Self { capacity, buffer: Arc::default() }
+        Self {
+            capacity,
+            buffer: Arc::default(),
+        }
     }
 
     fn append(&self, data: &[u8]) {
@@ -38,7 +41,10 @@ impl BoundedLog {
     /// The text written so far (lossy UTF-8) and how many bytes did not fit.
     pub fn contents(&self) -> (String, u64) {
         let buffer = self.buffer.lock().unwrap_or_else(PoisonError::into_inner);
-        (String::from_utf8_lossy(&buffer.bytes).into_owned(), buffer.dropped)
+        (
+            String::from_utf8_lossy(&buffer.bytes).into_owned(),
+            buffer.dropped,
+        )
     }
 }
 
@@ -79,7 +85,11 @@ impl OutputStream for BoundedLog {
 }
 
 impl tokio::io::AsyncWrite for BoundedLog {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.append(data);
         Poll::Ready(Ok(data.len()))
     }

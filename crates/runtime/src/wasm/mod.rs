@@ -21,9 +21,9 @@ mod runtime;
 mod session;
 
 pub use abi::{Decoded, Description, Format};
+pub use bridge::GrpcBridge;
 pub use cache::CacheOutcome;
 pub use error::WasmError;
-pub use bridge::GrpcBridge;
 pub use host::{RemoteAccess, RemoteError, RemoteService};
 pub use limits::{Limits, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS};
 pub use module::WasmModule;

@@ -35,12 +35,16 @@ impl std::fmt::Debug for WasmModule {
 }
 
 impl WasmModule {
-    pub(crate) fn new(runtime: &Runtime, module: Module, hash: String, outcome: CacheOutcome) -> Result<Self, WasmError> {
+    pub(crate) fn new(
+        runtime: &Runtime,
+        module: Module,
+        hash: String,
+        outcome: CacheOutcome,
+    ) -> Result<Self, WasmError> {
         let shape = abi::check(&module)?;
-        let pre = runtime
-            .linker
-            .instantiate_pre(&module)
-            .map_err(|e| WasmError::Abi(format!("the module's imports cannot be satisfied: {e:#}")))?;
+        let pre = runtime.linker.instantiate_pre(&module).map_err(|e| {
+            WasmError::Abi(format!("the module's imports cannot be satisfied: {e:#}"))
+        })?;
         let mut loaded = Self {
             engine: runtime.engine.clone(),
             pre,
@@ -51,7 +55,12 @@ impl WasmModule {
         };
         if shape.has_describe {
             let log = BoundedLog::new(4096);
-            let mut live = Live::instantiate(&loaded, &Limits::default(), RemoteAccess::default(), (&log, &log))?;
+            let mut live = Live::instantiate(
+                &loaded,
+                &Limits::default(),
+                RemoteAccess::default(),
+                (&log, &log),
+            )?;
             loaded.description = Description::parse(&live.describe()?)?;
         }
         Ok(loaded)
@@ -59,7 +68,10 @@ impl WasmModule {
 
     /// The same module, reporting where this load found it.
     pub(crate) fn with_outcome(&self, outcome: CacheOutcome) -> Arc<Self> {
-        Arc::new(Self { outcome, ..self.clone() })
+        Arc::new(Self {
+            outcome,
+            ..self.clone()
+        })
     }
 
     /// The module's `describe()` metadata (defaults when it has none).

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, OptLevel, PoolingAllocationConfig};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, Linker, OptLevel, PoolingAllocationConfig,
+};
 
 use super::error::WasmError;
 use super::host::{call_remote_service, Host};
@@ -29,7 +31,10 @@ pub struct RuntimeOptions {
 
 impl Default for RuntimeOptions {
     fn default() -> Self {
-        Self { max_instances: 1000, cache_dir: None }
+        Self {
+            max_instances: 1000,
+            cache_dir: None,
+        }
     }
 }
 
@@ -82,12 +87,20 @@ impl Runtime {
             .epoch_interruption(true)
             .cranelift_opt_level(OptLevel::Speed)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&config).map_err(|e| WasmError::InvalidOptions(format!("cannot start the WASM engine: {e:#}")))?;
+        let engine = Engine::new(&config).map_err(|e| {
+            WasmError::InvalidOptions(format!("cannot start the WASM engine: {e:#}"))
+        })?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |host: &mut Host| {
-            host.wasi.as_mut().expect("sessions of WASI modules always carry a WASI context")
+            host.wasi
+                .as_mut()
+                .expect("sessions of WASI modules always carry a WASI context")
         })
-        .and_then(|_| linker.func_wrap("env", "call_remote_service", call_remote_service).map(|_| ()))
+        .and_then(|_| {
+            linker
+                .func_wrap("env", "call_remote_service", call_remote_service)
+                .map(|_| ())
+        })
         .map_err(|e| WasmError::InvalidOptions(format!("cannot link host functions: {e:#}")))?;
         // One epoch per elapsed millisecond of wall time. Sleeps overshoot (timer slack,
         // scheduling), so the ticker catches up with the clock instead of counting sleeps;
@@ -108,8 +121,15 @@ impl Runtime {
                     std::thread::sleep(TICK);
                 }
             })
-            .map_err(|e| WasmError::InvalidOptions(format!("cannot start the epoch ticker: {e}")))?;
-        Ok(Self { engine, linker, options, modules: Mutex::default() })
+            .map_err(|e| {
+                WasmError::InvalidOptions(format!("cannot start the epoch ticker: {e}"))
+            })?;
+        Ok(Self {
+            engine,
+            linker,
+            options,
+            modules: Mutex::default(),
+        })
     }
 
     pub fn options(&self) -> &RuntimeOptions {
@@ -117,7 +137,11 @@ impl Runtime {
     }
 
     /// Loads a module from a file.
-    pub fn load_file(&self, path: &Path, cache_dir: Option<&Path>) -> Result<Arc<WasmModule>, WasmError> {
+    pub fn load_file(
+        &self,
+        path: &Path,
+        cache_dir: Option<&Path>,
+    ) -> Result<Arc<WasmModule>, WasmError> {
         let bytes = std::fs::read(path).map_err(|e| {
             WasmError::NotFound(format!("cannot read WASM module {}: {e}", path.display()))
         })?;
@@ -127,7 +151,11 @@ impl Runtime {
     /// Loads a module from its bytes: from the process cache when the same bytes were
     /// loaded before, else from `cache_dir` (or the runtime's) when a compiled copy is
     /// there, else compiled (and written there).
-    pub fn load(&self, bytes: &[u8], cache_dir: Option<&Path>) -> Result<Arc<WasmModule>, WasmError> {
+    pub fn load(
+        &self,
+        bytes: &[u8],
+        cache_dir: Option<&Path>,
+    ) -> Result<Arc<WasmModule>, WasmError> {
         let hash = super::cache::content_hash(bytes);
         if let Some(module) = self.lock_modules().get(&hash) {
             return Ok(module.with_outcome(super::cache::CacheOutcome::Memory));

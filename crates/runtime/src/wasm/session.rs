@@ -14,7 +14,9 @@ use wasmtime_wasi::WasiCtxBuilder;
 
 use super::abi::{self, Format, BUFFER_TOO_SMALL, OK};
 use super::error::WasmError;
-use super::host::{read_u32, slice, slice_mut, write_u32, CallClock, Host, MemoryCap, RemoteAccess};
+use super::host::{
+    read_u32, slice, slice_mut, write_u32, CallClock, Host, MemoryCap, RemoteAccess,
+};
 use super::limits::Limits;
 use super::log::BoundedLog;
 use super::module::WasmModule;
@@ -65,10 +67,20 @@ impl Live {
                 .build_p1()
         });
         let host = Host {
-            memory: MemoryCap { max_bytes: limits.max_memory_bytes(), exceeded: false },
-            clock: CallClock { started: std::time::Instant::now(), limit: limits.timeout() },
+            memory: MemoryCap {
+                max_bytes: limits.max_memory_bytes(),
+                exceeded: false,
+            },
+            clock: CallClock {
+                started: std::time::Instant::now(),
+                limit: limits.timeout(),
+            },
             wasi,
-            remote: if module.shape.uses_remote { remote } else { RemoteAccess::default() },
+            remote: if module.shape.uses_remote {
+                remote
+            } else {
+                RemoteAccess::default()
+            },
             remote_pending: None,
         };
         let mut store = Store::new(&module.engine, host);
@@ -77,20 +89,35 @@ impl Live {
         store.set_epoch_deadline(deadline_ticks(limits));
         let instance = module.pre.instantiate(&mut store).map_err(|e| {
             if store.data().memory.exceeded {
-                WasmError::MemoryLimit { limit_mb: limits.max_memory_mb }
+                WasmError::MemoryLimit {
+                    limit_mb: limits.max_memory_mb,
+                }
             } else {
                 WasmError::Capacity(format!("cannot create an instance: {e:#}"))
             }
         })?;
-        let func = |name: &str| WasmError::Abi(format!("export `{name}` is missing or has the wrong signature"));
+        let func = |name: &str| {
+            WasmError::Abi(format!(
+                "export `{name}` is missing or has the wrong signature"
+            ))
+        };
         macro_rules! typed {
             ($name:literal) => {
-                instance.get_typed_func(&mut store, $name).map_err(|_| func($name))?
+                instance
+                    .get_typed_func(&mut store, $name)
+                    .map_err(|_| func($name))?
             };
         }
-        let memory = instance.get_memory(&mut store, "memory").ok_or_else(|| func("memory"))?;
-        let (alloc, dealloc, initialize, process, cleanup) =
-            (typed!("alloc"), typed!("dealloc"), typed!("initialize"), typed!("process"), typed!("cleanup"));
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| func("memory"))?;
+        let (alloc, dealloc, initialize, process, cleanup) = (
+            typed!("alloc"),
+            typed!("dealloc"),
+            typed!("initialize"),
+            typed!("process"),
+            typed!("cleanup"),
+        );
         let configure = instance.get_typed_func(&mut store, "configure").ok();
         let describe = instance.get_typed_func(&mut store, "describe").ok();
         let mut live = Self {
@@ -123,10 +150,14 @@ impl Live {
     /// Explains a failed guest call.
     fn failure(&self, err: wasmtime::Error) -> WasmError {
         if self.store.data().memory.exceeded {
-            return WasmError::MemoryLimit { limit_mb: self.limits.max_memory_mb };
+            return WasmError::MemoryLimit {
+                limit_mb: self.limits.max_memory_mb,
+            };
         }
         match err.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => WasmError::Timeout { limit_ms: self.limits.timeout_ms },
+            Some(Trap::Interrupt) => WasmError::Timeout {
+                limit_ms: self.limits.timeout_ms,
+            },
             Some(trap) => WasmError::Trap(trap.to_string()),
             None => WasmError::Trap(format!("{err:#}")),
         }
@@ -134,11 +165,16 @@ impl Live {
 
     fn allocate(&mut self, len: u32) -> Result<Buffer, WasmError> {
         self.arm();
-        let ptr = self.alloc.call(&mut self.store, len as i32).map_err(|e| self.failure(e))?;
+        let ptr = self
+            .alloc
+            .call(&mut self.store, len as i32)
+            .map_err(|e| self.failure(e))?;
         let in_bounds = slice(self.memory.data(&self.store), ptr, len as i32).is_some();
         if ptr == 0 || !in_bounds {
             if self.store.data().memory.exceeded {
-                return Err(WasmError::MemoryLimit { limit_mb: self.limits.max_memory_mb });
+                return Err(WasmError::MemoryLimit {
+                    limit_mb: self.limits.max_memory_mb,
+                });
             }
             return Err(WasmError::BadPointer(format!(
                 "alloc({len}) returned {ptr:#x}, which is not a buffer inside the module's memory"
@@ -148,14 +184,20 @@ impl Live {
     }
 
     /// A guest buffer of at least `len` bytes in `slot`, replacing a smaller one.
-    fn ensure(&mut self, slot: fn(&mut Self) -> &mut Option<Buffer>, len: u32) -> Result<Buffer, WasmError> {
+    fn ensure(
+        &mut self,
+        slot: fn(&mut Self) -> &mut Option<Buffer>,
+        len: u32,
+    ) -> Result<Buffer, WasmError> {
         if let Some(buffer) = *slot(self) {
             if buffer.capacity >= len {
                 return Ok(buffer);
             }
             *slot(self) = None;
             self.arm();
-            self.dealloc.call(&mut self.store, (buffer.ptr, buffer.capacity as i32)).map_err(|e| self.failure(e))?;
+            self.dealloc
+                .call(&mut self.store, (buffer.ptr, buffer.capacity as i32))
+                .map_err(|e| self.failure(e))?;
         }
         let buffer = self.allocate(len.max(64))?;
         *slot(self) = Some(buffer);
@@ -167,7 +209,9 @@ impl Live {
         let buffer = self.ensure(|l| &mut l.input, bytes.len() as u32)?;
         let mem = self.memory.data_mut(&mut self.store);
         slice_mut(mem, buffer.ptr, bytes.len() as i32)
-            .ok_or_else(|| WasmError::BadPointer("the input buffer left the module's memory".into()))?
+            .ok_or_else(|| {
+                WasmError::BadPointer("the input buffer left the module's memory".into())
+            })?
             .copy_from_slice(bytes);
         Ok(buffer)
     }
@@ -189,8 +233,9 @@ impl Live {
             write_u32(self.memory.data_mut(&mut self.store), cell, output.capacity);
             self.arm();
             let code = call(self, output).map_err(|e| self.failure(e))?;
-            let reported = read_u32(self.memory.data(&self.store), cell)
-                .ok_or_else(|| WasmError::BadPointer("the result length cell left the module's memory".into()))?;
+            let reported = read_u32(self.memory.data(&self.store), cell).ok_or_else(|| {
+                WasmError::BadPointer("the result length cell left the module's memory".into())
+            })?;
             match code {
                 OK if reported > output.capacity => {
                     return Err(WasmError::BadPointer(format!(
@@ -228,8 +273,13 @@ impl Live {
     }
 
     pub(crate) fn describe(&mut self) -> Result<Vec<u8>, WasmError> {
-        let describe = self.describe.clone().expect("only modules exporting describe are described");
-        self.with_output("describe", 4096, move |live, out| describe.call(&mut live.store, (out.ptr, live.len_cell)))
+        let describe = self
+            .describe
+            .clone()
+            .expect("only modules exporting describe are described");
+        self.with_output("describe", 4096, move |live, out| {
+            describe.call(&mut live.store, (out.ptr, live.len_cell))
+        })
     }
 
     fn initialize(&mut self, session_id: &str) -> Result<(), WasmError> {
@@ -237,17 +287,24 @@ impl Live {
         id.push(0);
         let buffer = self.write_input(&id)?;
         self.arm();
-        let code = self.initialize.call(&mut self.store, buffer.ptr).map_err(|e| self.failure(e))?;
+        let code = self
+            .initialize
+            .call(&mut self.store, buffer.ptr)
+            .map_err(|e| self.failure(e))?;
         check(code, "initialize")
     }
 
     fn configure(&mut self, json: &str) -> Result<(), WasmError> {
         let Some(configure) = self.configure.clone() else {
-            return Err(WasmError::InvalidConfig("this module takes no configuration (it exports no `configure`)".into()));
+            return Err(WasmError::InvalidConfig(
+                "this module takes no configuration (it exports no `configure`)".into(),
+            ));
         };
         let buffer = self.write_input(json.as_bytes())?;
         self.arm();
-        let code = configure.call(&mut self.store, (buffer.ptr, json.len() as i32)).map_err(|e| self.failure(e))?;
+        let code = configure
+            .call(&mut self.store, (buffer.ptr, json.len() as i32))
+            .map_err(|e| self.failure(e))?;
         check(code, "configure")
     }
 
@@ -262,7 +319,10 @@ impl Live {
 
     fn cleanup(&mut self) -> Result<(), WasmError> {
         self.arm();
-        let code = self.cleanup.call(&mut self.store, ()).map_err(|e| self.failure(e))?;
+        let code = self
+            .cleanup
+            .call(&mut self.store, ())
+            .map_err(|e| self.failure(e))?;
         check(code, "cleanup")
     }
 }
@@ -282,9 +342,17 @@ fn check(code: i32, call: &'static str) -> Result<(), WasmError> {
 
 fn guest_error(code: i32, call: &'static str) -> WasmError {
     match code {
-        abi::INVALID_INPUT => WasmError::InvalidInput(format!("{call}() returned INVALID_INPUT (-3)")),
-        abi::INVALID_CONFIG => WasmError::InvalidConfig(format!("{call}() returned INVALID_CONFIG (-4)")),
-        _ => WasmError::Guest { code, call, name: abi::code_name(code) },
+        abi::INVALID_INPUT => {
+            WasmError::InvalidInput(format!("{call}() returned INVALID_INPUT (-3)"))
+        }
+        abi::INVALID_CONFIG => {
+            WasmError::InvalidConfig(format!("{call}() returned INVALID_CONFIG (-4)"))
+        }
+        _ => WasmError::Guest {
+            code,
+            call,
+            name: abi::code_name(code),
+        },
     }
 }
 
@@ -334,7 +402,10 @@ impl WasmSession {
             limits,
             config: config.map(|c| c.to_string()),
             remote,
-            logs: SessionLogs { stdout: BoundedLog::new(LOG_CAPACITY), stderr: BoundedLog::new(LOG_CAPACITY) },
+            logs: SessionLogs {
+                stdout: BoundedLog::new(LOG_CAPACITY),
+                stderr: BoundedLog::new(LOG_CAPACITY),
+            },
             live: None,
             closed: false,
         };

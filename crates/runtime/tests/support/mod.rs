@@ -21,7 +21,11 @@ pub use xorshift::XorShift64;
 
 pub fn modules_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../wasm-modules/dist");
-    assert!(dir.join("mixer.wasm").is_file(), "{} lacks mixer.wasm: run `node scripts/build-wasm.mjs` first", dir.display());
+    assert!(
+        dir.join("mixer.wasm").is_file(),
+        "{} lacks mixer.wasm: run `node scripts/build-wasm.mjs` first",
+        dir.display()
+    );
     dir
 }
 
@@ -45,7 +49,12 @@ pub fn url(server: &ServerHandle) -> String {
 }
 
 pub fn client_for(endpoints: Vec<String>) -> CloudClient {
-    CloudClient::new(ClientOptions { endpoints, timeout: Duration::from_secs(10), ..ClientOptions::default() }).unwrap()
+    CloudClient::new(ClientOptions {
+        endpoints,
+        timeout: Duration::from_secs(10),
+        ..ClientOptions::default()
+    })
+    .unwrap()
 }
 
 pub fn client(server: &ServerHandle) -> CloudClient {
@@ -55,7 +64,9 @@ pub fn client(server: &ServerHandle) -> CloudClient {
 /// Uniform white noise in [-amplitude, amplitude).
 pub fn noise(n: usize, amplitude: f64, seed: u64) -> Vec<f32> {
     let mut rng = XorShift64::new(seed);
-    (0..n).map(|_| (amplitude * (2.0 * rng.uniform() - 1.0)) as f32).collect()
+    (0..n)
+        .map(|_| (amplitude * (2.0 * rng.uniform() - 1.0)) as f32)
+        .collect()
 }
 
 /// A test signal with loud and quiet passages, so gate, compressor and limiter all act.
@@ -64,19 +75,34 @@ pub fn program(n: usize, seed: u64) -> Vec<f32> {
     (0..n)
         .map(|i| {
             let t = i as f64 / 48_000.0;
-            let envelope = if (i / 4800) % 3 == 0 { 0.9 } else if (i / 4800) % 3 == 1 { 0.05 } else { 0.0005 };
-            (envelope * (0.7 * (std::f64::consts::TAU * 220.0 * t).sin() + 0.3 * (2.0 * rng.uniform() - 1.0))) as f32
+            let envelope = if (i / 4800) % 3 == 0 {
+                0.9
+            } else if (i / 4800) % 3 == 1 {
+                0.05
+            } else {
+                0.0005
+            };
+            (envelope
+                * (0.7 * (std::f64::consts::TAU * 220.0 * t).sin()
+                    + 0.3 * (2.0 * rng.uniform() - 1.0))) as f32
         })
         .collect()
 }
 
 pub fn f32le(samples: &[f32]) -> Bytes {
-    samples.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>().into()
+    samples
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect::<Vec<u8>>()
+        .into()
 }
 
 pub fn samples(bytes: &[u8]) -> Vec<f32> {
     assert_eq!(bytes.len() % 4, 0, "a whole number of float32 samples");
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }
 
 /// A codec that sends and receives message bytes as they are (no protobuf).
@@ -118,9 +144,17 @@ impl Codec for RawCodec {
 
 /// A unary call of `method` on the RemoteExecutionService with `body` as the message.
 pub async fn raw_unary(server: &ServerHandle, method: &str, body: Bytes) -> Result<Bytes, Status> {
-    let channel = Channel::from_shared(url(server)).unwrap().connect().await.unwrap();
+    let channel = Channel::from_shared(url(server))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     let mut grpc = tonic::client::Grpc::new(channel).max_encoding_message_size(usize::MAX);
     grpc.ready().await.unwrap();
-    let path = format!("/remotemedia.execution.RemoteExecutionService/{method}").parse().unwrap();
-    grpc.unary(tonic::Request::new(body), path, RawCodec).await.map(|r| r.into_inner())
+    let path = format!("/remotemedia.execution.RemoteExecutionService/{method}")
+        .parse()
+        .unwrap();
+    grpc.unary(tonic::Request::new(body), path, RawCodec)
+        .await
+        .map(|r| r.into_inner())
 }
