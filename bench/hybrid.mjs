@@ -167,9 +167,14 @@ async function main() {
         const fe = new FeatureExtractor()
         return { process: async (f) => (await fe.push(f)).mfcc }
       }
-      for (const [name, edgeSide, nodeType] of [['mfcc', { edgeNative: { node: mfccNode } }, 'MFCC'], ['mixer', { edgeWasm: { wasmPath: mod('mixer.wasm') } }, 'AudioMixer'], ['vad', { edgeWasm: { wasmPath: mod('vad.wasm') } }, 'VAD']]) {
+      for (const [name, edgeSide, cloudRemote] of [
+        ['mfcc', { edgeNative: { node: mfccNode } }, { nodeType: 'MFCC' }],
+        ['mixer', { edgeWasm: { wasmPath: mod('mixer.wasm') } }, { nodeType: 'AudioMixer' }],
+        // VAD answers JSON, which f32le cannot carry.
+        ['vad', { edgeWasm: { wasmPath: mod('vad.wasm') } }, { nodeType: 'VAD', serializationFormat: 'json' }],
+      ]) {
         let side = 'edge'
-        const p = await client.createHybridProxy({ ...edgeSide, cloudRemote: { nodeType }, decisionFunction: () => side, fallback: 'none', name })
+        const p = await client.createHybridProxy({ ...edgeSide, cloudRemote, decisionFunction: () => side, fallback: 'none', name })
         const edge = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
         side = 'cloud'
         const cloud = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))

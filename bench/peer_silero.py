@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Silero VAD peer: the same network (crates/silero/model/silero_vad_16k_op15.onnx)
+"""The Silero VAD peer: the same network (crates/silero/model/silero_vad_op18_ifless.onnx, the export crates/silero ships)
 on onnxruntime, the reference engine, driven as the silero-vad package's OnnxWrapper
 drives it (48 kHz decimated by taking every third sample, 512-sample chunks with 64
 samples of context and the [2, 1, 128] state carried between calls, one thread), on the
@@ -26,7 +26,7 @@ import numpy as np
 import onnxruntime as ort
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODEL = ROOT / "crates" / "silero" / "model" / "silero_vad_16k_op15.onnx"
+MODEL = ROOT / "crates" / "silero" / "model" / "silero_vad_op18_ifless.onnx"
 CHUNK, CONTEXT, FRAME_16K = 512, 64, 320
 RUNS = 3
 

@@ -67,7 +67,10 @@ export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults,
       `${options.wasmPath} imports env.call_remote_service; pass edgeWasm.allowRemote: true to let it call the cloud`,
     )
   }
-  const batcher = new Batcher<WasmSession, Float32Array | Uint8Array>((sessions, inputs) => WasmSession.processBatch(sessions, inputs))
+  const batcher = new Batcher<WasmSession, Float32Array | Uint8Array>(
+    (sessions, inputs) => WasmSession.processBatch(sessions, inputs),
+    (session, input) => session.process(input),
+  )
   return {
     budgetMs,
     describe: () => ({ kind: 'wasm', path: options.wasmPath, ...description }),
@@ -103,7 +106,10 @@ export function nativeEdge(options: EdgeNativeOptions, timeoutMs: number | undef
   if (node === 'mixer') {
     // Validates the configuration now (throws ERR_INVALID_CONFIG).
     new MixerChain(options.config as never)
-    const batcher = new Batcher<MixerChain, Float32Array>((chains, inputs) => MixerChain.processBatch(chains, inputs))
+    const batcher = new Batcher<MixerChain, Float32Array>(
+      (chains, inputs) => MixerChain.processBatch(chains, inputs),
+      (chain, input) => chain.process(input),
+    )
     open = async () => {
       const chain = new MixerChain(options.config as never)
       const session = batched(batcher, chain, () => {})
