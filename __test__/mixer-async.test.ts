@@ -98,6 +98,8 @@ describe('MixerChain.processBatch', () => {
     }
     const outputs = await Promise.all(pending)
     outputs.forEach((out, j) => expect(maxAbsDiff(out as Float32Array, expected[j]), `item ${j}`).toBe(0))
+    // Each output owns its memory: no stream's buffer holds another stream's audio.
+    outputs.forEach((out) => expect((out as Float32Array).buffer.byteLength).toBe(FRAME * 4))
     // Order across APIs: a process() call after a batch sees the batch's state.
     const last = chains.map((c, i) => c.process(inputs[i][0]))
     const lastExpected = references.map((r, i) => r.processSync(inputs[i][0]))

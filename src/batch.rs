@@ -79,78 +79,22 @@ fn array<'env>(value: &Unknown<'env>, name: &str, expected: &str) -> Fallible<Ve
     Ok(items)
 }
 
-/// An item's output; audio outputs of one batch share one buffer.
-pub trait Item: Finish {
-    /// The samples, when the output is audio.
-    fn samples(&self) -> Option<&[f32]> {
-        None
-    }
-}
-
-impl Item for Vec<f32> {
-    fn samples(&self) -> Option<&[f32]> {
-        Some(self)
-    }
-}
-
 /// The outcome of every item of a batch, in item order.
 pub struct Each<R>(pub Vec<Fallible<R>>);
 
-impl<R: Item> Finish for Each<R> {
-    /// An array of outputs and errors. The audio outputs are Float32Array views into one
-    /// ArrayBuffer per batch: one allocation for the garbage collector to track instead of
-    /// one per block.
+impl<R: Finish> Finish for Each<R> {
+    /// An array of outputs and errors. Every output owns its memory: a view into a buffer
+    /// shared by the batch would hand each stream's `output.buffer` the other streams'
+    /// audio.
     fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
         let raw = env.raw();
-        let total: usize = self
-            .0
-            .iter()
-            .filter_map(|item| item.as_ref().ok()?.samples())
-            .map(<[f32]>::len)
-            .sum();
         let mut array = std::ptr::null_mut();
-        let mut shared = std::ptr::null_mut();
-        let mut memory = std::ptr::null_mut();
-        // SAFETY: plain N-API calls on the JS thread of `env`, each checked; `memory` is
-        // the buffer's `total * 4` writable bytes, and every copy stays inside it.
+        // SAFETY: plain N-API calls on the JS thread of `env`, each checked.
         unsafe {
-            check(sys::napi_create_array_with_length(
-                raw,
-                self.0.len(),
-                &mut array,
-            ))?;
-            if total > 0 {
-                check(sys::napi_create_arraybuffer(
-                    raw,
-                    total * 4,
-                    &mut memory,
-                    &mut shared,
-                ))?;
-            }
-            let mut offset = 0;
+            check(sys::napi_create_array_with_length(raw, self.0.len(), &mut array))?;
             for (i, item) in self.0.into_iter().enumerate() {
                 let value = match item {
-                    Ok(output) => match output.samples() {
-                        Some(samples) => {
-                            std::ptr::copy_nonoverlapping(
-                                samples.as_ptr(),
-                                memory.cast::<f32>().add(offset),
-                                samples.len(),
-                            );
-                            let mut view = std::ptr::null_mut();
-                            check(sys::napi_create_typedarray(
-                                raw,
-                                sys::TypedarrayType::float32_array,
-                                samples.len(),
-                                shared,
-                                offset * 4,
-                                &mut view,
-                            ))?;
-                            offset += samples.len();
-                            view
-                        }
-                        None => output.finish(env)?,
-                    },
+                    Ok(output) => output.finish(env)?,
                     Err(failure) => failure.js_error(env)?,
                 };
                 check(sys::napi_set_element(raw, array, i as u32, value))?;

@@ -18,7 +18,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::audio::describe;
-use crate::batch::{pairs, Each, Item};
+use crate::batch::{pairs, Each};
 use crate::config::{options_from_json, read_object};
 use crate::error::{Failure, Fallible};
 use crate::task::{samples_to_js, to_js, Finish, Work};
@@ -252,15 +252,6 @@ pub struct WasmSession {
 impl Finish for WasmSession {
     fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
         to_js(env, self)
-    }
-}
-
-impl Item for Decoded {
-    fn samples(&self) -> Option<&[f32]> {
-        match self {
-            Decoded::Audio(samples) => Some(samples),
-            _ => None,
-        }
     }
 }
 
