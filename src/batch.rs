@@ -91,7 +91,11 @@ impl<R: Finish> Finish for Each<R> {
         let mut array = std::ptr::null_mut();
         // SAFETY: plain N-API calls on the JS thread of `env`, each checked.
         unsafe {
-            check(sys::napi_create_array_with_length(raw, self.0.len(), &mut array))?;
+            check(sys::napi_create_array_with_length(
+                raw,
+                self.0.len(),
+                &mut array,
+            ))?;
             for (i, item) in self.0.into_iter().enumerate() {
                 let value = match item {
                     Ok(output) => output.finish(env)?,
