@@ -48,25 +48,20 @@ async fn malformed_protobuf_is_refused() {
 async fn unknown_node_format_and_parameter_list_what_is_allowed() {
     let mut server = start().await;
     let client = client(&server);
-    let err = client
-        .execute(
-            "Reverb",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&[0.0]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "Reverb",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&[0.0]),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Rejected);
-    assert!(
-        err.message.contains("unknown node type \"Reverb\"")
-            && err.message.contains("AudioMixer")
-            && err.message.contains("PassThrough"),
-        "{}",
-        err.message
+    assert_mentions(
+        &err.message,
+        &["unknown node type \"Reverb\"", "AudioMixer", "PassThrough"],
     );
-    assert!(err.message.contains("InvalidArgument"), "{}", err.message);
+    assert_mentions(&err.message, &["InvalidArgument"]);
 
     let mut raw = RemoteExecutionServiceClient::connect(url(&server))
         .await
@@ -89,21 +84,17 @@ async fn unknown_node_format_and_parameter_list_what_is_allowed() {
             status.message()
         );
     }
-    let err = client
-        .execute(
-            "PassThrough",
-            &json!({"gain": 2}),
-            Serialization::F32le,
-            f32le(&[0.0]),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("unknown parameter \"gain\"")
-            && err.message.contains("takes no parameters"),
-        "{}",
-        err.message
+    let err = refusal(
+        &client,
+        "PassThrough",
+        &json!({"gain": 2}),
+        Serialization::F32le,
+        f32le(&[0.0]),
+    )
+    .await;
+    assert_mentions(
+        &err.message,
+        &["unknown parameter \"gain\"", "takes no parameters"],
     );
     still_serving(&server).await;
     server.shutdown().await.unwrap();
@@ -113,91 +104,71 @@ async fn unknown_node_format_and_parameter_list_what_is_allowed() {
 async fn wrong_serialization_of_the_input_is_refused() {
     let mut server = start().await;
     let client = client(&server);
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::F32le,
-            Bytes::from_static(&[0, 0, 0, 0, 1]),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message
-            .contains("5 bytes is not a whole number of float32 samples"),
-        "{}",
-        err.message
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::F32le,
+        Bytes::from_static(&[0, 0, 0, 0, 1]),
+    )
+    .await;
+    assert_mentions(
+        &err.message,
+        &["5 bytes is not a whole number of float32 samples"],
     );
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::Json,
-            Bytes::from_static(b"[0.1, 0.2"),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(err.message.contains("not valid JSON"), "{}", err.message);
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::Json,
-            Bytes::from_static(b"{\"text\": 1}"),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message
-            .contains("AudioMixer takes audio, received JSON data"),
-        "{}",
-        err.message
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::Json,
+        Bytes::from_static(b"[0.1, 0.2"),
+    )
+    .await;
+    assert_mentions(&err.message, &["not valid JSON"]);
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::Json,
+        Bytes::from_static(b"{\"text\": 1}"),
+    )
+    .await;
+    assert_mentions(
+        &err.message,
+        &["AudioMixer takes audio, received JSON data"],
     );
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::Bytes,
-            Bytes::from_static(b"abcd"),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(err.message.contains("received bytes"), "{}", err.message);
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::Json,
-            Bytes::from_static(b"[[0.1, 0.2], [0.3]]"),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message
-            .contains("channel 1 has 1 samples but channel 0 has 2"),
-        "{}",
-        err.message
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::Bytes,
+        Bytes::from_static(b"abcd"),
+    )
+    .await;
+    assert_mentions(&err.message, &["received bytes"]);
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::Json,
+        Bytes::from_static(b"[[0.1, 0.2], [0.3]]"),
+    )
+    .await;
+    assert_mentions(
+        &err.message,
+        &["channel 1 has 1 samples but channel 0 has 2"],
     );
-    let err = client
-        .execute(
-            "MFCC",
-            &json!({}),
-            Serialization::Json,
-            Bytes::from_static(b"{\"audio_data\": [0.1], \"sample_rate\": 16000}"),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message
-            .contains("16000 Hz differs from the node's sample rate 48000 Hz"),
-        "{}",
-        err.message
+    let err = refusal(
+        &client,
+        "MFCC",
+        &json!({}),
+        Serialization::Json,
+        Bytes::from_static(b"{\"audio_data\": [0.1], \"sample_rate\": 16000}"),
+    )
+    .await;
+    assert_mentions(
+        &err.message,
+        &["16000 Hz differs from the node's sample rate 48000 Hz"],
     );
     assert_eq!(err.code, CloudErrorCode::Rejected);
     still_serving(&server).await;
@@ -208,63 +179,43 @@ async fn wrong_serialization_of_the_input_is_refused() {
 async fn nan_and_infinity_in_audio_are_refused() {
     let mut server = start().await;
     let client = client(&server);
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&[0.0, 0.1, f32::NAN]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&[0.0, 0.1, f32::NAN]),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Rejected);
-    assert!(
-        err.message.contains("audio sample 2 is NaN"),
-        "{}",
-        err.message
-    );
-    let err = client
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&[f32::NEG_INFINITY]),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("audio sample 0 is -Infinity"),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, &["audio sample 2 is NaN"]);
+    let err = refusal(
+        &client,
+        "PassThrough",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&[f32::NEG_INFINITY]),
+    )
+    .await;
+    assert_mentions(&err.message, &["audio sample 0 is -Infinity"]);
     // Python's json.dumps writes NaN as a bare token.
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::Json,
-            Bytes::from_static(b"[0.5, NaN]"),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("NaN or Infinity") && err.message.contains("finite"),
-        "{}",
-        err.message
-    );
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::Json,
-            Bytes::from_static(b"[1e39]"),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::Json,
+        Bytes::from_static(b"[0.5, NaN]"),
+    )
+    .await;
+    assert_mentions(&err.message, &["NaN or Infinity", "finite"]);
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::Json,
+        Bytes::from_static(b"[1e39]"),
+    )
+    .await;
     assert!(
         err.message.contains("Infinity"),
         "beyond float32: {}",
@@ -284,16 +235,14 @@ async fn oversize_messages_are_refused() {
     .unwrap();
     let client = client(&server);
     let big = vec![0.1f32; 32 * 1024]; // 128 KiB
-    let err = client
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&big),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "PassThrough",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&big),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Rejected, "{err}");
     assert!(
         err.message.contains("ResourceExhausted") || err.message.contains("OutOfRange"),
@@ -302,16 +251,14 @@ async fn oversize_messages_are_refused() {
     );
     // An output that would be too large (1 input frame → 8 channels) is refused as well.
     let wide = vec![0.1f32; 4 * 1024]; // 16 KiB in, 128 KiB out
-    let err = client
-        .execute(
-            "AudioTransform",
-            &json!({"output_channels": 8}),
-            Serialization::F32le,
-            f32le(&wide),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "AudioTransform",
+        &json!({"output_channels": 8}),
+        Serialization::F32le,
+        f32le(&wide),
+    )
+    .await;
     assert!(
         matches!(
             err.code,
@@ -406,11 +353,7 @@ async fn a_bad_frame_ends_the_stream_with_its_error_in_order() {
     assert_eq!(samples(&good.await.unwrap()).len(), 960);
     let err = bad.await.unwrap_err();
     assert_eq!(err.code, CloudErrorCode::Rejected);
-    assert!(
-        err.message.contains("audio sample 0 is NaN"),
-        "{}",
-        err.message
-    );
+    assert_mentions(&err.message, &["audio sample 0 is NaN"]);
     assert_eq!(
         after.await.unwrap_err().code,
         CloudErrorCode::Rejected,

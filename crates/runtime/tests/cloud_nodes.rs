@@ -125,32 +125,24 @@ async fn config_strings_are_read_as_json_or_python_literals() {
         .unwrap();
     assert_eq!(samples(&out), expected);
 
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({"compressor": "{'ratio': 0.5}"}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({"compressor": "{'ratio': 0.5}"}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Rejected);
-    assert!(
-        err.message.contains("compressor.ratio") && err.message.contains("allowed"),
-        "{}",
-        err.message
-    );
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({"compresor": "{}"}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap_err();
+    assert_mentions(&err.message, &["compressor.ratio", "allowed"]);
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({"compresor": "{}"}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert!(
         err.message.contains("unknown parameter \"compresor\"")
             && err
@@ -159,21 +151,17 @@ async fn config_strings_are_read_as_json_or_python_literals() {
         "{}",
         err.message
     );
-    let err = client
-        .execute(
-            "AudioMixer",
-            &json!({"sampleRate": "fast"}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("sampleRate")
-            && err.message.contains("a number from 8000 to 192000 Hz"),
-        "{}",
-        err.message
+    let err = refusal(
+        &client,
+        "AudioMixer",
+        &json!({"sampleRate": "fast"}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
+    assert_mentions(
+        &err.message,
+        &["sampleRate", "a number from 8000 to 192000 Hz"],
     );
     server.shutdown().await.unwrap();
 }
@@ -211,17 +199,15 @@ async fn mfcc_equals_the_streaming_extractor() {
         .await
         .unwrap();
     assert_eq!(samples(&out).len(), 6 * 20);
-    let err = client
-        .execute(
-            "MFCC",
-            &json!({"nMfcc": 41}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(err.message.contains("nMfcc"), "{}", err.message);
+    let err = refusal(
+        &client,
+        "MFCC",
+        &json!({"nMfcc": 41}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
+    assert_mentions(&err.message, &["nMfcc"]);
     server.shutdown().await.unwrap();
 }
 
@@ -271,17 +257,15 @@ async fn a_genre_classifier_stream_gives_the_decisions_of_the_streaming_classifi
         decided += usize::from(expected.confidence > 0.0);
     }
     assert!(decided > 50, "decisions after the first window: {decided}");
-    let err = client
-        .execute(
-            "GenreClassifier",
-            &json!({"threshold": 2}),
-            Serialization::Json,
-            serde_json::to_vec(&input).unwrap().into(),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(err.message.contains("threshold"), "{}", err.message);
+    let err = refusal(
+        &client,
+        "GenreClassifier",
+        &json!({"threshold": 2}),
+        Serialization::Json,
+        serde_json::to_vec(&input).unwrap().into(),
+    )
+    .await;
+    assert_mentions(&err.message, &["threshold"]);
     server.shutdown().await.unwrap();
 }
 
@@ -392,21 +376,15 @@ async fn audio_transform_applies_gain_and_converts_channels() {
     );
 
     let three = json!([left, right, left]);
-    let err = client
-        .execute(
-            "AudioTransform",
-            &json!({"output_channels": 2}),
-            Serialization::Json,
-            serde_json::to_vec(&three).unwrap().into(),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("cannot convert 3 channels to 2"),
-        "{}",
-        err.message
-    );
+    let err = refusal(
+        &client,
+        "AudioTransform",
+        &json!({"output_channels": 2}),
+        Serialization::Json,
+        serde_json::to_vec(&three).unwrap().into(),
+    )
+    .await;
+    assert_mentions(&err.message, &["cannot convert 3 channels to 2"]);
     server.shutdown().await.unwrap();
 }
 
@@ -493,65 +471,49 @@ async fn wasm_module_runs_a_module_from_the_modules_directory() {
         .unwrap();
     assert_eq!(samples(&out), expected);
 
-    let err = client
-        .execute(
-            "WasmModule",
-            &json!({"module": "nope"}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "WasmModule",
+        &json!({"module": "nope"}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Rejected);
-    assert!(
-        err.message.contains("available modules:") && err.message.contains("mixer"),
-        "{}",
-        err.message
-    );
-    let err = client
-        .execute(
-            "WasmModule",
-            &json!({"module": "../dist/mixer"}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap_err();
+    assert_mentions(&err.message, &["available modules:", "mixer"]);
+    let err = refusal(
+        &client,
+        "WasmModule",
+        &json!({"module": "../dist/mixer"}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(
         err.code,
         CloudErrorCode::Rejected,
         "paths are refused: {}",
         err.message
     );
-    let err = client
-        .execute(
-            "WasmModule",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("module is required"),
-        "{}",
-        err.message
-    );
-    let err = client
-        .execute(
-            "WasmModule",
-            &json!({"module": "trap"}),
-            Serialization::Bytes,
-            Bytes::from_static(b"x"),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "WasmModule",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
+    assert_mentions(&err.message, &["module is required"]);
+    let err = refusal(
+        &client,
+        "WasmModule",
+        &json!({"module": "trap"}),
+        Serialization::Bytes,
+        Bytes::from_static(b"x"),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Internal, "{}", err.message);
-    assert!(err.message.contains("ERR_WASM_TRAP"), "{}", err.message);
+    assert_mentions(&err.message, &["ERR_WASM_TRAP"]);
     server.shutdown().await.unwrap();
 }
 

@@ -36,16 +36,14 @@ async fn get_status_reports_health_version_and_counters() {
         )
         .await
         .unwrap();
-    let err = client
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&[f32::NAN]),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "PassThrough",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&[f32::NAN]),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Rejected);
     let after = client.status().await.unwrap();
     assert_eq!(
@@ -318,16 +316,14 @@ async fn a_client_made_while_the_cloud_is_down_works_once_it_is_up() {
         ..ClientOptions::default()
     })
     .unwrap();
-    let err = client
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::Bytes,
-            Bytes::from_static(b"a"),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let err = refusal(
+        &client,
+        "PassThrough",
+        &json!({}),
+        Serialization::Bytes,
+        Bytes::from_static(b"a"),
+    )
+    .await;
     assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
     let err = client.status().await.unwrap_err();
     assert!(
@@ -456,16 +452,14 @@ async fn a_call_after_the_server_closed_is_unavailable_even_on_a_warm_connection
         server.shutdown().await.unwrap();
         let err = client.status().await.unwrap_err();
         assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
-        let err = client
-            .execute(
-                "PassThrough",
-                &json!({}),
-                Serialization::Bytes,
-                Bytes::from_static(b"x"),
-                None,
-            )
-            .await
-            .unwrap_err();
+        let err = refusal(
+            &client,
+            "PassThrough",
+            &json!({}),
+            Serialization::Bytes,
+            Bytes::from_static(b"x"),
+        )
+        .await;
         assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
     }
 }

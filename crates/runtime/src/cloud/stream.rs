@@ -110,6 +110,24 @@ impl CloudStream {
         }
     }
 
+    /// The answer to a request that `queued` (or the stream's end if it could not be),
+    /// starting the call if it does not run yet.
+    fn answer<T: Send + 'static>(
+        &self,
+        queued: bool,
+        rx: oneshot::Receiver<Result<T, CloudError>>,
+    ) -> impl Future<Output = Result<T, CloudError>> + Send + 'static {
+        let state = Arc::clone(&self.state);
+        let closed = self.closed();
+        async move {
+            if !queued {
+                return Err(closed);
+            }
+            Self::start(&state);
+            rx.await.unwrap_or(Err(closed))
+        }
+    }
+
     /// Queues `frame` now (so frames keep the order of `send` calls) and returns its answer.
     pub fn send(
         &self,
@@ -130,15 +148,7 @@ impl CloudStream {
                 q.data.send(message).is_ok() && q.waiters.send(Waiter::Frame(tx)).is_ok()
             })
         };
-        let state = Arc::clone(&self.state);
-        let closed = self.closed();
-        async move {
-            if !queued {
-                return Err(closed);
-            }
-            Self::start(&state);
-            rx.await.unwrap_or(Err(closed))
-        }
+        self.answer(queued, rx)
     }
 
     /// Half-closes the stream and returns what the node flushed at its end (if anything)
@@ -158,15 +168,7 @@ impl CloudStream {
                 .take()
                 .is_some_and(|q| q.waiters.send(Waiter::Finish(tx)).is_ok())
         };
-        let state = Arc::clone(&self.state);
-        let closed = self.closed();
-        async move {
-            if !queued {
-                return Err(closed);
-            }
-            Self::start(&state);
-            rx.await.unwrap_or(Err(closed))
-        }
+        self.answer(queued, rx)
     }
 }
 

@@ -144,30 +144,35 @@ pub(crate) fn call_remote_service(
     result_ptr: i32,
     result_len_ptr: i32,
 ) -> wasmtime::Result<i32> {
-    let code = remote_call(
-        &mut caller,
-        name_ptr,
-        name_len,
-        data_ptr,
-        data_len,
+    let call = RemoteCall {
+        name: (name_ptr, name_len),
+        data: (data_ptr, data_len),
         result_ptr,
         result_len_ptr,
-    );
+    };
+    let code = remote_call(&mut caller, call);
     match caller.data().clock.left() {
         Some(_) => Ok(code),
         None => Err(Trap::Interrupt.into()),
     }
 }
 
-fn remote_call(
-    caller: &mut Caller<'_, Host>,
-    name_ptr: i32,
-    name_len: i32,
-    data_ptr: i32,
-    data_len: i32,
+/// The guest's arguments of `call_remote_service`: (pointer, length) pairs and the
+/// result buffer with its length cell.
+struct RemoteCall {
+    name: (i32, i32),
+    data: (i32, i32),
     result_ptr: i32,
     result_len_ptr: i32,
-) -> i32 {
+}
+
+fn remote_call(caller: &mut Caller<'_, Host>, call: RemoteCall) -> i32 {
+    let RemoteCall {
+        name: (name_ptr, name_len),
+        data: (data_ptr, data_len),
+        result_ptr,
+        result_len_ptr,
+    } = call;
     let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
         return INVALID_INPUT;
     };

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes};
 use edgemix_runtime::cloud::server::{serve, ServerHandle, ServerOptions};
-use edgemix_runtime::cloud::{ClientOptions, CloudClient};
+use edgemix_runtime::cloud::{ClientOptions, CloudClient, CloudError, Serialization};
 use edgemix_runtime::nodes::{BuiltinOptions, NodeRegistry};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
@@ -59,6 +59,26 @@ pub fn client_for(endpoints: Vec<String>) -> CloudClient {
 
 pub fn client(server: &ServerHandle) -> CloudClient {
     client_for(vec![url(server)])
+}
+
+/// The error `client` gets for an ExecuteNode call it must refuse.
+pub async fn refusal(
+    client: &CloudClient,
+    node: &str,
+    config: &serde_json::Value,
+    format: Serialization,
+    input: Bytes,
+) -> CloudError {
+    client
+        .execute(node, config, format, input, None)
+        .await
+        .expect_err("the call was refused")
+}
+
+/// Asserts that `message` contains every one of `parts`.
+#[track_caller]
+pub fn assert_mentions(message: &str, parts: &[&str]) {
+    assert!(parts.iter().all(|part| message.contains(part)), "{message}");
 }
 
 /// Uniform white noise in [-amplitude, amplitude).
