@@ -9,10 +9,11 @@
 //  - proxy.process() on the edge route vs await WasmSession.process() on the same module;
 //  - proxy.process() on the cloud route vs await CloudClient.execute() of the same node;
 //  - the JS-thread cost of a sync decisionFunction per call;
-//  - edge vs cloud latency of MFCC, mixer and VAD on 960-sample frames;
+//  - edge vs cloud latency of MFCC, the mixer (native and mixer.wasm) and VAD on 960-sample frames;
 //  - bytes sent to the cloud with the edge VAD gate / edge MFCC vs sending all audio;
 //  - the most concurrent 48 kHz streams (50 frames/s each) this process sustains through
-//    proxies with p99 frame latency <= 20 ms and nothing lost.
+//    proxies with p99 frame latency <= 20 ms and nothing lost, with the JS thread's busy
+//    share and the process's CPU time per frame (EDGE=native|wasm: one edge only).
 // Prints one JSON line; times in ns.
 
 import { createRequire } from 'node:module'
@@ -26,26 +27,39 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const now = process.hrtime.bigint
 
-/** A push-driven async iterable (one live stream's frames). */
+/**
+ * A push-driven async iterable: one live stream's frames, as a server receives them from
+ * a socket. A plain async iterator (an async generator would cost the harness more per
+ * frame than some of what it measures).
+ */
 function feed() {
   const items = []
-  let wake
+  let head = 0
   let ended = false
+  let waiting
   return {
     push(x) {
-      items.push(x)
-      wake?.()
+      if (waiting) {
+        const w = waiting
+        waiting = undefined
+        w({ value: x, done: false })
+      } else items.push(x)
     },
     end() {
       ended = true
-      wake?.()
+      if (waiting) waiting({ value: undefined, done: true })
     },
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        if (items.length) yield items.shift()
-        else if (ended) return
-        else await new Promise((r) => (wake = r))
+    next() {
+      if (head < items.length) {
+        const value = items[head++]
+        if (head === items.length) items.length = head = 0
+        return Promise.resolve({ value, done: false })
       }
+      if (ended) return Promise.resolve({ value: undefined, done: true })
+      return new Promise((resolve) => (waiting = resolve))
+    },
+    [Symbol.asyncIterator]() {
+      return this
     },
   }
 }
@@ -76,7 +90,11 @@ async function scale(client, edge, streams, seconds, frame) {
     consumers.push(
       (async () => {
         let k = 0
-        for await (const r of proxy.stream(f, { maxInFlight: 8 })) {
+        // A real-time source: one frame in flight per stream. A frame takes far less than
+        // its 20 ms, so more would add no throughput; when the process falls behind, the
+        // frames wait at the source instead of holding proxy state that each scavenge
+        // must copy (with 8 in flight, 1000 streams never recovered from a GC pause).
+        for await (const r of proxy.stream(f, { maxInFlight: 1 })) {
           if (r.output.length !== FRAME_SAMPLES) wrong++
           // Warm-up frames (JIT, pools) are not counted.
           if (k >= WARMUP_TICKS) latencies[received++] = (performance.now() - (start + (k * SLOTS + phase) * slotMs)) * 1e6
@@ -89,6 +107,8 @@ async function scale(client, edge, streams, seconds, frame) {
   const first = new Int32Array(SLOTS + 1)
   for (let slot = 0; slot <= SLOTS; slot++) first[slot] = Math.ceil((slot * streams) / SLOTS)
   start = performance.now()
+  const elu0 = performance.eventLoopUtilization()
+  const cpu0 = process.cpuUsage()
   for (let t = 0; t < (WARMUP_TICKS + ticks) * SLOTS; t++) {
     const wait = start + t * slotMs - performance.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
@@ -96,10 +116,14 @@ async function scale(client, edge, streams, seconds, frame) {
     for (let s = first[slot]; s < first[slot + 1]; s++) feeds[s].push(frame)
   }
   feeds.forEach((f) => f.end())
+  // How busy the JS thread was, and the process's CPU time (all threads) per frame.
+  const loopBusy = performance.eventLoopUtilization(elu0).utilization
+  const cpu = process.cpuUsage(cpu0)
+  const cpuUsPerFrame = (cpu.user + cpu.system) / (streams * (WARMUP_TICKS + ticks))
   await Promise.all(consumers)
   await proxy.close()
   const st = stats(latencies.subarray(0, received))
-  return { streams, frames: streams * ticks, received, lost: streams * ticks - received, wrong, p50Ns: st.p50, p99Ns: st.p99, maxNs: st.max }
+  return { streams, frames: streams * ticks, received, lost: streams * ticks - received, wrong, p50Ns: st.p50, p99Ns: st.p99, maxNs: st.max, loopBusy, cpuUsPerFrame }
 }
 
 async function main() {
@@ -160,7 +184,8 @@ async function main() {
 
       // Edge vs cloud per node, same proxy forced each way.
       out.sides = {}
-      // The cloud runs the same DSP for AudioMixer (= mixer.wasm) and MFCC (=
+      // The cloud runs the same DSP for AudioMixer (= the native MixerChain and
+      // mixer.wasm) and MFCC (=
       // FeatureExtractor); VAD is the light edge VAD (vad.wasm) vs the cloud's Silero VAD
       // node, the pairing hybrid_vad.wasm uses.
       const mfccNode = () => {
@@ -169,7 +194,8 @@ async function main() {
       }
       for (const [name, edgeSide, cloudRemote] of [
         ['mfcc', { edgeNative: { node: mfccNode } }, { nodeType: 'MFCC' }],
-        ['mixer', { edgeWasm: { wasmPath: mod('mixer.wasm') } }, { nodeType: 'AudioMixer' }],
+        ['mixer', { edgeNative: { node: 'mixer' } }, { nodeType: 'AudioMixer' }],
+        ['mixer.wasm', { edgeWasm: { wasmPath: mod('mixer.wasm') } }, { nodeType: 'AudioMixer' }],
         // VAD answers JSON, which f32le cannot carry.
         ['vad', { edgeWasm: { wasmPath: mod('vad.wasm') } }, { nodeType: 'VAD', serializationFormat: 'json' }],
       ]) {
@@ -202,7 +228,9 @@ async function main() {
   // Scale, with each kind of edge: step up until a run misses the budget.
   out.scale = {}
   out.maxStreams = {}
-  const edges = { native: { edgeNative: { node: 'mixer' } }, wasm: { edgeWasm: { wasmPath: mod('mixer.wasm') } } }; if (process.env.EDGE) for (const k of Object.keys(edges)) if (k !== process.env.EDGE) delete edges[k]
+  const edges = { native: { edgeNative: { node: 'mixer' } }, wasm: { edgeWasm: { wasmPath: mod('mixer.wasm') } } }
+  // EDGE=native or EDGE=wasm runs the scale section for that edge only.
+  if (process.env.EDGE) for (const kind of Object.keys(edges)) if (kind !== process.env.EDGE) delete edges[kind]
   for (const [kind, edge] of Object.entries(edges)) {
     const runs = (out.scale[kind] = [])
     for (const streams of opts.streams.split(',').map(Number)) {

@@ -461,7 +461,7 @@ async function hybridSection(ctx) {
         p50: s.p50Ns,
         mean: s.p50Ns,
         p99: s.p99Ns,
-        note: `${s.received}/${s.frames} measured frames, ${s.lost} lost, ${s.wrong} wrong`,
+        note: `${s.received}/${s.frames} measured frames, ${s.lost} lost, ${s.wrong} wrong; JS thread ${Math.round(100 * s.loopBusy)}% busy, ${s.cpuUsPerFrame.toFixed(1)} µs CPU per frame (all threads)`,
       })
     }
     const most = r.maxStreams[kind]
@@ -930,7 +930,9 @@ export const RATIOS = [
   { id: 'hybrid.edge/direct', label: 'edge route: await proxy.process() / await WasmSession.process()', of: 'hybrid.edge.proxy', to: 'hybrid.edge.direct' },
   { id: 'hybrid.cloud/direct', label: 'cloud route: await proxy.process() / await CloudClient.execute()', of: 'hybrid.cloud.proxy', to: 'hybrid.cloud.direct' },
   { id: 'hybrid.mfcc.edge/cloud', label: 'MFCC per frame: edge route / cloud route', of: 'hybrid.mfcc.edge', to: 'hybrid.mfcc.cloud' },
-  { id: 'hybrid.mixer.edge/cloud', label: 'mixer per frame: edge route / cloud route', of: 'hybrid.mixer.edge', to: 'hybrid.mixer.cloud' },
+  { id: 'hybrid.mixer.edge/cloud', label: 'mixer per frame: edge route (native MixerChain) / cloud route', of: 'hybrid.mixer.edge', to: 'hybrid.mixer.cloud' },
+  { id: 'hybrid.mixer.wasm.edge/cloud', label: 'mixer per frame: edge route (mixer.wasm) / cloud route', of: 'hybrid.mixer.wasm.edge', to: 'hybrid.mixer.wasm.cloud' },
+  { id: 'hybrid.vad.edge/cloud', label: 'VAD per frame: edge route (vad.wasm) / cloud route (Silero)', of: 'hybrid.vad.edge', to: 'hybrid.vad.cloud' },
 ]
 
 // Targets: value(results) in ns, or undefined when not measured.
@@ -970,7 +972,7 @@ export const TARGETS = [
     value: (_, __, q) => q('loudness/pyloudnorm')?.ratio,
   },
   { label: 'sync decisionFunction overhead ≤ 2 µs per call', limitNs: 2_000, value: (r) => r('hybrid.decision')?.p50 },
-  ...['mfcc', 'mixer', 'vad'].map((n) => ({
+  ...['mfcc', 'mixer', 'mixer.wasm', 'vad'].map((n) => ({
     label: `${n}: edge ≥ 90% lower latency than cloud on loopback (edge / cloud ≤ 0.1)`,
     limit: 0.1,
     unit: 'ratio',

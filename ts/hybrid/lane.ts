@@ -11,8 +11,16 @@ import type { CloudSide, CloudStreamLike } from './cloud.js'
 import type { EdgeSession, EdgeSide } from './edge.js'
 import type { CloudFormat } from './input.js'
 
+/** An input's place in its lane's submission order (see Lane.take). */
+export interface Turn {
+  ready: Promise<void>
+  done: () => void
+}
+
 export class Lane {
   #edge: Promise<EdgeSession> | undefined
+  /** The edge session once open: calls are then submitted without waiting a microtask. */
+  #openEdge: EdgeSession | undefined
   #cloud: { format: CloudFormat; stream: Promise<CloudStreamLike> } | undefined
   #turn: Promise<void> = Promise.resolve()
   #holders = 0
@@ -23,8 +31,24 @@ export class Lane {
   ) {}
 
   edge(side: EdgeSide): Promise<EdgeSession> {
-    this.#edge ??= side.open()
+    if (!this.#edge) {
+      const opening = side.open()
+      this.#edge = opening
+      // Registered before any caller's reaction, so the session is known synchronously
+      // before the first input waiting for it is submitted: later inputs that submit at
+      // once cannot overtake it.
+      opening.then(
+        (session) => {
+          if (this.#edge === opening) this.#openEdge = session
+        },
+        () => {},
+      )
+    }
     return this.#edge
+  }
+
+  get openEdge(): EdgeSession | undefined {
+    return this.#openEdge
   }
 
   cloudStream(side: CloudSide, format: CloudFormat): Promise<CloudStreamLike> {
@@ -55,7 +79,7 @@ export class Lane {
    * are ignored). Needed only while another input holds a turn or when the input itself
    * must wait (an async decision): otherwise an input is submitted at once, in order.
    */
-  take(): { ready: Promise<void>; done: () => void } {
+  take(): Turn {
     let release!: () => void
     const ready = this.#turn
     this.#turn = new Promise<void>((r) => (release = r))
@@ -74,6 +98,7 @@ export class Lane {
     const edge = this.#edge
     const cloud = this.#cloud
     this.#edge = undefined
+    this.#openEdge = undefined
     this.#cloud = undefined
     await Promise.allSettled([edge?.then((s) => s.close()), cloud?.stream.then((s) => s.end())])
   }

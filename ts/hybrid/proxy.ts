@@ -11,7 +11,7 @@ import { decide, type Decided, type DecisionContext, type DecisionFunction, type
 import { type EdgeSide } from './edge.js'
 import { codedError, codeOf, describeValue } from './errors.js'
 import { normalize, type Normalized } from './input.js'
-import { Lane } from './lane.js'
+import { Lane, type Turn } from './lane.js'
 import { Metrics, type ProxyStats } from './metrics.js'
 import { ordered } from './ordered.js'
 import { IntelligentRouter, type ExplainedDecision, type RouterOptions, type Side } from './router.js'
@@ -115,7 +115,9 @@ export class HybridProxy {
   readonly #maxInFlight: number
   readonly #shared = new Lane(false, false)
   readonly #views: { edge: SideView; cloud: SideView }
-  readonly #running = new Set<Promise<unknown>>()
+  /** Calls not settled yet, and what close() waits on until there are none. */
+  #pending = 0
+  #drained: (() => void) | undefined
   readonly #lanes = new Set<Lane>()
   #closed = false
   #closing: Promise<void> | undefined
@@ -213,17 +215,20 @@ export class HybridProxy {
   close(): Promise<void> {
     this.#closed = true
     this.#closing ??= (async () => {
-      while (this.#running.size) await Promise.allSettled([...this.#running])
+      while (this.#pending) await new Promise<void>((resolve) => (this.#drained = resolve))
       await Promise.allSettled([this.#shared.close(), ...[...this.#lanes].map((l) => this.closeLane(l))])
     })()
     return this.#closing
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
-    this.#running.add(work)
-    const forget = () => this.#running.delete(work)
-    work.then(forget, forget)
+    this.#pending++
+    work.then(this.#settled, this.#settled)
     return work
+  }
+
+  readonly #settled = () => {
+    if (--this.#pending === 0) this.#drained?.()
   }
 
   #complexityOf(input: unknown, n: Normalized): number {
@@ -254,31 +259,47 @@ export class HybridProxy {
     }
   }
 
-  async #run(lane: Lane, input: unknown, started: number): Promise<HybridResult> {
+  /**
+   * Normalises, decides and plans `input`, then submits it. Synchronous up to the
+   * submission when it can be (a sync decision, no earlier input waiting), so the common
+   * case costs no extra promise hops.
+   */
+  #run(lane: Lane, input: unknown, started: number): Promise<HybridResult> {
     // An ordered lane needs a turn only when this input cannot be submitted now: an
     // earlier input still holds one, or this one awaits an async decision. Both are known
-    // before the first await, so the turn is taken in input order.
-    let turn = lane.ordered && lane.waiting ? lane.take() : undefined
+    // before anything is awaited, so turns are taken in input order.
+    const turn = lane.ordered && lane.waiting ? lane.take() : undefined
+    let n: Normalized
+    let complexity: number
+    let decided: Decided | Promise<Decided> = AUTO
     try {
-      const n = normalize(input)
-      const complexity = this.#complexityOf(input, n)
-      let decided: Decided = AUTO
-      if (this.#decisionFunction) {
-        const d = decide(this.#decisionFunction, input, this.#context(n, complexity), this.#decisionTimeoutMs)
-        if (d instanceof Promise) {
-          if (lane.ordered) turn ??= lane.take()
-          decided = await d
-        } else {
-          decided = d
-        }
-        if (decided.error) this.metrics.decisionErrors[decided.error]++
-      }
-      const plan = this.#plan(decided, n, complexity)
+      n = normalize(input)
+      complexity = this.#complexityOf(input, n)
+      if (this.#decisionFunction) decided = decide(this.#decisionFunction, input, this.#context(n, complexity), this.#decisionTimeoutMs)
+    } catch (e) {
+      turn?.done()
+      return Promise.reject(e)
+    }
+    if (turn || decided instanceof Promise) {
+      return this.#runLater(lane, n, complexity, decided, started, turn ?? (lane.ordered ? lane.take() : undefined))
+    }
+    return this.#execute(lane, n, this.#plan(this.#counted(decided), n, complexity), started)
+  }
+
+  /** The rest of #run for an input that waits: for its decision, for its turn, or both. */
+  async #runLater(lane: Lane, n: Normalized, complexity: number, decision: Decided | Promise<Decided>, started: number, turn?: Turn): Promise<HybridResult> {
+    try {
+      const plan = this.#plan(this.#counted(await decision), n, complexity)
       if (turn) await turn.ready
       return await this.#execute(lane, n, plan, started, turn)
     } finally {
       turn?.done()
     }
+  }
+
+  #counted(decided: Decided): Decided {
+    if (decided.error) this.metrics.decisionErrors[decided.error]++
+    return decided
   }
 
   /** The first side to try, why, and (cloud) the circuit's permission. */
@@ -311,24 +332,28 @@ export class HybridProxy {
     return this.#has(side) && (this.#fallback === 'both' || this.#fallback === side)
   }
 
-  async #execute(lane: Lane, n: Normalized, plan: Plan, started: number, turn?: { done: () => void }): Promise<HybridResult> {
+  /** The first side's attempt, then (on failure) the fallback. */
+  #execute(lane: Lane, n: Normalized, plan: Plan, started: number, turn?: Turn): Promise<HybridResult> {
     const { first, decision, ticket } = plan
-    let firstError: unknown
     // A cloud call needs the circuit's permission; without it the first side fails
     // without a call.
     if (first === 'edge' || ticket) {
       const attempt = this.#attempt(lane, first, n, ticket)
       turn?.done()
-      try {
-        return { output: await attempt, route: first, fellBack: false, latencyMs: performance.now() - started, decision }
-      } catch (e) {
-        firstError = e
-      }
-    } else {
-      turn?.done()
-      decision.reason += this.router.offline ? '; offline mode' : '; cloud circuit open'
-      firstError = codedError('ERR_CLOUD_UNAVAILABLE', this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.breaker.state}`)
+      return attempt.then(
+        (output) => ({ output, route: first, fellBack: false, latencyMs: performance.now() - started, decision }),
+        (e) => this.#fallBack(lane, n, plan, started, e),
+      )
     }
+    turn?.done()
+    decision.reason += this.router.offline ? '; offline mode' : '; cloud circuit open'
+    const refused = codedError('ERR_CLOUD_UNAVAILABLE', this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.breaker.state}`)
+    return this.#fallBack(lane, n, plan, started, refused)
+  }
+
+  /** After the first side failed with `firstError`: the other side, if `fallback` allows. */
+  async #fallBack(lane: Lane, n: Normalized, plan: Plan, started: number, firstError: unknown): Promise<HybridResult> {
+    const { first, decision } = plan
     const second = other(first)
     if (!this.#mayFallBackTo(second)) {
       this.metrics.failed++
@@ -355,52 +380,59 @@ export class HybridProxy {
     return this.router.breaker.acquire() || undefined
   }
 
-  /** One call on one side, measured; submits synchronously when the session is ready. */
-  async #attempt(lane: Lane, side: Side, n: Normalized, ticket?: 'call' | 'probe'): Promise<unknown> {
+  /** One call on one side, measured; submitted synchronously when the side's session is open. */
+  #attempt(lane: Lane, side: Side, n: Normalized, ticket?: 'call' | 'probe'): Promise<unknown> {
     const m = this.metrics
     m.inFlight[side]++
     m.attempts[side]++
     const t0 = performance.now()
-    let stream: Promise<unknown> | undefined
+    let call: Promise<unknown>
     try {
-      let output: unknown
-      if (side === 'edge') {
-        const session = await lane.edge(this.#edge!)
-        output = await session.process(n.edge)
-      } else {
-        const cloud = this.#cloud!
-        if (lane.streams) {
-          const format = cloud.format(n)
-          const s = lane.cloudStream(cloud, format)
-          stream = s
-          output = await cloud.send(await s, n)
-        } else {
-          output = await cloud.execute(n)
-        }
-      }
-      const ms = performance.now() - t0
-      m.successes[side]++
-      m.requests[side]++
-      m.latency[side].record(ms)
-      if (side === 'edge') m.bytes.atEdge += n.bytes
-      else m.bytes.toCloud += n.bytes
-      this.router.observe(side, n.bytes, ms)
-      if (ticket) this.router.breaker.success(ticket)
-      return output
+      call = side === 'edge' ? this.#edgeCall(lane, n) : this.#cloudCall(lane, n)
     } catch (e) {
-      const code = codeOf(e)
-      m.error(side, code)
-      if (side === 'cloud') {
-        if (ticket) {
+      call = Promise.reject(e)
+    }
+    return call.then(
+      (output) => {
+        const ms = performance.now() - t0
+        m.inFlight[side]--
+        m.successes[side]++
+        m.requests[side]++
+        m.latency[side].record(ms)
+        if (side === 'edge') m.bytes.atEdge += n.bytes
+        else m.bytes.toCloud += n.bytes
+        this.router.observe(side, n.bytes, ms)
+        if (ticket) this.router.breaker.success(ticket)
+        return output
+      },
+      (e) => {
+        m.inFlight[side]--
+        const code = codeOf(e)
+        m.error(side, code)
+        if (side === 'cloud' && ticket) {
           if (HEALTHY_REFUSALS.has(code)) this.router.breaker.success(ticket)
           else this.router.breaker.failure(ticket)
         }
-        if (stream) lane.dropCloud(stream as never)
-      }
+        throw e
+      },
+    )
+  }
+
+  #edgeCall(lane: Lane, n: Normalized): Promise<unknown> {
+    const open = lane.openEdge
+    if (open) return open.process(n.edge)
+    return lane.edge(this.#edge!).then((session) => session.process(n.edge))
+  }
+
+  #cloudCall(lane: Lane, n: Normalized): Promise<unknown> {
+    const cloud = this.#cloud!
+    if (!lane.streams) return cloud.execute(n)
+    const stream = lane.cloudStream(cloud, cloud.format(n))
+    return stream.then((s) => cloud.send(s, n)).catch((e) => {
+      // A failed cloud stream is replaced on the next cloud input.
+      lane.dropCloud(stream)
       throw e
-    } finally {
-      m.inFlight[side]--
-    }
+    })
   }
 }
 

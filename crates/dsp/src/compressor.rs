@@ -174,8 +174,13 @@ impl Compressor {
     /// Works in chunks of [`CHUNK`] samples with three passes — gain computer, detector,
     /// gain — so the two per-sample transcendental passes vectorise and only the
     /// detector recursion runs sample by sample. The arithmetic per sample is the same
-    /// whatever the block boundaries.
+    /// whatever the block boundaries (and with or without AVX2).
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
+        compress(self, block)
+    }
+
+    #[inline(always)]
+    fn process_body(&mut self, block: &mut [f32]) -> f32 {
         let mut max_reduction = if self.reduction_db >= REDUCTION_FLOOR_DB {
             self.reduction_db
         } else {
@@ -221,7 +226,13 @@ impl Compressor {
     }
 }
 
+crate::simd::with_avx2! {
+    /// [`Compressor::process_body`], with AVX2 where the CPU has it.
+    fn compress(compressor: &mut Compressor, block: &mut [f32]) -> f32 = Compressor::process_body;
+}
+
 /// The largest value of `values` (≥ 0), over eight lanes so the loop vectorises.
+#[inline(always)]
 fn lanes_max(values: &[f32]) -> f32 {
     let mut lanes = [0.0f32; 8];
     let mut groups = values.chunks_exact(8);

@@ -144,8 +144,13 @@ impl Limiter {
     ///
     /// Works in chunks of [`CHUNK`] samples: the per-sample needs and the final gain
     /// stage vectorise; only the envelope runs sample by sample. The arithmetic per
-    /// sample is the same whatever the block boundaries.
+    /// sample is the same whatever the block boundaries (and with or without AVX2).
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
+        limit(self, block)
+    }
+
+    #[inline(always)]
+    fn process_body(&mut self, block: &mut [f32]) -> f32 {
         let mut min_gain = 1.0f32;
         let mut scratch = [0.0f32; CHUNK];
         for chunk in block.chunks_mut(CHUNK) {
@@ -188,6 +193,7 @@ impl Limiter {
 
     /// Swaps `chunk` through the delay line: each sample goes in, the one from L samples
     /// earlier comes out.
+    #[inline(always)]
     fn delay_line(&mut self, mut chunk: &mut [f32]) {
         let len = self.delay.len();
         if len == 0 {
@@ -205,6 +211,7 @@ impl Limiter {
     /// Replaces each need in `gains` by the gain for the sample leaving the delay line
     /// at that moment. The scalar state lives in locals for the loop (the compiler
     /// cannot keep fields in registers across the deque's writes).
+    #[inline(always)]
     fn envelope(&mut self, gains: &mut [f32]) {
         let (window, release, scale) = (self.window, self.release, self.average_scale);
         let mut released = self.released;
@@ -233,4 +240,9 @@ impl Limiter {
         }
         (self.released, self.ramp_sum, self.ramp_pos) = (released, sum, pos);
     }
+}
+
+crate::simd::with_avx2! {
+    /// [`Limiter::process_body`], with AVX2 where the CPU has it.
+    fn limit(limiter: &mut Limiter, block: &mut [f32]) -> f32 = Limiter::process_body;
 }

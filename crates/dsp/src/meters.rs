@@ -66,8 +66,13 @@ impl Default for Meters {
     }
 }
 
-/// Peak and RMS of a block in dBFS.
-pub(crate) fn peak_rms_db(block: &[f32]) -> (f64, f64) {
+crate::simd::with_avx2! {
+    /// Peak and RMS of a block in dBFS.
+    pub(crate) fn peak_rms_db(block: &[f32]) -> (f64, f64) = peak_rms_db_body;
+}
+
+#[inline(always)]
+fn peak_rms_db_body(block: &[f32]) -> (f64, f64) {
     // Eight independent lanes so the loop vectorises; each 8-sample group's squares are
     // summed in f32 and the running total is kept in f64.
     let mut peak = [0.0f32; 8];

@@ -1,5 +1,6 @@
 //! Runtime selection of a wider instruction set for the few loops that are written to
-//! vectorise (the K-weighting lanes, the true-peak oversampler).
+//! vectorise (the K-weighting lanes, the true-peak oversampler, the mixer's dynamics
+//! stages and meters).
 //!
 //! The crate is compiled for the baseline target (SSE2 on x86-64, simd128 for the WASM
 //! guests), so auto-vectorised loops use 128-bit registers. On x86-64 CPUs with AVX2 the
@@ -10,9 +11,9 @@
 /// `fn $name(args) -> ret` that calls `$body(args)`, compiled for the baseline and, on
 /// x86-64, also with AVX2 enabled, picking the AVX2 copy when the CPU has it.
 macro_rules! with_avx2 {
-    ($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = $body:path;) => {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = $body:path;) => {
         $(#[$meta])*
-        fn $name($($arg: $ty),*) -> $ret {
+        $vis fn $name($($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx2")]

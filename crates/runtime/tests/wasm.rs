@@ -89,7 +89,7 @@ fn mixer_wasm_equals_the_native_chain_on_both_targets() {
             .zip(&expected)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        assert!(diff <= 1e-6, "{module}: max difference {diff}");
+        assert!(diff == 0.0, "{module}: max difference {diff}");
         assert_eq!(got.len(), expected.len());
     }
 }
