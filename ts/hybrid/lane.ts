@@ -30,7 +30,16 @@ export class Lane {
     readonly streams: boolean,
   ) {}
 
-  edge(side: EdgeSide): Promise<EdgeSession> {
+  /**
+   * Submits `input` to this lane's edge session: at once when it is open, else once
+   * `side` has opened it (the first call opens it).
+   */
+  processAtEdge(side: EdgeSide, input: Float32Array | Uint8Array): Promise<unknown> {
+    if (this.#openEdge) return this.#openEdge.process(input)
+    return this.#edgeSession(side).then((session) => session.process(input))
+  }
+
+  #edgeSession(side: EdgeSide): Promise<EdgeSession> {
     if (!this.#edge) {
       const opening = side.open()
       this.#edge = opening
@@ -45,10 +54,6 @@ export class Lane {
       )
     }
     return this.#edge
-  }
-
-  get openEdge(): EdgeSession | undefined {
-    return this.#openEdge
   }
 
   cloudStream(side: CloudSide, format: CloudFormat): Promise<CloudStreamLike> {

@@ -175,9 +175,11 @@ class Ordered<T, R> implements AsyncIterableIterator<R> {
       await this.cleanup()
     })()
     const waiters = this.#waiters.splice(0)
+    const settle = (outcome: { error: unknown } | undefined) =>
+      waiters.forEach((w, i) => (outcome && i === 0 ? w.reject(outcome.error) : w.resolve(DONE)))
     this.#ending.then(
-      () => waiters.forEach((w, i) => (failure && i === 0 ? w.reject(failure.error) : w.resolve(DONE))),
-      (error) => waiters.forEach((w, i) => (i === 0 ? w.reject(failure ? failure.error : error) : w.resolve(DONE))),
+      () => settle(failure),
+      (error) => settle(failure ?? { error }),
     )
   }
 }

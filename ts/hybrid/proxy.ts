@@ -388,7 +388,7 @@ export class HybridProxy {
     const t0 = performance.now()
     let call: Promise<unknown>
     try {
-      call = side === 'edge' ? this.#edgeCall(lane, n) : this.#cloudCall(lane, n)
+      call = side === 'edge' ? lane.processAtEdge(this.#edge!, n.edge) : this.#cloudCall(lane, n)
     } catch (e) {
       call = Promise.reject(e)
     }
@@ -416,12 +416,6 @@ export class HybridProxy {
         throw e
       },
     )
-  }
-
-  #edgeCall(lane: Lane, n: Normalized): Promise<unknown> {
-    const open = lane.openEdge
-    if (open) return open.process(n.edge)
-    return lane.edge(this.#edge!).then((session) => session.process(n.edge))
   }
 
   #cloudCall(lane: Lane, n: Normalized): Promise<unknown> {
