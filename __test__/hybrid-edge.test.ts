@@ -54,6 +54,7 @@ describe('createHybridProxy validation', () => {
     expect(await rejection(client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough', serializationFormat: 'xml' as never } }))).toMatchObject({ code: 'ERR_INVALID_CONFIG' })
     const edgeWasm = { wasmPath: mod('echo.wasm') }
     expect(await rejection(client.createHybridProxy({ edgeWasm, fallback: 'sideways' as never }))).toMatchObject({ code: 'ERR_INVALID_CONFIG' })
+    expect(await rejection(client.createHybridProxy({ edgeWasm, latencyHint: 'fast' as never }))).toMatchObject({ code: 'ERR_INVALID_CONFIG', message: expect.stringMatching(/balanced, interactive/) })
     expect(await rejection(client.createHybridProxy({ edgeWasm, decisionFunction: 'edge' as never }))).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
     expect(await rejection(client.createHybridProxy({ edgeWasm, router: { smallComplexity: 2 } }))).toMatchObject({ code: 'ERR_INVALID_CONFIG', message: expect.stringMatching(/smallComplexity/) })
     expect(await rejection(client.createHybridProxy(null as never))).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
@@ -97,6 +98,34 @@ describe('edge processing', () => {
       expect(e).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/Float32Array, Uint8Array, Buffer, string or JSON value/) })
     }
     await proxy.close()
+  })
+
+  it("latencyHint 'interactive' keeps the event loop turning while a call is in flight, at most 1 ms per call", async () => {
+    const turning = () => process.getActiveResourcesInfo().includes('Immediate')
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r))
+    }
+    for (const latencyHint of ['balanced', 'interactive'] as const) {
+      const native = new MixerChain()
+      const proxy = await client.createHybridProxy({ edgeNative: { node: 'mixer' }, latencyHint })
+      await settle()
+      for (const f of frames(speechLike(SR / 10))) {
+        const call = proxy.process<Float32Array>(f)
+        expect(turning(), latencyHint).toBe(latencyHint === 'interactive')
+        expect(maxAbsDiff((await call).output, native.processSync(f))).toBe(0)
+      }
+      await settle()
+      expect(turning()).toBe(false)
+      await proxy.close()
+    }
+    // A call longer than 1 ms: the loop sleeps again while it is still in flight.
+    const spin = await client.createHybridProxy({ edgeWasm: { wasmPath: mod('spin.wasm') }, edgeTimeoutMs: 200, fallback: 'none', latencyHint: 'interactive' })
+    const call = rejection(spin.process(new Float32Array(FRAME)))
+    expect(turning()).toBe(true)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(turning()).toBe(false)
+    expect(await call).toMatchObject({ code: 'ERR_WASM_TIMEOUT' })
+    await spin.close()
   })
 
   it('a native edge (MixerChain) behaves like the WASM mixer', async () => {

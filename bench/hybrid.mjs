@@ -9,8 +9,10 @@
 //  - proxy.process() on the edge route vs await WasmSession.process() on the same module;
 //  - proxy.process() on the cloud route vs await CloudClient.execute() of the same node;
 //  - the JS-thread cost of a sync decisionFunction per call;
-//  - edge vs cloud latency of MFCC, the mixer (native and mixer.wasm) and VAD on 960-sample frames;
-//  - bytes sent to the cloud with the edge VAD gate / edge MFCC vs sending all audio;
+//  - edge vs cloud latency of MFCC, the mixer (native and mixer.wasm) and VAD on 960-sample frames,
+//    with latencyHint 'balanced' and 'interactive' (and the CPU time each costs per edge call);
+//  - bytes sent to the cloud behind an edge VAD gate, edge MFCC, or both vs sending all
+//    audio, on continuous speech and on one side of a conversation (ITU-T P.59 timing);
 //  - the most concurrent 48 kHz streams (50 frames/s each) this process sustains through
 //    proxies with p99 frame latency <= 20 ms and nothing lost, with the JS thread's busy
 //    share and the process's CPU time per frame (EDGE=native|wasm: one edge only).
@@ -20,7 +22,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { FRAME_SAMPLES, INPUT_FRAMES, testSignal, toFrames } from './signal.mjs'
+import { conversation, FRAME_SAMPLES, INPUT_FRAMES, testSignal, toFrames } from './signal.mjs'
 import { stats, timeAsync } from './stats.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -199,27 +201,55 @@ async function main() {
         // VAD answers JSON, which f32le cannot carry.
         ['vad', { edgeWasm: { wasmPath: mod('vad.wasm') } }, { nodeType: 'VAD', serializationFormat: 'json' }],
       ]) {
-        let side = 'edge'
-        const p = await client.createHybridProxy({ ...edgeSide, cloudRemote, decisionFunction: () => side, fallback: 'none', name })
-        const edge = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
-        side = 'cloud'
-        const cloud = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
-        out.sides[name] = { edge, cloud, edgeLowerBy: 1 - edge.p50 / cloud.p50 }
+        out.sides[name] = {}
+        for (const latencyHint of ['balanced', 'interactive']) {
+          let side = 'edge'
+          const p = await client.createHybridProxy({ ...edgeSide, cloudRemote, decisionFunction: () => side, fallback: 'none', latencyHint, name })
+          const edge = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
+          side = 'cloud'
+          const cloud = await timeAsync((i) => p.process(frames[i % k]), n(500), n(3000))
+          const cpu0 = process.cpuUsage()
+          const t0 = now()
+          side = 'edge'
+          const m = n(2000)
+          for (let i = 0; i < m; i++) await p.process(frames[i % k])
+          // CPU time of the whole process per edge call (what the hint costs).
+          const cpu = process.cpuUsage(cpu0)
+          const wallNs = Number(now() - t0)
+          out.sides[name][latencyHint] = { edge, cloud, edgeLowerBy: 1 - edge.p50 / cloud.p50, edgeCpuNs: ((cpu.user + cpu.system) * 1e3) / m, edgeWallNs: wallNs / m }
+          await p.close()
+        }
       }
 
-      // Bandwidth: what reaches the cloud behind an edge VAD gate / an edge MFCC stage.
-      const total = frames.length * FRAME_SAMPLES * 4
-      const vad = await client.createHybridProxy({ edgeWasm: { wasmPath: mod('vad.wasm') }, decisionFunction: () => 'edge', name: 'bw-vad' })
-      const up = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'bw-cloud' })
-      let kept = 0
-      for await (const r of new Pipeline().gate('vad', vad).map('cloud', up).stream(frames)) kept += r.dropped ? 0 : 1
-      const vadBytes = up.stats().bytes.toCloud
-      const feats = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'bw-features' })
-      const mfcc = new FeatureExtractor()
-      const edgeMfcc = { process: async (f) => (await mfcc.push(f)).mfcc }
-      for await (const _ of new Pipeline().map('mfcc', edgeMfcc).map('cloud', feats).stream(frames)) void _
-      const mfccBytes = feats.stats().bytes.toCloud
-      out.bandwidth = { totalBytes: total, vad: { kept, frames: frames.length, bytes: vadBytes, saved: 1 - vadBytes / total }, mfcc: { bytes: mfccBytes, saved: 1 - mfccBytes / total } }
+      // Bandwidth: what reaches the cloud behind edge stages, vs sending all the audio.
+      // Each run is a pipeline of edge stages and a cloud PassThrough stage (what the
+      // cloud receives is counted by its proxy).
+      const bandwidth = async (input, talking, ...stages) => {
+        const up = await client.createHybridProxy({ cloudRemote: { nodeType: 'PassThrough' }, name: 'bw-cloud' })
+        let pipeline = new Pipeline()
+        for (const [kind, name, node] of stages) pipeline = pipeline[kind](name, await node())
+        let kept = 0
+        let speechKept = 0
+        for await (const r of pipeline.map('cloud', up).stream(input)) {
+          if (r.dropped) continue
+          kept++
+          speechKept += talking ? talking[r.index] : 0
+        }
+        const total = input.length * FRAME_SAMPLES * 4
+        const bytes = up.stats().bytes.toCloud
+        await up.close()
+        return { frames: input.length, kept, speechKept, bytes, totalBytes: total, saved: 1 - bytes / total }
+      }
+      const vadGate = ['gate', 'vad', () => client.createHybridProxy({ edgeWasm: { wasmPath: mod('vad.wasm') }, decisionFunction: () => 'edge', name: 'bw-vad' })]
+      const edgeMfcc = ['map', 'mfcc', () => mfccNode()]
+      // One side of a conversation (P.59 talk spurts and pauses) and continuous speech.
+      const talk = conversation(120)
+      const talkFrames = toFrames(talk.signal)
+      const speechFrames = talk.talking.reduce((a, b) => a + b, 0)
+      out.bandwidth = {
+        conversation: { speechFrames, vad: await bandwidth(talkFrames, talk.talking, vadGate), vadMfcc: await bandwidth(talkFrames, talk.talking, vadGate, edgeMfcc) },
+        speech: { vad: await bandwidth(frames, undefined, vadGate), mfcc: await bandwidth(frames, undefined, edgeMfcc) },
+      }
     }
   }
 

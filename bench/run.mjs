@@ -440,16 +440,23 @@ async function hybridSection(ctx) {
       { id: 'hybrid.cloud.direct', label: 'await CloudClient.execute(), PassThrough 3840 B', ...statRow(r.cloud.direct) },
       { id: 'hybrid.cloud.proxy', label: 'await proxy.process(), cloud route (PassThrough)', ...statRow(r.cloud.proxy), compareTo: 'hybrid.cloud.direct', peerName: 'CloudClient' },
     )
-    for (const [name, s] of Object.entries(r.sides)) {
-      rows.push(
-        { id: `hybrid.${name}.cloud`, label: `${name} per frame via proxy, cloud route (loopback gRPC)`, ...statRow(s.cloud) },
-        { id: `hybrid.${name}.edge`, label: `${name} per frame via proxy, edge route`, ...statRow(s.edge), compareTo: `hybrid.${name}.cloud`, peerName: 'cloud route', note: `edge ${(100 * s.edgeLowerBy).toFixed(1)}% lower than cloud` },
-      )
+    for (const [name, hints] of Object.entries(r.sides)) {
+      for (const [hint, s] of Object.entries(hints)) {
+        const id = hint === 'balanced' ? `hybrid.${name}` : `hybrid.${name}.${hint}`
+        const cost = `${(s.edgeCpuNs / 1e3).toFixed(1)} µs CPU per ${(s.edgeWallNs / 1e3).toFixed(1)} µs edge call`
+        rows.push(
+          { id: `${id}.cloud`, label: `${name} per frame via proxy, cloud route (loopback gRPC), latencyHint '${hint}'`, ...statRow(s.cloud) },
+          { id: `${id}.edge`, label: `${name} per frame via proxy, edge route, latencyHint '${hint}'`, ...statRow(s.edge), compareTo: `${id}.cloud`, peerName: 'cloud route', note: `edge ${(100 * s.edgeLowerBy).toFixed(1)}% lower than cloud; ${cost}` },
+        )
+      }
     }
-    const b = r.bandwidth
+    const bw = (id, label, b, extra = '') => ({ id, label: `${label} (${b.kept}/${b.frames} frames kept${extra})`, unit: 'bytes', p50: b.bytes, mean: b.bytes, sent: 1 - b.saved, note: `${(100 * b.saved).toFixed(1)}% of ${b.totalBytes} B saved` })
+    const { speech, conversation: talk } = r.bandwidth
     rows.push(
-      { id: 'hybrid.bw.vad', label: `bytes to the cloud behind the edge VAD gate (${b.vad.kept}/${b.vad.frames} frames kept)`, unit: 'bytes', p50: b.vad.bytes, mean: b.vad.bytes, sent: 1 - b.vad.saved, note: `${(100 * b.vad.saved).toFixed(1)}% of ${b.totalBytes} B saved` },
-      { id: 'hybrid.bw.mfcc', label: 'bytes to the cloud after edge MFCC (13 coefficients per frame)', unit: 'bytes', p50: b.mfcc.bytes, mean: b.mfcc.bytes, sent: 1 - b.mfcc.saved, note: `${(100 * b.mfcc.saved).toFixed(1)}% of ${b.totalBytes} B saved` },
+      bw('hybrid.bw.speech.vad', 'bytes to the cloud behind the edge VAD gate, continuous speech', speech.vad),
+      bw('hybrid.bw.speech.mfcc', 'bytes to the cloud after edge MFCC (13 coefficients per frame), continuous speech', speech.mfcc),
+      bw('hybrid.bw.talk.vad', 'bytes to the cloud behind the edge VAD gate, one side of a conversation (P.59)', talk.vad, `; ${talk.vad.speechKept}/${talk.speechFrames} speech frames`),
+      bw('hybrid.bw.talk.vadMfcc', 'bytes to the cloud behind the edge VAD gate + MFCC, one side of a conversation (P.59)', talk.vadMfcc, `; ${talk.vadMfcc.speechKept}/${talk.speechFrames} speech frames`),
     )
   }
   const EDGES = { native: 'native mixer (edgeNative)', wasm: 'mixer.wasm (edgeWasm)' }
@@ -858,7 +865,7 @@ async function cloudSection(ctx) {
 export const SECTIONS = [
   { id: 'rust', title: 'Mixer chain: Rust, direct', run: rustChain },
   { id: 'sync', title: 'Mixer chain: processSync', run: addonSync },
-  { id: 'async', title: 'Mixer chain: process() (libuv thread pool)', run: addonAsync },
+  { id: 'async', title: 'Mixer chain: process() (frame workers)', run: addonAsync },
   { id: 'pedalboard', title: 'Mixer chain peer: pedalboard (Python, JUCE DSP)', run: pedalboardPeer },
   { id: 'wasm', title: 'WASM host: wasmtime, direct (cargo example bench_wasm)', run: wasmHost },
   { id: 'wasm-v8', title: 'WASM peer: the same .wasm in V8 (Node WebAssembly, own process)', run: wasmV8 },
@@ -929,10 +936,19 @@ export const RATIOS = [
   { id: 'loudness.rust/pyloudnorm', label: 'loudness 60 s: Rust integrated only / pyloudnorm integrated', of: 'rust.loudness.integrated', to: 'pyloudnorm.integrated' },
   { id: 'hybrid.edge/direct', label: 'edge route: await proxy.process() / await WasmSession.process()', of: 'hybrid.edge.proxy', to: 'hybrid.edge.direct' },
   { id: 'hybrid.cloud/direct', label: 'cloud route: await proxy.process() / await CloudClient.execute()', of: 'hybrid.cloud.proxy', to: 'hybrid.cloud.direct' },
-  { id: 'hybrid.mfcc.edge/cloud', label: 'MFCC per frame: edge route / cloud route', of: 'hybrid.mfcc.edge', to: 'hybrid.mfcc.cloud' },
-  { id: 'hybrid.mixer.edge/cloud', label: 'mixer per frame: edge route (native MixerChain) / cloud route', of: 'hybrid.mixer.edge', to: 'hybrid.mixer.cloud' },
-  { id: 'hybrid.mixer.wasm.edge/cloud', label: 'mixer per frame: edge route (mixer.wasm) / cloud route', of: 'hybrid.mixer.wasm.edge', to: 'hybrid.mixer.wasm.cloud' },
-  { id: 'hybrid.vad.edge/cloud', label: 'VAD per frame: edge route (vad.wasm) / cloud route (Silero)', of: 'hybrid.vad.edge', to: 'hybrid.vad.cloud' },
+  ...[
+    ['mfcc', 'MFCC per frame: edge route / cloud route'],
+    ['mixer', 'mixer per frame: edge route (native MixerChain) / cloud route'],
+    ['mixer.wasm', 'mixer per frame: edge route (mixer.wasm) / cloud route'],
+    ['vad', 'VAD per frame: edge route (vad.wasm) / cloud route (Silero)'],
+  ].flatMap(([n, label]) =>
+    ['', '.interactive'].map((hint) => ({
+      id: `hybrid.${n}${hint}.edge/cloud`,
+      label: `${label}, latencyHint '${hint ? 'interactive' : 'balanced'}'`,
+      of: `hybrid.${n}${hint}.edge`,
+      to: `hybrid.${n}${hint}.cloud`,
+    })),
+  ),
 ]
 
 // Targets: value(results) in ns, or undefined when not measured.
@@ -972,17 +988,22 @@ export const TARGETS = [
     value: (_, __, q) => q('loudness/pyloudnorm')?.ratio,
   },
   { label: 'sync decisionFunction overhead ≤ 2 µs per call', limitNs: 2_000, value: (r) => r('hybrid.decision')?.p50 },
-  ...['mfcc', 'mixer', 'mixer.wasm', 'vad'].map((n) => ({
-    label: `${n}: edge ≥ 90% lower latency than cloud on loopback (edge / cloud ≤ 0.1)`,
-    limit: 0.1,
-    unit: 'ratio',
-    value: (_, __, q) => q(`hybrid.${n}.edge/cloud`)?.ratio,
-  })),
-  ...['vad', 'mfcc'].map((n) => ({
-    label: `bandwidth saved by edge ${n.toUpperCase()} ≥ 95% (bytes sent / all audio ≤ 0.05)`,
+  ...['mfcc', 'mixer', 'mixer.wasm', 'vad'].flatMap((n) =>
+    ['', '.interactive'].map((hint) => ({
+      label: `${n}: edge ≥ 90% lower latency than cloud on loopback, latencyHint '${hint ? 'interactive' : 'balanced'}' (edge / cloud ≤ 0.1)`,
+      limit: 0.1,
+      unit: 'ratio',
+      value: (_, __, q) => q(`hybrid.${n}${hint}.edge/cloud`)?.ratio,
+    })),
+  ),
+  ...[
+    ['speech.mfcc', 'edge MFCC, continuous speech'],
+    ['talk.vadMfcc', 'edge VAD + MFCC, one side of a conversation'],
+  ].map(([id, name]) => ({
+    label: `bandwidth saved by ${name} ≥ 95% (bytes sent / all audio ≤ 0.05)`,
     limit: 0.05,
     unit: 'ratio',
-    value: (r) => r(`hybrid.bw.${n}`)?.sent,
+    value: (r) => r(`hybrid.bw.${id}`)?.sent,
   })),
   ...[['native', 'native mixer'], ['wasm', 'mixer.wasm']].map(([kind, name]) => ({
     label: `concurrent 48 kHz streams through proxies (${name} at the edge) with p99 ≤ 20 ms, nothing lost ≥ 1000 (shown as 1000 / streams ≤ 1)`,

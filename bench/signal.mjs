@@ -45,3 +45,41 @@ export function toFrames(signal, frameSamples = FRAME_SAMPLES) {
   }
   return frames
 }
+
+/** Mean talk-spurt and pause lengths of ITU-T P.59 (artificial conversational speech, one talker), s. */
+export const P59_TALK_S = 1.004
+export const P59_PAUSE_S = 1.587
+
+/**
+ * One side of a conversation: talk spurts of the test signal alternating with pauses of
+ * its noise floor, their lengths drawn (seeded, exponential) with the P.59 means, so about
+ * 39 % of the time is speech. Returns the signal and which of its frames lie wholly or
+ * partly in a talk spurt.
+ */
+export function conversation(seconds, frameSamples = FRAME_SAMPLES) {
+  const len = Math.floor((seconds * SAMPLE_RATE) / frameSamples) * frameSamples
+  const speech = testSignal(len)
+  const out = new Float32Array(len)
+  const talking = new Uint8Array(len / frameSamples)
+  let seed = 0x9e37_79b9
+  const uniform = () => {
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return ((seed >>> 0) + 0.5) / 2 ** 32
+  }
+  const draw = (mean) => Math.round(-mean * Math.log(uniform()) * SAMPLE_RATE)
+  let n = 0
+  let talk = false
+  while (n < len) {
+    const end = Math.min(len, n + draw(talk ? P59_TALK_S : P59_PAUSE_S))
+    for (let i = n; i < end; i++) {
+      // A pause keeps only the noise floor: the recipe's noise term (0.003 peak-to-peak).
+      out[i] = talk ? speech[i] : 0.003 * (uniform() - 0.5)
+    }
+    if (talk) for (let f = Math.floor(n / frameSamples); f * frameSamples < end; f++) talking[f] = 1
+    n = end
+    talk = !talk
+  }
+  return { signal: out, talking }
+}

@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::audio::samples;
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
-use crate::task::{samples_to_js, Finish, Work};
+use crate::task::{samples_to_js, Finish, Frame, Work};
 
 /// Validated analysis options from an optional plain object.
 fn analysis_settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<AnalysisSettings> {
@@ -201,9 +201,9 @@ impl FeatureExtractor {
         ts_args_type = "input: Float32Array",
         ts_return_type = "Promise<AnalysisFrames>"
     )]
-    pub fn push(&self, input: Unknown<'_>) -> AsyncTask<Work<Frames>> {
+    pub fn push(&self, input: Unknown<'_>) -> Frame<Frames> {
         let spectral = self.settings.spectral;
-        Work::start(samples(&input, "input").map(|block| {
+        Frame::start(samples(&input, "input").map(|block| {
             let state = Arc::clone(&self.state);
             let ticket: Ticket = state.submit(ExtractorOp::Push(block));
             move || {

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use crate::audio::samples;
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
-use crate::task::{Finish, Work};
+use crate::task::{Finish, Frame, Work};
 
 /// `{ genre, confidence, probabilities: { speech, rock, ... } }`.
 fn result_json(genre: Option<Genre>, confidence: f32, probabilities: &[f32; GENRES]) -> Value {
@@ -155,8 +155,8 @@ impl GenreClassifier {
         ts_args_type = "input: Float32Array",
         ts_return_type = "Promise<GenreResult>"
     )]
-    pub fn push(&self, input: Unknown<'_>) -> AsyncTask<Work<Json>> {
-        Work::start(samples(&input, "input").map(|block| {
+    pub fn push(&self, input: Unknown<'_>) -> Frame<Json> {
+        Frame::start(samples(&input, "input").map(|block| {
             let state = Arc::clone(&self.state);
             let ticket = state.submit(GenreOp::Push(block));
             move || {

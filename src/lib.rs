@@ -11,6 +11,7 @@ mod error;
 mod genre;
 mod loudness;
 mod mixer;
+mod pool;
 mod server;
 mod task;
 mod wasm;

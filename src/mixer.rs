@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use edgemix_dsp::{ChainConfig, MixerChain as Chain};
 use edgemix_runtime::{MetersHandle, MixerNode, MixerOp, SerialMixer};
-use napi::bindgen_prelude::{AsyncTask, Float32ArraySlice, Unknown};
+use napi::bindgen_prelude::{Float32ArraySlice, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
@@ -19,7 +19,7 @@ use crate::audio::{float32, samples};
 use crate::batch::{pairs, Each};
 use crate::config::{chain_config, read_object};
 use crate::error::{Failure, Fallible, OrThrow};
-use crate::task::Work;
+use crate::task::Frame;
 
 /// The mixer chain, mono, any block length; state carries across calls.
 #[napi]
@@ -75,8 +75,8 @@ impl MixerChain {
         ts_args_type = "input: Float32Array",
         ts_return_type = "Promise<Float32Array>"
     )]
-    pub fn process(&self, input: Unknown<'_>) -> AsyncTask<Work<Vec<f32>>> {
-        Work::start(samples(&input, "input").map(|block| {
+    pub fn process(&self, input: Unknown<'_>) -> Frame<Vec<f32>> {
+        Frame::start(samples(&input, "input").map(|block| {
             let chain = Arc::clone(&self.chain);
             let ticket = chain.submit(MixerOp::Process(block));
             move || chain.run_until(ticket).into_audio().map_err(Failure::from)
@@ -94,10 +94,7 @@ impl MixerChain {
         ts_args_type = "chains: MixerChain[], inputs: Float32Array[]",
         ts_return_type = "Promise<Array<Float32Array | Error>>"
     )]
-    pub fn process_batch(
-        chains: Unknown<'_>,
-        inputs: Unknown<'_>,
-    ) -> AsyncTask<Work<Each<Vec<f32>>>> {
+    pub fn process_batch(chains: Unknown<'_>, inputs: Unknown<'_>) -> Frame<Each<Vec<f32>>> {
         let prepared = pairs::<MixerChain>(&chains, &inputs, "MixerChain").and_then(|pairs| {
             let blocks = pairs
                 .iter()
@@ -114,7 +111,7 @@ impl MixerChain {
                 })
                 .collect::<Vec<_>>())
         });
-        Work::start(prepared.map(|submitted| {
+        Frame::start(prepared.map(|submitted| {
             move || {
                 Ok(Each(
                     submitted

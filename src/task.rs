@@ -1,11 +1,15 @@
 //! Off-thread work for promise-returning methods.
 //!
-//! A [`Work`] runs its job on the libuv thread pool and settles its promise on the JS
-//! thread: the job's value is converted by [`Finish`]; a [`Failure`] becomes the JS error
-//! object (class and `code` preserved). Argument errors found before any work starts
-//! reject the same way ([`Work::refuse`]), so async methods never throw synchronously.
+//! A [`Work`] runs a one-shot job (a compile, a whole-file analysis) on the libuv thread
+//! pool; a [`Frame`] runs a per-block job on the frame workers ([`crate::pool`]). Either
+//! settles its promise on the JS thread: the job's value is converted by [`Finish`]; a
+//! [`Failure`] becomes the JS error object (class and `code` preserved). Argument errors
+//! found before any work starts reject the same way, so async methods never throw
+//! synchronously.
 
-use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName};
 use napi::{sys, Env, Task, ValueType};
 
 use crate::error::{Failure, Fallible};
@@ -69,6 +73,60 @@ impl<R: Finish> Work<R> {
             Ok(job) => Self::new(job),
             Err(failure) => Self::refuse(failure),
         }
+    }
+}
+
+/// A per-block job (`process()`, `push()`, batch calls) for the frame workers; its
+/// promise settles like a [`Work`]'s.
+pub struct Frame<R: Finish>(Fallible<Job<R>>);
+
+impl<R: Finish> Frame<R> {
+    /// `job` if the arguments were good, else their failure.
+    pub fn start(prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> Self {
+        Self(prepared.map(|job| Box::new(job) as Job<R>))
+    }
+}
+
+impl<R: Finish> TypeName for Frame<R> {
+    fn type_name() -> &'static str {
+        "Promise"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl<R: Finish> ToNapiValue for Frame<R> {
+    /// Submits the job and returns its promise (on the JS thread, when the method returns).
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        let env = Env::from_raw(env);
+        let (deferred, promise) = env.create_deferred()?;
+        let settle = move |outcome: Fallible<R>| {
+            deferred.resolve(move |env| {
+                outcome
+                    .map(Finished)
+                    .map_err(|failure| failure.into_napi(&env))
+            })
+        };
+        match (value.0, crate::pool::workers()) {
+            (Ok(job), Ok(workers)) => workers.run(move || {
+                let outcome = catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
+                    Err(Failure::new(
+                        crate::error::Class::Error,
+                        "ERR_INTERNAL",
+                        "the block's processing panicked (a bug in edgemix)",
+                    ))
+                });
+                settle(outcome)
+            }),
+            (Ok(_), Err(why)) => settle(Err(Failure::new(
+                crate::error::Class::Error,
+                "ERR_INTERNAL",
+                why,
+            ))),
+            (Err(failure), _) => settle(Err(failure)),
+        }
+        Ok(promise.value().value)
     }
 }
 

@@ -21,7 +21,7 @@ use crate::audio::describe;
 use crate::batch::{pairs, Each};
 use crate::config::{options_from_json, read_object};
 use crate::error::{Failure, Fallible};
-use crate::task::{samples_to_js, to_js, Finish, Work};
+use crate::task::{samples_to_js, to_js, Finish, Frame, Work};
 
 /// A loaded module: compiled once, instantiated per session.
 #[napi]
@@ -293,8 +293,8 @@ impl WasmSession {
         ts_args_type = "data: Float32Array | Uint8Array",
         ts_return_type = "Promise<Float32Array | Buffer | unknown>"
     )]
-    pub fn process(&self, data: Unknown<'_>) -> AsyncTask<Work<Decoded>> {
-        Work::start(bytes(&data, "data").map(|input| self.submit(input)))
+    pub fn process(&self, data: Unknown<'_>) -> Frame<Decoded> {
+        Frame::start(bytes(&data, "data").map(|input| self.submit(input)))
     }
 
     /// Runs `process` on `sessions[i]` with `inputs[i]` for every i in one worker-thread
@@ -309,10 +309,7 @@ impl WasmSession {
         ts_args_type = "sessions: WasmSession[], inputs: Array<Float32Array | Uint8Array>",
         ts_return_type = "Promise<Array<Float32Array | Buffer | unknown>>"
     )]
-    pub fn process_batch(
-        sessions: Unknown<'_>,
-        inputs: Unknown<'_>,
-    ) -> AsyncTask<Work<Each<Decoded>>> {
+    pub fn process_batch(sessions: Unknown<'_>, inputs: Unknown<'_>) -> Frame<Each<Decoded>> {
         let prepared = pairs::<WasmSession>(&sessions, &inputs, "WasmSession").and_then(|pairs| {
             let inputs = pairs
                 .iter()
@@ -325,7 +322,7 @@ impl WasmSession {
                 .map(|((session, _), input)| session.submit(input))
                 .collect::<Vec<_>>())
         });
-        Work::start(
+        Frame::start(
             prepared.map(|submitted| {
                 move || Ok(Each(submitted.into_iter().map(|run| run()).collect()))
             }),

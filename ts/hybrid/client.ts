@@ -7,7 +7,7 @@ import { nativeEdge, wasmEdge, type EdgeNativeOptions, type EdgeSide, type EdgeW
 import { codedError, codeOf, describeValue } from './errors.js'
 import { families, type ProxyStats } from './metrics.js'
 import { render } from '../prometheus.js'
-import { HybridProxy, type Fallback, type HybridProxyStats } from './proxy.js'
+import { HybridProxy, type Fallback, type HybridProxyStats, type LatencyHint } from './proxy.js'
 import type { DecisionFunction } from './decision.js'
 import type { RouterOptions } from './router.js'
 import { initWasmEdge, type WasmDefaults, type WasmEdgeInfo, type WasmEdgeOptions } from './wasm-edge.js'
@@ -49,6 +49,8 @@ export interface HybridProxyOptions {
   complexity?: number | ((input: unknown) => number)
   /** Stream inputs in flight at once, 1..1024. Default 16. */
   maxInFlight?: number
+  /** 'interactive': the event loop polls while a call is in flight (lower latency, more CPU). Default 'balanced'. */
+  latencyHint?: LatencyHint
   /** Name in metrics. Default 'proxy<N>'. */
   name?: string
   /** Bound of the listNodes() check of cloudRemote.nodeType, ms. Default 1000. */
@@ -128,6 +130,7 @@ export class HybridProcessingClient {
       router: options.router,
       complexity: options.complexity,
       maxInFlight: options.maxInFlight,
+      latencyHint: options.latencyHint,
     })
     proxy.router.setOffline(this.#offline)
     this.#proxies.add(proxy)

@@ -1,6 +1,6 @@
 /** The hybrid edge/cloud client: proxies, the router, pipelines and metrics. */
 export { HybridProcessingClient, type HybridClientOptions, type HybridProxyOptions } from './client.js'
-export { HybridProxy, type DecisionInfo, type Fallback, type HybridProxyStats, type HybridResult, type StreamOptions } from './proxy.js'
+export { HybridProxy, type DecisionInfo, type Fallback, type HybridProxyStats, type HybridResult, type LatencyHint, type StreamOptions } from './proxy.js'
 export { IntelligentRouter, type ExplainedDecision, type RouteDecision, type RouterOptions, type Side } from './router.js'
 export { CircuitBreaker, type BreakerOptions, type CircuitState } from './breaker.js'
 export { CostModel, type CostModelOptions } from './cost-model.js'
