@@ -233,7 +233,7 @@ async function addonAsync(ctx) {
       throughputRow('addon.process.inflight8', `process() ${depth} in flight, 1 chain`, pipelined),
       throughputRow('addon.process.inflight8x8', `process() ${depth} in flight, ${depth} chains`, parallel),
     ],
-    info: { sequential, pipelined, parallel, uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
+    info: { sequential, pipelined, parallel, frameWorkers: os.availableParallelism() },
   }
 }
 
@@ -417,7 +417,7 @@ async function wasmAddon(ctx) {
   const r = lastJson(out)
   return {
     rows: [
-      { id: 'addon.wasm.echo', label: 'await session.process(), echo 3840 B', ...statRow(r.echo.ns), compareTo: 'v8.echo', peerName: V8, note: 'round trip: libuv pool hand-off + wasmtime + Buffer out; vs a sync call in V8' },
+      { id: 'addon.wasm.echo', label: 'await session.process(), echo 3840 B', ...statRow(r.echo.ns), compareTo: 'v8.echo', peerName: V8, note: 'round trip: frame-worker hand-off + wasmtime + Buffer out; vs a sync call in V8' },
       { id: 'addon.wasm.mixer', label: 'await session.process(), mixer frame', ...statRow(r.mixer.ns), compareTo: 'v8.mixer', peerName: V8, note: 'Float32Array in and out' },
       { id: 'addon.wasm.createSession', label: 'await node.createSession(), mixer', ...statRow(r.createSession), compareTo: 'v8.instance.create', peerName: V8, note: 'round trip; each session closed before the next' },
     ],
