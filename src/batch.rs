@@ -17,9 +17,41 @@ use crate::task::Finish;
 /// Most items in one batch call.
 pub const MAX_ITEMS: usize = 65_536;
 
+/// Each `inputs[i]` converted by `convert` (named `inputs[i]` in its messages), then
+/// submitted to `targets[i]` (an instance of the class `T`, named `class` in messages) by
+/// `submit`, in item order. Bad arguments refuse the whole batch before any item is
+/// submitted.
+pub fn submit_all<'env, T, I, S>(
+    targets: &Unknown<'env>,
+    inputs: &Unknown<'env>,
+    class: &str,
+    convert: impl Fn(&Unknown<'env>, &str) -> Fallible<I>,
+    submit: impl Fn(&T, I) -> S,
+) -> Fallible<Vec<S>>
+where
+    T: 'env + MaybeTypeTag,
+{
+    let pairs = pairs::<T>(targets, inputs, class)?;
+    let converted = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (_, input))| convert(input, &format!("inputs[{i}]")))
+        .collect::<Fallible<Vec<_>>>()?;
+    Ok(pairs
+        .iter()
+        .zip(converted)
+        .map(|((target, _), input)| submit(target, input))
+        .collect())
+}
+
+/// The job of a batch: every submitted item run in item order, each with its own outcome.
+pub fn run_all<R>(runs: Vec<impl FnOnce() -> Fallible<R>>) -> Each<R> {
+    Each(runs.into_iter().map(|run| run()).collect())
+}
+
 /// `targets[i]` (instances of the class `T`, named `class` in messages) paired with
 /// `inputs[i]`, after checking both are arrays of the same length.
-pub fn pairs<'env, T>(
+fn pairs<'env, T>(
     targets: &Unknown<'env>,
     inputs: &Unknown<'env>,
     class: &str,

@@ -15,6 +15,7 @@ pub mod code {
     pub const INVALID_ARG_TYPE: &str = "ERR_INVALID_ARG_TYPE";
     pub const INVALID_AUDIO: &str = "ERR_INVALID_AUDIO";
     pub const INVALID_CONFIG: &str = "ERR_INVALID_CONFIG";
+    pub const INTERNAL: &str = "ERR_INTERNAL";
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +40,11 @@ impl Failure {
             code,
             message: message.into(),
         }
+    }
+
+    /// A fault of edgemix itself, not of the caller's input.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Class::Error, code::INTERNAL, message)
     }
 
     pub fn arg_type(message: impl Into<String>) -> Self {

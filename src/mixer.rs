@@ -16,7 +16,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::audio::{float32, samples};
-use crate::batch::{pairs, Each};
+use crate::batch::{run_all, submit_all, Each};
 use crate::config::{chain_config, read_object};
 use crate::error::{Failure, Fallible, OrThrow};
 use crate::task::Frame;
@@ -30,6 +30,16 @@ pub struct MixerChain {
     /// Every method takes `&self`: napi keeps a shared borrow of the object while a
     /// `process()` promise is pending, and `updateConfig` must work meanwhile.
     config: RefCell<ChainConfig>,
+}
+
+impl MixerChain {
+    /// Takes `block`'s place in the chain's call order now; the returned job processes it
+    /// (after every earlier call) on whichever thread runs it.
+    fn submit(&self, block: Vec<f32>) -> impl FnOnce() -> Fallible<Vec<f32>> + Send + 'static {
+        let chain = Arc::clone(&self.chain);
+        let ticket = chain.submit(MixerOp::Process(block));
+        move || chain.run_until(ticket).into_audio().map_err(Failure::from)
+    }
 }
 
 #[napi]
@@ -76,11 +86,7 @@ impl MixerChain {
         ts_return_type = "Promise<Float32Array>"
     )]
     pub fn process(&self, input: Unknown<'_>) -> Frame<Vec<f32>> {
-        Frame::start(samples(&input, "input").map(|block| {
-            let chain = Arc::clone(&self.chain);
-            let ticket = chain.submit(MixerOp::Process(block));
-            move || chain.run_until(ticket).into_audio().map_err(Failure::from)
-        }))
+        Frame::start(samples(&input, "input").map(|block| self.submit(block)))
     }
 
     /// Processes `inputs[i]` on `chains[i]` for every i in one worker-thread job (fewer
@@ -95,34 +101,8 @@ impl MixerChain {
         ts_return_type = "Promise<Array<Float32Array | Error>>"
     )]
     pub fn process_batch(chains: Unknown<'_>, inputs: Unknown<'_>) -> Frame<Each<Vec<f32>>> {
-        let prepared = pairs::<MixerChain>(&chains, &inputs, "MixerChain").and_then(|pairs| {
-            let blocks = pairs
-                .iter()
-                .enumerate()
-                .map(|(i, (_, input))| samples(input, &format!("inputs[{i}]")))
-                .collect::<Fallible<Vec<_>>>()?;
-            Ok(pairs
-                .iter()
-                .zip(blocks)
-                .map(|((chain, _), block)| {
-                    let serial = Arc::clone(&chain.chain);
-                    let ticket = serial.submit(MixerOp::Process(block));
-                    (serial, ticket)
-                })
-                .collect::<Vec<_>>())
-        });
-        Frame::start(prepared.map(|submitted| {
-            move || {
-                Ok(Each(
-                    submitted
-                        .into_iter()
-                        .map(|(serial, ticket)| {
-                            serial.run_until(ticket).into_audio().map_err(Failure::from)
-                        })
-                        .collect(),
-                ))
-            }
-        }))
+        let submitted = submit_all(&chains, &inputs, "MixerChain", samples, MixerChain::submit);
+        Frame::start(submitted.map(|runs| move || Ok(run_all(runs))))
     }
 
     /// Merges a partial configuration over the current one. It is validated whole before

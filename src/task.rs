@@ -37,6 +37,14 @@ impl<R: Finish> ToNapiValue for Finished<R> {
     }
 }
 
+/// A job's outcome as what settles its promise, on the JS thread: the value, or the JS
+/// error of its failure.
+fn settled<R>(env: &Env, outcome: Fallible<R>) -> napi::Result<Finished<R>> {
+    outcome
+        .map(Finished)
+        .map_err(|failure| failure.into_napi(env))
+}
+
 /// Converts any napi value into a raw one on the JS thread.
 pub fn to_js<T: ToNapiValue>(env: &Env, value: T) -> napi::Result<sys::napi_value> {
     // SAFETY: `env` is the env of the current JS-thread callback.
@@ -87,43 +95,22 @@ impl<R: Finish> Frame<R> {
     }
 }
 
-impl<R: Finish> TypeName for Frame<R> {
-    fn type_name() -> &'static str {
-        "Promise"
-    }
-    fn value_type() -> ValueType {
-        ValueType::Object
-    }
-}
-
 impl<R: Finish> ToNapiValue for Frame<R> {
     /// Submits the job and returns its promise (on the JS thread, when the method returns).
     unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
         let env = Env::from_raw(env);
         let (deferred, promise) = env.create_deferred()?;
-        let settle = move |outcome: Fallible<R>| {
-            deferred.resolve(move |env| {
-                outcome
-                    .map(Finished)
-                    .map_err(|failure| failure.into_napi(&env))
-            })
-        };
+        let settle =
+            move |outcome: Fallible<R>| deferred.resolve(move |env| settled(&env, outcome));
         match (value.0, crate::pool::workers()) {
             (Ok(job), Ok(workers)) => workers.run(move || {
-                let outcome = catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
-                    Err(Failure::new(
-                        crate::error::Class::Error,
-                        "ERR_INTERNAL",
+                settle(catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
+                    Err(Failure::internal(
                         "the block's processing panicked (a bug in edgemix)",
                     ))
-                });
-                settle(outcome)
+                }))
             }),
-            (Ok(_), Err(why)) => settle(Err(Failure::new(
-                crate::error::Class::Error,
-                "ERR_INTERNAL",
-                why,
-            ))),
+            (Ok(_), Err(why)) => settle(Err(Failure::internal(why))),
             (Err(failure), _) => settle(Err(failure)),
         }
         Ok(promise.value().value)
@@ -138,11 +125,7 @@ impl<R: Finish> Task for Work<R> {
         let outcome = match self.job.take() {
             Some(Ok(job)) => job(),
             Some(Err(failure)) => Err(failure),
-            None => Err(Failure::new(
-                crate::error::Class::Error,
-                "ERR_INTERNAL",
-                "a task ran twice",
-            )),
+            None => Err(Failure::internal("a task ran twice")),
         };
         outcome.map_err(|failure| {
             self.failure = Some(failure);
@@ -198,11 +181,7 @@ pub fn spawn<'env, R: Finish>(
 ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Finished<R>>> {
     env.spawn_future_with_callback(
         async move { Ok(future.await) },
-        |env, outcome: Fallible<R>| {
-            outcome
-                .map(Finished)
-                .map_err(|failure| failure.into_napi(env))
-        },
+        |env, outcome: Fallible<R>| settled(env, outcome),
     )
 }
 

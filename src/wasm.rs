@@ -18,7 +18,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::audio::describe;
-use crate::batch::{pairs, Each};
+use crate::batch::{run_all, submit_all, Each};
 use crate::config::{options_from_json, read_object};
 use crate::error::{Failure, Fallible};
 use crate::task::{samples_to_js, to_js, Finish, Frame, Work};
@@ -310,23 +310,14 @@ impl WasmSession {
         ts_return_type = "Promise<Array<Float32Array | Buffer | unknown>>"
     )]
     pub fn process_batch(sessions: Unknown<'_>, inputs: Unknown<'_>) -> Frame<Each<Decoded>> {
-        let prepared = pairs::<WasmSession>(&sessions, &inputs, "WasmSession").and_then(|pairs| {
-            let inputs = pairs
-                .iter()
-                .enumerate()
-                .map(|(i, (_, input))| bytes(input, &format!("inputs[{i}]")))
-                .collect::<Fallible<Vec<_>>>()?;
-            Ok(pairs
-                .iter()
-                .zip(inputs)
-                .map(|((session, _), input)| session.submit(input))
-                .collect::<Vec<_>>())
-        });
-        Frame::start(
-            prepared.map(|submitted| {
-                move || Ok(Each(submitted.into_iter().map(|run| run()).collect()))
-            }),
-        )
+        let submitted = submit_all(
+            &sessions,
+            &inputs,
+            "WasmSession",
+            bytes,
+            WasmSession::submit,
+        );
+        Frame::start(submitted.map(|runs| move || Ok(run_all(runs))))
     }
 
     /// Calls the module's `cleanup` after every earlier call and ends the session.

@@ -39,47 +39,27 @@ async fn audio_mixer_equals_the_native_chain_in_every_format() {
     let input = program(960 * 5, 7);
     let expected = native_mixer(&json!({}), &[&input]).remove(0);
 
-    let out = client
-        .execute(
-            "AudioMixer",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &client,
+        "AudioMixer",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(samples(&out), expected, "f32le");
 
     // json, as Python's json.dumps sends a list (shortest float repr round-trips exactly).
     let body = serde_json::to_vec(&input).unwrap();
     let out: Value = serde_json::from_slice(
-        &client
-            .execute(
-                "AudioMixer",
-                &json!({}),
-                Serialization::Json,
-                body.into(),
-                None,
-            )
-            .await
-            .unwrap(),
+        &execute(&client, "AudioMixer", &json!({}), Serialization::Json, body).await,
     )
     .unwrap();
     assert_eq!(as_f32(&out), expected, "json list");
 
     let body = serde_json::to_vec(&json!({"audio_data": input, "sample_rate": 48000})).unwrap();
     let out: Value = serde_json::from_slice(
-        &client
-            .execute(
-                "AudioMixer",
-                &json!({}),
-                Serialization::Json,
-                body.into(),
-                None,
-            )
-            .await
-            .unwrap(),
+        &execute(&client, "AudioMixer", &json!({}), Serialization::Json, body).await,
     )
     .unwrap();
     assert_eq!(out["sample_rate"], json!(48000));
@@ -100,29 +80,25 @@ async fn config_strings_are_read_as_json_or_python_literals() {
         "gate": "{'bypass': True}",
         "sampleRate": "48000",
     });
-    let out = client
-        .execute(
-            "AudioMixer",
-            &python,
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &client,
+        "AudioMixer",
+        &python,
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(samples(&out), expected);
     // And JSON text works the same.
     let json_text = json!({"compressor": "{\"ratio\": 8, \"thresholdDb\": -30, \"bypass\": false}", "gate": "{\"bypass\": true}"});
-    let out = client
-        .execute(
-            "AudioMixer",
-            &json_text,
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &client,
+        "AudioMixer",
+        &json_text,
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(samples(&out), expected);
 
     let err = refusal(
@@ -178,26 +154,21 @@ async fn mfcc_equals_the_streaming_extractor() {
 
     let body = serde_json::to_vec(&input).unwrap();
     let out: Vec<Vec<f32>> = serde_json::from_slice(
-        &client
-            .execute("MFCC", &json!({}), Serialization::Json, body.into(), None)
-            .await
-            .unwrap(),
+        &execute(&client, "MFCC", &json!({}), Serialization::Json, body).await,
     )
     .unwrap();
     assert_eq!(out.len(), 6);
     assert!(out.iter().all(|row| row.len() == 13));
     assert_eq!(out.concat(), frames.mfcc);
 
-    let out = client
-        .execute(
-            "MFCC",
-            &json!({"nMfcc": 20}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &client,
+        "MFCC",
+        &json!({"nMfcc": 20}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(samples(&out).len(), 6 * 20);
     let err = refusal(
         &client,
@@ -275,41 +246,35 @@ async fn pass_through_returns_its_input_in_every_format() {
     let client = client(&server);
     let raw = Bytes::from_static(&[0, 1, 2, 255]);
     assert_eq!(
-        client
-            .execute(
-                "PassThrough",
-                &json!({}),
-                Serialization::Bytes,
-                raw.clone(),
-                None
-            )
-            .await
-            .unwrap(),
+        execute(
+            &client,
+            "PassThrough",
+            &json!({}),
+            Serialization::Bytes,
+            raw.clone()
+        )
+        .await,
         raw
     );
     let data = json!({"text": "hello", "n": [1, 2]});
-    let out = client
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::Json,
-            serde_json::to_vec(&data).unwrap().into(),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &client,
+        "PassThrough",
+        &json!({}),
+        Serialization::Json,
+        serde_json::to_vec(&data).unwrap(),
+    )
+    .await;
     assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), data);
     let tuple = json!([[0.5, -0.25], 16000]);
-    let out = client
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::Json,
-            serde_json::to_vec(&tuple).unwrap().into(),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &client,
+        "PassThrough",
+        &json!({}),
+        Serialization::Json,
+        serde_json::to_vec(&tuple).unwrap(),
+    )
+    .await;
     assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), tuple);
     server.shutdown().await.unwrap();
 }
@@ -324,16 +289,14 @@ async fn audio_transform_applies_gain_and_converts_channels() {
     let body = serde_json::to_vec(&stereo).unwrap();
 
     let out: Vec<Vec<f32>> = serde_json::from_slice(
-        &client
-            .execute(
-                "AudioTransform",
-                &json!({"gain_db": "-6.020599913279624"}),
-                Serialization::Json,
-                body.clone().into(),
-                None,
-            )
-            .await
-            .unwrap(),
+        &execute(
+            &client,
+            "AudioTransform",
+            &json!({"gain_db": "-6.020599913279624"}),
+            Serialization::Json,
+            body.clone(),
+        )
+        .await,
     )
     .unwrap();
     assert_eq!(out.len(), 2);
@@ -342,16 +305,14 @@ async fn audio_transform_applies_gain_and_converts_channels() {
     }
 
     let mono: Vec<Vec<f32>> = serde_json::from_slice(
-        &client
-            .execute(
-                "AudioTransform",
-                &json!({"output_channels": 1}),
-                Serialization::Json,
-                body.into(),
-                None,
-            )
-            .await
-            .unwrap(),
+        &execute(
+            &client,
+            "AudioTransform",
+            &json!({"output_channels": 1}),
+            Serialization::Json,
+            body,
+        )
+        .await,
     )
     .unwrap();
     assert_eq!(mono.len(), 1);
@@ -359,16 +320,14 @@ async fn audio_transform_applies_gain_and_converts_channels() {
         assert!((m - (l + r) / 2.0).abs() <= 1e-7);
     }
 
-    let up = client
-        .execute(
-            "AudioTransform",
-            &json!({"output_channels": 2}),
-            Serialization::F32le,
-            f32le(&left[..3]),
-            None,
-        )
-        .await
-        .unwrap();
+    let up = execute(
+        &client,
+        "AudioTransform",
+        &json!({"output_channels": 2}),
+        Serialization::F32le,
+        f32le(&left[..3]),
+    )
+    .await;
     assert_eq!(
         samples(&up),
         [left[0], left[0], left[1], left[1], left[2], left[2]],
@@ -413,16 +372,14 @@ async fn audio_resampler_converts_a_sine_exactly_in_length_and_closely_in_value(
         .collect();
     let body = serde_json::to_vec(&json!({"audio_data": sine, "sample_rate": 48000})).unwrap();
     let out: Value = serde_json::from_slice(
-        &client
-            .execute(
-                "AudioResampler",
-                &json!({"target_sample_rate": 16000}),
-                Serialization::Json,
-                body.into(),
-                None,
-            )
-            .await
-            .unwrap(),
+        &execute(
+            &client,
+            "AudioResampler",
+            &json!({"target_sample_rate": 16000}),
+            Serialization::Json,
+            body,
+        )
+        .await,
     )
     .unwrap();
     assert_eq!(out["sample_rate"], json!(16000));
@@ -459,16 +416,14 @@ async fn wasm_module_runs_a_module_from_the_modules_directory() {
     let input = program(960 * 3, 5);
     // mixer.wasm runs the same chain as the native one, bit for bit.
     let expected = native_mixer(&json!({}), &[&input]).remove(0);
-    let out = client
-        .execute(
-            "WasmModule",
-            &json!({"module": "mixer"}),
-            Serialization::F32le,
-            f32le(&input),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &client,
+        "WasmModule",
+        &json!({"module": "mixer"}),
+        Serialization::F32le,
+        f32le(&input),
+    )
+    .await;
     assert_eq!(samples(&out), expected);
 
     let err = refusal(

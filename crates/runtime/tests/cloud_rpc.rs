@@ -26,16 +26,14 @@ async fn get_status_reports_health_version_and_counters() {
         format!("edgemix {}", env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(before.total_requests, 0);
-    client
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::F32le,
-            f32le(&[0.5]),
-            None,
-        )
-        .await
-        .unwrap();
+    execute(
+        &client,
+        "PassThrough",
+        &json!({}),
+        Serialization::F32le,
+        f32le(&[0.5]),
+    )
+    .await;
     let err = refusal(
         &client,
         "PassThrough",
@@ -229,16 +227,14 @@ async fn bearer_token_is_required_when_configured() {
     })
     .unwrap();
     assert_eq!(right.status().await.unwrap().status, "healthy");
-    let out = right
-        .execute(
-            "PassThrough",
-            &json!({}),
-            Serialization::Bytes,
-            Bytes::from_static(b"hi"),
-            None,
-        )
-        .await
-        .unwrap();
+    let out = execute(
+        &right,
+        "PassThrough",
+        &json!({}),
+        Serialization::Bytes,
+        Bytes::from_static(b"hi"),
+    )
+    .await;
     assert_eq!(&out[..], b"hi");
     server.shutdown().await.unwrap();
 }
@@ -370,16 +366,14 @@ async fn balances_over_several_endpoints_and_survives_one_down() {
     let down = format!("http://127.0.0.1:{}", free_port());
     let client = client_for(vec![url(&a), url(&b), down]);
     for i in 0..40u8 {
-        let out = client
-            .execute(
-                "PassThrough",
-                &json!({}),
-                Serialization::Bytes,
-                Bytes::from(vec![i]),
-                None,
-            )
-            .await
-            .unwrap();
+        let out = execute(
+            &client,
+            "PassThrough",
+            &json!({}),
+            Serialization::Bytes,
+            Bytes::from(vec![i]),
+        )
+        .await;
         assert_eq!(&out[..], &[i]);
     }
     let served_a = client_for(vec![url(&a)])

@@ -61,6 +61,20 @@ pub fn client(server: &ServerHandle) -> CloudClient {
     client_for(vec![url(server)])
 }
 
+/// What `client` gets back from one ExecuteNode call (no deadline); panics on an error.
+pub async fn execute(
+    client: &CloudClient,
+    node: &str,
+    config: &serde_json::Value,
+    format: Serialization,
+    input: impl Into<Bytes>,
+) -> Bytes {
+    client
+        .execute(node, config, format, input.into(), None)
+        .await
+        .expect("the call succeeded")
+}
+
 /// The error `client` gets for an ExecuteNode call it must refuse.
 pub async fn refusal(
     client: &CloudClient,
