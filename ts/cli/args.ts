@@ -1,0 +1,58 @@
+/**
+ * Command-line plumbing shared by the commands: option parsing with `--help`, usage
+ * errors and coded errors (each reported by the dispatcher as one line).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+
+/** A mistake in how the command was called; the dispatcher prints it with a pointer to --help. */
+export class UsageError extends Error {}
+
+/** An Error with a stable `code` (one of ErrorCode, or a CLI-specific one). */
+export function coded(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code })
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/**
+ * Parses `argv`; prints `usage` and returns undefined for `-h`/`--help`.
+ * Unknown options, missing values and stray arguments are usage errors.
+ */
+export function parse<O extends Options>(
+  argv: string[],
+  options: O,
+  usage: string,
+  positionals: { min: number; max: number },
+) {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0])
+  }
+  if (parsed.values.help) {
+    console.log(usage)
+    return undefined
+  }
+  const n = parsed.positionals.length
+  if (n < positionals.min) throw new UsageError(`missing ${positionals.min === 1 ? 'the input file' : 'arguments'}`)
+  if (n > positionals.max) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals.max])}`)
+  return parsed
+}
+
+/** A number flag within [min, max]. */
+export function numberFlag(name: string, value: string, min: number, max: number): number {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number from ${min} to ${max}, received ${JSON.stringify(value)}`)
+  }
+  return n
+}
+
+/** One of `choices`. */
+export function choiceFlag<T extends string>(name: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}, received ${JSON.stringify(value)}`)
+  }
+  return value as T
+}
