@@ -12,8 +12,27 @@ use crate::samples::check_frames;
 pub const MIN_RATE_HZ: u32 = 8000;
 /// Highest sample rate converted, Hz.
 pub const MAX_RATE_HZ: u32 = 192_000;
-/// Input frames per FFT chunk.
+/// Input frames per FFT chunk, at least (see [`chunk_frames`]).
 const CHUNK: usize = 1024;
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Input frames per FFT chunk for `from` → `to`: about [`CHUNK`], an even number of
+/// the ratio's smallest input chunk `from / gcd`. The FFT resampler's filter is centred
+/// at `⌊n_in / 2⌋` input frames, `⌊n_in / 2⌋ · to / from` output frames, and it reports
+/// `⌊n_out / 2⌋` as its delay: the two agree exactly only when both sizes are even (an
+/// odd 1029-frame chunk at 44.1 → 48 kHz would leave the output half an input sample early).
+fn chunk_frames(from: usize, to: usize) -> usize {
+    let unit = from / gcd(from, to);
+    let units = CHUNK.div_ceil(unit);
+    (units + units % 2) * unit
+}
 
 /// A resampler fed blocks of any length; one instance per stream.
 pub struct StreamResampler {
@@ -45,7 +64,8 @@ impl StreamResampler {
 
     fn resampler(&mut self, channels: usize) -> Result<&mut FftFixedIn<f32>> {
         if self.inner.is_none() {
-            let inner = FftFixedIn::new(self.from as usize, self.to as usize, CHUNK, 1, channels)
+            let (from, to) = (self.from as usize, self.to as usize);
+            let inner = FftFixedIn::new(from, to, chunk_frames(from, to), 1, channels)
                 .map_err(|e| {
                     AudioIoError::Config(format!(
                         "cannot resample {} Hz to {} Hz: {e}",

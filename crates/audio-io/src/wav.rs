@@ -84,7 +84,7 @@ fn decode_from<R: Read>(reader: R, available: u64, head: &[u8]) -> Result<WavAud
         ))
     };
     let sample_error = |e: hound::Error, read: usize| match e {
-        hound::Error::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => truncated(read),
+        hound::Error::IoError(e) if ran_out(&e) => truncated(read),
         hound::Error::IoError(source) => AudioIoError::Io {
             path: String::new(),
             source,
@@ -131,7 +131,7 @@ fn header_error(err: hound::Error, head: &[u8]) -> AudioIoError {
             Some(declared) => format!("damaged WAV header ({msg}); it declares {declared}"),
             None => format!("damaged WAV header: {msg}"),
         }),
-        hound::Error::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+        hound::Error::IoError(e) if ran_out(&e) => {
             AudioIoError::Invalid(if head.len() < 12 {
                 format!("not a WAV file: {} bytes, too short for a RIFF/WAVE header (12 bytes)", head.len())
             } else {
@@ -144,6 +144,12 @@ fn header_error(err: hound::Error, head: &[u8]) -> AudioIoError {
         },
         other => AudioIoError::Invalid(format!("damaged WAV header: {other}")),
     }
+}
+
+/// Whether an I/O error of hound's means the input ended early (hound reports a short
+/// read as its own error, std as `UnexpectedEof`) rather than an OS failure.
+fn ran_out(e: &std::io::Error) -> bool {
+    e.raw_os_error().is_none()
 }
 
 fn unsupported(head: &[u8]) -> AudioIoError {

@@ -10,8 +10,9 @@ fn sine(frames: usize, rate: f64, freq: f64, amplitude: f64, phase: f64) -> Vec<
     (0..frames).map(|n| amplitude * (TAU * freq * n as f64 / rate + phase).sin()).collect()
 }
 
-/// Largest |got − expected| away from the first and last `edge` frames (the resampler's
-/// filter sees zeros beyond the signal's ends).
+/// Largest |got − expected| away from the first and last `edge` frames: the resampler's
+/// filter (about 1024 input frames long) sees zeros beyond the signal's ends, so outputs
+/// within half its length of an end are not the sine's.
 fn max_error(got: &[f32], expected: &[f64], edge: usize) -> f64 {
     got.iter()
         .zip(expected)
@@ -30,9 +31,9 @@ fn a_sine_is_the_same_sine_at_the_new_rate() {
             let out = resample(&input, 1, from, to).unwrap();
             let expected_len = (frames as f64 * to / from).round() as usize;
             assert_eq!(out.len(), expected_len, "{from} → {to}");
-            let error = max_error(&out, &sine(expected_len, to, freq, 0.5, 0.3), (to * 0.01) as usize);
-            // −80 dB relative to the 0.5 amplitude, i.e. 5e-5 absolute.
-            assert!(error < 5e-5, "{from} → {to} Hz, {freq} Hz sine: error {error}");
+            let error = max_error(&out, &sine(expected_len, to, freq, 0.5, 0.3), (to * 0.05) as usize);
+            // 1e-5: −100 dB of full scale, a few f32 roundings of the FFT.
+            assert!(error < 1e-5, "{from} → {to} Hz, {freq} Hz sine: error {error}");
         }
     }
 }
@@ -45,8 +46,8 @@ fn a_round_trip_returns_the_signal() {
     let up = resample(&input, 1, 44_100.0, 48_000.0).unwrap();
     let back = resample(&up, 1, 48_000.0, 44_100.0).unwrap();
     assert_eq!(back.len(), frames);
-    let error = max_error(&back, &original, 441);
-    assert!(error < 1e-4, "round-trip error {error}");
+    let error = max_error(&back, &original, 2205);
+    assert!(error < 1e-5, "round-trip error {error}");
 }
 
 #[test]
@@ -57,8 +58,8 @@ fn stereo_channels_stay_apart() {
     let out = resample(&interleaved, 2, 22_050.0, 48_000.0).unwrap();
     assert_eq!(out.len(), 2 * 48_000);
     let (l, r): (Vec<f32>, Vec<f32>) = (out.iter().step_by(2).copied().collect(), out.iter().skip(1).step_by(2).copied().collect());
-    assert!(max_error(&l, &sine(48_000, 48_000.0, 440.0, 0.5, 0.0), 480) < 5e-5);
-    assert!(max_error(&r, &sine(48_000, 48_000.0, 1500.0, 0.25, 1.0), 480) < 5e-5);
+    assert!(max_error(&l, &sine(48_000, 48_000.0, 440.0, 0.5, 0.0), 2400) < 1e-5);
+    assert!(max_error(&r, &sine(48_000, 48_000.0, 1500.0, 0.25, 1.0), 2400) < 1e-5);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use common::programme::{hot_config, programme};
-use common::{from_db, in_blocks, irregular_sizes, ms, peak, white_noise, XorShift64, FS};
+use common::{from_db, in_blocks, irregular_sizes, ms, peak, white_noise, FS};
 use edgemix_dsp::{AudioError, ChainConfig, MixerChain};
 use serde_json::json;
 
