@@ -4,7 +4,8 @@
 
 use edgemix_audio_io::{self as audio_io, SampleFormat, WavAudio};
 use napi::bindgen_prelude::{
-    AsyncTask, Buffer, Float32Array, FromNapiValue, JsValue, Object, Uint8ArraySlice, Unknown,
+    AsyncTask, Buffer, Float32Array, FromNapiValue, JsObjectValue, JsValue, Object, Uint8ArraySlice,
+    Unknown,
 };
 use napi::{sys, Env, ValueType};
 use napi_derive::napi;
@@ -63,7 +64,7 @@ fn count(name: &str, value: f64, max: f64) -> Fallible<f64> {
 fn audio_argument(env: &Env, value: &Unknown<'_>) -> Fallible<WavAudio> {
     let refuse = || {
         Failure::arg_type(format!(
-            "The \"audio\" argument must be an object { sampleRate, channels, samples: Float32Array, format? }, received {}",
+            "The \"audio\" argument must be an object {{ sampleRate, channels, samples: Float32Array, format? }}, received {}",
             describe(value)
         ))
     };

@@ -14,6 +14,9 @@ export function coded(code: string, message: string): Error & { code: string } {
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
+/** The parsed values: a string for `type: 'string'` options, a boolean for flags. */
+export type Values<O extends Options> = { [K in keyof O]?: O[K] extends { type: 'string' } ? string : boolean }
+
 /**
  * Parses `argv`; prints `usage` and returns undefined for `-h`/`--help`.
  * Unknown options, missing values and stray arguments are usage errors.
@@ -23,21 +26,21 @@ export function parse<O extends Options>(
   options: O,
   usage: string,
   positionals: { min: number; max: number },
-) {
+): { values: Values<O>; positionals: string[] } | undefined {
   let parsed
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0])
   }
-  if (parsed.values.help) {
+  if ((parsed.values as { help?: boolean }).help) {
     console.log(usage)
     return undefined
   }
   const n = parsed.positionals.length
   if (n < positionals.min) throw new UsageError(`missing ${positionals.min === 1 ? 'the input file' : 'arguments'}`)
   if (n > positionals.max) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals.max])}`)
-  return parsed
+  return { values: parsed.values as Values<O>, positionals: parsed.positionals }
 }
 
 /** A number flag within [min, max]. */

@@ -4,7 +4,7 @@
  * frame between the two by a hybrid proxy — recording per frame the route, the latency
  * and the stage meters (edge frames only: the cloud answers with audio alone).
  */
-import { MixerChain, type MixerConfig, type MixerMeters } from '../../index.js'
+import { MixerChain, type MixerConfigInput, type MixerMeters } from '../../index.js'
 import { HybridProcessingClient, type HybridProxyStats } from '../hybrid/index.js'
 import { routeCode, type RouteCode } from '../report/index.js'
 import { coded, UsageError } from './args.js'
@@ -20,7 +20,8 @@ export interface FrameRecord {
 }
 
 export interface RunOptions {
-  config: MixerConfig
+  /** The chain's configuration (validated by the caller). */
+  config: MixerConfigInput
   route: Route
   /** host:port of the cloud tier (route cloud or auto). */
   cloud?: string
