@@ -1,7 +1,8 @@
 // edgemix demo: a 20 s clip of speech, silence and music through a hybrid Pipeline —
 // edge VAD → adaptive mixer → (silent frames dropped) → MFCC features and genre — with
-// the embedded cloud tier beside it. It prints where every stage ran, how long it took
-// and what fell back (the cloud tier is stopped for 2 s on purpose), and writes
+// the embedded cloud tier beside it (startServer on port 50052, or a free port when
+// 50052 is taken, in a child process: examples/cloud-tier.mjs). It prints where every stage ran, how long it took and what fell back (the
+// cloud tier is killed for 2 s on purpose), and writes
 // demo-output/: the clip, the processed clip, and a report (HTML with plots, and PNG).
 //
 //   npm run demo                    (builds first; then node examples/demo.mjs)
@@ -11,6 +12,7 @@
 // VAD test set (crates/dsp/tests/vad_set/speech.wav: espeak-ng voices, see its README),
 // rock from the genre test set (crates/dsp/tests/genre_set/rock-musescore.wav: rendered
 // MIDI, see crates/dsp/genre/README.md), and a seeded room tone under everything.
+import { spawn } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
@@ -21,7 +23,6 @@ import {
   Pipeline,
   readWav,
   resample,
-  startServer,
   writeWav,
 } from '../dist/index.js'
 import { ROUTE, routeCode, writeReport } from '../dist/report/index.js'
@@ -67,20 +68,41 @@ const SECTIONS = [
 ]
 
 // ---------------------------------------------------------------- the cloud tier
-async function cloudTier(port) {
-  // Short grace: stopping it for the outage must not wait for the open streams.
-  return startServer({ host: '127.0.0.1', port, shutdownGraceMs: 50 })
+// The embedded cloud tier (startServer) in a child process, examples/cloud-tier.mjs, so
+// that the outage is real: the process is killed (SIGKILL) and started again on the same
+// port.
+function cloudTier(port) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'cloud-tier.mjs'), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = /^edgemix grpc: \S+:(\d+)$/m.exec(out)
+      if (m) resolve({ child, port: Number(m[1]) })
+    })
+    child.stderr.on('data', (d) => (err += d))
+    child.on('exit', (code) => reject(new Error(err.trim().split('\n').find((l) => /Error|ERR_/.test(l)) ?? `the cloud tier exited with ${code}`)))
+  })
 }
 
-let server
-try {
-  server = await cloudTier(50052)
-  console.log('cloud tier: embedded, listening on 127.0.0.1:50052')
-} catch (err) {
-  server = await cloudTier(0)
-  console.log(`cloud tier: port 50052 is taken (${err.code ?? 'error'}: ${err.message.split('\n')[0]}); embedded on 127.0.0.1:${server.port} instead`)
+async function stop(tier) {
+  if (tier.child.exitCode !== null || tier.child.signalCode !== null) return
+  const exited = new Promise((resolve) => tier.child.once('exit', resolve))
+  tier.child.kill('SIGKILL')
+  await exited
 }
-const port = server.port
+
+let cloud
+try {
+  cloud = await cloudTier(50052)
+  console.log(`cloud tier: embedded (startServer) in process ${cloud.child.pid}, on 127.0.0.1:50052`)
+} catch (err) {
+  cloud = await cloudTier(0)
+  console.log(`cloud tier: port 50052 is taken (${err.message}); embedded (startServer) in process ${cloud.child.pid}, on 127.0.0.1:${cloud.port} instead`)
+}
+const port = cloud.port
+process.once('exit', () => cloud.child.kill('SIGKILL'))
 
 // ---------------------------------------------------------------- the pipeline
 const MIXER = { adaptive: { enabled: true, smoothingMs: 1000 }, loudness: { enabled: true, targetLufs: -16 } }
@@ -97,7 +119,7 @@ const meters = new WeakMap()
 const vad = await client.createHybridProxy({
   name: 'vad',
   edgeWasm: { wasmPath: join(ROOT, 'wasm-modules/dist/vad.wasm'), config: { sampleRate: RATE } },
-  cloudRemote: { nodeType: 'VAD', config: { sampleRate: RATE } },
+  cloudRemote: { nodeType: 'VAD', config: { sampleRate: RATE }, serializationFormat: 'json' },
   decisionFunction: () => 'edge',
 })
 const mixer = await client.createHybridProxy({
@@ -124,7 +146,8 @@ const features = await client.createHybridProxy({
 const genre = await client.createHybridProxy({
   name: 'genre',
   edgeNative: { node: native(() => new GenreClassifier({ sampleRate: RATE }), (g, frame) => g.push(frame)) },
-  cloudRemote: { nodeType: 'GenreClassifier', config: { sampleRate: RATE } },
+  // Its answers are JSON, so the frames travel as JSON too.
+  cloudRemote: { nodeType: 'GenreClassifier', config: { sampleRate: RATE }, serializationFormat: 'json' },
   decisionFunction: () => 'cloud',
 })
 /** Frames quieter than -55 dBFS RMS (room tone) go no further: no analysis, no cloud bytes. */
@@ -148,7 +171,7 @@ const frames = input.length / FRAME
 console.log(`clip: 20 s at 48 kHz, mono: ${SECTIONS.map(([a, b, what]) => `${what} ${a}-${b} s`).join(', ')}`)
 console.log('pipeline: vad (edge vad.wasm) -> mixer (adaptive chain, loudness -16 LUFS; the router picks edge or cloud)')
 console.log('          -> active (drops frames under -55 dBFS) -> features (edge MFCC) -> genre (cloud GenreClassifier, edge fallback)')
-console.log(`played at ${SPEED}x real time; the cloud tier is stopped from ${OUTAGE[0] / 50} s to ${OUTAGE[1] / 50} s\n`)
+console.log(`played at ${SPEED}x real time; the cloud tier is killed from ${OUTAGE[0] / 50} s to ${OUTAGE[1] / 50} s\n`)
 
 const notes = []
 async function* paced() {
@@ -158,12 +181,12 @@ async function* paced() {
     const wait = due - performance.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     if (i === OUTAGE[0]) {
-      await server.close()
-      notes.push(`${(i / 50).toFixed(1)} s: cloud tier stopped`)
-      console.log(`  -- ${(i / 50).toFixed(1)} s: cloud tier stopped --`)
+      await stop(cloud)
+      notes.push(`${(i / 50).toFixed(1)} s: cloud tier killed (SIGKILL)`)
+      console.log(`  -- ${(i / 50).toFixed(1)} s: cloud tier killed (SIGKILL) --`)
     }
     if (i === OUTAGE[1]) {
-      server = await cloudTier(port)
+      cloud = await cloudTier(port)
       notes.push(`${(i / 50).toFixed(1)} s: cloud tier started again on port ${port}`)
       console.log(`  -- ${(i / 50).toFixed(1)} s: cloud tier started again --`)
     }
@@ -184,7 +207,7 @@ const fmtRoutes = (list) => {
   for (const r of list) counts[r] = (counts[r] ?? 0) + 1
   return Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')
 }
-console.log('  time  speech  mixer route (p50 ms)          genre route                    genre')
+console.log('  time  speech  mixer route (p50 ms)          genre route                          genre')
 let lastGenre = null
 for await (const r of pipeline.stream(paced(), { maxInFlight: 1 })) {
   const i = r.index
@@ -212,7 +235,7 @@ for await (const r of pipeline.stream(paced(), { maxInFlight: 1 })) {
     const lat = second.map((x) => x.stages.mixer.latencyMs).sort((a, b) => a - b)
     console.log(
       `${((i + 1) / 50).toFixed(0).padStart(5)} s  ${String(second.filter((x) => (Array.isArray(x.stages.vad.output) ? x.stages.vad.output[0] : x.stages.vad.output).speech).length * 2).padStart(4)} %  ` +
-        `${`${fmtRoutes(second.map((x) => label(x.stages.mixer)))} (${lat[25].toFixed(2)})`.padEnd(32)}${fmtRoutes(second.map((x) => label(x.stages.genre))).padEnd(31)}${lastGenre ?? '(unsure)'}`,
+        `${`${fmtRoutes(second.map((x) => label(x.stages.mixer)))} (${lat[25].toFixed(2)})`.padEnd(32)}${fmtRoutes(second.map((x) => label(x.stages.genre))).padEnd(37)}${lastGenre ?? '(unsure)'}`,
     )
     second.length = 0
   }
@@ -227,6 +250,7 @@ for (const s of STAGES) {
   const side = (k) => (st.requests[k] ? `${k} ${st.requests[k]} (${st.latency[k].p50Ms.toFixed(2)} / ${st.latency[k].p99Ms.toFixed(2)})` : `${k} 0`)
   console.log(`  ${s.padEnd(9)} ${side('edge').padEnd(28)} ${side('cloud').padEnd(28)} fell back ${st.fallbacks.cloudToEdge + st.fallbacks.edgeToCloud}${errs ? `; errors ${errs}` : ''}`)
 }
+console.log('  (a side that takes over a stream starts from fresh state: the genre window needs 3 s again)')
 const ps = pipeline.stats()
 console.log(`  active gate dropped ${ps.droppedBy.active ?? 0} of ${ps.frames} frames (no analysis, no cloud bytes for them)`)
 
@@ -243,7 +267,7 @@ await writeWav(join(OUT, 'processed.wav'), { sampleRate: RATE, channels: 1, samp
 const counts = (s) => fmtRoutes(Array.from(routes[s], (c) => ({ 1: 'edge', 2: 'cloud', 3: 'edge (fell back)', 4: 'cloud (fell back)', 5: 'dropped' })[c] ?? 'none'))
 const report = await writeReport(join(OUT, 'report.html'), {
   title: 'edgemix demo: hybrid pipeline over a 20 s clip',
-  subtitle: `speech, silence and rock at 48 kHz; vad -> adaptive mixer -> features + genre; cloud tier on 127.0.0.1:${port}, stopped ${OUTAGE[0] / 50}-${OUTAGE[1] / 50} s`,
+  subtitle: `speech, silence and rock at 48 kHz; vad -> adaptive mixer -> features + genre; cloud tier on 127.0.0.1:${port}, killed ${OUTAGE[0] / 50}-${OUTAGE[1] / 50} s`,
   sampleRate: RATE,
   channels: 1,
   input,
@@ -264,4 +288,4 @@ const report = await writeReport(join(OUT, 'report.html'), {
 console.log(`\nwrote ${join(OUT, 'input.wav')}, ${join(OUT, 'processed.wav')}`)
 console.log(`      ${report.html}\n      ${report.png}`)
 await client.close()
-await server.close()
+await stop(cloud)

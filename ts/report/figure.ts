@@ -212,7 +212,8 @@ export function figure(data: ReportData): { svg: string; height: number; plotted
       const x = LEFT + (span.start / durationS) * PLOT
       const w = Math.max(0.3, ((span.end - span.start) / durationS) * PLOT)
       const name = span.genre ?? 'unsure'
-      const label = w > 60 ? `<text x="${r1(x + 6)}" y="${genreBox.y + 21}" font-size="12" ${FONT} fill="#fff">${esc(name)}</text>` : ''
+      const ink = span.genre ? '#ffffff' : '#57606a'
+      const label = w > 60 ? `<text x="${r1(x + 6)}" y="${genreBox.y + 21}" font-size="12" ${FONT} fill="${ink}">${esc(name)}</text>` : ''
       return `<rect data-genre="${esc(name)}" data-start="${span.start}" data-end="${span.end}" x="${r1(x)}" y="${genreBox.y + 2}" width="${r1(w)}" height="${genreBox.height - 4}" fill="${COLORS.genre[name] ?? '#6e7781'}"/>${label}`
     })
     .join('')
