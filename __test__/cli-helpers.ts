@@ -56,9 +56,22 @@ export function writeWavFile(path: string, channels: Float32Array[], rate: numbe
   writeFileSync(path, wav.toBuffer())
 }
 
-/** Reads a WAV file with wavefile: planar channels at nominal ±1.0, its rate and depth. */
+/**
+ * Reads a WAV file with wavefile: planar channels at nominal ±1.0, its rate and depth.
+ * wavefile takes WAVE_FORMAT_EXTENSIBLE with the IEEE-float sub-format for integers (as
+ * ffmpeg and hound write float above 16 bits), so those samples are read here from the
+ * data chunk's bytes as the little-endian float32 they are.
+ */
 export function readWavFile(path: string): { channels: Float64Array[]; rate: number; depth: string } {
   const wav = new WaveFile(readFileSync(path))
+  const fmt = wav.fmt as { sampleRate: number; audioFormat: number; numChannels: number; subformat: number[] }
+  if (fmt.audioFormat === 0xfffe && fmt.subformat[0] === 3) {
+    const bytes = (wav.data as { samples: Uint8Array }).samples
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const n = bytes.byteLength / 4 / fmt.numChannels
+    const channels = Array.from({ length: fmt.numChannels }, (_, c) => Float64Array.from({ length: n }, (_, i) => view.getFloat32((i * fmt.numChannels + c) * 4, true)))
+    return { channels, rate: fmt.sampleRate, depth: '32f' }
+  }
   const depth = wav.bitDepth as Depth
   let samples = wav.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[]
   if (!Array.isArray(samples)) samples = [samples]

@@ -27,9 +27,17 @@ export function parse<O extends Options>(
   usage: string,
   positionals: { min: number; max: number },
 ): { values: Values<O>; positionals: string[] } | undefined {
+  // `--loudness -16`: a string option's value may be a negative number, which parseArgs
+  // would take for an option; pass it as `--loudness=-16`.
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : Object.keys(options).find((k) => argv[i] === `-${options[k].short}`)
+    if (name && options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) args.push(`--${name}=${argv[++i]}`)
+    else args.push(argv[i])
+  }
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0])
   }
