@@ -147,6 +147,18 @@ describe('edgemix process', () => {
     expect(run.stderr).toMatch(/edgemix process summary\.wav: 100% \(251\/251 frames\)/)
   })
 
+  it('draws a progress bar in place on a terminal (a pseudo-terminal from script(1)) and clears it', async () => {
+    const input = join(dir, 'tty.wav')
+    writeWavFile(input, [sine(20 * 48_000, 440, 0.3)], 48_000, '16')
+    const command = [process.execPath, CLI, 'process', input, '-o', join(dir, 'tty-out.wav')].map((a) => `'${a}'`).join(' ')
+    const run = await edgemix(['-qec', command, '/dev/null'], { command: 'script' })
+    expect(run.code, run.stdout).toBe(0)
+    // Redrawn with a carriage return, never a new line, then erased before the summary.
+    expect(run.stdout).toMatch(/\redgemix process tty\.wav \[#*\.*\] \d+% \(\d+\/1001 frames\)/)
+    expect(run.stdout).not.toMatch(/frames\)\r?\n/)
+    expect(run.stdout).toMatch(/\r\x1b\[2K\r?\n\s+input\s+/)
+  })
+
   describe('through the cloud tier', () => {
     let server: CloudServer
     beforeAll(async () => {
