@@ -4,7 +4,7 @@
 //! aligned with the input (`edgemix_audio_io::StreamResampler`, which the WAV tools use
 //! too).
 
-use edgemix_audio_io::resample::{MAX_RATE_HZ, MIN_RATE_HZ};
+use edgemix_audio_io::resample::{check_rate, MAX_RATE_HZ, MIN_RATE_HZ};
 use edgemix_audio_io::AudioIoError;
 
 use super::data::{Audio, NodeData};
@@ -65,14 +65,14 @@ impl AudioResampler {
     fn resampler(&mut self, rate: Option<f64>) -> Result<&mut StreamResampler, NodeError> {
         let rate = rate.unwrap_or(self.input_rate);
         if self.resampler.is_none() {
-            if !(rate.fract() == 0.0 && (8000.0..=192_000.0).contains(&rate)) {
+            let Ok(from) = check_rate("sample_rate", rate) else {
                 return Err(NodeError::invalid(format!(
                     "{NAME}: input sample_rate {rate} Hz is not allowed: expected {}",
                     RATE.allowed()
                 )));
-            }
+            };
             self.input_rate = rate;
-            self.resampler = Some(StreamResampler::new(rate as u32, self.target));
+            self.resampler = Some(StreamResampler::new(from, self.target));
         }
         Audio::check_rate(Some(rate), self.input_rate, NAME)?;
         Ok(self.resampler.as_mut().expect("created above"))
