@@ -146,14 +146,20 @@ fn midi_hz(note: f64) -> f64 {
 }
 
 /// The sum of `harmonics` (amplitudes of partials 1, 2, …) at `phase` cycles, with the
-/// partials above `nyquist_hz` left out.
+/// partials above `nyquist_hz` left out; sin(hθ) by the Chebyshev recurrence
+/// sin((h+1)θ) = 2·cos θ·sin(hθ) − sin((h−1)θ).
 fn partials(harmonics: &[f64], phase: f64, f0: f64, nyquist_hz: f64) -> f64 {
-    harmonics
-        .iter()
-        .enumerate()
-        .take_while(|(h, _)| (*h + 1) as f64 * f0 < nyquist_hz)
-        .map(|(h, a)| a * (TAU * (h + 1) as f64 * phase).sin())
-        .sum()
+    let (s1, c1) = (TAU * phase).sin_cos();
+    let (mut previous, mut current) = (0.0, s1);
+    let mut sum = 0.0;
+    for (h, a) in harmonics.iter().enumerate() {
+        if (h + 1) as f64 * f0 >= nyquist_hz {
+            break;
+        }
+        sum += a * current;
+        (previous, current) = (current, 2.0 * c1 * current - previous);
+    }
+    sum
 }
 
 /// A band bed of `n` samples at `rate` Hz (see the module documentation).

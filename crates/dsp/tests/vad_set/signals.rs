@@ -159,12 +159,19 @@ pub fn parse_set(wav: &[u8], json: &str) -> LabelledSet {
 /// 16 kHz to 48 kHz (the crate's polyphase resampler: passband 7.2 kHz, 80 dB from
 /// 8 kHz), its delay removed so that sample `3i` of the output is input sample `i`.
 pub fn upsample_16k(x: &[f32]) -> Vec<f32> {
-    let mut resampler = edgemix_dsp::RationalResampler::new(16_000, SET_RATE, 7200.0, 8000.0, 80.0);
-    // The prototype has K·L taps (K per phase, L = 3): a delay of (K·L − 1)/2 at 48 kHz.
-    let delay = (3 * resampler.taps() - 1) / 2;
+    let make = || edgemix_dsp::RationalResampler::new(16_000, SET_RATE, 7200.0, 8000.0, 80.0);
+    // The delay, in output samples: the peak of the impulse response (a symmetric FIR).
+    let mut impulse = vec![0.0f32; 1024];
+    impulse[0] = 1.0;
+    let mut response = Vec::new();
+    make().process(&impulse, |y| response.push(y.abs()));
+    let delay = (0..response.len())
+        .max_by(|a, b| response[*a].total_cmp(&response[*b]))
+        .unwrap();
+    let mut resampler = make();
     let mut out = Vec::with_capacity(3 * x.len() + delay + 3);
     resampler.process(x, |y| out.push(y));
-    resampler.process(&vec![0.0; resampler.taps()], |y| out.push(y));
+    resampler.process(&vec![0.0; delay / 3 + 1], |y| out.push(y));
     out.drain(..delay);
     out.truncate(3 * x.len());
     out
