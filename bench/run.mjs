@@ -890,7 +890,7 @@ export const SECTIONS = [
   { id: 'analysis-addon', group: 'analysis', title: 'Analysis through the addon (JS thread)', run: analysisAddon },
   { id: 'analysis-meyda', group: 'analysis', title: 'Analysis peer: Meyda (npm, in this process)', run: analysisMeyda },
   { id: 'analysis-python', group: 'analysis', title: 'Analysis peers: librosa, pyloudnorm (Python, bench/.venv)', run: analysisPython },
-  { id: 'vad', title: 'VAD: edgemix vs WebRTC VAD (fvad) on the labelled set', run: vadSection },
+  { id: 'vad', title: 'VAD: edgemix vs WebRTC VAD (fvad) on the labelled set and held-out speech', run: vadSection },
   { id: 'genre', title: 'Genre detection (no peer: our figures only)', run: genreSection },
   { id: 'silero', title: 'Silero VAD (cloud VAD node): tract vs onnxruntime on the labelled set', run: sileroSection },
   { id: 'cloud', title: 'Cloud tier: gRPC round trips on loopback (own processes)', run: cloudSection },
