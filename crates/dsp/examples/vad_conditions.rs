@@ -24,7 +24,10 @@ use signals::{
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().expect("usage: vad_conditions OUT_DIR [heldout]"));
+    let dir = PathBuf::from(
+        args.next()
+            .expect("usage: vad_conditions OUT_DIR [heldout]"),
+    );
     let (set, conditions) = match args.next().as_deref() {
         None => (test_set(), &CONDITIONS[..]),
         Some("heldout") => (heldout_set(), &HELDOUT_CONDITIONS[..]),

@@ -59,9 +59,18 @@ fn bed(kind: u8, seed: u64) -> Background {
         1 => Background::Music { seed },
         2 | 4 => Background::White { seed },
         3 => Background::Brown { seed },
-        5 => Background::Band { seed, parts: Parts::Full },
-        6 => Background::Band { seed, parts: Parts::Drums },
-        _ => Background::Band { seed, parts: Parts::Melody },
+        5 => Background::Band {
+            seed,
+            parts: Parts::Full,
+        },
+        6 => Background::Band {
+            seed,
+            parts: Parts::Drums,
+        },
+        _ => Background::Band {
+            seed,
+            parts: Parts::Melody,
+        },
     }
 }
 

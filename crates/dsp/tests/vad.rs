@@ -13,8 +13,9 @@ use std::cell::Cell;
 
 use edgemix_dsp::{AudioError, RationalResampler, Vad, VadConfig, VadFrame};
 use signals::{
-    accuracy, band_bed, condition_signal, heldout_set, pink_noise, test_set, white_noise,
-    read_wav_s16, Background, Confusion, LabelledSet, Parts, XorShift64, CONDITIONS, HELDOUT_CONDITIONS, SET_FRAME,
+    accuracy, band_bed, condition_signal, heldout_set, pink_noise, read_wav_s16, test_set,
+    white_noise, Background, Confusion, LabelledSet, Parts, XorShift64, CONDITIONS,
+    HELDOUT_CONDITIONS, SET_FRAME,
 };
 
 // ─── Allocation counter (per thread, so parallel tests do not disturb each other) ────
@@ -108,7 +109,13 @@ fn held_out_speech_meets_the_targets_in_pink_noise_and_band_music() {
             .collect();
         let c = Confusion::of(&decisions, &set.labels);
         eprintln!("held-out {}: {{ {} }}", condition.name, c.json_members());
-        let full_band = matches!(condition.background, Background::Band { parts: Parts::Full, .. });
+        let full_band = matches!(
+            condition.background,
+            Background::Band {
+                parts: Parts::Full,
+                ..
+            }
+        );
         let (target, max_fp) = match (full_band, condition.snr_db >= 20.0) {
             (false, true) => (0.95, 0.10),
             (false, false) => (0.90, 1.0),
@@ -116,7 +123,11 @@ fn held_out_speech_meets_the_targets_in_pink_noise_and_band_music() {
             (true, false) => (0.865, 1.0),
         };
         if c.accuracy() < target {
-            failures.push(format!("{}: accuracy {:.4} < {target}", condition.name, c.accuracy()));
+            failures.push(format!(
+                "{}: accuracy {:.4} < {target}",
+                condition.name,
+                c.accuracy()
+            ));
         }
         if c.fp_rate() > max_fp {
             failures.push(format!(
@@ -161,7 +172,10 @@ fn check_set_shape(set: &LabelledSet, seconds_range: std::ops::Range<f64>) {
         .zip(&set.labels)
         .filter(|(_, a)| **a)
         .fold((0.0f64, 0usize), |(s, n), (f, _)| {
-            (s + f.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>(), n + f.len())
+            (
+                s + f.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>(),
+                n + f.len(),
+            )
         });
     let active = 10.0 * (sum / n as f64).log10();
     assert!((active + 26.0).abs() < 0.05, "active level {active} dBFS");
@@ -188,7 +202,11 @@ fn band_beds_play_the_parts_they_name() {
     let melody = band_bed(n, rate, 2004, Parts::Melody);
     let full = band_bed(n, rate, 2003, Parts::Full);
     // Drum hits decay within a beat: the 20 ms levels spread widely.
-    assert!(spread_db(&envelope(&drums)) > 15.0, "drums: {}", spread_db(&envelope(&drums)));
+    assert!(
+        spread_db(&envelope(&drums)) > 15.0,
+        "drums: {}",
+        spread_db(&envelope(&drums))
+    );
     // The full band holds chords and bass between the hits.
     assert!(spread_db(&envelope(&full)) < spread_db(&envelope(&drums)));
     // The low melody's pitch: the autocorrelation peak of a sounding 40 ms stretch lies
@@ -196,16 +214,29 @@ fn band_beds_play_the_parts_they_name() {
     let e = envelope(&melody);
     let loud = e.iter().cloned().fold(0.0f64, f64::max);
     let mut checked = 0;
-    for (i, _) in e.iter().enumerate().filter(|(_, v)| **v > 0.3 * loud).step_by(7).take(12) {
+    for (i, _) in e
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v > 0.3 * loud)
+        .step_by(7)
+        .take(12)
+    {
         let x = &melody[i * 960..i * 960 + 1920];
         let r = |lag: usize| (0..x.len() - lag).map(|k| x[k] * x[k + lag]).sum::<f64>();
         let lag = (145..=480).max_by(|a, b| r(*a).total_cmp(&r(*b))).unwrap();
         let f0 = rate / lag as f64;
-        assert!((100.0..=331.0).contains(&f0) && r(lag) > 0.5 * r(0), "frame {i}: F0 {f0} Hz");
+        assert!(
+            (100.0..=331.0).contains(&f0) && r(lag) > 0.5 * r(0),
+            "frame {i}: F0 {f0} Hz"
+        );
         checked += 1;
     }
     assert!(checked >= 6);
-    assert_ne!(band_bed(n, rate, 2005, Parts::Melody), melody, "seeds differ");
+    assert_ne!(
+        band_bed(n, rate, 2005, Parts::Melody),
+        melody,
+        "seeds differ"
+    );
 }
 
 #[test]

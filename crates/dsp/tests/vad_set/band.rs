@@ -232,7 +232,9 @@ pub fn band_bed(n: usize, rate: f64, seed: u64, parts: Parts) -> Vec<f64> {
                 }
                 let start = at(t0 + pos * beat);
                 match kind {
-                    0 => sweep(&mut out, rate, start, 0.45, kick_from, kick_to, 0.04, 0.14, g),
+                    0 => sweep(
+                        &mut out, rate, start, 0.45, kick_from, kick_to, 0.04, 0.14, g,
+                    ),
                     _ => {
                         let level = if kind == 2 { 0.25 } else { 0.6 };
                         snare(&mut out, rate, start, snare_body, g * level, &mut noise);
@@ -259,7 +261,15 @@ pub fn band_bed(n: usize, rate: f64, seed: u64, parts: Parts) -> Vec<f64> {
                 } else {
                     (0.06, 0.1)
                 };
-                cymbal(&mut out, rate, start, len, amp * g, if ride { 0.3 } else { 0.9 }, &mut noise);
+                cymbal(
+                    &mut out,
+                    rate,
+                    start,
+                    len,
+                    amp * g,
+                    if ride { 0.3 } else { 0.9 },
+                    &mut noise,
+                );
             }
         }
     }
@@ -278,7 +288,18 @@ pub fn band_bed(n: usize, rate: f64, seed: u64, parts: Parts) -> Vec<f64> {
             for (pos, step) in [(0.0, 0), (1.5, 4), (2.0, 0), (3.0, 4)] {
                 let f = midi_hz(f64::from(scale_note(degree + step)));
                 let start = at(t0 + pos * beat);
-                tone(&mut out, rate, start, beat * 0.9, &|_| f, &bass_table, 0.005, 0.3, 0.3 * gains[1], nyquist);
+                tone(
+                    &mut out,
+                    rate,
+                    start,
+                    beat * 0.9,
+                    &|_| f,
+                    &bass_table,
+                    0.005,
+                    0.3,
+                    0.3 * gains[1],
+                    nyquist,
+                );
             }
             let triad: Vec<f64> = (0..3)
                 .map(|i| midi_hz(f64::from(scale_note(degree + 2 * i) + 12)))
@@ -286,14 +307,36 @@ pub fn band_bed(n: usize, rate: f64, seed: u64, parts: Parts) -> Vec<f64> {
             match chord_style {
                 0 => {
                     for &f in &triad {
-                        tone(&mut out, rate, at(t0), bar, &|_| f, &chord_table, 0.1, f64::INFINITY, 0.06 * gains[2], nyquist);
+                        tone(
+                            &mut out,
+                            rate,
+                            at(t0),
+                            bar,
+                            &|_| f,
+                            &chord_table,
+                            0.1,
+                            f64::INFINITY,
+                            0.06 * gains[2],
+                            nyquist,
+                        );
                     }
                 }
                 1 => {
                     for s in 0..8 {
                         for (k, &f) in triad.iter().enumerate() {
                             let start = at(t0 + s as f64 * beat / 2.0 + 0.012 * k as f64);
-                            tone(&mut out, rate, start, beat * 0.5, &|_| f, &chord_table, 0.003, 0.2, 0.07 * gains[2], nyquist);
+                            tone(
+                                &mut out,
+                                rate,
+                                start,
+                                beat * 0.5,
+                                &|_| f,
+                                &chord_table,
+                                0.003,
+                                0.2,
+                                0.07 * gains[2],
+                                nyquist,
+                            );
                         }
                     }
                 }
@@ -301,7 +344,18 @@ pub fn band_bed(n: usize, rate: f64, seed: u64, parts: Parts) -> Vec<f64> {
                     for pos in [0.5, 1.5, 2.5, 3.5] {
                         for &f in &triad {
                             let start = at(t0 + pos * beat + swing);
-                            tone(&mut out, rate, start, beat * 0.4, &|_| f, &chord_table, 0.004, 0.25, 0.08 * gains[2], nyquist);
+                            tone(
+                                &mut out,
+                                rate,
+                                start,
+                                beat * 0.4,
+                                &|_| f,
+                                &chord_table,
+                                0.004,
+                                0.25,
+                                0.08 * gains[2],
+                                nyquist,
+                            );
                         }
                     }
                 }
@@ -333,20 +387,36 @@ pub fn band_bed(n: usize, rate: f64, seed: u64, parts: Parts) -> Vec<f64> {
                 let from = if inst.glide_s > 0.0 { previous_f } else { f };
                 let (glide, cents) = (inst.glide_s, inst.vibrato_cents);
                 let pitch = move |s: f64| {
-                    let g = if glide > 0.0 { (s / glide).min(1.0) } else { 1.0 };
+                    let g = if glide > 0.0 {
+                        (s / glide).min(1.0)
+                    } else {
+                        1.0
+                    };
                     let depth = cents * (s / 0.3).min(1.0) / 1200.0;
                     let base = from * (f / from).powf(g);
                     base * 2f64.powf(depth * (TAU * vibrato_hz * s).sin())
                 };
                 let start = at(t);
                 let amp = 0.25 * gains[3];
-                tone(&mut out, rate, start, len * 0.95, &pitch, &inst.harmonics, inst.attack_s, inst.decay_s, amp, nyquist);
+                tone(
+                    &mut out,
+                    rate,
+                    start,
+                    len * 0.95,
+                    &pitch,
+                    &inst.harmonics,
+                    inst.attack_s,
+                    inst.decay_s,
+                    amp,
+                    nyquist,
+                );
                 if inst.noise > 0.0 {
                     let mut previous = 0.0;
                     for (i, y) in out.iter_mut().skip(start).take(at(len * 0.95)).enumerate() {
                         let s = i as f64 / rate;
                         let white = noise.bipolar();
-                        let env = (s / inst.attack_s).min(1.0) * ((len * 0.95 - s) / 0.02).clamp(0.0, 1.0);
+                        let env = (s / inst.attack_s).min(1.0)
+                            * ((len * 0.95 - s) / 0.02).clamp(0.0, 1.0);
                         *y += amp * inst.noise * env * (white - previous);
                         previous = white;
                     }
@@ -380,7 +450,8 @@ fn tone(
     for (i, y) in out.iter_mut().skip(start).take(len).enumerate() {
         let t = i as f64 / rate;
         let f0 = pitch(t);
-        let env = (t / attack_s).min(1.0) * (-t / decay_s).exp() * ((len_s - t) / 0.02).clamp(0.0, 1.0);
+        let env =
+            (t / attack_s).min(1.0) * (-t / decay_s).exp() * ((len_s - t) / 0.02).clamp(0.0, 1.0);
         *y += amp * env * partials(harmonics, phase, f0, nyquist);
         phase = (phase + f0 / rate).fract();
     }
@@ -389,9 +460,24 @@ fn tone(
 /// A pitched drum: a sine sweeping `from` → `to` Hz (time constant `sweep_s`), decaying
 /// with `decay_s`.
 #[allow(clippy::too_many_arguments)]
-fn sweep(out: &mut [f64], rate: f64, start: usize, len_s: f64, from: f64, to: f64, sweep_s: f64, decay_s: f64, amp: f64) {
+fn sweep(
+    out: &mut [f64],
+    rate: f64,
+    start: usize,
+    len_s: f64,
+    from: f64,
+    to: f64,
+    sweep_s: f64,
+    decay_s: f64,
+    amp: f64,
+) {
     let mut phase = 0.0f64;
-    for (i, y) in out.iter_mut().skip(start).take((len_s * rate) as usize).enumerate() {
+    for (i, y) in out
+        .iter_mut()
+        .skip(start)
+        .take((len_s * rate) as usize)
+        .enumerate()
+    {
         let t = i as f64 / rate;
         let f = to + (from - to) * (-t / sweep_s).exp();
         *y += amp * (-t / decay_s).exp() * (TAU * phase).sin();
@@ -402,20 +488,39 @@ fn sweep(out: &mut [f64], rate: f64, start: usize, len_s: f64, from: f64, to: f6
 /// A snare: bright noise and a sine body at `body` Hz.
 fn snare(out: &mut [f64], rate: f64, start: usize, body: f64, amp: f64, noise: &mut XorShift64) {
     let mut previous = 0.0;
-    for (i, y) in out.iter_mut().skip(start).take((0.3 * rate) as usize).enumerate() {
+    for (i, y) in out
+        .iter_mut()
+        .skip(start)
+        .take((0.3 * rate) as usize)
+        .enumerate()
+    {
         let t = i as f64 / rate;
         let white = noise.bipolar();
         let bright = white - 0.6 * previous;
         previous = white;
-        *y += amp * ((-t / 0.08).exp() * 0.8 * bright + (-t / 0.05).exp() * 0.6 * (TAU * body * t).sin());
+        *y += amp
+            * ((-t / 0.08).exp() * 0.8 * bright + (-t / 0.05).exp() * 0.6 * (TAU * body * t).sin());
     }
 }
 
 /// A cymbal or hi-hat: high-passed noise (first difference, `brightness` of it) with an
 /// exponential decay over `len_s`.
-fn cymbal(out: &mut [f64], rate: f64, start: usize, len_s: f64, amp: f64, brightness: f64, noise: &mut XorShift64) {
+fn cymbal(
+    out: &mut [f64],
+    rate: f64,
+    start: usize,
+    len_s: f64,
+    amp: f64,
+    brightness: f64,
+    noise: &mut XorShift64,
+) {
     let mut previous = 0.0;
-    for (i, y) in out.iter_mut().skip(start).take((len_s * rate) as usize).enumerate() {
+    for (i, y) in out
+        .iter_mut()
+        .skip(start)
+        .take((len_s * rate) as usize)
+        .enumerate()
+    {
         let t = i as f64 / rate;
         let white = noise.bipolar();
         *y += amp * (-t / (0.3 * len_s)).exp() * (white - brightness * previous);

@@ -8,8 +8,7 @@ Two sources, neither used by train.py (which hears espeak-ng and Flite only):
   * Festival 2.5 (Debian `festival` with festvox-kdlpc16k, festvox-italp16k,
     festvox-itapc16k, festvox-ru, festvox-suopuhe-lj, festvox-suopuhe-mv,
     festvox-czech-dita, festvox-czech-machac, festvox-czech-ph, festvox-ca-ona-hts): ten
-    voices in six
-    languages (English, Italian, Russian, Finnish, Czech, Catalan), diphone, unit
+    voices in six languages (English, Italian, Russian, Finnish, Czech, Catalan), diphone, unit
     selection and HTS synthesis. Festival's kal and slt voices are left out: Flite has
     the same speakers.
   * The 27 recordings of PyPI `pytest-audioeval` 0.1.3 (nine languages: English,

@@ -41,12 +41,23 @@ pub struct Condition {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Background {
-    Pink { seed: u64 },
-    Music { seed: u64 },
-    White { seed: u64 },
-    Brown { seed: u64 },
+    Pink {
+        seed: u64,
+    },
+    Music {
+        seed: u64,
+    },
+    White {
+        seed: u64,
+    },
+    Brown {
+        seed: u64,
+    },
     /// Band music ([`band_bed`]): drums, a melody or the full band.
-    Band { seed: u64, parts: Parts },
+    Band {
+        seed: u64,
+        parts: Parts,
+    },
 }
 
 pub const PINK_SEED: u64 = 0x5EED_0001;
