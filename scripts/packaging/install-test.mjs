@@ -85,7 +85,7 @@ export async function installTest({ work, tarball, bindings, hostTarget, log = c
       cpSync(file, join(artifacts, `bindings-${target}`, basename(file)))
     }
     await sh(napi, ['artifacts', '--cwd', pkgDir, '--output-dir', artifacts], { log })
-    log((await sh(napi, ['prepublish', '-t', 'npm', '--cwd', pkgDir], { env: npmEnv, log })).trim())
+    log((await sh(napi, ['prepublish', '-t', 'npm', '--no-gh-release', '--cwd', pkgDir], { env: npmEnv, log })).trim())
     const published = readJson(join(pkgDir, 'package.json'))
     const expected = Object.fromEntries(linux.map((t) => [`edgemix-${platformOf(t)}`, pkg.version]).sort())
     const written = Object.fromEntries(Object.entries(published.optionalDependencies ?? {}).sort())
@@ -129,8 +129,8 @@ export async function installTest({ work, tarball, bindings, hostTarget, log = c
     await sh(bin('tsc'), ['--strict', '--noEmit', '-p', 'tsconfig.json'], { cwd: project, env: userEnv, log })
     await sh(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: project, env: userEnv, log })
     log((await sh('node', ['out/sample.js'], { cwd: project, env: userEnv, log })).trim())
-    log(lastLines(await sh(bin('vitest'), ['run'], { cwd: project, env: { ...userEnv, CI: 'true' }, log }), 4))
-    log(lastLines(await sh(bin('ava'), [], { cwd: project, env: { ...userEnv, CI: 'true' }, log }), 3))
+    log(lastLines(await sh(bin('vitest'), ['run'], { cwd: project, env: { ...userEnv, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }, log }), 4))
+    log(lastLines(await sh(bin('ava'), [], { cwd: project, env: { ...userEnv, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }, log }), 3))
   } finally {
     await registry.close()
   }

@@ -4,7 +4,7 @@
 // with. Records every request, so a check can see which tarballs an install fetched.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { packagingTools } from './tools.mjs'
 
@@ -24,8 +24,9 @@ export async function startRegistry(dir) {
     max_body_size: '512mb',
     web: { enable: false },
     middlewares: { audit: { enabled: false } },
-    log: { type: 'stdout', format: 'pretty', level: 'warn' },
+    log: { type: 'stdout', format: 'pretty', level: 'error' },
   }
+  mkdirSync(dir, { recursive: true })
   const configPath = join(dir, 'config.yaml')
   // JSON is YAML: no serializer needed.
   writeFileSync(configPath, JSON.stringify(config, null, 2))
