@@ -79,7 +79,7 @@ export async function installTest({ work, tarball, bindings, hostTarget, log = c
     }
     const linux = Object.keys(bindings)
     writeJson(join(pkgDir, 'package.json'), { ...pkg, napi: { ...pkg.napi, targets: linux } })
-    const artifacts = join(work, 'artifacts')
+    const artifacts = join(work, 'release-artifacts')
     for (const [target, file] of Object.entries(bindings)) {
       mkdirSync(join(artifacts, `bindings-${target}`), { recursive: true })
       cpSync(file, join(artifacts, `bindings-${target}`, basename(file)))
