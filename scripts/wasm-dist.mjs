@@ -20,4 +20,4 @@ export function writeDist(file, bytes) {
 export const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`.padStart(10);
 
 /** One report line: `file  size (updated)`. */
-export const line = (file, bytes, changed) => `${file.padEnd(20)} ${kib(bytes)}${changed ? ' (updated)' : '          '}`;
+export const line = (file, bytes, changed) => `${file.padEnd(28)} ${kib(bytes)}${changed ? ' (updated)' : '          '}`;
