@@ -8,7 +8,7 @@
 //   configurations, traps, memory limits and oversized outputs.
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { WasmEdgeNode } from '../dist/index.js'
+import { CloudClient, WasmEdgeNode, startServer } from '../dist/index.js'
 import { BUFFER_TOO_SMALL, FAILED, NOT_INITIALIZED, OK, RawModule, bytesF32, f32Bytes } from './abi-contract.js'
 import { FRAME, SR, noise, sine, sineAmplitude, speechLike } from './helpers.js'
 
@@ -197,6 +197,31 @@ describe('AssemblyScript modules through WasmEdgeNode', () => {
     const huge = new Float32Array(400_000)
     expect((await rejection(gain.process(huge))).code).toBe('ERR_WASM_MEMORY_LIMIT')
     expect(await gain.process(Float32Array.of(0.5))).toEqual(Float32Array.of(0.5))
+  })
+
+  it('as_remote: callRemote reaches the cloud node through env.call_remote_service; refusals pass through as codes', async () => {
+    const server = await startServer({ host: '127.0.0.1', port: 0 })
+    const cloud = new CloudClient({ endpoints: [`http://127.0.0.1:${server.port}`], timeoutMs: 5_000 })
+    try {
+      const node = await WasmEdgeNode.load(mod('as_remote.wasm'), { allowRemote: ['PassThrough'], cloud, timeoutMs: 5_000 })
+      expect(node.describe()).toMatchObject({ name: 'as_remote', remote: true, wasi: false })
+      const session = await node.createSession()
+      for (const input of [Buffer.from('to the cloud and back'), Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251))]) {
+        expect(Buffer.compare((await session.process(input)) as Buffer, input)).toBe(0)
+      }
+      // An answer longer than the first answer buffer (the input's size): the import's -2 and retry.
+      const text = await (await WasmEdgeNode.load(mod('as_remote.wasm'), { allowRemote: ['TextNormalize'], cloud, config: { service: 'TextNormalize' } })).createSession()
+      const words = 'Ａ b '.repeat(500)
+      const answer = JSON.parse(((await text.process(Buffer.from(words))) as Buffer).toString())
+      expect(answer).toEqual({ text: words.normalize('NFKC').toLowerCase(), tokens: words.normalize('NFKC').toLowerCase().split(' ').filter(Boolean) })
+      const denied = await rejection((await (await WasmEdgeNode.load(mod('as_remote.wasm'), { allowRemote: ['VAD'], cloud })).createSession()).process(Buffer.from('x')))
+      expect(denied).toMatchObject({ code: 'ERR_WASM_GUEST', message: expect.stringMatching(/REMOTE_DENIED \(-8\)/) })
+      const failed = await rejection((await (await WasmEdgeNode.load(mod('as_remote.wasm'), { allowRemote: ['AudioMixer'], cloud, config: { service: 'AudioMixer' } })).createSession()).process(Buffer.from('abc')))
+      expect(failed).toMatchObject({ code: 'ERR_WASM_GUEST', message: expect.stringMatching(/REMOTE_FAILED \(-7\)/) })
+    } finally {
+      await cloud.close()
+      await server.close()
+    }
   })
 
   it('an output beyond maxOutputBytes is ERR_WASM_OUTPUT_TOO_LARGE; the session goes on', async () => {

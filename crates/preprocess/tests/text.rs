@@ -23,6 +23,8 @@ fn forms_and_options() {
     assert_eq!(run(r#"{"form":"NFD","lowercase":false,"split":"none"}"#, "é").0, "e\u{301}");
     assert_eq!(run(r#"{"form":"NFC"}"#, "e\u{301}").0, "é");
     assert_eq!(run(r#"{"form":"none","lowercase":false}"#, "ﬁ").0, "ﬁ");
+    // Already normalised text takes the quick path and comes back as it was.
+    assert_eq!(run(r#"{"lowercase":false,"split":"none"}"#, "plain ascii, déjà vu").0, "plain ascii, déjà vu");
     assert_eq!(run(r#"{"split":"words"}"#, "Hello, world! It's 3.5 km.").1, ["hello", "world", "it's", "3.5", "km"]);
 }
 
