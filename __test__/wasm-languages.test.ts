@@ -6,6 +6,8 @@
 //   (exact for the gain and the gate, the RBJ biquad within float32 rounding of a
 //   direct-form-I float64 filter and of its analytic magnitude response), refused
 //   configurations, traps, memory limits and oversized outputs.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CloudClient, WasmEdgeNode, startServer } from '../dist/index.js'
@@ -231,6 +233,33 @@ describe('AssemblyScript modules through WasmEdgeNode', () => {
     expect(err.message).toMatch(/3840-byte output; maxOutputBytes allows 1024/)
     expect(((await session.process(new Float32Array(256))) as Float32Array).length).toBe(256)
   })
+})
+
+describe('a module built as a user of the package builds it', () => {
+  it('the template, importing the SDK from node_modules/edgemix, compiled with the shipped asconfig.json', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'edgemix-as-user-'))
+    try {
+      mkdirSync(join(project, 'node_modules'))
+      symlinkSync(join(__dirname, '..'), join(project, 'node_modules', 'edgemix'), 'dir')
+      const template = readFileSync(join(__dirname, '..', 'wasm-modules', 'as', 'gain', 'index.ts'), 'utf8').replaceAll('"../sdk/', '"edgemix/wasm-modules/as/sdk/')
+      writeFileSync(join(project, 'gain.ts'), template.replace('"as_gain"', '"my_gain"'))
+      const { default: asc } = await import('assemblyscript/asc')
+      let wasm: Uint8Array | undefined
+      const { error } = await asc.main(['gain.ts', '--baseDir', project, '--config', 'node_modules/edgemix/wasm-modules/as/sdk/asconfig.json', '--outFile', 'gain.wasm', '--optimizeLevel', '0'], {
+        stdout: asc.createMemoryStream(),
+        stderr: asc.createMemoryStream(),
+        writeFile: (name: string, contents: Uint8Array | string) => {
+          if (name.endsWith('gain.wasm')) wasm = contents as Uint8Array
+        },
+      })
+      expect(error).toBeNull()
+      const node = await WasmEdgeNode.load(Buffer.from(wasm!), { config: { gain: 0.5 } })
+      expect(node.describe()).toMatchObject({ name: 'my_gain', input: 'f32', output: 'f32', wasi: false, remote: false })
+      expect(await (await node.createSession()).process(Float32Array.of(0.5, -1, 0.25))).toEqual(Float32Array.of(0.25, -0.5, 0.125))
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
+  }, 180_000)
 })
 
 describe('C modules through WasmEdgeNode', () => {
