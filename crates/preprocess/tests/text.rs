@@ -40,7 +40,7 @@ fn refuses_invalid_utf8_long_input_and_bad_config() {
         (r#"{"maxBytes": 0}"#, "maxBytes = 0 is out of range"),
         (r#"{"form": "NFX"}"#, "unknown variant `NFX`"),
         (r#"{"lowercas": true}"#, "unknown field `lowercas`"),
-        ("[1]", "invalid type"),
+        ("7", "invalid type: integer `7`"),
     ] {
         let err = TextConfig::from_json(json).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Config);
