@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, delimiter, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { line, modulesDir, writeDist } from './wasm-dist.mjs';
 
@@ -44,8 +44,16 @@ function install() {
   return ready() ? undefined : 'the packages installed but the toolchain is still incomplete';
 }
 
+/** PATH without node_modules/.bin: clang runs any `wasm-opt` it finds on PATH after
+ *  linking (binaryen's, through assemblyscript, under `npm run`), which would make the
+ *  output depend on how the script was started. */
+const clangEnv = {
+  ...process.env,
+  PATH: (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.includes(`node_modules${sep}.bin`)).join(delimiter),
+};
+
 function compile(source, flavour, out) {
-  const result = spawnSync('clang', [...flavour.flags, ...COMMON, '-o', out, source], { encoding: 'utf8' });
+  const result = spawnSync('clang', [...flavour.flags, ...COMMON, '-o', out, source], { encoding: 'utf8', env: clangEnv });
   if (result.error) throw new Error(`clang: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`clang ${basename(source)} (${flavour.flags[0]}) failed:\n${result.stderr}`);
   return readFileSync(out);
