@@ -49,7 +49,7 @@ describe('startServer', () => {
       [{ host: 'not a host' }, ErrorCode.INVALID_CONFIG, /host "not a host" is not an IP address/],
       [{ maxMessageMb: 0 }, ErrorCode.INVALID_CONFIG, /maxMessageMb = 0 is out of range/],
       [{ colour: 'red' }, ErrorCode.INVALID_CONFIG, /unknown field `colour`/],
-      [{ modulesDir: '/no/such/dir' }, ErrorCode.CLOUD_UNAVAILABLE, /modules directory \/no\/such\/dir does not exist/],
+      [{ modulesDir: '/no/such/dir' }, ErrorCode.INVALID_CONFIG, /modules directory \/no\/such\/dir does not exist/],
       [{ port: server.port }, ErrorCode.CLOUD_UNAVAILABLE, /cannot listen on 127\.0\.0\.1:\d+/],
     ] as const
     for (const [options, code, message] of bad) {
