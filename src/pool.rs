@@ -8,9 +8,10 @@
 //!   only this lane, and native frames keep theirs;
 //! - [`Lane::Background`]: one-shot jobs over a whole clip (`extractFeatures`,
 //!   `extractMfcc`, `classifyGenre`, `measureLoudness`) and module compiles, on
-//!   `(cores / 2).max(2)` threads at the lowest normal OS priority (nice 19 on Linux): the
-//!   scheduler runs them only on CPU time that frame workers, guests and the JS thread
-//!   leave, so a heavy analysis cannot delay real-time frames. The lane's queue orders
+//!   `(cores / 2).max(2)` threads at a lower OS priority (nice 10 on Linux): the scheduler
+//!   gives frame workers, guests and the JS thread the CPU first (a nice-10 thread gets a
+//!   tenth of a busy core's share and is preempted on their wake-up), so a heavy analysis
+//!   cannot delay real-time frames. The lane's queue orders
 //!   them; none waits behind libuv's four threads either.
 //!
 //! They are the addon's own threads, not libuv's pool: a block never waits behind file
@@ -125,17 +126,25 @@ fn start(lane: Lane) -> Result<Sender<Job>, String> {
             .name(format!("edgemix-{}-{i}", lane.name()))
             .spawn(move || {
                 if lane == Lane::Background {
-                    // Best effort: where the OS refuses, the lane still runs, at normal
-                    // priority.
-                    let _ = thread_priority::set_current_thread_priority(
-                        thread_priority::ThreadPriority::Min,
-                    );
+                    lower_priority();
                 }
                 work(&rx, &lane.pool().polling, pollers)
             })
             .map_err(|e| format!("could not start a {} worker thread: {e}", lane.name()))?;
     }
     Ok(tx)
+}
+
+/// Lowers the calling thread's OS priority: 22 of thread-priority's 0–99 scale is nice 10
+/// on Linux (a tenth of a nice-0 thread's share of a busy core, and preempted by it),
+/// low enough for frames to come first, high enough that a compile or an analysis is not
+/// starved while frames flow. Best effort: where the OS refuses, the lane still runs, at
+/// normal priority.
+fn lower_priority() {
+    use thread_priority::{set_current_thread_priority, ThreadPriority, ThreadPriorityValue};
+    if let Ok(low) = ThreadPriorityValue::try_from(22u8) {
+        let _ = set_current_thread_priority(ThreadPriority::Crossplatform(low));
+    }
 }
 
 fn work(queue: &Receiver<Job>, polling: &AtomicUsize, pollers: usize) {
