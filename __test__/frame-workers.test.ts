@@ -31,7 +31,7 @@ describe('frame workers', () => {
     const featuresRef = new FeatureExtractor()
     const genre = new GenreClassifier()
     const genreRef = new GenreClassifier()
-    // Loaded before the pool is filled (loading runs on the addon's background lane).
+    // Loaded before the pool is filled: loading is a one-shot job that stays on libuv.
     const node = await WasmEdgeNode.load(join(DIST, 'mixer.wasm'))
     const [session, sessionB] = [await node.createSession(), await node.createSession()]
     const wasmRef = new MixerChain()

@@ -7,12 +7,17 @@
 //!   module that calls the cloud waits on the network: spinning or waiting guests fill
 //!   only this lane, and native frames keep theirs;
 //! - [`Lane::Background`]: one-shot jobs over a whole clip (`extractFeatures`,
-//!   `extractMfcc`, `classifyGenre`, `measureLoudness`) and module compiles, on
+//!   `extractMfcc`, `classifyGenre`, `measureLoudness`), which any client of an HTTP API
+//!   can ask for, on
 //!   `(cores / 2).max(2)` threads at a lower OS priority (nice 10 on Linux): the scheduler
 //!   gives frame workers, guests and the JS thread the CPU first (a nice-10 thread gets a
 //!   tenth of a busy core's share and is preempted on their wake-up), so a heavy analysis
 //!   cannot delay real-time frames. The lane's queue orders
 //!   them; none waits behind libuv's four threads either.
+//!
+//! Module compiles (`WasmEdgeNode.load`) stay on libuv's pool at normal priority, one
+//! core each (wasmtime compiles on the loading thread): the application asks for them,
+//! and at a lower priority a load on a busy machine took over a minute.
 //!
 //! They are the addon's own threads, not libuv's pool: a block never waits behind file
 //! reads, DNS lookups or zlib queued there. And after a job, a frame or WASM worker keeps

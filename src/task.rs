@@ -1,9 +1,10 @@
 //! Off-thread work for promise-returning methods.
 //!
 //! A [`Queued`] job runs on one of the addon's lanes ([`crate::pool`]): per-block jobs on
-//! the frame workers, guest calls on the WASM workers, whole-clip analyses and module
-//! compiles on the low-priority background workers. A [`Work`] runs a short one-shot job
-//! (creating or closing a WASM session, starting the engine) on the libuv thread pool.
+//! the frame workers, guest calls on the WASM workers, whole-clip analyses on the
+//! low-priority background workers. A [`Work`] runs a one-shot job the application asks
+//! for (a module compile, creating or closing a WASM session, starting the engine) on the
+//! libuv thread pool.
 //! Either settles its promise on the JS thread: the job's value is converted by
 //! [`Finish`]; a [`Failure`] becomes the JS error object (class and `code` preserved).
 //! Argument errors found before any work starts reject the same way, so async methods
@@ -105,7 +106,7 @@ impl<R: Finish> Queued<R> {
         Self::on(Lane::Wasm, prepared)
     }
 
-    /// A one-shot job over a whole clip, or a module compile.
+    /// A one-shot job over a whole clip (an analysis).
     pub fn background(prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> Self {
         Self::on(Lane::Background, prepared)
     }

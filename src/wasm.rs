@@ -141,10 +141,10 @@ impl WasmEdgeNode {
     pub fn load(
         source: Unknown<'_>,
         options: Option<Unknown<'_>>,
-    ) -> Queued<WasmEdgeNode> {
+    ) -> AsyncTask<Work<WasmEdgeNode>> {
         let prepared = self::source(&source)
             .and_then(|source| Ok((source, load_options(options.as_ref())?)));
-        Queued::background(prepared.map(|(source, (opts, remote))| {
+        Work::start(prepared.map(|(source, (opts, remote))| {
             move || {
                 let runtime = Runtime::global(None)?;
                 let module = match &source {

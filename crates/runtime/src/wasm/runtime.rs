@@ -111,8 +111,8 @@ impl Runtime {
             .max_memories_per_module(1)
             .max_tables_per_module(1);
         let mut config = Config::new();
-        // Compiles run on the thread that loads (in the addon, a low-priority background
-        // worker): a parallel compile would take cores from real-time frames.
+        // Compiles run on the thread that loads: a parallel compile would take every core
+        // from real-time frames for its duration.
         config
             .epoch_interruption(true)
             .parallel_compilation(false)
