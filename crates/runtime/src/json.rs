@@ -81,7 +81,7 @@ mod tests {
     fn measures_depth() {
         assert_eq!(depth(&json!(1)), 0);
         assert_eq!(depth(&json!([])), 1);
-        assert_eq!(depth(&json!({"a": [1, {"b": {}}], "c": 2})), 3);
+        assert_eq!(depth(&json!({"a": [1, {"b": {}}], "c": 2})), 4);
     }
 
     #[test]
