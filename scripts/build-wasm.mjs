@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureRustTargets } from './lib/rustup.mjs';
 
 const TARGETS = { 'wasm32-unknown-unknown': '.wasm', 'wasm32-wasip1': '.wasip1.wasm' };
 const modulesDir = fileURLToPath(new URL('../wasm-modules/', import.meta.url));
@@ -23,14 +24,6 @@ function run(command, args, options = {}) {
     throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
   }
   return result.stdout ?? '';
-}
-
-function ensureTargets() {
-  const probe = spawnSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return; // no rustup: let cargo report a missing target
-  const installed = new Set(probe.stdout.split('\n').map((line) => line.trim()));
-  const missing = Object.keys(TARGETS).filter((target) => !installed.has(target));
-  if (missing.length > 0) run('rustup', ['target', 'add', ...missing], { stdio: 'inherit' });
 }
 
 /** Builds both targets; returns [{ name, target, path }] of every module artifact. */
@@ -63,7 +56,7 @@ const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`.padStart(10);
 
 try {
   const started = performance.now();
-  ensureTargets();
+  ensureRustTargets(Object.keys(TARGETS));
   const artifacts = build();
   mkdirSync(distDir, { recursive: true });
   const byName = new Map();
