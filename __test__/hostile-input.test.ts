@@ -7,6 +7,7 @@ import {
   classifyGenre,
   classifyGenreSync,
   CloudClient,
+  encodeWav,
   ErrorCode,
   extractFeatures,
   extractFeaturesSync,
@@ -17,9 +18,11 @@ import {
   measureLoudness,
   measureLoudnessSync,
   MixerChain,
+  resample,
   startServer,
   WasmEdgeNode,
   WasmSession,
+  writeWav,
 } from '../dist/index.js'
 import type { CloudServer } from '../dist/index.js'
 import { FRAME, noise } from './helpers.js'
@@ -101,6 +104,11 @@ describe('values nested 100,000 deep', () => {
       expectDeep(thrown(() => new GenreClassifier({ x: deep } as never)))
       expectDeep(thrown(() => measureLoudnessSync(clip, { targetLufs: deep } as never)))
       expectDeep(await rejection(measureLoudness(clip, { targetLufs: deep } as never)))
+      expectDeep(thrown(() => MixerChain.presetConfig('speech', { limiter: deep } as never)))
+      // WAV encoding and resampling read their objects through the same converter.
+      expectDeep(await rejection(encodeWav({ sampleRate: deep, channels: 1, samples: frame } as never)))
+      expectDeep(await rejection(writeWav('/nonexistent/x.wav', { sampleRate: 48_000, channels: 1, samples: frame, x: deep } as never)))
+      expectDeep(await rejection(resample(frame, { sampleRate: 48_000, targetSampleRate: deep } as never)))
     })
 
     it(`a deep ${kind} in WasmEdgeNode.load options (config included) is ERR_INVALID_CONFIG`, async () => {

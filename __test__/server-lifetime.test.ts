@@ -1,11 +1,12 @@
 // startServer behaves like a listening net.Server: it keeps Node's event loop alive and
 // keeps listening until close(), whether or not JS still holds its handle; unref() and
-// ref() opt out and back in. Each case runs a child `node --expose-gc` script.
+// ref() opt out and back in. Each case runs a child `node --expose-gc` script. Once
+// close() has resolved, nothing is answered, even on a connection opened before.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CloudClient } from '../dist/index.js'
+import { CloudClient, startServer } from '../dist/index.js'
 
 const DIST = join(__dirname, '..', 'dist', 'index.js')
 const children: ChildProcess[] = []
@@ -90,6 +91,24 @@ describe('startServer lifetime', () => {
     const port = Number(await refd.firstLine)
     expect(await healthy(port)).toBe('healthy')
     expect(refd.child.exitCode).toBe(null)
+  })
+
+  it('closes the connections still open when the grace period ends', async () => {
+    const server = await startServer({ port: 0, shutdownGraceMs: 200 })
+    const cloud = new CloudClient({ endpoints: [`127.0.0.1:${server.port}`], timeoutMs: 60_000, retries: 0 })
+    try {
+      // A stream the client keeps open past the grace period, on a warm connection.
+      const stream = cloud.openStream('PassThrough', {}, { format: 'json' })
+      expect(await stream.send([0.25])).toEqual([0.25])
+      await server.close()
+      const refused = await stream.send([0.5]).then(
+        (answer: unknown) => ({ answer }),
+        (e: Error & { code?: string }) => ({ code: e.code }),
+      )
+      expect(refused).toMatchObject({ code: expect.stringMatching(/^ERR_CLOUD_/) })
+    } finally {
+      await cloud.close()
+    }
   })
 
   it('lets the process exit once close() resolves', async () => {

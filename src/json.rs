@@ -12,6 +12,11 @@
 //! is `undefined` left out; `undefined` in an array, NaN and ±Infinity become `null`;
 //! BigInts that fit 64 bits become integers. Functions, symbols, typed arrays and Buffers
 //! are refused (`ERR_INVALID_ARG_TYPE`).
+//!
+//! The way back, [`for_js`]: JSON the addon hands to JS (a node's or a module's JSON
+//! output, a server's status) has its numbers as `JSON.parse` would give them. napi makes
+//! an integer beyond 32 bits a BigInt, which `===`, `JSON.stringify` and arithmetic with
+//! numbers all reject.
 
 use std::ptr;
 
@@ -320,4 +325,31 @@ fn number(x: f64) -> Value {
     } else {
         Number::from_f64(x).map_or(Value::Null, Value::Number)
     }
+}
+
+/// `value` with every integer beyond the 32-bit range napi converts to a number made a
+/// float, so that it reaches JS as the number `JSON.parse` would make of it (rounded to
+/// the nearest double past 2^53), never as a BigInt. Iterative: any depth is safe.
+pub fn for_js(mut value: Value) -> Value {
+    {
+        let mut pending = vec![&mut value];
+        while let Some(item) = pending.pop() {
+            match item {
+                Value::Number(n) => {
+                    let small = n.is_f64()
+                        || n.as_i64().is_some_and(|i| i32::try_from(i).is_ok())
+                        || n.as_u64().is_some_and(|u| u32::try_from(u).is_ok());
+                    if !small {
+                        if let Some(float) = n.as_f64().and_then(Number::from_f64) {
+                            *n = float;
+                        }
+                    }
+                }
+                Value::Array(items) => pending.extend(items.iter_mut()),
+                Value::Object(map) => pending.extend(map.values_mut()),
+                _ => {}
+            }
+        }
+    }
+    value
 }

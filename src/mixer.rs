@@ -153,7 +153,7 @@ impl MixerChain {
             ))),
         };
         let preset = name.or_throw(&env)?;
-        let mut config = chain_config(&env, config.as_ref()).or_throw(&env)?;
+        let mut config = chain_config(config.as_ref()).or_throw(&env)?;
         preset.apply(&mut config);
         config.validate().map_err(Failure::from).or_throw(&env)?;
         Ok(serde_json::to_value(&config).expect("config serialises"))

@@ -216,8 +216,9 @@ pub fn reject<'env, R: Finish>(
 }
 
 impl Finish for serde_json::Value {
+    /// Numbers as `JSON.parse` gives them ([`crate::json::for_js`]).
     fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
         use napi::bindgen_prelude::JsValue;
-        Ok(env.to_js_value(&self)?.value().value)
+        Ok(env.to_js_value(&crate::json::for_js(self))?.value().value)
     }
 }

@@ -175,7 +175,7 @@ impl WasmEdgeNode {
         if let (Value::Object(info), Value::Object(extra)) = (&mut info, extra) {
             info.extend(extra);
         }
-        info
+        crate::json::for_js(info)
     }
 
     /// Starts a session: a fresh instance, `initialize(id)` and, with a configuration,
@@ -231,7 +231,7 @@ impl Finish for Decoded {
     fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
         match self {
             Decoded::Audio(samples) => samples_to_js(env, samples),
-            Decoded::Json(json) => to_js(env, json),
+            Decoded::Json(json) => json.finish(env),
             Decoded::Bytes(bytes) => to_js(env, Buffer::from(bytes)),
         }
     }

@@ -12,12 +12,13 @@
 //! Python client's deadline, which sends no header) answers DEADLINE_EXCEEDED.
 //!
 //! [`ServerHandle::shutdown`] stops accepting connections, lets calls and streams in
-//! progress finish for up to the grace period, then closes whatever is left.
+//! progress finish for up to the grace period, then closes every connection still open
+//! (none answers again once it returned).
 //!
 //! Hostile clients: each peer address may hold at most `max_connections_per_ip`
 //! connections (more are closed as they arrive); a `StreamNode` stream that sends no init
-//! message within `stream_init_timeout` is ended; an abandoned call frees its concurrency
-//! slot at once (see `service`); the bearer token is compared in constant time; messages
+//! message within `stream_init_timeout` is ended; an abandoned call's work is cancelled
+//! (see `service`); the bearer token is compared in constant time; messages
 //! repeat at most a few hundred characters of any input (`nodes::echo`).
 
 use std::convert::Infallible;
@@ -34,6 +35,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::transport::server::TcpIncoming;
@@ -56,6 +58,10 @@ pub const MAX_STREAMS_PER_CONNECTION: u32 = 256;
 
 /// How long a client may take to finish its TLS handshake.
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown waits, after the grace period, for the closed connections to end
+/// (each ends at its next poll; this bounds a bug, not a client).
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// A certificate chain and its private key, PEM.
 #[derive(Debug, Clone)]
@@ -159,6 +165,8 @@ pub struct ServerHandle {
     shared: Arc<Shared>,
     health: tonic_health::server::HealthReporter,
     grace: Duration,
+    /// Closes every open connection (see `peers`).
+    close_connections: CancellationToken,
 }
 
 impl ServerHandle {
@@ -168,7 +176,8 @@ impl ServerHandle {
     }
 
     /// Stops accepting, drains calls and streams for up to the grace period, then closes
-    /// the rest. Calling it again does nothing.
+    /// every connection still open: once it returns, the server answers nothing more.
+    /// Calling it again does nothing.
     pub async fn shutdown(&mut self) -> Result<(), ServerError> {
         let Some(stop) = self.stop.take() else {
             return Ok(());
@@ -190,8 +199,24 @@ impl ServerHandle {
             Ok(Err(e)) => Err(ServerError::io(format!("the server task failed: {e}"))),
             Err(_) => {
                 tracing::warn!("grace period over: closing the connections still open");
-                task.abort();
-                Ok(())
+                // Each connection is served on a task of its own, which aborting the
+                // server task would not reach: their sockets fail instead, and the
+                // server task ends once the last connection has ended.
+                self.close_connections.cancel();
+                match tokio::time::timeout(CLOSE_WAIT, &mut task).await {
+                    Ok(Ok(Ok(()))) => Ok(()),
+                    Ok(Ok(Err(e))) => Err(ServerError::io(format!(
+                        "the server failed while stopping: {e}"
+                    ))),
+                    Ok(Err(e)) => Err(ServerError::io(format!("the server task failed: {e}"))),
+                    Err(_) => {
+                        task.abort();
+                        Err(ServerError::io(format!(
+                            "a connection was still open {} ms after it was closed",
+                            CLOSE_WAIT.as_millis()
+                        )))
+                    }
+                }
             }
         }
     }
@@ -246,7 +271,8 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
     let (stop, stopped) = oneshot::channel::<()>();
     // Accepted sockets get TCP_NODELAY here (the builder's setting covers only the
     // listeners tonic binds itself): without it small answers wait ~40 ms for delayed ACKs.
-    let incoming = PeerLimit::new(options.max_connections_per_ip)
+    let close_connections = CancellationToken::new();
+    let incoming = PeerLimit::new(options.max_connections_per_ip, close_connections.clone())
         .admit(TcpIncoming::from(listener).with_nodelay(Some(true)));
     let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
         // Only `shutdown` stops the server: a dropped handle leaves it running.
@@ -262,6 +288,7 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
         shared,
         health,
         grace: options.shutdown_grace,
+        close_connections,
     })
 }
 

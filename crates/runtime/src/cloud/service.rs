@@ -1,10 +1,10 @@
 //! The RemoteExecutionService implementation: nodes run on the blocking pool, at most
 //! `concurrency` at once.
 //!
-//! A call holds its concurrency slot only while its caller waits: a call abandoned at its
-//! deadline, cancelled by the client or whose stream's client went away gives its slot
-//! back at once and its work is cancelled (`crate::cancel`: a sleeping `Delay` or a
-//! spinning WASM guest stops within a few ms; other nodes finish the input they hold).
+//! A call abandoned at its deadline, cancelled by the client or whose stream's client went
+//! away has its work cancelled (`crate::cancel`): a sleeping `Delay` or a spinning WASM
+//! guest stops within a few ms and gives its concurrency slot back; other nodes finish the
+//! input they hold (which the message size bounds) and keep the slot until then.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -107,20 +107,23 @@ impl Shared {
             .fetch_add(elapsed.as_millis() as i64, Ordering::Relaxed);
     }
 
-    /// Runs `job` on the blocking pool once a concurrency permit is free. The permit
-    /// belongs to this future: dropping it (the call was abandoned) frees the slot at
-    /// once and cancels the job's [`cancel`] token.
+    /// Runs `job` on the blocking pool once a concurrency permit is free. Dropping this
+    /// future (the call was abandoned) cancels the job's [`cancel`] token; the permit stays
+    /// with the job until it has stopped, so that calls abandoned one after another can
+    /// never run more than `concurrency` nodes at once. A job that looks at the token (a
+    /// `Delay`, a WASM guest) stops, and gives the slot back, within a few ms.
     async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> Result<T, Status> + Send + 'static,
     ) -> Result<T, Status> {
-        let _permit = Arc::clone(&self.permits)
+        let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| Status::unavailable("the server is shutting down"))?;
         let token = cancel::Token::new();
         let _abandoned = token.cancel_on_drop();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             if token.is_cancelled() {
                 return Err(Status::cancelled("the call was abandoned before it started"));
             }

@@ -194,8 +194,15 @@ impl Runtime {
         let dir = cache_dir.or(self.options.cache_dir.as_deref());
         let (module, outcome) = super::cache::compile(&self.engine, bytes, &hash, dir)?;
         let loaded = Arc::new(WasmModule::new(self, module, hash.clone(), outcome)?);
-        self.lock_modules().insert(hash, Arc::clone(&loaded));
-        Ok(loaded)
+        // A load of the same bytes that finished first stays the one in the cache, so
+        // that every load shares its count of instances (the per-module cap).
+        let mut modules = self.lock_modules();
+        let kept = modules.entry(hash).or_insert_with(|| Arc::clone(&loaded));
+        Ok(if Arc::ptr_eq(kept, &loaded) {
+            loaded
+        } else {
+            kept.with_outcome(outcome)
+        })
     }
 
     fn lock_modules(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<WasmModule>>> {
