@@ -347,8 +347,21 @@ export interface StartServerOptions {
   port?: number
   /** Directory of the .wasm modules the WasmModule node may run. */
   modulesDir?: string
-  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  /**
+   * Require `authorization: Bearer <token>` on every RemoteExecutionService call (compared
+   * in constant time; grpc.health.v1 stays open for probes). An empty or blank token is
+   * refused with `ERR_INVALID_CONFIG`.
+   */
   authToken?: string
+  /**
+   * Serve TLS: the certificate chain and its private key, PEM (strings or Buffers). Bad
+   * PEM or a key that does not match is refused at start with `ERR_INVALID_CONFIG`.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Connections one client IP address may hold open at once (more are closed as they arrive), 1..65536. Default 64. */
+  maxConnectionsPerIp?: number
+  /** How long a StreamNode stream may take to send its init message before it is ended, ms. Default 10000. */
+  streamInitTimeoutMs?: number
   /** Largest message, MiB, 1..1024. Default 16. */
   maxMessageMb?: number
   /** Node executions at once. Default: the CPU count. */

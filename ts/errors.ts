@@ -23,7 +23,7 @@ export const ErrorCode = {
   WASM_ABI: 'ERR_WASM_ABI',
   /** The guest trapped; the session continues on a fresh instance. */
   WASM_TRAP: 'ERR_WASM_TRAP',
-  /** A guest call ran past timeoutMs and was stopped; the session continues on a fresh instance. */
+  /** A guest call (or its start function) ran past timeoutMs and was stopped; the session continues on a fresh instance. */
   WASM_TIMEOUT: 'ERR_WASM_TIMEOUT',
   /** The guest tried to grow its memory past maxMemoryMb; the session continues on a fresh instance. */
   WASM_MEMORY_LIMIT: 'ERR_WASM_MEMORY_LIMIT',
@@ -37,7 +37,7 @@ export const ErrorCode = {
   WASM_INVALID_INPUT: 'ERR_WASM_INVALID_INPUT',
   /** The guest returned another error code (named in the message). */
   WASM_GUEST: 'ERR_WASM_GUEST',
-  /** Every instance slot is in use (see maxInstances). */
+  /** Every instance slot is in use (see maxInstances), or the module holds as many as maxInstancesPerModule allows (the message names it). */
   WASM_CAPACITY: 'ERR_WASM_CAPACITY',
   /** A call on a closed session. */
   WASM_SESSION_CLOSED: 'ERR_WASM_SESSION_CLOSED',

@@ -23,7 +23,7 @@ mod text_normalize;
 mod wasm_module;
 
 pub use data::{Audio, NodeData};
-pub use error::{NodeError, NodeErrorKind};
+pub use error::{clip, echo, NodeError, NodeErrorKind, ECHO_CHARS, MESSAGE_CHARS};
 pub use literal::parse_literal;
 pub use params::{NodeConfig, ParamSpec, ParamType};
 pub use registry::{BuiltinOptions, NodeContext, NodeFactory, NodeRegistry, NodeSpec};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use edgemix_dsp::Range;
 use serde_json::{Map, Value};
 
-use super::error::NodeError;
+use super::error::{clip, echo, NodeError, ECHO_CHARS};
 use super::literal::parse_literal;
 
 /// The JSON type a parameter takes.
@@ -104,8 +104,9 @@ impl ParamSpec {
     fn check(&self, node: &str, value: &Value) -> Result<(), NodeError> {
         let refuse = || {
             NodeError::invalid(format!(
-                "{node}: parameter {} = {value} is not allowed: expected {}",
+                "{node}: parameter {} = {} is not allowed: expected {}",
                 self.name,
+                clip(&value.to_string(), ECHO_CHARS),
                 self.kind.allowed()
             ))
         };
@@ -146,8 +147,8 @@ pub struct NodeConfig {
 
 impl NodeConfig {
     /// Parses the wire's string map (`str(v)` of each value) against `params`. An
-    /// unknown key, a missing required one or a bad value is refused with a message
-    /// listing what is allowed.
+    /// unknown key, a missing required one, a bad value or one nested more than
+    /// [`crate::json::MAX_DEPTH`] levels is refused with a message listing what is allowed.
     pub fn from_strings(
         node: &str,
         params: &[ParamSpec],
@@ -155,8 +156,14 @@ impl NodeConfig {
     ) -> Result<Self, NodeError> {
         let values = raw
             .iter()
-            .map(|(k, v)| (k.clone(), parse_literal(v)))
-            .collect();
+            .map(|(k, v)| match parse_literal(v) {
+                Ok(value) => Ok((k.clone(), value)),
+                Err(err) => Err(NodeError::invalid(format!(
+                    "{node}: parameter {}: {err}",
+                    echo(k)
+                ))),
+            })
+            .collect::<Result<_, _>>()?;
         Self::from_values(node, params, values)
     }
 
@@ -178,7 +185,8 @@ impl NodeConfig {
                     allowed.join(", ")
                 };
                 return Err(NodeError::invalid(format!(
-                    "{node}: unknown parameter {key:?}; allowed parameters: {allowed}"
+                    "{node}: unknown parameter {}; allowed parameters: {allowed}",
+                    echo(key)
                 )));
             };
             spec.check(node, &values[key])?;

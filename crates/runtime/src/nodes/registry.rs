@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::error::NodeError;
+use super::error::{echo, NodeError};
 use super::params::{NodeConfig, ParamSpec};
 use super::Node;
 
@@ -146,7 +146,8 @@ impl NodeRegistry {
     ) -> Result<Box<dyn Node>, NodeError> {
         let spec = self.get(name).ok_or_else(|| {
             NodeError::invalid(format!(
-                "unknown node type {name:?}; available node types: {}",
+                "unknown node type {}; available node types: {}",
+                echo(name),
                 self.names()
             ))
         })?;
