@@ -19,6 +19,15 @@ export async function postBytes(url: string, bytes: Uint8Array, headers: Record<
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body: bytes })
 }
 
+/** A new session of POST /process-audio (POST /sessions, optionally with `{ config }`): its id. */
+export async function createSession(url: string, headers: Record<string, string> = {}, body?: object): Promise<string> {
+  const res = body
+    ? await postJson(`${url}/sessions`, body, headers)
+    : await fetch(`${url}/sessions`, { method: 'POST', headers })
+  expect(res.status).toBe(201)
+  return ((await res.json()) as { id: string }).id
+}
+
 /** The little-endian float32 bytes of `samples`. */
 export const bytesOf = (samples: Float32Array) => new Uint8Array(samples.buffer.slice(samples.byteOffset, samples.byteOffset + samples.byteLength))
 

@@ -1,4 +1,5 @@
-/** What the route modules share: the resolved options, the server chains and the counters. */
+/** What the route modules share: the resolved options, the server chains, sessions, credentials and counters. */
+import type { Credentials } from './auth.js'
 import type { ChainPool } from './chains.js'
 import type { ResolvedOptions } from './options.js'
 import type { SessionStore } from './sessions.js'
@@ -9,4 +10,5 @@ export interface RouteContext {
   chains: ChainPool
   sessions: SessionStore
   stats: ServerStats
+  credentials: Credentials
 }

@@ -17,6 +17,8 @@ export class ServerStats {
   /** 960-sample frames processed, by transport. */
   readonly frames = { http: 0, websocket: 0 }
   readonly streams = { open: 0, total: 0, pauses: 0 }
+  /** Connections closed as they opened: their address already held the most allowed. */
+  readonly connections = { refused: 0 }
 
   /** @param sessionCount the number of POST /process-audio sessions kept now */
   constructor(private readonly sessionCount: () => number) {}
@@ -46,6 +48,7 @@ export class ServerStats {
       errors: Object.fromEntries(this.errors),
       frames: { ...this.frames },
       streams: { ...this.streams },
+      connections: { ...this.connections },
       sessions: this.sessionCount(),
     }
   }
@@ -81,6 +84,7 @@ export class ServerStats {
       { name: 'edgemix_ws_streams_open', help: 'Open WebSocket /stream connections.', type: 'gauge', samples: [{ labels: {}, value: this.streams.open }] },
       { name: 'edgemix_ws_streams_total', help: 'WebSocket /stream connections accepted.', type: 'counter', samples: [{ labels: {}, value: this.streams.total }] },
       { name: 'edgemix_ws_backpressure_pauses_total', help: 'Times a stream stopped reading because its output backed up.', type: 'counter', samples: [{ labels: {}, value: this.streams.pauses }] },
+      { name: 'edgemix_http_connections_refused_total', help: 'Connections closed as they opened: their client address held the most allowed.', type: 'counter', samples: [{ labels: {}, value: this.connections.refused }] },
       { name: 'edgemix_http_sessions', help: 'POST /process-audio sessions kept.', type: 'gauge', samples: [{ labels: {}, value: this.sessionCount() }] },
       { name: 'edgemix_uptime_seconds', help: 'Seconds since the server was created.', type: 'gauge', samples: [{ labels: {}, value: (Date.now() - this.startedAt) / 1000 }] },
     ])
