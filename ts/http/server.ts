@@ -98,6 +98,9 @@ export async function createHttpServer(options: HttpServerOptions = {}): Promise
     done()
   })
 
+  // First: its onRequest hook marks upgrade requests, so that an upgrade refused by a later
+  // hook (rate limit, credentials) has its socket closed after the reply.
+  await app.register(websocket, { options: { maxPayload: opts.maxMessageBytes, handleProtocols: selectProtocol } })
   if (opts.cors) await app.register(cors, opts.cors)
   if (opts.rateLimit) {
     const { max, windowMs } = opts.rateLimit
@@ -115,7 +118,6 @@ export async function createHttpServer(options: HttpServerOptions = {}): Promise
     })
   }
   installAuth(app, credentials)
-  await app.register(websocket, { options: { maxPayload: opts.maxMessageBytes, handleProtocols: selectProtocol } })
 
   processRoutes(app, ctx)
   sessionRoutes(app, ctx)
