@@ -1,6 +1,7 @@
-/** What the route modules share: the resolved options, the server chains, sessions, credentials and counters. */
+/** What the route modules share: the resolved options, the server chains, sessions, credentials, analysis gate and counters. */
 import type { Credentials } from './auth.js'
 import type { ChainPool } from './chains.js'
+import type { Gate } from './gate.js'
 import type { ResolvedOptions } from './options.js'
 import type { SessionStore } from './sessions.js'
 import type { ServerStats } from './stats.js'
@@ -11,4 +12,6 @@ export interface RouteContext {
   sessions: SessionStore
   stats: ServerStats
   credentials: Credentials
+  /** Admission of whole-clip analysis (routes/analysis.ts). */
+  analysis: Gate
 }

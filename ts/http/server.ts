@@ -21,6 +21,7 @@ import { ChainPool } from './chains.js'
 import { createNodeServer } from './connections.js'
 import type { RouteContext } from './context.js'
 import { errorServerOptions, HttpError, installErrorHandlers } from './errors.js'
+import { Gate } from './gate.js'
 import { nestsDeeperThan, tooDeep } from './json.js'
 import { resolveOptions, type HttpServerOptions } from './options.js'
 import { analysisRoutes } from './routes/analysis.js'
@@ -65,7 +66,8 @@ function withSerializers(logger: FastifyServerOptions['logger']): FastifyServerO
 
 export async function createHttpServer(options: HttpServerOptions = {}): Promise<HttpServer> {
   const opts = resolveOptions(options)
-  const stats = new ServerStats(() => sessions.size)
+  const analysis = new Gate(opts.analysis.concurrency, opts.analysis.queue)
+  const stats = new ServerStats(() => sessions.size, () => analysis.load)
   const count = (code: string) => stats.error(code)
   const app = Fastify({
     logger: withSerializers(opts.logger),
@@ -77,7 +79,7 @@ export async function createHttpServer(options: HttpServerOptions = {}): Promise
   const chains = new ChainPool(opts.config)
   const sessions = new SessionStore(chains, opts.sessions)
   const credentials = new Credentials(opts.adminToken, opts.apiKeys)
-  const ctx: RouteContext = { options: opts, chains, sessions, stats, credentials }
+  const ctx: RouteContext = { options: opts, chains, sessions, stats, credentials, analysis }
 
   installErrorHandlers(app, count)
   // Bodies are JSON or raw float32le; anything else (text/plain included) is 415.

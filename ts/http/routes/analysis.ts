@@ -17,7 +17,6 @@ import { assertAtLeast, objectField, samplesOfBody } from '../audio.js'
 import { assertWithinBudget, featureWork, genreWork } from '../budget.js'
 import type { RouteContext } from '../context.js'
 import { HttpError } from '../errors.js'
-import { Gate } from '../gate.js'
 
 const list = (x: Float32Array | undefined) => Array.from(x ?? [])
 
@@ -30,7 +29,7 @@ function onClose(reply: FastifyReply, fn: () => void): void {
 export function analysisRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { bodyLimit } = ctx.options
   const { concurrency, queue, budget } = ctx.options.analysis
-  const gate = new Gate(concurrency, queue)
+  const gate = ctx.analysis
 
   // Route hook: holds a slot from before the body is read until the reply is done.
   const admit = async (_request: FastifyRequest, reply: FastifyReply) => {
