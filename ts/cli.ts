@@ -79,13 +79,13 @@ function apiKeys(flags: string[] | undefined): string[] | undefined {
   return keys
 }
 
-/** A PEM certificate and key read from files named by a pair of flags (both or neither). */
+/** A PEM certificate and key (text) read from files named by a pair of flags (both or neither). */
 function pemPair(certFlag: string, cert: string | undefined, keyFlag: string, key: string | undefined) {
   if (cert === undefined && key === undefined) return undefined
   if (cert === undefined || key === undefined) throw new Error(`--${certFlag} and --${keyFlag} go together`)
   const read = (flag: string, file: string) => {
     try {
-      return readFileSync(file)
+      return readFileSync(file, 'utf8')
     } catch (err) {
       throw new Error(`--${flag} ${file}: ${(err as Error).message}`)
     }
@@ -159,7 +159,8 @@ async function serve(argv: string[]): Promise<void> {
   try {
     if (!values['no-grpc']) {
       // `tls` is the addon's TLS option of startServer (PEM certificate chain and key).
-      const options: StartServerOptions & { tls?: { cert: Buffer; key: Buffer } } = { host, port: grpcPort, tls: grpcTls, authToken: grpcToken }
+      const options: StartServerOptions & { tls?: { cert: string; key: string } } = { host, port: grpcPort, authToken: grpcToken }
+      if (grpcTls) options.tls = grpcTls
       const grpc = await startServer(options)
       closers.push(() => grpc.close())
       console.log(`edgemix grpc: ${grpc.host}:${grpc.port}`)
