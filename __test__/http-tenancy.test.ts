@@ -109,6 +109,12 @@ describe('API keys', async () => {
     expect((await res.json()).samples).toEqual(Array.from(new MixerChain().processSync(tone(0))))
   })
 
+  it('without API keys, an Authorization header the server does not know (a proxy\'s) counts as none', async () => {
+    const { url: open } = await startServer()
+    const res = await fetch(`${open}/config`, { headers: { authorization: `Basic ${btoa('proxy:user')}` } })
+    expect(res.status).toBe(200)
+  })
+
   it('leaves GET /health open for probes', async () => {
     expect((await fetch(`${url}/health`)).status).toBe(200)
     expect((await fetch(`${url}/health`, { headers: bearer('wrong') })).status).toBe(200)

@@ -116,19 +116,18 @@ export function principalOf(request: FastifyRequest): Principal {
 const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="edgemix"' }
 
 /**
- * Identifies every request (after the rate limit, so guessing keys is rate-limited) and
- * refuses, with 401, an unknown credential anywhere and a missing one where keys are
- * required.
+ * Identifies every request (after the rate limit, so guessing keys is rate-limited). Where
+ * keys are required, a missing or unknown credential is 401; elsewhere an unknown one
+ * (say, a proxy's own Authorization header) counts as none.
  */
 export function installAuth(app: FastifyInstance, credentials: Credentials): void {
   app.addHook('onRequest', (request, _reply, done) => {
-    const open = request.method === 'OPTIONS' || OPEN_ROUTES.has(request.routeOptions.url ?? '')
-    const presented = credentialOf(request)
-    const principal = credentials.identify(presented)
+    const open = request.method === 'OPTIONS' || OPEN_ROUTES.has(request.routeOptions.url ?? '') || !credentials.keysRequired
+    const principal = credentials.identify(credentialOf(request))
     if (principal === null && !open) {
       return done(new HttpError(ErrorCode.UNAUTHORIZED, 'the credential sent is not an API key or token of this server', WWW_AUTHENTICATE))
     }
-    if (principal?.kind === 'anonymous' && credentials.keysRequired && !open) {
+    if (principal?.kind === 'anonymous' && !open) {
       return done(
         new HttpError(
           ErrorCode.UNAUTHORIZED,
