@@ -56,7 +56,7 @@ export interface HttpServerOptions {
   https?: { cert: string | Buffer; key: string | Buffer }
   /**
    * Slow clients: the request headers must arrive within `headersMs` and the whole
-   * request (headers and body) within `requestMs` of the connection's first byte, or the
+   * request (headers and body) within `requestMs` of its start, or the
    * server answers 408 and closes. An idle keep-alive connection is closed after
    * `keepAliveMs`. Defaults 10000, 30000 and 72000.
    */
