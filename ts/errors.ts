@@ -5,10 +5,16 @@
 export const ErrorCode = {
   /** An argument of the wrong type (TypeError). */
   INVALID_ARG_TYPE: 'ERR_INVALID_ARG_TYPE',
-  /** Audio that cannot be processed: empty, or NaN/±Infinity samples (RangeError). */
+  /** Audio that cannot be processed: empty, NaN/±Infinity samples, a partial stereo frame (RangeError). */
   INVALID_AUDIO: 'ERR_INVALID_AUDIO',
   /** A configuration key that is unknown, of the wrong type or out of range (RangeError). */
   INVALID_CONFIG: 'ERR_INVALID_CONFIG',
+  /** A WAV file that cannot be opened, read or written (the OS reason and the path are in the message). */
+  WAV_IO: 'ERR_WAV_IO',
+  /** Not a WAV file, or a damaged one: bad header, truncated data (the message says what was found). */
+  WAV_INVALID: 'ERR_WAV_INVALID',
+  /** A WAV file in an encoding or layout that is not read (the message names its format tag, bit depth, channels, rate). */
+  WAV_UNSUPPORTED: 'ERR_WAV_UNSUPPORTED',
   /** A module file that does not exist or cannot be read. */
   WASM_NOT_FOUND: 'ERR_WASM_NOT_FOUND',
   /** Bytes that are not a valid WebAssembly module (wasmtime's reason in the message). */
