@@ -73,6 +73,24 @@ export const ErrorCode = {
   RATE_LIMITED: 'ERR_RATE_LIMITED',
   /** HTTP API: no such route (HTTP 404). */
   NOT_FOUND: 'ERR_NOT_FOUND',
+  /** HTTP API: a request the server cannot read: a malformed URL or HTTP message (HTTP 400). */
+  BAD_REQUEST: 'ERR_BAD_REQUEST',
+  /** HTTP API: no credential, or one the server does not know (HTTP 401, see WWW-Authenticate). */
+  UNAUTHORIZED: 'ERR_UNAUTHORIZED',
+  /** HTTP API: a known credential that may not do this, such as server-wide settings without the admin token (HTTP 403). */
+  FORBIDDEN: 'ERR_FORBIDDEN',
+  /** HTTP API: no session with this id for this client: never created, ended, expired or another client's (HTTP 404). */
+  SESSION_NOT_FOUND: 'ERR_SESSION_NOT_FOUND',
+  /** HTTP API: this client already holds as many sessions as one client may (HTTP 429). */
+  SESSION_LIMIT: 'ERR_SESSION_LIMIT',
+  /** HTTP API: the work a request asks for (audio length × analysis options) exceeds the per-request budget (HTTP 413). */
+  BUDGET_EXCEEDED: 'ERR_BUDGET_EXCEEDED',
+  /** HTTP API: the server is at capacity for this kind of request (HTTP 503, see Retry-After). */
+  SERVER_BUSY: 'ERR_SERVER_BUSY',
+  /** HTTP API: the request's headers or body did not arrive within the time allowed (HTTP 408). */
+  REQUEST_TIMEOUT: 'ERR_REQUEST_TIMEOUT',
+  /** HTTP API: request headers larger than the server accepts (HTTP 431). */
+  HEADERS_TOO_LARGE: 'ERR_HEADERS_TOO_LARGE',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
