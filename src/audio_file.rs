@@ -4,8 +4,7 @@
 
 use edgemix_audio_io::{self as audio_io, SampleFormat, WavAudio};
 use napi::bindgen_prelude::{
-    AsyncTask, Buffer, Float32Array, FromNapiValue, JsValue, Object, Uint8ArraySlice,
-    Unknown,
+    AsyncTask, Buffer, Float32Array, FromNapiValue, JsValue, Object, Uint8ArraySlice, Unknown,
 };
 use napi::{sys, Env, ValueType};
 use napi_derive::napi;
