@@ -34,6 +34,8 @@ use tonic::Status;
 
 use super::proto::remote_execution_service_server::RemoteExecutionServiceServer;
 use super::proto::SERVICE_NAME;
+use super::selftest::{self, SelfTest};
+pub use super::selftest::{SelfTestProbe, SelfTestStatus, BUDGET as SELF_TEST_BUDGET};
 use super::service::{Service, Shared};
 use crate::nodes::{NodeContext, NodeRegistry};
 
@@ -66,6 +68,9 @@ pub struct ServerOptions {
     pub auth_token: Option<String>,
     /// How long shutdown waits for calls and streams in progress. Default 30 s.
     pub shutdown_grace: Duration,
+    /// How often a frame goes through the mixer to prove the server can process one
+    /// (see `selftest`); None reports SERVING without testing. Default 5 s.
+    pub self_test_interval: Option<Duration>,
 }
 
 impl Default for ServerOptions {
@@ -79,6 +84,7 @@ impl Default for ServerOptions {
             tls: None,
             auth_token: None,
             shutdown_grace: Duration::from_secs(30),
+            self_test_interval: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -104,12 +110,19 @@ pub struct ServerHandle {
     shared: Arc<Shared>,
     health: tonic_health::server::HealthReporter,
     grace: Duration,
+    self_test: Arc<SelfTest>,
+    self_test_task: Option<JoinHandle<()>>,
 }
 
 impl ServerHandle {
     /// The bound address (with the port picked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Reads the last self-test (see `ServerOptions::self_test_interval`).
+    pub fn self_test(&self) -> SelfTestProbe {
+        SelfTestProbe(Arc::clone(&self.self_test))
     }
 
     /// Stops accepting, drains calls and streams for up to the grace period, then closes
@@ -119,6 +132,9 @@ impl ServerHandle {
             return Ok(());
         };
         self.shared.stopping.store(true, Ordering::Relaxed);
+        if let Some(task) = self.self_test_task.take() {
+            task.abort();
+        }
         self.health
             .set_not_serving::<RemoteExecutionServiceServer<Service>>()
             .await;
@@ -188,10 +204,14 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
         inner: service,
         token: options.auth_token.clone().map(Arc::from),
     };
+    super::metrics::initialize(options.concurrency);
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<RemoteExecutionServiceServer<Service>>()
-        .await;
+    let (self_test, self_test_task) = selftest::start(
+        Arc::clone(&shared),
+        health.clone(),
+        options.self_test_interval,
+    )
+    .await;
 
     let mut builder = Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
@@ -219,6 +239,8 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
         shared,
         health,
         grace: options.shutdown_grace,
+        self_test,
+        self_test_task,
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Code, Request, Response, Status, Streaming};
 
 use super::proto::remote_execution_service_server::RemoteExecutionService;
 use super::proto::{
@@ -16,6 +16,7 @@ use super::proto::{
     ListNodesRequest, ListNodesResponse, NodeInfo, ParameterInfo, ServiceMetrics, ServiceStatus,
     SessionInfo, StatusRequest, StatusResponse, StreamData, StreamInit,
 };
+use super::metrics::{self, Counted, OpenStream};
 use super::serialization::{decode, encode, Envelope, Serialization};
 use crate::nodes::{Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry};
 
@@ -27,12 +28,16 @@ fn unix_seconds(time: SystemTime) -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-pub(crate) fn node_status(err: NodeError) -> Status {
+fn node_code(err: &NodeError) -> Code {
     match err.kind {
-        NodeErrorKind::InvalidArgument => Status::invalid_argument(err.message),
-        NodeErrorKind::ResourceExhausted => Status::resource_exhausted(err.message),
-        NodeErrorKind::Internal => Status::internal(err.message),
+        NodeErrorKind::InvalidArgument => Code::InvalidArgument,
+        NodeErrorKind::ResourceExhausted => Code::ResourceExhausted,
+        NodeErrorKind::Internal => Code::Internal,
     }
+}
+
+pub(crate) fn node_status(err: NodeError) -> Status {
+    Status::new(node_code(&err), err.message)
 }
 
 #[derive(Default)]
@@ -89,23 +94,26 @@ impl Shared {
     }
 
     /// Runs `job` on the blocking pool once a concurrency permit is free.
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> Result<T, Status> + Send + 'static,
     ) -> Result<T, Status> {
+        let waiting = Counted::waiting();
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| Status::unavailable("the server is shutting down"))?;
+        drop(waiting);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            let _running = Counted::running();
             job()
         })
         .await
         .map_err(|e| Status::internal(format!("a node failed unexpectedly: {e}")))?
     }
 
-    fn create(
+    pub(crate) fn create(
         &self,
         node_type: &str,
         config: &HashMap<String, String>,
@@ -128,11 +136,14 @@ impl Service {
     async fn execute(&self, request: ExecuteNodeRequest) -> Result<Vec<u8>, Status> {
         let format = format_of(&request.serialization_format)?;
         let shared = Arc::clone(&self.shared);
+        let label = metrics::node_label(&shared.registry, &request.node_type);
         self.shared
             .run(move || {
                 let mut node = shared.create(&request.node_type, &request.config)?;
                 let (input, envelope) = decode(format, &request.input_data).map_err(node_status)?;
+                let started = Instant::now();
                 let output = node.process_whole(input).map_err(node_status)?;
+                metrics::node_time(label, started.elapsed());
                 encode(format, &output, envelope).map_err(node_status)
             })
             .await
@@ -167,6 +178,9 @@ impl RemoteExecutionService for Service {
         };
         let elapsed = started.elapsed();
         self.shared.count(outcome.is_ok(), elapsed);
+        let code = outcome.as_ref().err().map_or(Code::Ok, Status::code);
+        let label = metrics::node_label(&self.shared.registry, &node_type);
+        metrics::request("ExecuteNode", label, code, elapsed);
         match outcome {
             Ok(output) => {
                 tracing::debug!(node = %node_type, bytes_in = input_size, bytes_out = output.len(), micros = elapsed.as_micros() as u64, "ExecuteNode");
@@ -354,6 +368,8 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         shared: &shared,
         id,
     };
+    let label = metrics::node_label(&shared.registry, &init.node_type);
+    let _open = OpenStream::new(label);
     tracing::debug!(session = id, node = %init.node_type, %format, "StreamNode opened");
     // The flushed tail takes the shape of the last input.
     let mut last_envelope = Envelope::Flat;
@@ -390,7 +406,10 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         let outcome = shared
             .run(move || {
                 let result = decode(format, &bytes).and_then(|(input, envelope)| {
-                    node.process(input)
+                    let started = Instant::now();
+                    let output = node.process(input);
+                    metrics::node_time(label, started.elapsed());
+                    output
                         .and_then(|out| encode(format, &out, envelope))
                         .map(|bytes| (bytes, envelope))
                 });
@@ -403,6 +422,8 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         };
         node = returned;
         shared.count(result.is_ok(), started.elapsed());
+        let code = result.as_ref().err().map_or(Code::Ok, node_code);
+        metrics::request("StreamNode", label, code, started.elapsed());
         match result {
             Ok((output, envelope)) => {
                 last_envelope = envelope;

@@ -48,6 +48,7 @@ pub(crate) struct Live {
     output: Option<Buffer>,
     /// The `u32` cell the buffer protocol passes as `result_len`.
     len_cell: i32,
+    _counted: super::metrics::LiveInstance,
 }
 
 impl Live {
@@ -134,6 +135,7 @@ impl Live {
             input: None,
             output: None,
             len_cell: 0,
+            _counted: super::metrics::LiveInstance::new(),
         };
         live.len_cell = live.allocate(4)?.ptr;
         Ok(live)
@@ -415,12 +417,16 @@ impl WasmSession {
 
     fn start(&self) -> Result<Live, WasmError> {
         let logs = (&self.logs.stdout, &self.logs.stderr);
-        let mut live = Live::instantiate(&self.module, &self.limits, self.remote.clone(), logs)?;
-        live.initialize(&self.id)?;
-        if let Some(config) = &self.config {
-            live.configure(config)?;
-        }
-        Ok(live)
+        let started = Live::instantiate(&self.module, &self.limits, self.remote.clone(), logs)
+            .and_then(|mut live| {
+                live.initialize(&self.id)?;
+                if let Some(config) = &self.config {
+                    live.configure(config)?;
+                }
+                Ok(live)
+            });
+        super::metrics::started(&started);
+        started
     }
 
     pub fn id(&self) -> &str {
