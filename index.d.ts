@@ -93,6 +93,8 @@ export interface AdaptiveConfig {
 export interface MixerConfig {
   /** Sample rate, Hz, 8000..192000. Default 48000. */
   sampleRate: number
+  /** 2: interleaved stereo (L R L R ...), one gain for both channels from the linked level max(|L|, |R|), EQ per channel. Present only when 2 (mono is the default). */
+  channels?: 1 | 2
   gate: GateConfig
   compressor: CompressorConfig
   eq: EqConfig
@@ -106,6 +108,8 @@ export interface MixerConfig {
 /** A partial MixerConfig: omitted keys keep their current (or default) values. */
 export interface MixerConfigInput {
   sampleRate?: number
+  /** 1 (mono, default) or 2 (interleaved stereo with linked gain). Changing it resets the chain. */
+  channels?: 1 | 2
   gate?: Partial<GateConfig>
   compressor?: Partial<CompressorConfig>
   eq?: Partial<EqConfig>
@@ -115,7 +119,7 @@ export interface MixerConfigInput {
   adaptive?: boolean | Partial<AdaptiveConfig>
 }
 
-/** Meters of the last processed block: levels in dBFS (-Infinity for silence), reductions in dB (>= 0). */
+/** Meters of the last processed block: levels in dBFS over all channels (-Infinity for silence), reductions in dB (>= 0). */
 export interface MixerMeters {
   inputPeakDb: number
   inputRmsDb: number
@@ -355,6 +359,31 @@ export interface StartServerOptions {
   shutdownGraceMs?: number
 }
 
+/** Audio of a WAV file: interleaved samples at full scale ±1.0 (integers map to v / 2^(bits-1)). */
+export interface WavAudio {
+  /** Sample rate, Hz, >= 1. */
+  sampleRate: number
+  /** Channels, 1..65535 (the mixer chain takes 1 or 2). */
+  channels: number
+  /** Interleaved frames: one sample of every channel per frame. */
+  samples: Float32Array
+  /** The file's encoding when read; the encoding to write (default 'float32'). */
+  format?: WavFormat
+}
+
+/** WAV sample encodings: integer PCM of 8, 16, 24 or 32 bits, or 32-bit IEEE float. */
+export type WavFormat = 'int8' | 'int16' | 'int24' | 'int32' | 'float32'
+
+/** Options of `resample`. */
+export interface ResampleOptions {
+  /** Rate of the input, Hz, a whole number 8000..192000. */
+  sampleRate: number
+  /** Rate of the output, Hz, a whole number 8000..192000. */
+  targetSampleRate: number
+  /** Interleaved channels, >= 1. Default 1. */
+  channels?: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -456,7 +485,10 @@ export declare class GenreClassifier {
   get options(): Required<GenreClassifierOptions>
 }
 
-/** The mixer chain, mono, any block length; state carries across calls. */
+/**
+ * The mixer chain, mono or interleaved stereo (`channels: 2`, linked gain), any block
+ * length (whole frames); state carries across calls.
+ */
 export declare class MixerChain {
   /** Creates a chain; omitted settings take the documented defaults (a podcast/voice chain). */
   constructor(config?: MixerConfigInput)
@@ -479,9 +511,15 @@ export declare class MixerChain {
    * anything changes (all or nothing) and takes effect after every earlier call.
    */
   updateConfig(partial: MixerConfigInput): void
+  /**
+   * `config` (default: the defaults) with the preset-managed parameters (gate threshold
+   * and range, the compressor's, the EQ's) set to a genre preset's values at its sample
+   * rate: the preset as a fixed configuration (see the README's preset table).
+   */
+  static presetConfig(preset: 'neutral' | 'speech' | 'rock' | 'jazz' | 'electronic' | 'classical', config?: MixerConfigInput): MixerConfig
   /** The full configuration, including every accepted update. */
   get config(): MixerConfig
-  /** Latency of the chain in samples (the limiter lookahead). */
+  /** Latency of the chain in samples per channel (the limiter lookahead). */
   get latencySamples(): number
   /**
    * Meters of the most recently completed block (pending `process()` calls not
@@ -549,6 +587,12 @@ export declare function classifyGenre(input: Float32Array, options?: GenreOption
  */
 export declare function classifyGenreSync(input: Float32Array, options?: GenreOptions): GenreResult
 
+/** `readWav` on a file held in memory. */
+export declare function decodeWav(bytes: Uint8Array): Promise<WavAudio>
+
+/** `writeWav` into memory: resolves to the file's bytes and the clipped count. */
+export declare function encodeWav(audio: WavAudio): Promise<{ bytes: Buffer; clippedSamples: number }>
+
 /** `extractFeaturesSync` on a worker thread. */
 export declare function extractFeatures(input: Float32Array, options?: AnalysisOptions): Promise<AudioFeatures>
 
@@ -575,6 +619,18 @@ export declare function measureLoudness(input: Float32Array, options?: LoudnessO
 export declare function measureLoudnessSync(input: Float32Array, options?: LoudnessOptions): LoudnessResult
 
 /**
+ * Reads a WAV file (PCM 8/16/24/32-bit or 32-bit float, any channel count) into
+ * interleaved samples at full scale ±1.0, off the JS thread.
+ */
+export declare function readWav(path: string): Promise<WavAudio>
+
+/**
+ * Converts a whole interleaved signal between sample rates (rubato's FFT resampler,
+ * delay-compensated: `round(frames · target / rate)` frames out, aligned with the input).
+ */
+export declare function resample(samples: Float32Array, options: ResampleOptions): Promise<Float32Array>
+
+/**
  * Starts the cloud tier in this process: RemoteExecutionService and grpc.health.v1 on
  * `host:port` (default 127.0.0.1, port 0 = a free port).
  */
@@ -587,3 +643,9 @@ export declare function startServer(options?: StartServerOptions): Promise<Cloud
  * the engine started rejects with `ERR_INVALID_CONFIG`.
  */
 export declare function startWasmEngine(maxInstances?: number | undefined | null): Promise<number>
+
+/**
+ * Writes `audio` as a WAV file in `audio.format` (default float32), replacing `path`.
+ * Integer formats round to the nearest step and clip; resolves to the clipped count.
+ */
+export declare function writeWav(path: string, audio: WavAudio): Promise<{ clippedSamples: number }>

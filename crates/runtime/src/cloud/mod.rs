@@ -14,6 +14,7 @@ mod client;
 mod error;
 pub mod metrics;
 pub mod proto;
+mod peers;
 mod resolve;
 mod selftest;
 mod serialization;

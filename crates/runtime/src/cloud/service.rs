@@ -1,5 +1,10 @@
 //! The RemoteExecutionService implementation: nodes run on the blocking pool, at most
 //! `concurrency` at once.
+//!
+//! A call abandoned at its deadline, cancelled by the client or whose stream's client went
+//! away has its work cancelled (`crate::cancel`): a sleeping `Delay` or a spinning WASM
+//! guest stops within a few ms and gives its concurrency slot back; other nodes finish the
+//! input they hold (which the message size bounds) and keep the slot until then.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -18,7 +23,8 @@ use super::proto::{
 };
 use super::metrics::{self, Counted, OpenStream};
 use super::serialization::{decode, encode, Envelope, Serialization};
-use crate::nodes::{Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry};
+use crate::cancel;
+use crate::nodes::{clip, echo, Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry, MESSAGE_CHARS};
 
 /// Responses a stream may have queued before the client reads them.
 const STREAM_QUEUE: usize = 32;
@@ -32,12 +38,17 @@ fn node_code(err: &NodeError) -> Code {
     match err.kind {
         NodeErrorKind::InvalidArgument => Code::InvalidArgument,
         NodeErrorKind::ResourceExhausted => Code::ResourceExhausted,
+        NodeErrorKind::DeadlineExceeded => Code::DeadlineExceeded,
         NodeErrorKind::Internal => Code::Internal,
     }
 }
 
+/// The status of a node's error. Its message is cut to [`MESSAGE_CHARS`]: messages echo
+/// input (each echo is already short, see `nodes::echo`), and a status travels in a
+/// header, where a long one would fail the reply.
 pub(crate) fn node_status(err: NodeError) -> Status {
-    Status::new(node_code(&err), err.message)
+    let message = clip(&err.message, MESSAGE_CHARS).into_owned();
+    Status::new(node_code(&err), message)
 }
 
 #[derive(Default)]
@@ -54,6 +65,8 @@ pub(crate) struct Shared {
     pub context: NodeContext,
     pub permits: Arc<Semaphore>,
     pub concurrency: usize,
+    /// How long a new stream may take to send its init message.
+    pub init_timeout: Duration,
     pub started: Instant,
     pub stopping: AtomicBool,
     counters: Counters,
@@ -62,12 +75,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(registry: Arc<NodeRegistry>, context: NodeContext, concurrency: usize) -> Self {
+    pub fn new(
+        registry: Arc<NodeRegistry>,
+        context: NodeContext,
+        concurrency: usize,
+        init_timeout: Duration,
+    ) -> Self {
         Self {
             registry,
             context,
             permits: Arc::new(Semaphore::new(concurrency)),
             concurrency,
+            init_timeout,
             started: Instant::now(),
             stopping: AtomicBool::new(false),
             counters: Counters::default(),
@@ -93,7 +112,11 @@ impl Shared {
             .fetch_add(elapsed.as_millis() as i64, Ordering::Relaxed);
     }
 
-    /// Runs `job` on the blocking pool once a concurrency permit is free.
+    /// Runs `job` on the blocking pool once a concurrency permit is free. Dropping this
+    /// future (the call was abandoned) cancels the job's [`cancel`] token; the permit stays
+    /// with the job until it has stopped, so that calls abandoned one after another can
+    /// never run more than `concurrency` nodes at once. A job that looks at the token (a
+    /// `Delay`, a WASM guest) stops, and gives the slot back, within a few ms.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> Result<T, Status> + Send + 'static,
@@ -104,10 +127,15 @@ impl Shared {
             .await
             .map_err(|_| Status::unavailable("the server is shutting down"))?;
         drop(waiting);
+        let token = cancel::Token::new();
+        let _abandoned = token.cancel_on_drop();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            if token.is_cancelled() {
+                return Err(Status::cancelled("the call was abandoned before it started"));
+            }
             let _running = Counted::running();
-            job()
+            cancel::scope(&token, job)
         })
         .await
         .map_err(|e| Status::internal(format!("a node failed unexpectedly: {e}")))?
@@ -170,7 +198,8 @@ impl RemoteExecutionService for Service {
             {
                 Ok(outcome) => outcome,
                 Err(_) => Err(Status::deadline_exceeded(format!(
-                    "{node_type} did not finish within timeout_seconds = {limit}"
+                    "{} did not finish within timeout_seconds = {limit}",
+                    echo(&node_type)
                 ))),
             }
         } else {
@@ -183,7 +212,7 @@ impl RemoteExecutionService for Service {
         metrics::request("ExecuteNode", label, code, elapsed);
         match outcome {
             Ok(output) => {
-                tracing::debug!(node = %node_type, bytes_in = input_size, bytes_out = output.len(), micros = elapsed.as_micros() as u64, "ExecuteNode");
+                tracing::debug!(node = %echo(&node_type), bytes_in = input_size, bytes_out = output.len(), micros = elapsed.as_micros() as u64, "ExecuteNode");
                 Ok(Response::new(ExecuteNodeResponse {
                     status: ExecutionStatus::Success as i32,
                     metrics: Some(ExecutionMetrics {
@@ -199,7 +228,7 @@ impl RemoteExecutionService for Service {
                 }))
             }
             Err(status) => {
-                tracing::info!(node = %node_type, code = ?status.code(), message = status.message(), "ExecuteNode refused");
+                tracing::info!(node = %echo(&node_type), code = ?status.code(), message = status.message(), "ExecuteNode refused");
                 Err(status)
             }
         }
@@ -325,7 +354,20 @@ impl Drop for SessionGuard<'_> {
 }
 
 async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx: Outbound) {
-    let init: StreamInit = match inbound.message().await {
+    let first = match tokio::time::timeout(shared.init_timeout, inbound.message()).await {
+        Ok(first) => first,
+        Err(_) => {
+            return fail(
+                &tx,
+                Status::deadline_exceeded(format!(
+                    "StreamNode: no init message within {} ms of opening the stream",
+                    shared.init_timeout.as_millis()
+                )),
+            )
+            .await
+        }
+    };
+    let init: StreamInit = match first {
         Ok(Some(StreamData { payload: Some(stream_data::Payload::Init(init)), .. })) => init,
         Ok(Some(_)) => {
             return fail(
@@ -345,10 +387,12 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
     };
     let creator = Arc::clone(&shared);
     let (node_type, config) = (init.node_type.clone(), init.config);
-    let mut node = match shared
-        .run(move || creator.create(&node_type, &config))
-        .await
-    {
+    let created = tokio::select! {
+        created = shared.run(move || creator.create(&node_type, &config)) => created,
+        // The client went away: dropping the call frees its slot and cancels it.
+        _ = tx.closed() => return,
+    };
+    let mut node = match created {
         Ok(node) => node,
         Err(status) => return fail(&tx, status).await,
     };
@@ -370,7 +414,7 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
     };
     let label = metrics::node_label(&shared.registry, &init.node_type);
     let _open = OpenStream::new(label);
-    tracing::debug!(session = id, node = %init.node_type, %format, "StreamNode opened");
+    tracing::debug!(session = id, node = %echo(&init.node_type), %format, "StreamNode opened");
     // The flushed tail takes the shape of the last input.
     let mut last_envelope = Envelope::Flat;
     loop {
@@ -403,19 +447,21 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
             }
         };
         let started = Instant::now();
-        let outcome = shared
-            .run(move || {
-                let result = decode(format, &bytes).and_then(|(input, envelope)| {
-                    let started = Instant::now();
-                    let output = node.process(input);
-                    metrics::node_time(label, started.elapsed());
-                    output
-                        .and_then(|out| encode(format, &out, envelope))
-                        .map(|bytes| (bytes, envelope))
-                });
-                Ok((node, result))
-            })
-            .await;
+        let processed = shared.run(move || {
+            let result = decode(format, &bytes).and_then(|(input, envelope)| {
+                let started = Instant::now();
+                let output = node.process(input);
+                metrics::node_time(label, started.elapsed());
+                output
+                    .and_then(|out| encode(format, &out, envelope))
+                    .map(|bytes| (bytes, envelope))
+            });
+            Ok((node, result))
+        });
+        let outcome = tokio::select! {
+            outcome = processed => outcome,
+            _ = tx.closed() => return,
+        };
         let (returned, result) = match outcome {
             Ok(pair) => pair,
             Err(status) => return fail(&tx, status).await,

@@ -1,5 +1,7 @@
 //! `AudioMixer`: the native gate → compressor → EQ → limiter chain, one chain per
-//! request or stream (a stream stays continuous across frames).
+//! request or stream (a stream stays continuous across frames). With `channels: 2` the
+//! chain is stereo with linked gain: it takes one vector of interleaved samples (what
+//! f32le carries) or two planar channels (JSON), and answers in the same shape.
 
 use edgemix_dsp::{ChainConfig, MixerChain};
 use serde_json::Value;
@@ -18,20 +20,42 @@ struct AudioMixer {
 
 impl Node for AudioMixer {
     fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
-        let (mut samples, rate) = input.into_audio(NAME)?.into_mono(NAME)?;
-        Audio::check_rate(rate, self.chain.config().sample_rate, NAME)?;
+        let audio = input.into_audio(NAME)?;
+        let channels = self.chain.config().channels.count();
+        if channels == 1 || audio.channels.len() == 1 {
+            let (mut samples, rate) = audio.into_mono(NAME)?;
+            Audio::check_rate(rate, self.chain.config().sample_rate, NAME)?;
+            self.chain.process(&mut samples)?;
+            return Ok(NodeData::Audio(Audio::mono(samples, rate)));
+        }
+        if audio.channels.len() != channels {
+            return Err(NodeError::invalid(format!(
+                "{NAME} is configured for {channels} channels, received {}: send {channels} planar channels or one vector of interleaved samples",
+                audio.channels.len()
+            )));
+        }
+        Audio::check_rate(audio.sample_rate, self.chain.config().sample_rate, NAME)?;
+        let mut samples: Vec<f32> = (0..audio.frames())
+            .flat_map(|i| audio.channels.iter().map(move |c| c[i]))
+            .collect();
         self.chain.process(&mut samples)?;
-        Ok(NodeData::Audio(Audio::mono(samples, rate)))
+        let planar = (0..channels)
+            .map(|c| samples.iter().skip(c).step_by(channels).copied().collect())
+            .collect();
+        Ok(NodeData::Audio(Audio {
+            channels: planar,
+            sample_rate: audio.sample_rate,
+        }))
     }
 
-    /// The limiter's lookahead still holds the last `latency` samples: pushes that many
-    /// zeros through and returns them.
+    /// The limiter's lookahead still holds the last `latency` frames: pushes that many
+    /// silent frames through and returns them (interleaved when stereo).
     fn flush(&mut self) -> Result<Option<NodeData>, NodeError> {
         let latency = self.chain.latency_samples();
         if latency == 0 {
             return Ok(None);
         }
-        let mut tail = vec![0.0; latency];
+        let mut tail = vec![0.0; latency * self.chain.config().channels.count()];
         self.chain.process(&mut tail)?;
         Ok(Some(NodeData::Audio(Audio::mono(tail, None))))
     }
@@ -49,15 +73,19 @@ pub fn spec() -> NodeSpec {
     NodeSpec::new(
         NAME,
         "audio",
-        "The native mixer chain (noise gate, compressor, 3-band EQ, limiter) on mono audio at any block length; \
+        "The native mixer chain (noise gate, compressor, 3-band EQ, limiter) on mono or stereo audio (channels: 2, linked gain; \
+         interleaved or planar) at any block length; \
          state carries across the frames of a stream and the limiter tail is flushed at its end. \
          Configured like MixerChain: omitted keys take the podcast/voice defaults.",
         vec![
             ParamSpec::new("sampleRate", ParamType::Number(Some(ChainConfig::SAMPLE_RATE)), "48000", "Sample rate of the audio, Hz."),
+            ParamSpec::new("channels", ParamType::Integer { min: 1, max: 2 }, "1", "1 (mono) or 2 (stereo, linked gain)."),
             ParamSpec::new("gate", ParamType::Object, default_of("gate"), "Noise gate settings (thresholdDb, hysteresisDb, attackMs, holdMs, releaseMs, rangeDb, bypass)."),
             ParamSpec::new("compressor", ParamType::Object, default_of("compressor"), "Compressor settings (thresholdDb, ratio, kneeDb, attackMs, releaseMs, makeupDb, bypass)."),
             ParamSpec::new("eq", ParamType::Object, default_of("eq"), "3-band EQ settings (lowFreqHz, lowGainDb, midFreqHz, midGainDb, midQ, highFreqHz, highGainDb, bypass)."),
             ParamSpec::new("limiter", ParamType::Object, default_of("limiter"), "Limiter settings (ceilingDb, lookaheadMs, releaseMs, bypass)."),
+            ParamSpec::new("loudness", ParamType::Object, "{\"enabled\":false}", "Loudness normalisation before the limiter (enabled, targetLufs, maxGainDb, windowMs, slewDbPerSecond)."),
+            ParamSpec::new("adaptive", ParamType::Object, "{\"enabled\":false}", "Genre-adaptive presets (enabled, smoothingMs)."),
         ],
         |config, _| {
             let chain = MixerChain::new(ChainConfig::from_json(&config.to_object()).map_err(|e| NodeError::from(e).context(NAME))?)?;
