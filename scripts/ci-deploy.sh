@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The deployment checks CI runs after `npm test` (.ci/run calls this script):
+# The deployment checks CI runs after `npm test` (`npm run build` must have run):
 #   1. Kubernetes: each overlay of deploy/k8s rendered by kustomize and validated with
 #      kubernetes-validate --strict against the oldest (1.30) and newest (1.37) API
 #      schemas it supports; a manifest with an unknown field must be refused.
@@ -8,6 +8,9 @@
 # It installs what it needs first (Debian's podman, runc, debootstrap; promtool and
 # kubectl's kustomize unpacked from Debian's prometheus and kubernetes-client packages;
 # kubernetes-validate from PyPI in a venv), cached under ~/.cache/edgemix.
+#
+#   bash scripts/ci-deploy.sh                 # all three
+#   bash scripts/ci-deploy.sh k8s monitoring  # only these (k8s, monitoring, images)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -15,6 +18,8 @@ cache="${EDGEMIX_CACHE:-$HOME/.cache/edgemix}"
 tools="$cache/deploy-tools"
 K8S_OLDEST=1.30.0   # preStop.sleep (no shell in the images) needs 1.30
 K8S_NEWEST=1.37.0
+sections="${*:-k8s monitoring images}"
+wants() { [[ " $sections " == *" $1 "* ]]; }
 
 echo "== deploy: tools"
 missing=()
@@ -35,13 +40,15 @@ if [ ! -x "$tools/usr/bin/promtool" ] || [ ! -x "$tools/usr/bin/kubectl" ]; then
   for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$tools"; done
   rm -rf "$debs"
 fi
-if [ ! -x "$tools/venv/bin/kubernetes-validate" ]; then
-  python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install -q kubernetes-validate==1.37.0
+venv="$cache/deploy-venv"
+if [ ! -x "$venv/bin/kubernetes-validate" ]; then
+  python3 -m venv --help >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q kubernetes-validate==1.37.0
 fi
 promtool="$tools/usr/bin/promtool"
 kubectl="$tools/usr/bin/kubectl"
-validate="$tools/venv/bin/kubernetes-validate"
+validate="$venv/bin/kubernetes-validate"
 echo "tools ready in $((SECONDS - started)) s ($("$promtool" --version 2>&1 | head -1); kubectl $("$kubectl" version --client --short 2>/dev/null || "$kubectl" version --client | head -1))"
 
 passed=0
@@ -56,9 +63,10 @@ step() { # step NAME COMMAND...
   fi
 }
 
-echo "== deploy: Kubernetes manifests"
 rendered="$(mktemp -d)"
 trap 'rm -rf "$rendered"' EXIT
+if wants k8s; then
+echo "== deploy: Kubernetes manifests"
 for overlay in dev production; do
   "$kubectl" kustomize "deploy/k8s/overlays/$overlay" > "$rendered/$overlay.yaml"
   for version in "$K8S_OLDEST" "$K8S_NEWEST"; do
@@ -75,12 +83,20 @@ YAML
 step "k8s: an unknown field (sessionAffinty) is refused" \
   bash -c "! '$validate' --strict --quiet -k '$K8S_NEWEST' '$rendered/bad.yaml' >/dev/null 2>&1"
 
+fi
+
+if wants monitoring; then
 echo "== deploy: Prometheus rules and config"
+step "promtool check rules" "$promtool" check rules deploy/monitoring/prometheus/alerts.yml
 step "promtool check config" "$promtool" check config deploy/monitoring/prometheus/prometheus.yml
 step "promtool test rules" "$promtool" test rules deploy/monitoring/prometheus/alerts.test.yml
 
+fi
+
+if wants images; then
 echo "== deploy: images"
 step "images build, run and answer (scripts/test-images.mjs)" node scripts/test-images.mjs
+fi
 
 echo "deploy checks took $((SECONDS - started)) s"
 echo "deploy: $passed passed, $failed failed"
