@@ -38,6 +38,13 @@ async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }
   )
 }
 
+/** utime + stime of a process from /proc/<pid>/stat, seconds (USER_HZ = 100 on Linux). */
+function kernelCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan'])
 
 /**
@@ -78,6 +85,7 @@ describe('edgemix-server /metrics', () => {
   let server: ServerProcess
   let client: CloudClient
   let families: Map<string, ParsedFamily>
+  let cpuAfterScrape: number
 
   beforeAll(async () => {
     server = await startServerProcess(['--metrics-port', '0', '--enable-test-nodes', '--modules-dir', MODULES, '--concurrency', '3'])
@@ -94,6 +102,7 @@ describe('edgemix-server /metrics', () => {
     const stream = client.openStream('AudioMixer', {}, { format: 'f32le' })
     for (let i = 0; i < 5; i++) await stream.send(input)
     families = await scrape(server)
+    cpuAfterScrape = kernelCpuSeconds(server.child.pid!)
     await stream.end()
     await client.execute('WasmModule', { module: 'mixer' }, input)
     expect((await rejection(client.execute('WasmModule', { module: 'badabi' }, input))).code).toBe(ErrorCode.CLOUD_INTERNAL)
@@ -138,7 +147,10 @@ describe('edgemix-server /metrics', () => {
     expect(value(families, 'edgemix_selftest_duration_seconds')).toBeLessThan(1)
     expect(value(families, 'edgemix_cpu_cores')).toBeGreaterThanOrEqual(1)
     expect(value(families, 'edgemix_build_info', { version: '0.1.0' })).toBe(1)
-    expect(value(families, 'process_cpu_seconds_total')).toBeGreaterThan(0)
+    // Fractional seconds, at most what the kernel counted for the process afterwards.
+    const cpu = value(families, 'process_cpu_seconds_total')!
+    expect(cpu).toBeGreaterThan(0)
+    expect(cpu).toBeLessThanOrEqual(cpuAfterScrape + 0.01)
     expect(value(families, 'process_resident_memory_bytes')).toBeGreaterThan(1 << 20)
   })
 
