@@ -417,12 +417,16 @@ impl Set {
             ));
         }
         let any_serving = all.iter().any(|r| r.serving());
-        let start = self.cursor.fetch_add(1, Ordering::Relaxed);
-        let chosen = (0..all.len())
-            .map(|i| &all[(start + i) % all.len()])
-            .filter(|r| !any_serving || r.serving())
-            .min_by_key(|r| r.active.load(Ordering::Relaxed))
+        // Ties go to the first replica after the last one chosen: a cursor that merely
+        // advanced by one would hand a replica out of rotation's turns to its successor.
+        let start = self.cursor.load(Ordering::Relaxed);
+        let (index, chosen) = (0..all.len())
+            .map(|i| (start + i) % all.len())
+            .map(|i| (i, &all[i]))
+            .filter(|(_, r)| !any_serving || r.serving())
+            .min_by_key(|(_, r)| r.active.load(Ordering::Relaxed))
             .expect("at least one replica qualifies");
+        self.cursor.store(index + 1, Ordering::Relaxed);
         chosen.active.fetch_add(1, Ordering::Relaxed);
         chosen.calls.fetch_add(1, Ordering::Relaxed);
         Ok(Lease {
