@@ -8,7 +8,7 @@
 //   edge API:   GET /health, one POST /process-audio frame equal to MixerChain's output;
 //   both:       no shell inside, a clean exit on SIGTERM; sizes and times are printed.
 // Needs podman, runc and debootstrap (scripts/ci-deploy.sh installs them) and `npm run
-// build` done. Run by .ci/run through scripts/ci-deploy.sh.
+// build` done. Run by scripts/ci-deploy.sh (its images section).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
