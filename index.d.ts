@@ -295,7 +295,12 @@ export interface GenreResult {
 
 /** `new CloudClient(options)`: how to reach the cloud tier. */
 export interface CloudClientOptions {
-  /** Server addresses, `http://host:port`, `https://host:port` or `host:port`; several are balanced. */
+  /**
+   * Server addresses: `http://host:port`, `https://host:port` or `host:port` (one replica
+   * each), or `dns:///name:port` (every address the name resolves to, e.g. a Kubernetes
+   * headless Service; https when caPem is given). Calls and streams are balanced over all
+   * replicas by least outstanding requests, with health checking (grpc.health.v1).
+   */
   endpoints: string[]
   /** Deadline of a call (or of each stream frame) without its own, ms. Default 5000. */
   timeoutMs?: number
@@ -303,12 +308,31 @@ export interface CloudClientOptions {
   connectTimeoutMs?: number
   /** Sent as `authorization: Bearer <token>`. */
   token?: string
-  /** Extra attempts of status()/listNodes() after UNAVAILABLE (never of execute). Default 3. */
+  /**
+   * Extra attempts of status()/listNodes() after UNAVAILABLE (of execute only when the
+   * request was never sent), and moves of a stream to another replica in a row. Default 3.
+   */
   retries?: number
+  /** How often `dns:///` names are resolved again, ms, ≥ 1000. Default 10000. */
+  resolveIntervalMs?: number
   /** CA certificate(s), PEM, for https endpoints. */
   caPem?: string
   /** Name to verify the server certificate against (default: the endpoint's host). */
   tlsDomain?: string
+}
+
+/** One replica of `CloudClient.replicas()`. */
+export interface CloudReplica {
+  /** Where calls go: `http://10.1.2.3:50052`. */
+  address: string
+  /** In rotation (its health service says SERVING and no call found it unreachable since). */
+  serving: boolean
+  /** Calls in flight and streams open on it now. */
+  active: number
+  /** Calls and streams it was given. */
+  calls: number
+  /** Calls and streams that found it unreachable. */
+  failures: number
 }
 
 /** Options of `CloudClient.execute`. */
@@ -347,8 +371,21 @@ export interface StartServerOptions {
   port?: number
   /** Directory of the .wasm modules the WasmModule node may run. */
   modulesDir?: string
-  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  /**
+   * Require `authorization: Bearer <token>` on every RemoteExecutionService call (compared
+   * in constant time; grpc.health.v1 stays open for probes). An empty or blank token is
+   * refused with `ERR_INVALID_CONFIG`.
+   */
   authToken?: string
+  /**
+   * Serve TLS: the certificate chain and its private key, PEM (strings or Buffers). Bad
+   * PEM or a key that does not match is refused at start with `ERR_INVALID_CONFIG`.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Connections one client IP address may hold open at once (more are closed as they arrive), 1..65536. Default 64. */
+  maxConnectionsPerIp?: number
+  /** How long a StreamNode stream may take to send its init message before it is ended, ms. Default 10000. */
+  streamInitTimeoutMs?: number
   /** Largest message, MiB, 1..1024. Default 16. */
   maxMessageMb?: number
   /** Node executions at once. Default: the CPU count. */
@@ -405,6 +442,8 @@ export declare class CloudClient {
    * (f32le), a Buffer (bytes) or the parsed JSON value (json).
    */
   execute(nodeType: string, config: Record<string, unknown> | undefined | null, input: Float32Array | Buffer | Uint8Array | string | unknown, options?: CloudCallOptions): Promise<Float32Array | Buffer | any>
+  /** Every replica as this client sees it now (empty before the first call). */
+  replicas(): CloudReplica[]
   /** The server's health and counters. */
   status(): Promise<CloudStatus>
   /** The nodes the server offers, with their parameters (optionally of one category). */
@@ -423,9 +462,20 @@ export declare class CloudServer {
   get host(): string
   /**
    * Stops accepting, lets calls and streams in progress finish (up to
-   * shutdownGraceMs), then resolves. Idempotent: later calls resolve once it stopped.
+   * shutdownGraceMs), then resolves; the server no longer keeps the process alive.
+   * Idempotent: later calls resolve once it stopped.
    */
   close(): Promise<void>
+  /**
+   * Lets the process exit while the server listens (as `net.Server#unref`). Returns
+   * the server.
+   */
+  unref(): this
+  /**
+   * Keeps the process alive while the server listens again (the default; as
+   * `net.Server#ref`). Returns the server.
+   */
+  ref(): this
 }
 
 /** One StreamNode session: frames answered in the order they were sent. */
@@ -435,6 +485,11 @@ export declare class CloudStream {
    * answers arrive; answers keep the order of `send` calls.
    */
   send(input: Float32Array | Buffer | Uint8Array | string | unknown): Promise<Float32Array | Buffer | any>
+  /**
+   * The frames (0-based, in sending order) at which the stream moved to another
+   * replica because its own went away; the node there started from fresh state.
+   */
+  get moves(): Array<number>
   /**
    * Ends the stream after every frame sent; resolves to what the node flushed at the
    * end (the mixer's limiter tail), or undefined.
@@ -632,17 +687,21 @@ export declare function resample(samples: Float32Array, options: ResampleOptions
 
 /**
  * Starts the cloud tier in this process: RemoteExecutionService and grpc.health.v1 on
- * `host:port` (default 127.0.0.1, port 0 = a free port).
+ * `host:port` (default 127.0.0.1, port 0 = a free port), with TLS and a bearer token if
+ * asked. Resolves once it listens; from then on it keeps the process alive until
+ * `close()` (or `unref()`).
  */
 export declare function startServer(options?: StartServerOptions): Promise<CloudServer>
 
 /**
  * Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
  * the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
- * 100000, default 1000) sizes the pool once per process: asking for another size after
- * the engine started rejects with `ERR_INVALID_CONFIG`.
+ * 100000, default 1000) sizes the pool once per process; `maxInstancesPerModule` (1 to
+ * `maxInstances`, default three quarters of it) caps the sessions of any one module, so
+ * that one module can never take every slot (`ERR_WASM_CAPACITY` names the module).
+ * Asking for other sizes after the engine started rejects with `ERR_INVALID_CONFIG`.
  */
-export declare function startWasmEngine(maxInstances?: number | undefined | null): Promise<number>
+export declare function startWasmEngine(maxInstances?: number | undefined | null, maxInstancesPerModule?: number | undefined | null): Promise<number>
 
 /**
  * Writes `audio` as a WAV file in `audio.format` (default float32), replacing `path`.

@@ -43,6 +43,7 @@ struct ClientOptionsInput {
     connect_timeout_ms: Option<u32>,
     token: Option<String>,
     retries: Option<u32>,
+    resolve_interval_ms: Option<u32>,
     ca_pem: Option<String>,
     tls_domain: Option<String>,
 }
@@ -223,6 +224,12 @@ impl CloudClient {
                     }),
                     retries: input.retries.unwrap_or(defaults.retries),
                     keepalive: defaults.keepalive,
+                    resolve_interval: input
+                        .resolve_interval_ms
+                        .map_or(defaults.resolve_interval, |ms| {
+                            Duration::from_millis(ms.into())
+                        }),
+                    resolver: defaults.resolver,
                 })?)
             },
         );
@@ -265,6 +272,13 @@ impl CloudClient {
             Ok(future) => spawn(env, future),
             Err(failure) => reject(env, failure),
         }
+    }
+
+    /// Every replica as this client sees it now (empty before the first call).
+    #[napi(ts_return_type = "CloudReplica[]")]
+    pub fn replicas(&self) -> napi::Result<Value> {
+        let replicas = self.client().map(|c| c.replicas()).unwrap_or_default();
+        Ok(serde_json::to_value(replicas).expect("replicas serialise"))
     }
 
     /// The server's health and counters.
@@ -377,6 +391,13 @@ impl CloudStream {
             }
             Err(failure) => reject(env, failure),
         }
+    }
+
+    /// The frames (0-based, in sending order) at which the stream moved to another
+    /// replica because its own went away; the node there started from fresh state.
+    #[napi(getter)]
+    pub fn moves(&self) -> Vec<i64> {
+        self.stream.moves().into_iter().map(|i| i as i64).collect()
     }
 
     /// Ends the stream after every frame sent; resolves to what the node flushed at the

@@ -93,6 +93,7 @@ fn server_options(input: StartOptions, tls: Option<TlsIdentity>) -> Fallible<Ser
             .map_or(defaults.stream_init_timeout, |ms| {
                 Duration::from_millis(ms.into())
             }),
+        self_test_interval: defaults.self_test_interval,
     })
 }
 

@@ -295,7 +295,12 @@ export interface GenreResult {
 
 /** `new CloudClient(options)`: how to reach the cloud tier. */
 export interface CloudClientOptions {
-  /** Server addresses, `http://host:port`, `https://host:port` or `host:port`; several are balanced. */
+  /**
+   * Server addresses: `http://host:port`, `https://host:port` or `host:port` (one replica
+   * each), or `dns:///name:port` (every address the name resolves to, e.g. a Kubernetes
+   * headless Service; https when caPem is given). Calls and streams are balanced over all
+   * replicas by least outstanding requests, with health checking (grpc.health.v1).
+   */
   endpoints: string[]
   /** Deadline of a call (or of each stream frame) without its own, ms. Default 5000. */
   timeoutMs?: number
@@ -303,12 +308,31 @@ export interface CloudClientOptions {
   connectTimeoutMs?: number
   /** Sent as `authorization: Bearer <token>`. */
   token?: string
-  /** Extra attempts of status()/listNodes() after UNAVAILABLE (never of execute). Default 3. */
+  /**
+   * Extra attempts of status()/listNodes() after UNAVAILABLE (of execute only when the
+   * request was never sent), and moves of a stream to another replica in a row. Default 3.
+   */
   retries?: number
+  /** How often `dns:///` names are resolved again, ms, ≥ 1000. Default 10000. */
+  resolveIntervalMs?: number
   /** CA certificate(s), PEM, for https endpoints. */
   caPem?: string
   /** Name to verify the server certificate against (default: the endpoint's host). */
   tlsDomain?: string
+}
+
+/** One replica of `CloudClient.replicas()`. */
+export interface CloudReplica {
+  /** Where calls go: `http://10.1.2.3:50052`. */
+  address: string
+  /** In rotation (its health service says SERVING and no call found it unreachable since). */
+  serving: boolean
+  /** Calls in flight and streams open on it now. */
+  active: number
+  /** Calls and streams it was given. */
+  calls: number
+  /** Calls and streams that found it unreachable. */
+  failures: number
 }
 
 /** Options of `CloudClient.execute`. */

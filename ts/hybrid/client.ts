@@ -17,8 +17,16 @@ export interface HybridClientOptions {
   host?: string
   /** Cloud port. Default 50052. */
   port?: number
-  /** Cloud endpoints (e.g. 'http://127.0.0.1:50052'), tried in order; overrides host/port. */
+  /**
+   * Cloud replicas; overrides host/port: 'http://10.0.0.5:50052' or 'host:port' (one
+   * replica each), or 'dns:///name:port' for every address of a name (a Kubernetes
+   * headless Service), re-resolved every resolveIntervalMs. Calls and streams are balanced
+   * by least outstanding requests; a replica that fails or reports NOT_SERVING leaves the
+   * rotation until its health service says SERVING again.
+   */
   endpoints?: string[]
+  /** How often dns:/// endpoints are resolved again, ms (≥ 1000). Default 10000. */
+  resolveIntervalMs?: number
   /** Default time limit of a cloud call, ms. */
   timeoutMs?: number
   /** TLS settings of https endpoints. */
@@ -81,7 +89,13 @@ export class HybridProcessingClient {
     this.#timeoutMs = options.timeoutMs
     if (options.cloud !== false) {
       // Lazy: never connects here. Bad endpoints or options throw (ERR_INVALID_CONFIG).
-      this.#cloud = cloudClient({ endpoints: options.endpoints ?? [`http://${host}:${port}`], timeoutMs: options.timeoutMs, token: options.token, tls: options.tls })
+      this.#cloud = cloudClient({
+        endpoints: options.endpoints ?? [`http://${host}:${port}`],
+        timeoutMs: options.timeoutMs,
+        token: options.token,
+        tls: options.tls,
+        resolveIntervalMs: options.resolveIntervalMs,
+      })
     }
   }
 
@@ -155,6 +169,11 @@ export class HybridProcessingClient {
     return this.#cloudOrUnavailable().listNodes()
   }
 
+  /** The cloud replicas as the client sees them: address, in rotation, calls in flight, totals. */
+  replicas(): unknown[] {
+    return this.#cloud?.replicas() ?? []
+  }
+
   /** Statistics of every proxy, by name. */
   stats(): Record<string, HybridProxyStats> {
     return Object.fromEntries([...this.#proxies].map((p) => [p.name, p.stats()]))
@@ -180,6 +199,7 @@ export class HybridProcessingClient {
       status: fail,
       listNodes: fail,
       openStream: fail as never,
+      replicas: () => [],
       close: () => {},
     }
   }

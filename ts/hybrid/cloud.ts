@@ -13,6 +13,7 @@ export interface CloudClientLike {
   status(): Promise<unknown>
   listNodes(): Promise<unknown>
   openStream(nodeType: string, config: unknown, options?: { format?: CloudFormat }): CloudStreamLike | Promise<CloudStreamLike>
+  replicas(): unknown[]
   close(): Promise<void> | void
 }
 
@@ -43,11 +44,12 @@ export interface CloudClientOptions {
   timeoutMs?: number
   token?: string
   tls?: CloudTlsOptions
+  resolveIntervalMs?: number
 }
 
 /** A CloudClient from the addon (lazy: it connects on first use). */
 export function cloudClient(options: CloudClientOptions): CloudClientLike {
-  const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, ...options.tls }
+  const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, resolveIntervalMs: options.resolveIntervalMs, ...options.tls }
   return new CloudClient(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as unknown as NativeClientOptions)
 }
 

@@ -45,6 +45,8 @@ use tonic::Status;
 use super::proto::remote_execution_service_server::RemoteExecutionServiceServer;
 use super::proto::SERVICE_NAME;
 use super::peers::PeerLimit;
+use super::selftest::{self, SelfTest};
+pub use super::selftest::{SelfTestProbe, SelfTestStatus, BUDGET as SELF_TEST_BUDGET};
 use super::service::{Service, Shared};
 use crate::nodes::{echo, NodeContext, NodeRegistry};
 
@@ -90,6 +92,9 @@ pub struct ServerOptions {
     pub auth_token: Option<String>,
     /// How long shutdown waits for calls and streams in progress. Default 30 s.
     pub shutdown_grace: Duration,
+    /// How often a frame goes through the mixer to prove the server can process one
+    /// (see `selftest`); None reports SERVING without testing. Default 5 s.
+    pub self_test_interval: Option<Duration>,
     /// Connections one peer IP address may hold open at once; more are closed as they
     /// arrive. 1 to 65536. Default 64. Behind a proxy every client shares its address:
     /// raise it there.
@@ -110,6 +115,7 @@ impl Default for ServerOptions {
             tls: None,
             auth_token: None,
             shutdown_grace: Duration::from_secs(30),
+            self_test_interval: Some(Duration::from_secs(5)),
             max_connections_per_ip: 64,
             stream_init_timeout: Duration::from_secs(10),
         }
@@ -165,6 +171,8 @@ pub struct ServerHandle {
     shared: Arc<Shared>,
     health: tonic_health::server::HealthReporter,
     grace: Duration,
+    self_test: Arc<SelfTest>,
+    self_test_task: Option<JoinHandle<()>>,
     /// Closes every open connection (see `peers`).
     close_connections: CancellationToken,
 }
@@ -175,6 +183,11 @@ impl ServerHandle {
         self.local_addr
     }
 
+    /// Reads the last self-test (see `ServerOptions::self_test_interval`).
+    pub fn self_test(&self) -> SelfTestProbe {
+        SelfTestProbe(Arc::clone(&self.self_test))
+    }
+
     /// Stops accepting, drains calls and streams for up to the grace period, then closes
     /// every connection still open: once it returns, the server answers nothing more.
     /// Calling it again does nothing.
@@ -183,6 +196,9 @@ impl ServerHandle {
             return Ok(());
         };
         self.shared.stopping.store(true, Ordering::Relaxed);
+        if let Some(task) = self.self_test_task.take() {
+            task.abort();
+        }
         self.health
             .set_not_serving::<RemoteExecutionServiceServer<Service>>()
             .await;
@@ -253,10 +269,14 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
             .as_deref()
             .map(|token| Arc::new(Sha256::digest(token.as_bytes()).into())),
     };
+    super::metrics::initialize(options.concurrency);
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<RemoteExecutionServiceServer<Service>>()
-        .await;
+    let (self_test, self_test_task) = selftest::start(
+        Arc::clone(&shared),
+        health.clone(),
+        options.self_test_interval,
+    )
+    .await;
 
     let mut builder = Server::builder()
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
@@ -288,6 +308,8 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
         shared,
         health,
         grace: options.shutdown_grace,
+        self_test,
+        self_test_task,
         close_connections,
     })
 }

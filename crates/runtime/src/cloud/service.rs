@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Code, Request, Response, Status, Streaming};
 
 use super::proto::remote_execution_service_server::RemoteExecutionService;
 use super::proto::{
@@ -21,6 +21,7 @@ use super::proto::{
     ListNodesRequest, ListNodesResponse, NodeInfo, ParameterInfo, ServiceMetrics, ServiceStatus,
     SessionInfo, StatusRequest, StatusResponse, StreamData, StreamInit,
 };
+use super::metrics::{self, Counted, OpenStream};
 use super::serialization::{decode, encode, Envelope, Serialization};
 use crate::cancel;
 use crate::nodes::{clip, echo, Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry, MESSAGE_CHARS};
@@ -33,17 +34,21 @@ fn unix_seconds(time: SystemTime) -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+fn node_code(err: &NodeError) -> Code {
+    match err.kind {
+        NodeErrorKind::InvalidArgument => Code::InvalidArgument,
+        NodeErrorKind::ResourceExhausted => Code::ResourceExhausted,
+        NodeErrorKind::DeadlineExceeded => Code::DeadlineExceeded,
+        NodeErrorKind::Internal => Code::Internal,
+    }
+}
+
 /// The status of a node's error. Its message is cut to [`MESSAGE_CHARS`]: messages echo
 /// input (each echo is already short, see `nodes::echo`), and a status travels in a
 /// header, where a long one would fail the reply.
 pub(crate) fn node_status(err: NodeError) -> Status {
     let message = clip(&err.message, MESSAGE_CHARS).into_owned();
-    match err.kind {
-        NodeErrorKind::InvalidArgument => Status::invalid_argument(message),
-        NodeErrorKind::ResourceExhausted => Status::resource_exhausted(message),
-        NodeErrorKind::DeadlineExceeded => Status::deadline_exceeded(message),
-        NodeErrorKind::Internal => Status::internal(message),
-    }
+    Status::new(node_code(&err), message)
 }
 
 #[derive(Default)]
@@ -112,14 +117,16 @@ impl Shared {
     /// with the job until it has stopped, so that calls abandoned one after another can
     /// never run more than `concurrency` nodes at once. A job that looks at the token (a
     /// `Delay`, a WASM guest) stops, and gives the slot back, within a few ms.
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> Result<T, Status> + Send + 'static,
     ) -> Result<T, Status> {
+        let waiting = Counted::waiting();
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| Status::unavailable("the server is shutting down"))?;
+        drop(waiting);
         let token = cancel::Token::new();
         let _abandoned = token.cancel_on_drop();
         tokio::task::spawn_blocking(move || {
@@ -127,13 +134,14 @@ impl Shared {
             if token.is_cancelled() {
                 return Err(Status::cancelled("the call was abandoned before it started"));
             }
+            let _running = Counted::running();
             cancel::scope(&token, job)
         })
         .await
         .map_err(|e| Status::internal(format!("a node failed unexpectedly: {e}")))?
     }
 
-    fn create(
+    pub(crate) fn create(
         &self,
         node_type: &str,
         config: &HashMap<String, String>,
@@ -156,11 +164,14 @@ impl Service {
     async fn execute(&self, request: ExecuteNodeRequest) -> Result<Vec<u8>, Status> {
         let format = format_of(&request.serialization_format)?;
         let shared = Arc::clone(&self.shared);
+        let label = metrics::node_label(&shared.registry, &request.node_type);
         self.shared
             .run(move || {
                 let mut node = shared.create(&request.node_type, &request.config)?;
                 let (input, envelope) = decode(format, &request.input_data).map_err(node_status)?;
+                let started = Instant::now();
                 let output = node.process_whole(input).map_err(node_status)?;
+                metrics::node_time(label, started.elapsed());
                 encode(format, &output, envelope).map_err(node_status)
             })
             .await
@@ -196,6 +207,9 @@ impl RemoteExecutionService for Service {
         };
         let elapsed = started.elapsed();
         self.shared.count(outcome.is_ok(), elapsed);
+        let code = outcome.as_ref().err().map_or(Code::Ok, Status::code);
+        let label = metrics::node_label(&self.shared.registry, &node_type);
+        metrics::request("ExecuteNode", label, code, elapsed);
         match outcome {
             Ok(output) => {
                 tracing::debug!(node = %echo(&node_type), bytes_in = input_size, bytes_out = output.len(), micros = elapsed.as_micros() as u64, "ExecuteNode");
@@ -398,6 +412,8 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         shared: &shared,
         id,
     };
+    let label = metrics::node_label(&shared.registry, &init.node_type);
+    let _open = OpenStream::new(label);
     tracing::debug!(session = id, node = %echo(&init.node_type), %format, "StreamNode opened");
     // The flushed tail takes the shape of the last input.
     let mut last_envelope = Envelope::Flat;
@@ -433,7 +449,10 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         let started = Instant::now();
         let processed = shared.run(move || {
             let result = decode(format, &bytes).and_then(|(input, envelope)| {
-                node.process(input)
+                let started = Instant::now();
+                let output = node.process(input);
+                metrics::node_time(label, started.elapsed());
+                output
                     .and_then(|out| encode(format, &out, envelope))
                     .map(|bytes| (bytes, envelope))
             });
@@ -449,6 +468,8 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         };
         node = returned;
         shared.count(result.is_ok(), started.elapsed());
+        let code = result.as_ref().err().map_or(Code::Ok, node_code);
+        metrics::request("StreamNode", label, code, started.elapsed());
         match result {
             Ok((output, envelope)) => {
                 last_envelope = envelope;

@@ -146,7 +146,10 @@ pub fn spec() -> NodeSpec {
                 ..defaults
             };
             let runtime = Runtime::global(None).map_err(wasm_error)?;
-            let module = runtime.load_file(&path, None).map_err(wasm_error)?;
+            let module = runtime.load_file(&path, None).map_err(|e| {
+                crate::wasm::metrics::failed(&e);
+                wasm_error(e)
+            })?;
             let id = format!("cloud-{}", SESSIONS.fetch_add(1, Ordering::Relaxed));
             let session = WasmSession::new(module, id, limits, config.get("config"), RemoteAccess::default()).map_err(wasm_error)?;
             Ok(Box::new(WasmModuleNode { session, rate: None }))

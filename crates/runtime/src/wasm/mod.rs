@@ -15,6 +15,7 @@ mod error;
 mod host;
 mod limits;
 mod log;
+pub mod metrics;
 mod module;
 mod options;
 mod runtime;

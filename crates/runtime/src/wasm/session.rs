@@ -50,6 +50,7 @@ pub(crate) struct Live {
     len_cell: i32,
     /// This instance's place in its module's share of the instance slots.
     _slot: InstanceSlot,
+    _counted: super::metrics::LiveInstance,
 }
 
 impl Live {
@@ -133,6 +134,7 @@ impl Live {
             output: None,
             len_cell: 0,
             _slot: slot,
+            _counted: super::metrics::LiveInstance::new(),
         };
         live.len_cell = live.allocate(4)?.ptr;
         Ok(live)
@@ -439,12 +441,16 @@ impl WasmSession {
 
     fn start(&self) -> Result<Live, WasmError> {
         let logs = (&self.logs.stdout, &self.logs.stderr);
-        let mut live = Live::instantiate(&self.module, &self.limits, self.remote.clone(), logs)?;
-        live.initialize(&self.id)?;
-        if let Some(config) = &self.config {
-            live.configure(config)?;
-        }
-        Ok(live)
+        let started = Live::instantiate(&self.module, &self.limits, self.remote.clone(), logs)
+            .and_then(|mut live| {
+                live.initialize(&self.id)?;
+                if let Some(config) = &self.config {
+                    live.configure(config)?;
+                }
+                Ok(live)
+            });
+        super::metrics::started(&started);
+        started
     }
 
     pub fn id(&self) -> &str {
