@@ -159,6 +159,20 @@ export interface WasmLoadOptions {
   cloud?: CloudClient
 }
 
+/** WasmEdgeNode.remoteCalls(): the module's env.call_remote_service calls by outcome, over every session of one load (a retry after -2 is not a new call). */
+export interface WasmRemoteCalls {
+  /** Answered by the cloud service. */
+  answered: number
+  /** -8: the service is not in allowRemote, or the cloud refused the credentials. */
+  denied: number
+  /** -6: no cloud configured or reachable. */
+  unavailable: number
+  /** -9: no answer within what was left of the call's timeoutMs. */
+  timedOut: number
+  /** -7: the service answered with an error. */
+  failed: number
+}
+
 /** A module's describe() metadata plus what the host knows about it. */
 export interface WasmModuleDescription {
   name: string
@@ -347,8 +361,21 @@ export interface StartServerOptions {
   port?: number
   /** Directory of the .wasm modules the WasmModule node may run. */
   modulesDir?: string
-  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  /**
+   * Require `authorization: Bearer <token>` on every RemoteExecutionService call (compared
+   * in constant time; grpc.health.v1 stays open for probes). An empty or blank token is
+   * refused with `ERR_INVALID_CONFIG`.
+   */
   authToken?: string
+  /**
+   * Serve TLS: the certificate chain and its private key, PEM (strings or Buffers). Bad
+   * PEM or a key that does not match is refused at start with `ERR_INVALID_CONFIG`.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Connections one client IP address may hold open at once (more are closed as they arrive), 1..65536. Default 64. */
+  maxConnectionsPerIp?: number
+  /** How long a StreamNode stream may take to send its init message before it is ended, ms. Default 10000. */
+  streamInitTimeoutMs?: number
   /** Largest message, MiB, 1..1024. Default 16. */
   maxMessageMb?: number
   /** Node executions at once. Default: the CPU count. */
@@ -423,9 +450,20 @@ export declare class CloudServer {
   get host(): string
   /**
    * Stops accepting, lets calls and streams in progress finish (up to
-   * shutdownGraceMs), then resolves. Idempotent: later calls resolve once it stopped.
+   * shutdownGraceMs), then resolves; the server no longer keeps the process alive.
+   * Idempotent: later calls resolve once it stopped.
    */
   close(): Promise<void>
+  /**
+   * Lets the process exit while the server listens (as `net.Server#unref`). Returns
+   * the server.
+   */
+  unref(): this
+  /**
+   * Keeps the process alive while the server listens again (the default; as
+   * `net.Server#ref`). Returns the server.
+   */
+  ref(): this
 }
 
 /** One StreamNode session: frames answered in the order they were sent. */
@@ -546,6 +584,11 @@ export declare class WasmEdgeNode {
    */
   describe(): WasmModuleDescription
   /**
+   * The module's calls through `env.call_remote_service` so far, by outcome, over every
+   * session of this load.
+   */
+  remoteCalls(): WasmRemoteCalls
+  /**
    * Starts a session: a fresh instance, `initialize(id)` and, with a configuration,
    * `configure(config)`, off the JS thread.
    */
@@ -632,17 +675,21 @@ export declare function resample(samples: Float32Array, options: ResampleOptions
 
 /**
  * Starts the cloud tier in this process: RemoteExecutionService and grpc.health.v1 on
- * `host:port` (default 127.0.0.1, port 0 = a free port).
+ * `host:port` (default 127.0.0.1, port 0 = a free port), with TLS and a bearer token if
+ * asked. Resolves once it listens; from then on it keeps the process alive until
+ * `close()` (or `unref()`).
  */
 export declare function startServer(options?: StartServerOptions): Promise<CloudServer>
 
 /**
  * Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
  * the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
- * 100000, default 1000) sizes the pool once per process: asking for another size after
- * the engine started rejects with `ERR_INVALID_CONFIG`.
+ * 100000, default 1000) sizes the pool once per process; `maxInstancesPerModule` (1 to
+ * `maxInstances`, default three quarters of it) caps the sessions of any one module, so
+ * that one module can never take every slot (`ERR_WASM_CAPACITY` names the module).
+ * Asking for other sizes after the engine started rejects with `ERR_INVALID_CONFIG`.
  */
-export declare function startWasmEngine(maxInstances?: number | undefined | null): Promise<number>
+export declare function startWasmEngine(maxInstances?: number | undefined | null, maxInstancesPerModule?: number | undefined | null): Promise<number>
 
 /**
  * Writes `audio` as a WAV file in `audio.format` (default float32), replacing `path`.
