@@ -159,6 +159,20 @@ export interface WasmLoadOptions {
   cloud?: CloudClient
 }
 
+/** WasmEdgeNode.remoteCalls(): the module's env.call_remote_service calls by outcome, over every session of one load (a retry after -2 is not a new call). */
+export interface WasmRemoteCalls {
+  /** Answered by the cloud service. */
+  answered: number
+  /** -8: the service is not in allowRemote, or the cloud refused the credentials. */
+  denied: number
+  /** -6: no cloud configured or reachable. */
+  unavailable: number
+  /** -9: no answer within what was left of the call's timeoutMs. */
+  timedOut: number
+  /** -7: the service answered with an error. */
+  failed: number
+}
+
 /** A module's describe() metadata plus what the host knows about it. */
 export interface WasmModuleDescription {
   name: string
@@ -600,6 +614,11 @@ export declare class WasmEdgeNode {
    * the compiled code (`memory`, `disk` or `compiled`) and what it imports.
    */
   describe(): WasmModuleDescription
+  /**
+   * The module's calls through `env.call_remote_service` so far, by outcome, over every
+   * session of this load.
+   */
+  remoteCalls(): WasmRemoteCalls
   /**
    * Starts a session: a fresh instance, `initialize(id)` and, with a configuration,
    * `configure(config)`, off the JS thread.

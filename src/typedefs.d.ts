@@ -159,6 +159,20 @@ export interface WasmLoadOptions {
   cloud?: CloudClient
 }
 
+/** WasmEdgeNode.remoteCalls(): the module's env.call_remote_service calls by outcome, over every session of one load (a retry after -2 is not a new call). */
+export interface WasmRemoteCalls {
+  /** Answered by the cloud service. */
+  answered: number
+  /** -8: the service is not in allowRemote, or the cloud refused the credentials. */
+  denied: number
+  /** -6: no cloud configured or reachable. */
+  unavailable: number
+  /** -9: no answer within what was left of the call's timeoutMs. */
+  timedOut: number
+  /** -7: the service answered with an error. */
+  failed: number
+}
+
 /** A module's describe() metadata plus what the host knows about it. */
 export interface WasmModuleDescription {
   name: string

@@ -108,6 +108,7 @@ fn load_options(value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAcc
         RemoteAccess {
             allow: allow.into(),
             service,
+            ..RemoteAccess::default()
         },
     ))
 }
@@ -176,6 +177,13 @@ impl WasmEdgeNode {
             info.extend(extra);
         }
         crate::json::for_js(info)
+    }
+
+    /// The module's calls through `env.call_remote_service` so far, by outcome, over every
+    /// session of this load.
+    #[napi(ts_return_type = "WasmRemoteCalls")]
+    pub fn remote_calls(&self) -> Value {
+        serde_json::to_value(self.remote.counts.tally()).expect("a tally serialises")
     }
 
     /// Starts a session: a fresh instance, `initialize(id)` and, with a configuration,

@@ -11,6 +11,7 @@ import { HybridProxy, type Fallback, type HybridProxyStats, type LatencyHint } f
 import type { DecisionFunction } from './decision.js'
 import type { RouterOptions } from './router.js'
 import { initWasmEdge, type WasmDefaults, type WasmEdgeInfo, type WasmEdgeOptions } from './wasm-edge.js'
+import type { CloudClient } from '../../index.js'
 
 export interface HybridClientOptions {
   /** Cloud host. Default 'localhost'. */
@@ -125,7 +126,7 @@ export class HybridProcessingClient {
     let edge: EdgeSide | undefined
     if (options.edgeWasm) {
       const defaults = this.#wasm ? await this.#wasm : DEFAULT_WASM
-      edge = await wasmEdge(options.edgeWasm, defaults, options.edgeTimeoutMs)
+      edge = await wasmEdge(options.edgeWasm, defaults, options.edgeTimeoutMs, this.#cloud as CloudClient | undefined)
     } else if (options.edgeNative) {
       edge = nativeEdge(options.edgeNative, options.edgeTimeoutMs)
     }

@@ -17,6 +17,7 @@ import { ordered } from './ordered.js'
 import * as poll from './poll.js'
 import { IntelligentRouter, type ExplainedDecision, type RouterOptions, type Side } from './router.js'
 import type { CircuitState } from './breaker.js'
+import type { WasmRemoteCalls } from '../../index.js'
 
 export type Fallback = 'both' | 'edge' | 'cloud' | 'none'
 
@@ -75,6 +76,8 @@ export interface HybridProxyStats extends ProxyStats {
   circuit: CircuitState
   timesOpened: number
   offline: boolean
+  /** An edge module's own cloud calls (env.call_remote_service) by outcome, when it makes any. */
+  remoteCalls?: WasmRemoteCalls
 }
 
 interface Plan {
@@ -216,7 +219,8 @@ export class HybridProxy {
   }
 
   stats(): HybridProxyStats {
-    return { ...this.metrics.snapshot(), circuit: this.router.breaker.state, timesOpened: this.router.breaker.timesOpened, offline: this.router.offline }
+    const remoteCalls = this.#edge?.remoteCalls?.()
+    return { ...this.metrics.snapshot(), circuit: this.router.breaker.state, timesOpened: this.router.breaker.timesOpened, offline: this.router.offline, ...(remoteCalls && { remoteCalls }) }
   }
 
   /** Recent routing decisions of the built-in router, oldest first. */

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use edgemix_dsp::{ChainConfig, MixerChain};
 use edgemix_runtime::wasm::{
-    CacheOutcome, Format, Limits, RemoteAccess, RemoteError, RemoteService, Runtime, WasmError,
+    CacheOutcome, Format, Limits, RemoteAccess, RemoteError, RemoteService, RemoteTally, Runtime, WasmError,
     WasmModule, WasmSession,
 };
 
@@ -400,11 +400,17 @@ fn remote_session(
     allow: &[&str],
     answer: Option<Arc<dyn RemoteService>>,
 ) -> WasmSession {
-    let config = serde_json::json!({ "service": service });
     let access = RemoteAccess {
         allow: allow.iter().map(|s| s.to_string()).collect(),
         service: answer,
+        ..RemoteAccess::default()
     };
+    remote_session_with(module, service, access)
+}
+
+/// A session of remote.wasm calling `service` through `access`.
+fn remote_session_with(module: &Arc<WasmModule>, service: &str, access: RemoteAccess) -> WasmSession {
+    let config = serde_json::json!({ "service": service });
     WasmSession::new(
         Arc::clone(module),
         format!("r-{service}"),
@@ -463,6 +469,42 @@ fn each_remote_failure_reaches_the_guest_as_its_documented_code() {
     assert_eq!(session.process(b"ok").unwrap(), b"Reverse:ko");
 }
 
+#[test]
+fn remote_calls_are_counted_once_each_by_outcome_across_the_sessions_of_one_load() {
+    let module = load("remote.wasm");
+    let access = RemoteAccess {
+        allow: vec!["Reverse".to_string()].into(),
+        service: Some(Arc::new(Reverse)),
+        ..RemoteAccess::default()
+    };
+    let mut first = remote_session_with(&module, "Reverse", access.clone());
+    let mut second = remote_session_with(&module, "Reverse", access.clone());
+    let mut denied = remote_session_with(&module, "Secret", access.clone());
+    first.process(b"abc").unwrap();
+    // Fetched in two guest calls (the retry after -2), asked once.
+    second.process(&vec![7u8; 100_000]).unwrap();
+    for input in [&b"unreachable"[..], b"refuse", b"refuse", b"forbidden", b"slow"] {
+        first.process(input).unwrap_err();
+    }
+    denied.process(b"abc").unwrap_err();
+    let tally = access.counts.tally();
+    assert_eq!(
+        tally,
+        RemoteTally {
+            answered: 2,
+            // The cloud's refusal of the credentials and a name off the allowlist.
+            denied: 2,
+            unavailable: 1,
+            timed_out: 1,
+            failed: 2,
+        }
+    );
+    // Another load's access counts apart.
+    let mut apart = remote_session(&module, "Reverse", &["Reverse"], Some(Arc::new(Reverse)));
+    apart.process(b"x").unwrap();
+    assert_eq!(access.counts.tally().answered, 2);
+}
+
 /// Waits for the deadline it is given and reports it.
 struct Patient(std::sync::Mutex<Vec<Duration>>);
 impl RemoteService for Patient {
@@ -486,6 +528,7 @@ fn a_remote_call_gets_at_most_the_time_left_of_the_guest_call() {
     let access = RemoteAccess {
         allow: vec!["Slow".to_string()].into(),
         service: Some(patient.clone()),
+        ..RemoteAccess::default()
     };
     let limits = Limits {
         timeout_ms: 80,

@@ -25,7 +25,7 @@ pub use abi::{Decoded, Description, Format};
 pub use bridge::GrpcBridge;
 pub use cache::CacheOutcome;
 pub use error::WasmError;
-pub use host::{RemoteAccess, RemoteError, RemoteService};
+pub use host::{RemoteAccess, RemoteCounts, RemoteError, RemoteService, RemoteTally};
 pub use limits::{Limits, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS};
 pub use module::WasmModule;
 pub use options::LoadOptions;
