@@ -195,7 +195,7 @@ async function addonAsync(ctx) {
 
   // In flight: keep `depth` calls outstanding on one chain (a sliding window); calls are
   // applied in call order, so this measures pipelining of the JS↔worker hand-off, not
-  // parallel DSP. Then the same with one chain per stream (parallel DSP on the pool).
+  // parallel DSP. Then the same with one chain per stream (parallel DSP on the frame workers).
   const depth = 8
   const inFlight = async (chains, total) => {
     const lat = new Float64Array(total)
