@@ -324,7 +324,7 @@ describe('IntelligentRouter', () => {
       r.report('cloud', r.decide(10, 0).ticket, 10, 1, 'ERR_CLOUD_UNAVAILABLE')
       expect(r.decide(10, 0)).toEqual({ route: 'cloud', reason: 'no edge side', probe: false, ticket: null })
       clock.t = 100
-      expect(r.decide(10, 0)).toEqual({ route: 'cloud', reason: 'no edge side', probe: false, ticket: 'probe' })
+      expect(r.decide(10, 0)).toEqual({ route: 'cloud', reason: 'no edge side', probe: true, ticket: 'probe' })
       r.setOffline(true)
       expect(r.decide(10, 0).ticket).toBe(null)
     })

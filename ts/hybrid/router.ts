@@ -182,7 +182,10 @@ export class IntelligentRouter {
   #decide(bytes: number, complexity: number, e: number | null, c: number | null, circuit: CircuitState): RouteDecision {
     if (!this.#sides.cloud) return edge('no cloud side')
     if (this.#offline && this.#sides.edge) return edge('offline mode')
-    if (!this.#sides.edge) return { route: 'cloud', reason: 'no edge side', probe: false, ticket: this.permit() }
+    if (!this.#sides.edge) {
+      const ticket = this.permit()
+      return { route: 'cloud', reason: 'no edge side', probe: ticket === 'probe', ticket }
+    }
     if (circuit === 'open') return edge('cloud circuit open')
     if (circuit === 'half-open') {
       // One call finds out whether the cloud is back; the others stay at the edge meanwhile.
