@@ -146,10 +146,19 @@ pub const STAGES: &[Stage] = &[
         parameters: &[
             Parameter::flag("bypass", SKIP),
             Parameter::number(CompressorConfig::THRESHOLD_DB, "Threshold (sample level)"),
-            Parameter::number(CompressorConfig::RATIO, "Ratio: input dB per output dB above the threshold"),
+            Parameter::number(
+                CompressorConfig::RATIO,
+                "Ratio: input dB per output dB above the threshold",
+            ),
             Parameter::number(CompressorConfig::KNEE_DB, "Knee width, centred on the threshold"),
-            Parameter::number(CompressorConfig::ATTACK_MS, "Attack time constant (63.2 % of a step)"),
-            Parameter::number(CompressorConfig::RELEASE_MS, "Release time constant (63.2 % of a step)"),
+            Parameter::number(
+                CompressorConfig::ATTACK_MS,
+                "Attack time constant (63.2 % of a step)",
+            ),
+            Parameter::number(
+                CompressorConfig::RELEASE_MS,
+                "Release time constant (63.2 % of a step)",
+            ),
             Parameter::number(CompressorConfig::MAKEUP_DB, "Makeup gain"),
         ],
         defaults: || to_json(CompressorConfig::default()),

@@ -15,9 +15,9 @@
 //! fiber switch per call and with every existing entry point (`instantiate`, the export
 //! calls, the epoch callback) changed to its async form. Freeing the thread would need
 //! the whole session model moved onto tokio, which is not how the addon runs them (each
-//! call a plain blocking job on a frame worker). So the host function blocks its worker thread on the client's future,
-//! which runs on the tokio runtime the bridge is given, and waits at most the deadline;
-//! the cost on calls that never reach the cloud is zero.
+//! call a plain blocking job on a frame worker). So the host function blocks its worker
+//! thread on the client's future, which runs on the tokio runtime the bridge is given,
+//! and waits at most the deadline; the cost on calls that never reach the cloud is zero.
 
 use std::sync::mpsc;
 use std::time::Duration;
