@@ -97,6 +97,8 @@ export interface AdaptiveConfig {
 export interface MixerConfig {
   /** Sample rate (changing it resets the chain), Hz, 8000..192000. Default 48000. */
   sampleRate: number
+  /** 1 mono or 2 interleaved stereo (L R L R ...) with linked gain: one gain for both channels from the frame's larger magnitude, EQ per channel (changing it resets the chain), 1..2. Default 1. Present only when not mono. */
+  channels?: 1 | 2
   gate: GateConfig
   compressor: CompressorConfig
   eq: EqConfig
@@ -111,6 +113,8 @@ export interface MixerConfig {
 /** A partial MixerConfig: omitted keys keep their current (or default) values. */
 export interface MixerConfigInput {
   sampleRate?: number
+  /** 1 (mono, default) or 2 (interleaved stereo with linked gain). Changing it resets the chain. */
+  channels?: 1 | 2
   gate?: Partial<GateConfig>
   compressor?: Partial<CompressorConfig>
   eq?: Partial<EqConfig>
@@ -120,7 +124,7 @@ export interface MixerConfigInput {
   adaptive?: boolean | Partial<AdaptiveConfig>
 }
 
-/** Meters of the last processed block: levels in dBFS (-Infinity for silence), reductions in dB (>= 0). */
+/** Meters of the last processed block: levels in dBFS over all channels (-Infinity for silence), reductions in dB (>= 0). */
 export interface MixerMeters {
   inputPeakDb: number
   inputRmsDb: number
@@ -348,8 +352,21 @@ export interface StartServerOptions {
   port?: number
   /** Directory of the .wasm modules the WasmModule node may run. */
   modulesDir?: string
-  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  /**
+   * Require `authorization: Bearer <token>` on every RemoteExecutionService call (compared
+   * in constant time; grpc.health.v1 stays open for probes). An empty or blank token is
+   * refused with `ERR_INVALID_CONFIG`.
+   */
   authToken?: string
+  /**
+   * Serve TLS: the certificate chain and its private key, PEM (strings or Buffers). Bad
+   * PEM or a key that does not match is refused at start with `ERR_INVALID_CONFIG`.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Connections one client IP address may hold open at once (more are closed as they arrive), 1..65536. Default 64. */
+  maxConnectionsPerIp?: number
+  /** How long a StreamNode stream may take to send its init message before it is ended, ms. Default 10000. */
+  streamInitTimeoutMs?: number
   /** Largest message, MiB, 1..1024. Default 16. */
   maxMessageMb?: number
   /** Node executions at once. Default: the CPU count. */
@@ -358,6 +375,31 @@ export interface StartServerOptions {
   enableTestNodes?: boolean
   /** How long close() waits for calls and streams in progress, ms. Default 5000. */
   shutdownGraceMs?: number
+}
+
+/** Audio of a WAV file: interleaved samples at full scale ±1.0 (integers map to v / 2^(bits-1)). */
+export interface WavAudio {
+  /** Sample rate, Hz, >= 1. */
+  sampleRate: number
+  /** Channels, 1..65535 (the mixer chain takes 1 or 2). */
+  channels: number
+  /** Interleaved frames: one sample of every channel per frame. */
+  samples: Float32Array
+  /** The file's encoding when read; the encoding to write (default 'float32'). */
+  format?: WavFormat
+}
+
+/** WAV sample encodings: integer PCM of 8, 16, 24 or 32 bits, or 32-bit IEEE float. */
+export type WavFormat = 'int8' | 'int16' | 'int24' | 'int32' | 'float32'
+
+/** Options of `resample`. */
+export interface ResampleOptions {
+  /** Rate of the input, Hz, a whole number 8000..192000. */
+  sampleRate: number
+  /** Rate of the output, Hz, a whole number 8000..192000. */
+  targetSampleRate: number
+  /** Interleaved channels, >= 1. Default 1. */
+  channels?: number
 }
 
 /**
@@ -399,9 +441,20 @@ export declare class CloudServer {
   get host(): string
   /**
    * Stops accepting, lets calls and streams in progress finish (up to
-   * shutdownGraceMs), then resolves. Idempotent: later calls resolve once it stopped.
+   * shutdownGraceMs), then resolves; the server no longer keeps the process alive.
+   * Idempotent: later calls resolve once it stopped.
    */
   close(): Promise<void>
+  /**
+   * Lets the process exit while the server listens (as `net.Server#unref`). Returns
+   * the server.
+   */
+  unref(): this
+  /**
+   * Keeps the process alive while the server listens again (the default; as
+   * `net.Server#ref`). Returns the server.
+   */
+  ref(): this
 }
 
 /** One StreamNode session: frames answered in the order they were sent. */
@@ -461,7 +514,10 @@ export declare class GenreClassifier {
   get options(): Required<GenreClassifierOptions>
 }
 
-/** The mixer chain, mono, any block length; state carries across calls. */
+/**
+ * The mixer chain, mono or interleaved stereo (`channels: 2`, linked gain), any block
+ * length (whole frames); state carries across calls.
+ */
 export declare class MixerChain {
   /** Creates a chain; omitted settings take the documented defaults (a podcast/voice chain). */
   constructor(config?: MixerConfigInput)
@@ -484,9 +540,15 @@ export declare class MixerChain {
    * anything changes (all or nothing) and takes effect after every earlier call.
    */
   updateConfig(partial: MixerConfigInput): void
+  /**
+   * `config` (default: the defaults) with the preset-managed parameters (gate threshold
+   * and range, the compressor's, the EQ's) set to a genre preset's values at its sample
+   * rate: the preset as a fixed configuration (see the README's preset table).
+   */
+  static presetConfig(preset: 'neutral' | 'speech' | 'rock' | 'jazz' | 'electronic' | 'classical', config?: MixerConfigInput): MixerConfig
   /** The full configuration, including every accepted update. */
   get config(): MixerConfig
-  /** Latency of the chain in samples (the limiter lookahead). */
+  /** Latency of the chain in samples per channel (the limiter lookahead). */
   get latencySamples(): number
   /**
    * Meters of the most recently completed block (pending `process()` calls not
@@ -554,6 +616,12 @@ export declare function classifyGenre(input: Float32Array, options?: GenreOption
  */
 export declare function classifyGenreSync(input: Float32Array, options?: GenreOptions): GenreResult
 
+/** `readWav` on a file held in memory. */
+export declare function decodeWav(bytes: Uint8Array): Promise<WavAudio>
+
+/** `writeWav` into memory: resolves to the file's bytes and the clipped count. */
+export declare function encodeWav(audio: WavAudio): Promise<{ bytes: Buffer; clippedSamples: number }>
+
 /** `extractFeaturesSync` on a worker thread. */
 export declare function extractFeatures(input: Float32Array, options?: AnalysisOptions): Promise<AudioFeatures>
 
@@ -580,15 +648,37 @@ export declare function measureLoudness(input: Float32Array, options?: LoudnessO
 export declare function measureLoudnessSync(input: Float32Array, options?: LoudnessOptions): LoudnessResult
 
 /**
+ * Reads a WAV file (PCM 8/16/24/32-bit or 32-bit float, any channel count) into
+ * interleaved samples at full scale ±1.0, off the JS thread.
+ */
+export declare function readWav(path: string): Promise<WavAudio>
+
+/**
+ * Converts a whole interleaved signal between sample rates (rubato's FFT resampler,
+ * delay-compensated: `round(frames · target / rate)` frames out, aligned with the input).
+ */
+export declare function resample(samples: Float32Array, options: ResampleOptions): Promise<Float32Array>
+
+/**
  * Starts the cloud tier in this process: RemoteExecutionService and grpc.health.v1 on
- * `host:port` (default 127.0.0.1, port 0 = a free port).
+ * `host:port` (default 127.0.0.1, port 0 = a free port), with TLS and a bearer token if
+ * asked. Resolves once it listens; from then on it keeps the process alive until
+ * `close()` (or `unref()`).
  */
 export declare function startServer(options?: StartServerOptions): Promise<CloudServer>
 
 /**
  * Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
  * the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
- * 100000, default 1000) sizes the pool once per process: asking for another size after
- * the engine started rejects with `ERR_INVALID_CONFIG`.
+ * 100000, default 1000) sizes the pool once per process; `maxInstancesPerModule` (1 to
+ * `maxInstances`, default three quarters of it) caps the sessions of any one module, so
+ * that one module can never take every slot (`ERR_WASM_CAPACITY` names the module).
+ * Asking for other sizes after the engine started rejects with `ERR_INVALID_CONFIG`.
  */
-export declare function startWasmEngine(maxInstances?: number | undefined | null): Promise<number>
+export declare function startWasmEngine(maxInstances?: number | undefined | null, maxInstancesPerModule?: number | undefined | null): Promise<number>
+
+/**
+ * Writes `audio` as a WAV file in `audio.format` (default float32), replacing `path`.
+ * Integer formats round to the nearest step and clip; resolves to the clipped count.
+ */
+export declare function writeWav(path: string, audio: WavAudio): Promise<{ clippedSamples: number }>

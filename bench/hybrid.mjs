@@ -146,7 +146,8 @@ async function main() {
   const server = await addon.startServer({ host: '127.0.0.1', port: 0, modulesDir: opts.dist })
   const client = new HybridProcessingClient({ host: '127.0.0.1', port: server.port, timeoutMs: 5000 })
   const maxStreams = Math.max(...opts.streams.split(',').map(Number))
-  await client.initializeWasmEdge({ maxInstances: maxStreams + 100 })
+  // One module (mixer.wasm) serves every stream here: no per-module share below the pool.
+  await client.initializeWasmEdge({ maxInstances: maxStreams + 100, maxInstancesPerModule: maxStreams + 100 })
 
   async function routing() {
     // Edge route: proxy vs the session it wraps.

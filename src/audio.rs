@@ -10,7 +10,7 @@ pub fn float32<'a>(value: &Unknown<'a>, name: &str) -> Fallible<Float32ArraySlic
     // SAFETY: `raw` is a live value of the current call's env.
     unsafe { Float32ArraySlice::from_napi_value(raw.env, raw.value) }.map_err(|_| {
         Failure::arg_type(format!(
-            "The \"{name}\" argument must be a Float32Array of mono samples, received {}",
+            "The \"{name}\" argument must be a Float32Array of samples, received {}",
             describe(value)
         ))
     })

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::audio::describe;
 use crate::config::{options, read_object};
+use crate::json::Role;
 use crate::error::{Class, Failure, Fallible};
 use crate::task::{reject, samples_to_js, spawn, to_js, Finish, Finished};
 use crate::wasm::bytes;
@@ -151,9 +152,7 @@ fn encode_input(
                 return Err(Failure::arg_type("The \"input\" argument is required: a Float32Array, Buffer, JSON string or JSON-serialisable value"))
             }
             _ => {
-                let value: Value = env
-                    .from_js_value(*input)
-                    .map_err(|e| Failure::arg_type(format!("The \"input\" argument cannot be sent as json ({e}), received {}", describe(input))))?;
+                let value = crate::json::to_json(input, "input", Role::Input, crate::json::INPUT)?;
                 serde_json::to_vec(&value).expect("JSON values serialise")
             }
         },
@@ -202,7 +201,7 @@ impl CloudClient {
     /// once it comes up).
     #[napi(constructor, ts_args_type = "options: CloudClientOptions")]
     pub fn new(env: Env, options_value: Unknown<'_>) -> napi::Result<Self> {
-        let made = options::<ClientOptionsInput>(&env, Some(&options_value), "options").and_then(
+        let made = options::<ClientOptionsInput>(Some(&options_value), "options").and_then(
             |input| {
                 let defaults = ClientOptions::default();
                 Ok(Client::new(ClientOptions {
@@ -251,8 +250,8 @@ impl CloudClient {
         let prepared = (|| {
             let client = self.client()?;
             let node_type = string_arg(env, &node_type, "nodeType")?;
-            let config = read_object(env, config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(env, call.as_ref(), "options")?;
+            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+            let call: CallOptions = options(call.as_ref(), "options")?;
             let (format, wire) = encode_input(env, &input, call.format.as_deref())?;
             let deadline = call.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
             Ok(async move {
@@ -325,8 +324,8 @@ impl CloudClient {
         let opened = (|| {
             let client = self.client()?;
             let node_type = string_arg(&env, &node_type, "nodeType")?;
-            let config = read_object(&env, config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(&env, call.as_ref(), "options")?;
+            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+            let call: CallOptions = options(call.as_ref(), "options")?;
             if call.timeout_ms.is_some() {
                 return Err(Failure::new(
                     Class::RangeError,

@@ -6,6 +6,7 @@
 //! promise rejection both deliver exactly this object (Error / TypeError / RangeError
 //! with `code`).
 
+use edgemix_audio_io::AudioIoError;
 use edgemix_dsp::{AnalysisError, AudioError, ConfigError};
 use edgemix_runtime::wasm::WasmError;
 use napi::{Env, JsError, JsRangeError, JsTypeError};
@@ -16,6 +17,9 @@ pub mod code {
     pub const INVALID_AUDIO: &str = "ERR_INVALID_AUDIO";
     pub const INVALID_CONFIG: &str = "ERR_INVALID_CONFIG";
     pub const INTERNAL: &str = "ERR_INTERNAL";
+    pub const WAV_IO: &str = "ERR_WAV_IO";
+    pub const WAV_INVALID: &str = "ERR_WAV_INVALID";
+    pub const WAV_UNSUPPORTED: &str = "ERR_WAV_UNSUPPORTED";
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +107,20 @@ impl From<AnalysisError> for Failure {
             AnalysisError::Audio(e) => e.into(),
             other => Failure::new(Class::RangeError, code::INVALID_AUDIO, other.to_string()),
         }
+    }
+}
+
+impl From<AudioIoError> for Failure {
+    fn from(err: AudioIoError) -> Self {
+        let (class, code) = match &err {
+            AudioIoError::Io { .. } => (Class::Error, code::WAV_IO),
+            AudioIoError::Invalid(_) => (Class::Error, code::WAV_INVALID),
+            AudioIoError::Unsupported(_) => (Class::Error, code::WAV_UNSUPPORTED),
+            AudioIoError::Audio(_) => (Class::RangeError, code::INVALID_AUDIO),
+            AudioIoError::Config(_) => (Class::RangeError, code::INVALID_CONFIG),
+            AudioIoError::Internal(_) => (Class::Error, code::INTERNAL),
+        };
+        Self::new(class, code, err.to_string())
     }
 }
 

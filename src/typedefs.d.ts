@@ -97,6 +97,8 @@ export interface AdaptiveConfig {
 export interface MixerConfig {
   /** Sample rate (changing it resets the chain), Hz, 8000..192000. Default 48000. */
   sampleRate: number
+  /** 1 mono or 2 interleaved stereo (L R L R ...) with linked gain: one gain for both channels from the frame's larger magnitude, EQ per channel (changing it resets the chain), 1..2. Default 1. Present only when not mono. */
+  channels?: 1 | 2
   gate: GateConfig
   compressor: CompressorConfig
   eq: EqConfig
@@ -111,6 +113,8 @@ export interface MixerConfig {
 /** A partial MixerConfig: omitted keys keep their current (or default) values. */
 export interface MixerConfigInput {
   sampleRate?: number
+  /** 1 (mono, default) or 2 (interleaved stereo with linked gain). Changing it resets the chain. */
+  channels?: 1 | 2
   gate?: Partial<GateConfig>
   compressor?: Partial<CompressorConfig>
   eq?: Partial<EqConfig>
@@ -120,7 +124,7 @@ export interface MixerConfigInput {
   adaptive?: boolean | Partial<AdaptiveConfig>
 }
 
-/** Meters of the last processed block: levels in dBFS (-Infinity for silence), reductions in dB (>= 0). */
+/** Meters of the last processed block: levels in dBFS over all channels (-Infinity for silence), reductions in dB (>= 0). */
 export interface MixerMeters {
   inputPeakDb: number
   inputRmsDb: number
@@ -348,8 +352,21 @@ export interface StartServerOptions {
   port?: number
   /** Directory of the .wasm modules the WasmModule node may run. */
   modulesDir?: string
-  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  /**
+   * Require `authorization: Bearer <token>` on every RemoteExecutionService call (compared
+   * in constant time; grpc.health.v1 stays open for probes). An empty or blank token is
+   * refused with `ERR_INVALID_CONFIG`.
+   */
   authToken?: string
+  /**
+   * Serve TLS: the certificate chain and its private key, PEM (strings or Buffers). Bad
+   * PEM or a key that does not match is refused at start with `ERR_INVALID_CONFIG`.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Connections one client IP address may hold open at once (more are closed as they arrive), 1..65536. Default 64. */
+  maxConnectionsPerIp?: number
+  /** How long a StreamNode stream may take to send its init message before it is ended, ms. Default 10000. */
+  streamInitTimeoutMs?: number
   /** Largest message, MiB, 1..1024. Default 16. */
   maxMessageMb?: number
   /** Node executions at once. Default: the CPU count. */
@@ -358,4 +375,29 @@ export interface StartServerOptions {
   enableTestNodes?: boolean
   /** How long close() waits for calls and streams in progress, ms. Default 5000. */
   shutdownGraceMs?: number
+}
+
+/** Audio of a WAV file: interleaved samples at full scale ±1.0 (integers map to v / 2^(bits-1)). */
+export interface WavAudio {
+  /** Sample rate, Hz, >= 1. */
+  sampleRate: number
+  /** Channels, 1..65535 (the mixer chain takes 1 or 2). */
+  channels: number
+  /** Interleaved frames: one sample of every channel per frame. */
+  samples: Float32Array
+  /** The file's encoding when read; the encoding to write (default 'float32'). */
+  format?: WavFormat
+}
+
+/** WAV sample encodings: integer PCM of 8, 16, 24 or 32 bits, or 32-bit IEEE float. */
+export type WavFormat = 'int8' | 'int16' | 'int24' | 'int32' | 'float32'
+
+/** Options of `resample`. */
+export interface ResampleOptions {
+  /** Rate of the input, Hz, a whole number 8000..192000. */
+  sampleRate: number
+  /** Rate of the output, Hz, a whole number 8000..192000. */
+  targetSampleRate: number
+  /** Interleaved channels, >= 1. Default 1. */
+  channels?: number
 }

@@ -1,97 +1,64 @@
 #!/usr/bin/env node
 /**
- * `edgemix serve`: the edge HTTP API (REST + WebSocket + browser demo) and the embedded
- * gRPC cloud tier, each on its own port, either one optional. Prints one line per
- * listening server on stdout (`edgemix http: <url>`, `edgemix grpc: <host>:<port>`);
- * request logs go to stderr as JSON lines (never audio). SIGINT/SIGTERM close both.
+ * The `edgemix` command: a dispatcher over one module per command (./cli/*.ts). A
+ * failure is one line on stderr and exit code 1 — `edgemix <command>: <CODE>: <message>`
+ * for coded errors, `edgemix <command>: <message> (see edgemix <command> --help)` for
+ * usage mistakes — never a stack trace unless EDGEMIX_DEBUG is set.
  */
-import { parseArgs } from 'node:util'
-import { startServer } from '../index.js'
-import { createHttpServer } from './http/index.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { UsageError } from './cli/args.js'
 
-const USAGE = `usage: edgemix serve [options]
-  --http PORT        HTTP API port (default 8787; 0 = any free port)
-  --grpc PORT        gRPC cloud tier port (default 50052; 0 = any free port)
-  --no-http          do not start the HTTP API
-  --no-grpc          do not start the gRPC cloud tier
-  --host HOST        address to bind both to (default 127.0.0.1; 0.0.0.0 for every interface)
-  --cors ORIGIN      allow cross-origin requests from ORIGIN (repeatable; '*' for any)
-  --rate-limit N     requests per minute per client (default 1000; 0 = no limit)
-  --log-level LEVEL  fatal|error|warn|info|debug|trace|silent (default info)
-  -h, --help         this text`
-
-/** A port number 0..65535 from a flag value. */
-function port(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number 0..65535, received ${value}`)
-  return n
+const COMMANDS: Record<string, { summary: string; run: () => Promise<(argv: string[]) => Promise<void>> }> = {
+  process: { summary: 'run a WAV file through the mixer chain (edge or cloud), with a report', run: async () => (await import('./cli/process.js')).processCommand },
+  analyze: { summary: 'loudness, MFCC summary and genre timeline of a WAV file', run: async () => (await import('./cli/analyze.js')).analyzeCommand },
+  inspect: { summary: "check a WebAssembly module against the ABI and print its describe()", run: async () => (await import('./cli/inspect.js')).inspectCommand },
+  serve: { summary: 'the edge HTTP API and the embedded gRPC cloud tier', run: async () => (await import('./cli/serve.js')).serve },
+  bench: { summary: 'run the benchmarks (from a source checkout)', run: async () => (await import('./cli/bench.js')).benchCommand },
 }
 
-async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      http: { type: 'string' },
-      grpc: { type: 'string' },
-      'no-http': { type: 'boolean', default: false },
-      'no-grpc': { type: 'boolean', default: false },
-      host: { type: 'string', default: '127.0.0.1' },
-      cors: { type: 'string', multiple: true },
-      'rate-limit': { type: 'string' },
-      'log-level': { type: 'string', default: 'info' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  })
-  if (values.help) {
-    console.log(USAGE)
-    return
-  }
-  const host = values.host
-  const httpPort = port('http', values.http, 8787)
-  const grpcPort = port('grpc', values.grpc, 50052)
-  const perMinute = values['rate-limit'] === undefined ? 1000 : Number(values['rate-limit'])
-  if (!Number.isInteger(perMinute) || perMinute < 0) throw new Error(`--rate-limit must be a whole number ≥ 0, received ${values['rate-limit']}`)
-  if (values['no-http'] && values['no-grpc']) throw new Error('--no-http and --no-grpc together leave nothing to serve')
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version
+}
 
-  const closers: Array<() => Promise<void>> = []
-  const shutdown = async () => {
-    for (const close of closers.reverse()) await close()
-  }
-  process.once('SIGINT', () => void shutdown())
-  process.once('SIGTERM', () => void shutdown())
-  try {
-    if (!values['no-grpc']) {
-      const grpc = await startServer({ host, port: grpcPort })
-      closers.push(() => grpc.close())
-      console.log(`edgemix grpc: ${grpc.host}:${grpc.port}`)
-    }
-    if (!values['no-http']) {
-      const http = await createHttpServer({
-        cors: values.cors?.includes('*') ? true : values.cors,
-        rateLimit: perMinute === 0 ? false : { max: perMinute, windowMs: 60_000 },
-        logger: { level: values['log-level'], stream: process.stderr },
-      })
-      closers.push(() => http.close())
-      console.log(`edgemix http: ${await http.listen({ port: httpPort, host })}`)
-    }
-  } catch (err) {
-    await shutdown()
-    throw err
-  }
+const USAGE = `usage: edgemix <command> [options]   (edgemix <command> --help for its options)
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`)
+  .join('\n')}
+
+  -v, --version  the version
+  -h, --help     this text`
+
+/** One line, whatever the message holds. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim()
 }
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
-  if (command === 'serve') return serve(rest)
   if (command === undefined || command === '-h' || command === '--help') {
     console.log(USAGE)
     return
   }
-  throw new Error(`unknown command ${command}\n${USAGE}`)
+  if (command === '-v' || command === '--version') {
+    console.log(version())
+    return
+  }
+  const entry = COMMANDS[command]
+  if (!entry) throw new UsageError(`unknown command ${command}; the commands are ${Object.keys(COMMANDS).join(', ')}`)
+  await (await entry.run())(rest)
 }
 
-main(process.argv.slice(2)).catch((err: Error) => {
-  console.error(`edgemix: ${err.message}`)
+main(process.argv.slice(2)).catch((err: Error & { code?: string }) => {
+  const command = process.argv[2] && process.argv[2] in COMMANDS ? ` ${process.argv[2]}` : ''
+  if (err instanceof UsageError) {
+    console.error(`edgemix${command}: ${oneLine(err.message)} (see edgemix${command} --help)`)
+  } else {
+    const code = typeof err?.code === 'string' && err.code.startsWith('ERR_') ? `${err.code}: ` : ''
+    console.error(`edgemix${command}: ${code}${oneLine(String(err?.message ?? err))}`)
+    if (process.env.EDGEMIX_DEBUG) console.error(err?.stack)
+  }
   process.exitCode = 1
 })

@@ -29,6 +29,9 @@ export {
   measureLoudnessSync,
 } from '../index.js'
 export type { AnalysisFrames, AnalysisOptions, AudioFeatures, LoudnessOptions, LoudnessResult } from '../index.js'
+// WAV files (hound) and sample-rate conversion (rubato), off the JS thread.
+export { decodeWav, encodeWav, readWav, resample, writeWav } from '../index.js'
+export type { ResampleOptions, WavAudio, WavFormat } from '../index.js'
 // Genre detection (synthetic-benchmark accuracy only; see the README): batch and streaming.
 export { GenreClassifier, classifyGenre, classifyGenreSync } from '../index.js'
 export type { GenreClassifierOptions, GenreName, GenreOptions, GenreResult } from '../index.js'

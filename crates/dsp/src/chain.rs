@@ -16,6 +16,7 @@ use crate::error::{check_audio, AudioError, ConfigError};
 use crate::gate::{NoiseGate, NoiseGateConfig};
 use crate::genre::{StreamingGenreClassifier, StreamingGenreOptions};
 use crate::limiter::{Limiter, LimiterConfig};
+use crate::link::Channels;
 use crate::meters::{peak_rms_db, AdaptiveMeters, LoudnessMeters, Meters};
 use crate::normalizer::{LoudnessNormalizer, LoudnessStageConfig};
 use crate::presets;
@@ -35,6 +36,11 @@ pub const FRAME_SAMPLES: usize = 960;
 pub struct ChainConfig {
     /// Sample rate, Hz. 8000 to 192000. Default 48000. Changing it resets the chain.
     pub sample_rate: f64,
+    /// 1 (mono, the default; then absent from the serialised configuration) or 2
+    /// (interleaved stereo with linked gain, see [`crate::link`]). Changing it resets the
+    /// chain.
+    #[serde(skip_serializing_if = "is_default")]
+    pub channels: Channels,
     pub gate: NoiseGateConfig,
     pub compressor: CompressorConfig,
     pub eq: EqConfig,
@@ -61,6 +67,7 @@ impl Default for ChainConfig {
     fn default() -> Self {
         Self {
             sample_rate: SAMPLE_RATE_HZ,
+            channels: Channels::Mono,
             gate: NoiseGateConfig::default(),
             compressor: CompressorConfig::default(),
             eq: EqConfig::default(),
@@ -122,7 +129,7 @@ impl ChainConfig {
         Ok(config)
     }
 
-    /// Latency of the chain, samples (the limiter's lookahead).
+    /// Latency of the chain, samples per channel (the limiter's lookahead).
     pub fn latency_samples(&self) -> usize {
         self.limiter.lookahead_samples(self.sample_rate)
     }
@@ -197,8 +204,9 @@ struct StageRun {
     limiter_min: f32,
 }
 
-/// Gate → compressor → EQ → (loudness normalisation) → limiter on mono blocks of any
-/// length, optionally moving between genre presets ([`crate::adaptive`]).
+/// Gate → compressor → EQ → (loudness normalisation) → limiter on mono or interleaved
+/// stereo blocks of any length (whole frames), optionally moving between genre presets
+/// ([`crate::adaptive`]).
 #[derive(Debug, Clone)]
 pub struct MixerChain {
     config: ChainConfig,
@@ -208,32 +216,35 @@ pub struct MixerChain {
     normalizer: Option<LoudnessNormalizer>,
     limiter: Limiter,
     adaptive: Option<Adaptive>,
-    /// Samples processed since the start or the last reset (the update-step grid).
+    /// Frames processed since the start or the last reset (the update-step grid).
     position: u64,
     meters: Meters,
+    /// Stereo and adaptive: the mono mixdown the genre classifier hears (reused buffer).
+    mixdown: Vec<f32>,
 }
 
 impl MixerChain {
     pub fn new(config: ChainConfig) -> Result<Self, ConfigError> {
         config.validate()?;
-        let rate = config.sample_rate;
+        let (rate, channels) = (config.sample_rate, config.channels);
         let adaptive = config
             .adaptive
             .enabled()
             .then(|| Adaptive::new(&config, true));
         let stages = adaptive.as_ref().map_or(&config, |a| &a.effective);
         Ok(Self {
-            gate: NoiseGate::new(&stages.gate, rate),
-            compressor: Compressor::new(&stages.compressor, rate),
-            eq: ThreeBandEq::new(&stages.eq, rate),
+            gate: NoiseGate::with_channels(&stages.gate, rate, channels),
+            compressor: Compressor::with_channels(&stages.compressor, rate, channels),
+            eq: ThreeBandEq::with_channels(&stages.eq, rate, channels),
             normalizer: config
                 .loudness
                 .enabled
-                .then(|| LoudnessNormalizer::new(&config.loudness, rate)),
-            limiter: Limiter::new(&config.limiter, rate),
+                .then(|| LoudnessNormalizer::with_channels(&config.loudness, rate, channels)),
+            limiter: Limiter::with_channels(&config.limiter, rate, channels),
             adaptive,
             position: 0,
             meters: Meters::default(),
+            mixdown: Vec::new(),
             config,
         })
     }
@@ -251,13 +262,13 @@ impl MixerChain {
     }
 
     /// Applies a new configuration between blocks. Filter and detector state carries
-    /// over; a stage coming out of bypass starts from reset state; a new sample rate
-    /// resets the whole chain and a new lookahead resets the limiter. Turning `adaptive`
+    /// over; a stage coming out of bypass starts from reset state; a new sample rate or
+    /// channel count resets the whole chain and a new lookahead resets the limiter. Turning `adaptive`
     /// on morphs from the configured values to the neutral preset; turning it off
     /// returns to the configured values at once.
     pub fn configure(&mut self, config: ChainConfig) -> Result<(), ConfigError> {
         config.validate()?;
-        if config.sample_rate != self.config.sample_rate {
+        if config.sample_rate != self.config.sample_rate || config.channels != self.config.channels {
             *self = Self::new(config)?;
             return Ok(());
         }
@@ -296,7 +307,13 @@ impl MixerChain {
         match (&mut self.normalizer, new.loudness.enabled) {
             (_, false) => self.normalizer = None,
             (Some(stage), true) => stage.set_config(&new.loudness, rate),
-            (None, true) => self.normalizer = Some(LoudnessNormalizer::new(&new.loudness, rate)),
+            (None, true) => {
+                self.normalizer = Some(LoudnessNormalizer::with_channels(
+                    &new.loudness,
+                    rate,
+                    new.channels,
+                ))
+            }
         }
         self.limiter.set_config(&new.limiter, rate);
         Ok(())
@@ -353,10 +370,17 @@ impl MixerChain {
         self.meters = Meters::default();
     }
 
-    /// Processes `block` in place. An empty block or a non-finite sample is rejected
-    /// before anything changes.
+    /// Processes `block` (interleaved when stereo) in place. An empty block, a partial
+    /// frame or a non-finite sample is rejected before anything changes.
     pub fn process(&mut self, block: &mut [f32]) -> Result<(), AudioError> {
         check_audio(block)?;
+        let channels = self.config.channels.count();
+        if !block.len().is_multiple_of(channels) {
+            return Err(AudioError::PartialFrame {
+                samples: block.len(),
+                channels,
+            });
+        }
         let (input_peak_db, input_rms_db) = peak_rms_db(block);
         let mut run = StageRun {
             gate_min: 1.0,
@@ -364,18 +388,27 @@ impl MixerChain {
             limiter_min: 1.0,
         };
         if self.adaptive.is_some() {
-            // Pieces end on the update grid, where the presets advance.
+            // Pieces end on the update grid (in frames), where the presets advance.
             let mut start = 0;
             while start < block.len() {
                 let to_grid = UPDATE_SAMPLES - (self.position % UPDATE_SAMPLES as u64) as usize;
-                let end = block.len().min(start + to_grid);
+                let end = block.len().min(start + to_grid * channels);
                 if let Some(classifier) = self.adaptive.as_mut().and_then(|a| a.classifier.as_mut())
                 {
-                    // The chain's input (finite: checked above).
-                    classifier.push(&block[start..end])?;
+                    // The chain's input (finite: checked above), mixed down to mono.
+                    let piece = &block[start..end];
+                    if channels == 1 {
+                        classifier.push(piece)?;
+                    } else {
+                        self.mixdown.clear();
+                        self.mixdown.extend(
+                            piece.chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32),
+                        );
+                        classifier.push(&self.mixdown)?;
+                    }
                 }
                 self.run_stages(&mut block[start..end], &mut run);
-                self.position += (end - start) as u64;
+                self.position += ((end - start) / channels) as u64;
                 if self.position.is_multiple_of(UPDATE_SAMPLES as u64) {
                     self.update_presets();
                 }
@@ -383,7 +416,7 @@ impl MixerChain {
             }
         } else {
             self.run_stages(block, &mut run);
-            self.position += block.len() as u64;
+            self.position += (block.len() / channels) as u64;
         }
         let stages = self.effective_config();
         let mut meters = Meters {

@@ -16,11 +16,15 @@
 //! g rises above s, τ = `releaseMs` otherwise. **Time-constant convention**: τ is the time
 //! for the smoothed reduction to cover 1 − 1/e ≈ 63.2 % of a step. The output is
 //! `x[n]·10^((makeup − s[n])/20)`.
+//!
+//! Multichannel blocks (interleaved) get one gain per frame, computed from the frame's
+//! linked level ([`crate::link`]: the largest magnitude over the channels).
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::fastmath;
+use crate::link::{self, Channels};
 use crate::range::Range;
 use crate::units::one_pole;
 
@@ -33,7 +37,7 @@ const REDUCTION_FLOOR_DB: f32 = 1e-6;
 /// no output.
 const DETECTOR_FLUSH_DB: f32 = 1e-30;
 
-/// Samples per processing chunk (a stack buffer; any block length works).
+/// Frames per processing chunk (a stack buffer; any block length works).
 const CHUNK: usize = 64;
 
 /// Compressor parameters.
@@ -104,6 +108,7 @@ impl CompressorConfig {
 /// Compressor state.
 #[derive(Debug, Clone)]
 pub struct Compressor {
+    channels: Channels,
     /// Threshold minus half the knee, dB: where the knee starts.
     knee_start_db: f32,
     knee_db: f32,
@@ -119,8 +124,15 @@ pub struct Compressor {
 }
 
 impl Compressor {
+    /// A mono compressor.
     pub fn new(config: &CompressorConfig, sample_rate: f64) -> Self {
+        Self::with_channels(config, sample_rate, Channels::Mono)
+    }
+
+    /// A compressor for interleaved blocks of `channels`, linked.
+    pub fn with_channels(config: &CompressorConfig, sample_rate: f64, channels: Channels) -> Self {
         let mut comp = Self {
+            channels,
             knee_start_db: 0.0,
             knee_db: 0.0,
             inv_two_knee: 0.0,
@@ -169,28 +181,32 @@ impl Compressor {
         self.depth * (in_knee * in_knee * self.inv_two_knee + fastmath::max(k - self.knee_db, 0.0))
     }
 
-    /// Compresses `block` in place; returns the largest smoothed reduction applied (dB).
+    /// Compresses `block` (whole interleaved frames) in place; returns the largest
+    /// smoothed reduction applied (dB).
     ///
-    /// Works in chunks of [`CHUNK`] samples with three passes — gain computer, detector,
+    /// Works in chunks of [`CHUNK`] frames with three passes — gain computer, detector,
     /// gain — so the two per-sample transcendental passes vectorise and only the
     /// detector recursion runs sample by sample. The arithmetic per sample is the same
     /// whatever the block boundaries (and with or without AVX2).
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
-        compress(self, block)
+        match self.channels {
+            Channels::Mono => compress_mono(self, block),
+            Channels::Stereo => compress_stereo(self, block),
+        }
     }
 
     #[inline(always)]
-    fn process_body(&mut self, block: &mut [f32]) -> f32 {
+    fn process_body<const C: usize>(&mut self, block: &mut [f32]) -> f32 {
         let mut max_reduction = if self.reduction_db >= REDUCTION_FLOOR_DB {
             self.reduction_db
         } else {
             0.0
         };
         let mut scratch = [0.0f32; CHUNK];
-        for chunk in block.chunks_mut(CHUNK) {
-            let reduction = &mut scratch[..chunk.len()];
-            for (r, x) in reduction.iter_mut().zip(chunk.iter()) {
-                *r = self.target_reduction(x.abs());
+        for chunk in block.chunks_mut(CHUNK * C) {
+            let reduction = &mut scratch[..chunk.len() / C];
+            for (r, frame) in reduction.iter_mut().zip(chunk.chunks_exact(C)) {
+                *r = self.target_reduction(link::level::<C>(frame));
             }
             let (attack, release) = (self.attack, self.release);
             let (attack_in, release_in) = (1.0 - attack, 1.0 - release);
@@ -213,13 +229,14 @@ impl Compressor {
             if chunk_max >= REDUCTION_FLOOR_DB && chunk_max > max_reduction {
                 max_reduction = chunk_max;
             }
-            for (x, &r) in chunk.iter_mut().zip(reduction.iter()) {
+            for (frame, &r) in chunk.chunks_exact_mut(C).zip(reduction.iter()) {
                 let gain = fastmath::db_to_amp(self.makeup_db - r);
-                *x *= if r < REDUCTION_FLOOR_DB {
+                let gain = if r < REDUCTION_FLOOR_DB {
                     self.makeup
                 } else {
                     gain
                 };
+                link::scale(frame, gain);
             }
         }
         max_reduction
@@ -227,8 +244,13 @@ impl Compressor {
 }
 
 crate::simd::with_avx2! {
-    /// [`Compressor::process_body`], with AVX2 where the CPU has it.
-    fn compress(compressor: &mut Compressor, block: &mut [f32]) -> f32 = Compressor::process_body;
+    /// [`Compressor::process_body`] on mono blocks, with AVX2 where the CPU has it.
+    fn compress_mono(compressor: &mut Compressor, block: &mut [f32]) -> f32 = Compressor::process_body::<1>;
+}
+
+crate::simd::with_avx2! {
+    /// [`Compressor::process_body`] on interleaved stereo blocks, with AVX2 where the CPU has it.
+    fn compress_stereo(compressor: &mut Compressor, block: &mut [f32]) -> f32 = Compressor::process_body::<2>;
 }
 
 /// The largest value of `values` (≥ 0), over eight lanes so the loop vectorises.

@@ -1,10 +1,12 @@
 //! Three-band equaliser: low shelf → mid peaking → high shelf, RBJ cookbook biquads
-//! (see [`crate::biquad`]). A band with 0 dB gain is an exact identity.
+//! (see [`crate::biquad`]). A band with 0 dB gain is an exact identity. Each channel of
+//! an interleaved block has its own filter state.
 
 use serde::{Deserialize, Serialize};
 
 use crate::biquad::{Biquad, BiquadCoefficients};
 use crate::error::ConfigError;
+use crate::link::Channels;
 use crate::range::Range;
 
 /// Highest band frequency allowed, as a fraction of the sample rate (just under Nyquist).
@@ -98,32 +100,56 @@ impl EqConfig {
 /// Three-band equaliser state.
 #[derive(Debug, Clone)]
 pub struct ThreeBandEq {
-    bands: [Biquad; 3],
+    /// The three bands of each channel.
+    bands: Vec<[Biquad; 3]>,
 }
 
 impl ThreeBandEq {
+    /// A mono equaliser.
     pub fn new(config: &EqConfig, sample_rate: f64) -> Self {
+        Self::with_channels(config, sample_rate, Channels::Mono)
+    }
+
+    /// An equaliser for interleaved blocks of `channels`, one filter state per channel.
+    pub fn with_channels(config: &EqConfig, sample_rate: f64, channels: Channels) -> Self {
+        let bands = config.coefficients(sample_rate).map(Biquad::new);
         Self {
-            bands: config.coefficients(sample_rate).map(Biquad::new),
+            bands: vec![bands; channels.count()],
         }
     }
 
     /// Applies new parameters, keeping the filter state.
     pub fn set_config(&mut self, config: &EqConfig, sample_rate: f64) {
-        for (band, c) in self.bands.iter_mut().zip(config.coefficients(sample_rate)) {
-            band.set_coefficients(c);
+        let coefficients = config.coefficients(sample_rate);
+        for bands in &mut self.bands {
+            for (band, &c) in bands.iter_mut().zip(&coefficients) {
+                band.set_coefficients(c);
+            }
         }
     }
 
     pub fn reset(&mut self) {
-        self.bands.iter_mut().for_each(Biquad::reset);
+        self.bands.iter_mut().flatten().for_each(Biquad::reset);
     }
 
-    /// Equalises `block` in place.
+    /// Equalises `block` (whole interleaved frames) in place.
     pub fn process(&mut self, block: &mut [f32]) {
-        let [low, mid, high] = &mut self.bands;
-        for x in block.iter_mut() {
-            *x = high.tick(mid.tick(low.tick(f64::from(*x)))) as f32;
+        let channels = self.bands.len();
+        if let [bands] = &mut self.bands[..] {
+            // Mono: a plain loop (a stride of 1 would cost an index computation per sample).
+            block.iter_mut().for_each(|x| *x = tick(bands, *x));
+            return;
+        }
+        for (c, bands) in self.bands.iter_mut().enumerate() {
+            for x in block.iter_mut().skip(c).step_by(channels) {
+                *x = tick(bands, *x);
+            }
         }
     }
+}
+
+/// One sample through the three bands.
+#[inline(always)]
+fn tick([low, mid, high]: &mut [Biquad; 3], x: f32) -> f32 {
+    high.tick(mid.tick(low.tick(f64::from(x)))) as f32
 }

@@ -36,6 +36,8 @@ pub enum AudioError {
     Empty,
     /// A sample is NaN or ±Infinity.
     NonFinite { index: usize, value: f32 },
+    /// An interleaved block whose length is not a whole number of frames.
+    PartialFrame { samples: usize, channels: usize },
 }
 
 impl fmt::Display for AudioError {
@@ -55,6 +57,11 @@ impl fmt::Display for AudioError {
                 };
                 write!(f, "audio sample {index} is {value}: samples must be finite numbers (nominally -1.0 to 1.0)")
             }
+            AudioError::PartialFrame { samples, channels } => write!(
+                f,
+                "audio block of {samples} samples is not a whole number of {channels}-channel frames: \
+                 interleaved blocks hold one sample of every channel per frame (a length divisible by {channels})"
+            ),
         }
     }
 }

@@ -7,11 +7,15 @@
 //! the band between the two thresholds never toggles it. The gain moves in a straight line
 //! in dB between 0 dB (open) and `rangeDb` (closed): `attackMs` and `releaseMs` are the
 //! times of one full traversal.
+//!
+//! Multichannel blocks (interleaved) get one gain per frame from the frame's linked level
+//! ([`crate::link`]): the detector sees the largest magnitude over the channels.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::fastmath;
+use crate::link::{self, Channels};
 use crate::range::Range;
 use crate::units::{ms_to_samples, one_pole};
 
@@ -74,6 +78,7 @@ impl NoiseGateConfig {
 /// Noise gate state.
 #[derive(Debug, Clone)]
 pub struct NoiseGate {
+    channels: Channels,
     detector_coeff: f32,
     open_power: f32,
     close_power: f32,
@@ -88,8 +93,15 @@ pub struct NoiseGate {
 }
 
 impl NoiseGate {
+    /// A mono gate.
     pub fn new(config: &NoiseGateConfig, sample_rate: f64) -> Self {
+        Self::with_channels(config, sample_rate, Channels::Mono)
+    }
+
+    /// A gate for interleaved blocks of `channels`, linked.
+    pub fn with_channels(config: &NoiseGateConfig, sample_rate: f64, channels: Channels) -> Self {
         let mut gate = Self {
+            channels,
             detector_coeff: 0.0,
             open_power: 0.0,
             close_power: 0.0,
@@ -145,8 +157,16 @@ impl NoiseGate {
         self.gain
     }
 
-    /// Gates `block` in place; returns the smallest gain applied (linear).
+    /// Gates `block` (whole interleaved frames) in place; returns the smallest gain
+    /// applied (linear).
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
+        match self.channels {
+            Channels::Mono => self.process_frames::<1>(block),
+            Channels::Stereo => self.process_frames::<2>(block),
+        }
+    }
+
+    fn process_frames<const C: usize>(&mut self, block: &mut [f32]) -> f32 {
         // State in locals for the loop; written back once.
         let (keep, smooth) = (self.detector_coeff, 1.0 - self.detector_coeff);
         let (open_power, close_power, hold_samples) =
@@ -155,9 +175,10 @@ impl NoiseGate {
         let (mut mean_square, mut open, mut hold_left, mut gain) =
             (self.mean_square, self.open, self.hold_left, self.gain);
         let mut min_gain = gain;
-        for x in block.iter_mut() {
+        for frame in block.chunks_exact_mut(C) {
             // ms·a + x²·(1 − a): the x² term is off the sample-to-sample dependency.
-            mean_square = mean_square * keep + *x * *x * smooth;
+            let x = link::level::<C>(frame);
+            mean_square = mean_square * keep + x * x * smooth;
             // The state machine as boolean algebra (no data-dependent branches):
             // above the open threshold → open, hold re-armed; open and above the close
             // threshold → hold re-armed; open and below it → hold counts down, then closes.
@@ -177,7 +198,7 @@ impl NoiseGate {
             );
             gain = if open { opening } else { closing };
             min_gain = if gain < min_gain { gain } else { min_gain };
-            *x *= gain;
+            link::scale(frame, gain);
         }
         (self.mean_square, self.open, self.hold_left, self.gain) =
             (mean_square, open, hold_left, gain);

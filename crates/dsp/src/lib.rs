@@ -1,8 +1,9 @@
 //! Pure DSP for edgemix: the processors of the mixer chain, with no I/O and no async.
 //!
-//! Every processor is mono, works at any sample rate from 8 kHz to 192 kHz and on any
-//! block length, and carries its state across blocks: feeding a signal as one buffer or
-//! as blocks of any size gives bit-identical output.
+//! Every processor works on mono or interleaved stereo ([`Channels`]; the dynamics
+//! stages link their gain across channels, see the `link` module), at any sample rate from
+//! 8 kHz to 192 kHz and on any block length, and carries its state across blocks: feeding
+//! a signal as one buffer or as blocks of any size gives bit-identical output.
 //!
 //! Signal levels are in dBFS (0 dBFS = full-scale sample value 1.0); times in
 //! milliseconds; frequencies in hertz. Every configurable parameter is checked against a
@@ -21,6 +22,7 @@ mod features;
 mod gate;
 pub mod genre;
 mod limiter;
+mod link;
 mod loudness;
 mod mel;
 mod meters;
@@ -58,6 +60,7 @@ pub use features::{
 };
 pub use gate::{NoiseGate, NoiseGateConfig};
 pub use limiter::{Limiter, LimiterConfig};
+pub use link::Channels;
 pub use loudness::{
     apply_gain_db, k_weighting_coefficients, loudness_of_mean_square, measure_loudness,
     normalization_gain_db, LoudnessConfig, LoudnessMeter, LoudnessReport, LoudnessSettings,

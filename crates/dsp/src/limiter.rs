@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::fastmath;
+use crate::link::{self, Channels};
 use crate::range::Range;
 use crate::sliding_min::SlidingMin;
 use crate::units::{ms_to_samples, one_pole};
@@ -55,13 +56,13 @@ impl LimiterConfig {
         Self::RELEASE_MS.check(self.release_ms)
     }
 
-    /// The lookahead in whole samples at `sample_rate`: the limiter's latency.
+    /// The lookahead in whole samples (frames) at `sample_rate`: the limiter's latency.
     pub fn lookahead_samples(&self, sample_rate: f64) -> usize {
         ms_to_samples(self.lookahead_ms, sample_rate)
     }
 }
 
-/// Samples per processing chunk (a stack buffer; any block length works).
+/// Frames per processing chunk (a stack buffer; any block length works).
 const CHUNK: usize = 64;
 
 /// Fixed-point scale of the ramp (2^32 per unit gain). Integer sums are exact, so the
@@ -71,6 +72,7 @@ const RAMP_ONE: f64 = 4_294_967_296.0;
 /// Limiter state.
 #[derive(Debug, Clone)]
 pub struct Limiter {
+    channels: Channels,
     bypass: bool,
     ceiling: f32,
     release: f64,
@@ -78,7 +80,8 @@ pub struct Limiter {
     window: usize,
     /// 1 / (window · RAMP_ONE): turns the ramp sum into the average gain.
     average_scale: f64,
-    /// Input delay line of L samples; `delay_pos` holds the oldest (output next).
+    /// Input delay line of L frames (interleaved); `delay_pos` holds the oldest sample
+    /// (output next).
     delay: Vec<f32>,
     delay_pos: usize,
     /// Released gains of the last `window` samples in fixed point, and their sum.
@@ -91,8 +94,15 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// A mono limiter.
     pub fn new(config: &LimiterConfig, sample_rate: f64) -> Self {
+        Self::with_channels(config, sample_rate, Channels::Mono)
+    }
+
+    /// A limiter for interleaved blocks of `channels`, linked.
+    pub fn with_channels(config: &LimiterConfig, sample_rate: f64, channels: Channels) -> Self {
         let mut limiter = Self {
+            channels,
             bypass: config.bypass,
             ceiling: 1.0,
             release: 0.0,
@@ -110,7 +120,7 @@ impl Limiter {
         limiter
     }
 
-    /// Latency in samples (= the lookahead).
+    /// Latency in samples per channel (= the lookahead).
     pub fn latency(&self) -> usize {
         self.window - 1
     }
@@ -131,7 +141,7 @@ impl Limiter {
     }
 
     pub fn reset(&mut self) {
-        self.delay = vec![0.0; self.window - 1];
+        self.delay = vec![0.0; (self.window - 1) * self.channels.count()];
         self.delay_pos = 0;
         self.ramp = vec![RAMP_ONE as i64; self.window];
         self.ramp_sum = RAMP_ONE as i64 * self.window as i64;
@@ -140,24 +150,28 @@ impl Limiter {
         self.released = 1.0;
     }
 
-    /// Limits `block` in place; returns the smallest gain applied (linear).
+    /// Limits `block` (whole interleaved frames) in place; returns the smallest gain
+    /// applied (linear).
     ///
-    /// Works in chunks of [`CHUNK`] samples: the per-sample needs and the final gain
+    /// Works in chunks of [`CHUNK`] frames: the per-frame needs and the final gain
     /// stage vectorise; only the envelope runs sample by sample. The arithmetic per
     /// sample is the same whatever the block boundaries (and with or without AVX2).
     pub fn process(&mut self, block: &mut [f32]) -> f32 {
-        limit(self, block)
+        match self.channels {
+            Channels::Mono => limit_mono(self, block),
+            Channels::Stereo => limit_stereo(self, block),
+        }
     }
 
     #[inline(always)]
-    fn process_body(&mut self, block: &mut [f32]) -> f32 {
+    fn process_body<const C: usize>(&mut self, block: &mut [f32]) -> f32 {
         let mut min_gain = 1.0f32;
         let mut scratch = [0.0f32; CHUNK];
-        for chunk in block.chunks_mut(CHUNK) {
-            let gains = &mut scratch[..chunk.len()];
+        for chunk in block.chunks_mut(CHUNK * C) {
+            let gains = &mut scratch[..chunk.len() / C];
             // ceiling / max(|x|, ceiling) is exactly 1.0 at or below the ceiling.
-            for (g, x) in gains.iter_mut().zip(chunk.iter()) {
-                *g = self.ceiling / fastmath::max(x.abs(), self.ceiling);
+            for (g, frame) in gains.iter_mut().zip(chunk.chunks_exact(C)) {
+                *g = self.ceiling / fastmath::max(link::level::<C>(frame), self.ceiling);
             }
             // The gain is tracked while bypassed too, so enabling the stage mid-stream
             // starts from a settled state. Idle (no need in the window or the chunk, fully
@@ -172,8 +186,10 @@ impl Limiter {
             self.delay_line(chunk);
             if !self.bypass {
                 let c = self.ceiling;
-                for (x, &g) in chunk.iter_mut().zip(gains.iter()) {
-                    *x = fastmath::clamp(*x * g, -c, c);
+                for (frame, &g) in chunk.chunks_exact_mut(C).zip(gains.iter()) {
+                    for x in frame {
+                        *x = fastmath::clamp(*x * g, -c, c);
+                    }
                 }
                 min_gain = gains
                     .iter()
@@ -191,8 +207,8 @@ impl Limiter {
             && self.ramp_sum == RAMP_ONE as i64 * self.window as i64
     }
 
-    /// Swaps `chunk` through the delay line: each sample goes in, the one from L samples
-    /// earlier comes out.
+    /// Swaps `chunk` through the delay line: each sample goes in, the one of its channel
+    /// from L frames earlier comes out.
     #[inline(always)]
     fn delay_line(&mut self, mut chunk: &mut [f32]) {
         let len = self.delay.len();
@@ -243,6 +259,11 @@ impl Limiter {
 }
 
 crate::simd::with_avx2! {
-    /// [`Limiter::process_body`], with AVX2 where the CPU has it.
-    fn limit(limiter: &mut Limiter, block: &mut [f32]) -> f32 = Limiter::process_body;
+    /// [`Limiter::process_body`] on mono blocks, with AVX2 where the CPU has it.
+    fn limit_mono(limiter: &mut Limiter, block: &mut [f32]) -> f32 = Limiter::process_body::<1>;
+}
+
+crate::simd::with_avx2! {
+    /// [`Limiter::process_body`] on interleaved stereo blocks, with AVX2 where the CPU has it.
+    fn limit_stereo(limiter: &mut Limiter, block: &mut [f32]) -> f32 = Limiter::process_body::<2>;
 }

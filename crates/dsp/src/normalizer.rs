@@ -9,17 +9,21 @@
 //! gates, as for integrated loudness) of the 400 ms blocks of the last `windowMs`. When no
 //! block passes the gates (silence, a pause longer than the window) the gain holds. The
 //! applied gain follows the wanted gain in a straight line in dB at no more than
-//! `slewDbPerSecond` (per sample: `slewDbPerSecond / sampleRate` dB).
+//! `slewDbPerSecond` (per frame: `slewDbPerSecond / sampleRate` dB).
 //!
 //! For a steady input of loudness `L₀` the first measurement exists after 400 ms, and the
 //! output reaches the target after `0.4 s + |targetLufs − L₀| / slewDbPerSecond` (as long
 //! as the gain needed is within ±`maxGainDb` and the limiter does not act).
+//!
+//! Interleaved stereo is measured as BS.1770 specifies (the sum of the channels'
+//! K-weighted powers) and gets one gain on both channels ([`crate::link`] says why).
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::fastmath;
-use crate::loudness::{LoudnessMeter, LoudnessSettings};
+use crate::link::{self, Channels};
+use crate::loudness::{LoudnessConfig, LoudnessMeter};
 use crate::range::Range;
 
 /// Settings of the loudness-normalisation stage (`loudness` in the chain configuration).
@@ -68,13 +72,14 @@ impl LoudnessStageConfig {
 /// Loudness-normalisation state.
 #[derive(Debug, Clone)]
 pub struct LoudnessNormalizer {
+    channels: usize,
     meter: LoudnessMeter,
     target_lufs: f64,
     max_gain_db: f64,
     window_blocks: usize,
-    /// Largest gain change per sample, dB.
+    /// Largest gain change per frame (sample of each channel), dB.
     step_db: f64,
-    /// Samples of the current sub-block seen so far.
+    /// Frames of the current sub-block seen so far.
     in_block: usize,
     /// Last measurement, LUFS (−∞: none yet, or nothing above the gates).
     measured_lufs: f64,
@@ -83,10 +88,22 @@ pub struct LoudnessNormalizer {
 }
 
 impl LoudnessNormalizer {
+    /// A mono stage.
     pub fn new(config: &LoudnessStageConfig, sample_rate: f64) -> Self {
-        let settings =
-            LoudnessSettings::mono(sample_rate).expect("the chain validated the sample rate");
+        Self::with_channels(config, sample_rate, Channels::Mono)
+    }
+
+    /// A stage for interleaved blocks of `channels`, one gain on all of them.
+    pub fn with_channels(config: &LoudnessStageConfig, sample_rate: f64, channels: Channels) -> Self {
+        let settings = LoudnessConfig {
+            sample_rate,
+            channels: channels.count() as f64,
+            ..LoudnessConfig::default()
+        }
+        .validate()
+        .expect("the chain validated the sample rate; 1 and 2 channels are BS.1770 layouts");
         let mut stage = Self {
+            channels: channels.count(),
             meter: LoudnessMeter::with_true_peak(settings, false),
             target_lufs: 0.0,
             max_gain_db: 0.0,
@@ -128,16 +145,16 @@ impl LoudnessNormalizer {
         self.measured_lufs
     }
 
-    /// Measures and normalises `block` (finite samples) in place.
+    /// Measures and normalises `block` (finite samples, whole interleaved frames) in place.
     pub fn process(&mut self, block: &mut [f32]) {
-        let sub_len = self.meter.sub_block_frames();
+        let (sub_len, channels) = (self.meter.sub_block_frames(), self.channels);
         let mut start = 0;
         while start < block.len() {
-            let n = (block.len() - start).min(sub_len - self.in_block);
+            let n = (block.len() - start).min((sub_len - self.in_block) * channels);
             let segment = &mut block[start..start + n];
             self.meter.push_checked(segment);
             self.apply_gain(segment);
-            self.in_block += n;
+            self.in_block += n / channels;
             if self.in_block == sub_len {
                 self.in_block = 0;
                 self.measured_lufs = self.meter.recent_lufs(self.window_blocks);
@@ -151,7 +168,7 @@ impl LoudnessNormalizer {
         }
     }
 
-    /// The gain moves towards the wanted gain by at most `step_db` per sample.
+    /// The gain moves towards the wanted gain by at most `step_db` per frame.
     fn apply_gain(&mut self, segment: &mut [f32]) {
         if self.gain_db == self.wanted_db {
             let gain = fastmath::db_to_amp(self.gain_db as f32);
@@ -160,9 +177,9 @@ impl LoudnessNormalizer {
         }
         let (wanted, step) = (self.wanted_db, self.step_db);
         let mut gain_db = self.gain_db;
-        for x in segment.iter_mut() {
+        for frame in segment.chunks_exact_mut(self.channels) {
             gain_db += (wanted - gain_db).clamp(-step, step);
-            *x *= fastmath::db_to_amp(gain_db as f32);
+            link::scale(frame, fastmath::db_to_amp(gain_db as f32));
         }
         self.gain_db = gain_db;
     }

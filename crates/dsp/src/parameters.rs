@@ -1,10 +1,10 @@
-//! The mixer chain's parameters as one table: per stage, every key with what it does and,
-//! for numbers, the [`Range`] its stage validates it against (limits and unit); defaults
-//! come from the stages' `Default`. The single source of the parameter documentation:
-//! the typings (`src/typedefs.d.ts`, copied into `index.d.ts`) and the README's
-//! parameter table are generated from it (checked, and rewritten on request, by
-//! `tests/parameter_docs.rs`), and the cloud's `AudioMixer` node describes its
-//! parameters with [`Stage::summary`].
+//! The mixer chain's parameters as one table: the top-level `sampleRate` and `channels`,
+//! and per stage every key, with what it does and, for numbers, the [`Range`] it is
+//! validated against (limits and unit); defaults come from the configurations'
+//! `Default`. The single source of the parameter documentation: the typings
+//! (`src/typedefs.d.ts`, copied into `index.d.ts`) and the README's parameter table are
+//! generated from it (checked, and rewritten on request, by `tests/parameter_docs.rs`),
+//! and the cloud's `AudioMixer` node describes its parameters from it.
 
 use serde_json::Value;
 
@@ -14,6 +14,7 @@ use crate::compressor::CompressorConfig;
 use crate::eq::EqConfig;
 use crate::gate::NoiseGateConfig;
 use crate::limiter::LimiterConfig;
+use crate::link::Channels;
 use crate::normalizer::LoudnessStageConfig;
 use crate::range::Range;
 
@@ -22,6 +23,8 @@ use crate::range::Range;
 pub enum Kind {
     /// A number within its range (whose name is the parameter's dotted path).
     Number(Range),
+    /// A whole number within its range (whose name is the parameter's path).
+    Count(Range),
     /// `true` or `false`.
     Flag(&'static str),
 }
@@ -42,6 +45,13 @@ impl Parameter {
         }
     }
 
+    pub const fn count(range: Range, doc: &'static str) -> Self {
+        Self {
+            kind: Kind::Count(range),
+            doc,
+        }
+    }
+
     pub const fn flag(key: &'static str, doc: &'static str) -> Self {
         Self {
             kind: Kind::Flag(key),
@@ -52,7 +62,9 @@ impl Parameter {
     /// The key within its stage's object (`thresholdDb`).
     pub fn key(&self) -> &'static str {
         match self.kind {
-            Kind::Number(range) => range.name.rsplit('.').next().unwrap_or(range.name),
+            Kind::Number(range) | Kind::Count(range) => {
+                range.name.rsplit('.').next().unwrap_or(range.name)
+            }
             Kind::Flag(key) => key,
         }
     }
@@ -64,6 +76,7 @@ impl Parameter {
                 format!("{} to {}", range.min, range.max)
             }
             Kind::Number(range) => format!("{} to {} {}", range.min, range.max, range.unit),
+            Kind::Count(range) => format!("a whole number from {} to {}", range.min, range.max),
             Kind::Flag(_) => "true or false".into(),
         }
     }
@@ -106,10 +119,17 @@ impl Stage {
     }
 }
 
-/// `sampleRate`, the chain's one top-level number.
+/// `sampleRate`, top-level like `channels`.
 pub const SAMPLE_RATE: Parameter = Parameter::number(
     ChainConfig::SAMPLE_RATE,
     "Sample rate (changing it resets the chain)",
+);
+
+/// `channels`, the chain's channel layout (absent from the serialised configuration
+/// while mono).
+pub const CHANNELS: Parameter = Parameter::count(
+    Channels::RANGE,
+    "1 mono or 2 interleaved stereo (L R L R ...) with linked gain: one gain for both channels from the frame's larger magnitude, EQ per channel (changing it resets the chain)",
 );
 
 const SKIP: &str = "Skip the stage (its state is reset when it is enabled again)";
@@ -243,6 +263,11 @@ pub fn default_sample_rate() -> Value {
         .get(SAMPLE_RATE.key())
         .cloned()
         .unwrap_or(Value::Null)
+}
+
+/// The chain's default `channels`.
+pub fn default_channels() -> Value {
+    to_json(Channels::default())
 }
 
 fn to_json(value: impl serde::Serialize) -> Value {

@@ -44,6 +44,17 @@ impl Preset {
         }
     }
 
+    /// The preset named `name` ("neutral", "speech", "rock", ...), if any.
+    pub fn from_name(name: &str) -> Option<Preset> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Sets `config`'s preset-managed parameters to this preset's values at its sample
+    /// rate: the preset as a fixed configuration (adaptive processing stays as configured).
+    pub fn apply(self, config: &mut ChainConfig) {
+        write(&self.values(config.sample_rate), 0, config);
+    }
+
     /// The preset for a genre name ("speech", "rock", "jazz", "electronic", "classical");
     /// `None` (no confident genre) and any other name give `Neutral`.
     pub fn for_genre(genre: Option<&str>) -> Preset {

@@ -8,8 +8,8 @@
 
 use std::path::PathBuf;
 
-use edgemix_dsp::parameters::{self, Kind, Parameter, Stage, SAMPLE_RATE, STAGES};
-use edgemix_dsp::ChainConfig;
+use edgemix_dsp::parameters::{self, Kind, Parameter, Stage, CHANNELS, SAMPLE_RATE, STAGES};
+use edgemix_dsp::{ChainConfig, Channels};
 use serde_json::{json, Value};
 
 const WRITE: &str = "EDGEMIX_WRITE_DOCS";
@@ -38,13 +38,21 @@ fn readme_num(x: f64) -> String {
     x.to_string().replace('-', "−")
 }
 
+/// The default of a top-level key.
+fn top_level_default(p: &Parameter) -> Value {
+    match p.key() {
+        "channels" => parameters::default_channels(),
+        _ => parameters::default_sample_rate(),
+    }
+}
+
 fn typescript_doc(stage: Option<&Stage>, p: &Parameter) -> String {
     let default = match stage {
         Some(stage) => stage.default_of(p),
-        None => parameters::default_sample_rate(),
+        None => top_level_default(p),
     };
     match p.kind {
-        Kind::Number(range) => {
+        Kind::Number(range) | Kind::Count(range) => {
             let unit = if range.unit.is_empty() {
                 String::new()
             } else {
@@ -72,7 +80,7 @@ fn typescript() -> String {
         );
         for p in stage.parameters {
             let ty = match p.kind {
-                Kind::Number(_) => "number",
+                Kind::Number(_) | Kind::Count(_) => "number",
                 Kind::Flag(_) => "boolean",
             };
             out += &format!(
@@ -90,6 +98,18 @@ fn typescript() -> String {
         typescript_doc(None, &SAMPLE_RATE),
         SAMPLE_RATE.key()
     );
+    let Kind::Count(channels) = CHANNELS.kind else {
+        unreachable!("channels is a count")
+    };
+    let layouts: Vec<String> = (channels.min as u32..=channels.max as u32)
+        .map(|n| n.to_string())
+        .collect();
+    out += &format!(
+        "  /** {} Present only when not mono. */\n  {}?: {}\n",
+        typescript_doc(None, &CHANNELS),
+        CHANNELS.key(),
+        layouts.join(" | ")
+    );
     for stage in STAGES {
         if stage.optional {
             out += "  /** Present once set to anything but its defaults (off). */\n";
@@ -103,7 +123,7 @@ fn typescript() -> String {
 }
 
 fn readme_row(stage: &str, p: &Parameter, default: &Value) -> String {
-    let Kind::Number(range) = p.kind else {
+    let (Kind::Number(range) | Kind::Count(range)) = p.kind else {
         unreachable!("flags have no row")
     };
     let limits = if range.min == -range.max {
@@ -117,6 +137,11 @@ fn readme_row(stage: &str, p: &Parameter, default: &Value) -> String {
         .unwrap_or_else(|| default.to_string());
     let key = format!("`{}`", p.key());
     let cells = [stage, &key, p.doc, range.unit, &limits, &default];
+    assert!(
+        cells.iter().all(|cell| !cell.contains('|')),
+        "{}: a `|` would split the README's table row",
+        range.name
+    );
     cells
         .iter()
         .fold("|".to_string(), |row, cell| match cell.is_empty() {
@@ -131,12 +156,13 @@ fn readme() -> String {
     let mut out = format!("<!-- {} -->\n", banner());
     out += "| stage | parameter | what | unit | range | default |\n| --- | --- | --- | --- | --- | --- |\n";
     out += &readme_row("", &SAMPLE_RATE, &parameters::default_sample_rate());
+    out += &readme_row("", &CHANNELS, &parameters::default_channels());
     for stage in STAGES {
         let mut first = true;
         for p in stage
             .parameters
             .iter()
-            .filter(|p| matches!(p.kind, Kind::Number(_)))
+            .filter(|p| !matches!(p.kind, Kind::Flag(_)))
         {
             out += &readme_row(if first { stage.key } else { "" }, p, &stage.default_of(p));
             first = false;
@@ -244,15 +270,21 @@ fn the_table_names_every_key_of_every_stage() {
     assert_eq!(
         keys(&chain),
         sorted(expected),
-        "the chain's top-level keys (optional stages are absent at their defaults)"
+        "the chain's top-level keys (channels and optional stages are absent at their defaults)"
     );
     let mut everything = ChainConfig::default();
+    everything.channels = Channels::Stereo;
     everything.loudness.enabled = true;
     everything.adaptive.0.enabled = true;
     let all = serde_json::to_value(everything).unwrap();
     assert_eq!(
-        keys(&all).len(),
-        1 + STAGES.len(),
+        sorted(keys(&all)),
+        sorted(
+            [SAMPLE_RATE.key(), CHANNELS.key()]
+                .into_iter()
+                .chain(STAGES.iter().map(|s| s.key))
+                .collect()
+        ),
         "every stage of the chain is in the table"
     );
     for stage in STAGES {
@@ -273,7 +305,7 @@ fn the_table_names_every_key_of_every_stage() {
         for p in stage.parameters {
             let default = stage.default_of(p);
             match p.kind {
-                Kind::Number(range) => {
+                Kind::Number(range) | Kind::Count(range) => {
                     assert_eq!(
                         range.name,
                         format!("{}.{}", stage.key, p.key()),
@@ -318,14 +350,16 @@ fn config_with(path: &str, value: f64) -> Value {
 
 #[test]
 fn the_chain_enforces_exactly_the_documented_ranges() {
-    let numbers = std::iter::once(&SAMPLE_RATE)
+    let numbers = [&SAMPLE_RATE, &CHANNELS]
+        .into_iter()
         .chain(STAGES.iter().flat_map(|s| s.parameters))
         .filter_map(|p| match p.kind {
-            Kind::Number(range) => Some(range),
+            Kind::Number(range) => Some((range, false)),
+            Kind::Count(range) => Some((range, true)),
             Kind::Flag(_) => None,
         });
     let mut checked = 0;
-    for range in numbers {
+    for (range, whole) in numbers {
         for edge in [range.min, range.max] {
             let config = config_with(range.name, edge);
             assert!(
@@ -344,7 +378,18 @@ fn the_chain_enforces_exactly_the_documented_ranges() {
                 range.name, err.message
             );
         }
+        if whole {
+            // A count takes whole numbers only: the midpoint between two is refused.
+            let between = range.min + 0.5;
+            let err = ChainConfig::from_json(&config_with(range.name, between))
+                .expect_err(range.name);
+            assert_eq!(
+                err.param, range.name,
+                "{} = {between}: {}",
+                range.name, err.message
+            );
+        }
         checked += 1;
     }
-    assert_eq!(checked, 1 + 6 + 6 + 7 + 3 + 4 + 1);
+    assert_eq!(checked, 2 + 6 + 6 + 7 + 3 + 4 + 1);
 }

@@ -68,6 +68,39 @@ async fn audio_mixer_equals_the_native_chain_in_every_format() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audio_mixer_takes_stereo_interleaved_or_planar() {
+    let mut server = start().await;
+    let client = client(&server);
+    let (left, right) = (program(960 * 4, 3), program(960 * 4, 4));
+    let interleaved: Vec<f32> = left.iter().zip(&right).flat_map(|(&l, &r)| [l, r]).collect();
+    let config = json!({"channels": 2, "adaptive": {"enabled": true}, "loudness": {"enabled": true}});
+    let expected = native_mixer(&config, &[&interleaved]).remove(0);
+
+    // f32le carries interleaved samples.
+    let out = execute(&client, "AudioMixer", &config, Serialization::F32le, f32le(&interleaved)).await;
+    assert_eq!(samples(&out), expected, "f32le, interleaved");
+
+    // json channels × samples come back planar.
+    let body = serde_json::to_vec(&json!([left, right])).unwrap();
+    let out: Value = serde_json::from_slice(
+        &execute(&client, "AudioMixer", &config, Serialization::Json, body).await,
+    )
+    .unwrap();
+    let planar: Vec<Vec<f32>> = out.as_array().unwrap().iter().map(as_f32).collect();
+    let left_out: Vec<f32> = expected.iter().step_by(2).copied().collect();
+    let right_out: Vec<f32> = expected.iter().skip(1).step_by(2).copied().collect();
+    assert_eq!(planar, vec![left_out, right_out], "json, planar");
+
+    // Three channels for a stereo chain, and a partial frame, are refused with what is allowed.
+    let body = serde_json::to_vec(&json!([left, right, left])).unwrap();
+    let err = refusal(&client, "AudioMixer", &config, Serialization::Json, body.into()).await;
+    assert_mentions(&err.message, &["configured for 2 channels, received 3"]);
+    let err = refusal(&client, "AudioMixer", &config, Serialization::F32le, f32le(&interleaved[..961])).await;
+    assert_mentions(&err.message, &["961 samples", "2-channel frames"]);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_strings_are_read_as_json_or_python_literals() {
     let mut server = start().await;
     let client = client(&server);
@@ -123,7 +156,7 @@ async fn config_strings_are_read_as_json_or_python_literals() {
         err.message.contains("unknown parameter \"compresor\"")
             && err
                 .message
-                .contains("compressor, eq, gate, limiter, sampleRate"),
+                .contains("adaptive, channels, compressor, eq, gate, limiter, loudness, sampleRate"),
         "{}",
         err.message
     );

@@ -524,3 +524,72 @@ fn sessions_are_isolated_and_a_closed_session_refuses_calls() {
     a.close().unwrap();
     assert_eq!(a.process(&quiet).unwrap_err(), WasmError::Closed);
 }
+
+/// A module that follows the ABI (every required export, doing nothing) plus `extra`.
+fn abi_module(extra: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+             (memory (export "memory") 1)
+             (func (export "alloc") (param i32) (result i32) i32.const 1024)
+             (func (export "dealloc") (param i32 i32))
+             (func (export "initialize") (param i32) (result i32) i32.const 0)
+             (func (export "process") (param i32 i32 i32 i32) (result i32) i32.const 0)
+             (func (export "cleanup") (result i32) i32.const 0)
+             {extra})"#
+    ))
+    .expect("valid WAT")
+}
+
+fn start_session(bytes: &[u8], limits: Limits) -> Result<WasmSession, WasmError> {
+    let module = Runtime::global(None).unwrap().load(bytes, None).unwrap();
+    WasmSession::new(module, "test".into(), limits, None, RemoteAccess::default())
+}
+
+#[test]
+fn a_start_function_past_the_time_limit_is_a_timeout() {
+    let spin = abi_module(r#"(func $spin (loop $forever br $forever)) (start $spin)"#);
+    let limits = Limits {
+        timeout_ms: 30,
+        ..Limits::default()
+    };
+    let err = start_session(&spin, limits).err().expect("refused");
+    assert_eq!(err, WasmError::Timeout { limit_ms: 30 });
+    assert_eq!(err.code(), "ERR_WASM_TIMEOUT");
+}
+
+#[test]
+fn a_data_segment_outside_the_memory_is_a_trap_at_instantiation() {
+    // One 64 KiB page; the segment's second byte lies past its end.
+    let oob = abi_module(r#"(data (i32.const 65535) "ab")"#);
+    let err = start_session(&oob, Limits::default()).err().expect("refused");
+    match &err {
+        WasmError::Trap(kind) => assert!(
+            kind.contains("out of bounds") && kind.contains("while being instantiated"),
+            "{kind}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.code(), "ERR_WASM_TRAP");
+}
+
+#[test]
+fn a_guest_call_whose_caller_has_gone_stops_at_the_next_check() {
+    use edgemix_runtime::cancel;
+    let limits = Limits {
+        timeout_ms: 60_000,
+        ..Limits::default()
+    };
+    let mut spin = session("spin.wasm", limits, None);
+    let token = cancel::Token::new();
+    let canceller = {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            token.cancel();
+        })
+    };
+    // Without the cancellation this would run its full minute and end as a timeout.
+    let err = cancel::scope(&token, || spin.process(b"go")).unwrap_err();
+    assert_eq!(err, WasmError::Cancelled);
+    canceller.join().unwrap();
+}

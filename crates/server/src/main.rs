@@ -42,9 +42,16 @@ struct Args {
     #[arg(long, env = "EDGEMIX_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Require `authorization: Bearer <token>` on every RemoteExecutionService call
-    /// (the health service stays open for probes).
+    /// (the health service stays open for probes). An empty or blank token is refused.
     #[arg(long, env = "EDGEMIX_AUTH_TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
+    /// Connections one client IP address may hold open at once (more are closed as they
+    /// arrive). Behind a proxy every client shares its address: raise it there.
+    #[arg(long, env = "EDGEMIX_MAX_CONNECTIONS_PER_IP", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    max_connections_per_ip: u32,
+    /// How long a StreamNode stream may take to send its init message, ms.
+    #[arg(long, env = "EDGEMIX_STREAM_INIT_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    stream_init_timeout_ms: u64,
     /// How long shutdown waits for calls and streams in progress, seconds.
     #[arg(long, env = "EDGEMIX_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     shutdown_grace_secs: u64,
@@ -111,6 +118,8 @@ async fn run(args: Args) -> Result<(), String> {
         tls,
         auth_token: args.auth_token.clone(),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+        max_connections_per_ip: args.max_connections_per_ip as usize,
+        stream_init_timeout: Duration::from_millis(args.stream_init_timeout_ms),
     };
     let mut server = serve(options).await.map_err(|e| e.to_string())?;
     // Machine-readable for scripts that start the server on port 0.

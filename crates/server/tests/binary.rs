@@ -126,6 +126,11 @@ fn bad_flags_are_refused_with_what_is_allowed() {
             &["--modules-dir", "/no/such/dir"][..],
             "modules directory /no/such/dir does not exist",
         ),
+        // An empty token would accept any "Bearer " header: refused, never "no auth".
+        (&["--auth-token", ""][..], "the auth token is empty or blank"),
+        (&["--auth-token", " \t "][..], "the auth token is empty or blank"),
+        (&["--max-connections-per-ip", "0"][..], "0 is not in 1..=65536"),
+        (&["--stream-init-timeout-ms", "0"][..], "0 is not in 1..=3600000"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_edgemix-server"))
             .args(["--host", "127.0.0.1", "--port", "0"])

@@ -8,6 +8,7 @@ use std::f64::consts::TAU;
 /// The sample rate every test uses unless it says otherwise.
 pub const FS: f64 = 48_000.0;
 
+pub mod programme;
 mod xorshift;
 pub use xorshift::XorShift64;
 

@@ -11,6 +11,7 @@
 mod client;
 mod error;
 pub mod proto;
+mod peers;
 mod serialization;
 pub mod server;
 mod service;

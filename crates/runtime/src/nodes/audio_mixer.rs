@@ -1,8 +1,10 @@
 //! `AudioMixer`: the native gate → compressor → EQ → limiter chain, one chain per
-//! request or stream (a stream stays continuous across frames).
+//! request or stream (a stream stays continuous across frames). With `channels: 2` the
+//! chain is stereo with linked gain: it takes one vector of interleaved samples (what
+//! f32le carries) or two planar channels (JSON), and answers in the same shape.
 
-use edgemix_dsp::parameters::{self, SAMPLE_RATE};
-use edgemix_dsp::{ChainConfig, MixerChain};
+use edgemix_dsp::parameters::{self, CHANNELS, SAMPLE_RATE};
+use edgemix_dsp::{ChainConfig, Channels, MixerChain};
 
 use super::data::{Audio, NodeData};
 use super::error::NodeError;
@@ -18,20 +20,42 @@ struct AudioMixer {
 
 impl Node for AudioMixer {
     fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
-        let (mut samples, rate) = input.into_audio(NAME)?.into_mono(NAME)?;
-        Audio::check_rate(rate, self.chain.config().sample_rate, NAME)?;
+        let audio = input.into_audio(NAME)?;
+        let channels = self.chain.config().channels.count();
+        if channels == 1 || audio.channels.len() == 1 {
+            let (mut samples, rate) = audio.into_mono(NAME)?;
+            Audio::check_rate(rate, self.chain.config().sample_rate, NAME)?;
+            self.chain.process(&mut samples)?;
+            return Ok(NodeData::Audio(Audio::mono(samples, rate)));
+        }
+        if audio.channels.len() != channels {
+            return Err(NodeError::invalid(format!(
+                "{NAME} is configured for {channels} channels, received {}: send {channels} planar channels or one vector of interleaved samples",
+                audio.channels.len()
+            )));
+        }
+        Audio::check_rate(audio.sample_rate, self.chain.config().sample_rate, NAME)?;
+        let mut samples: Vec<f32> = (0..audio.frames())
+            .flat_map(|i| audio.channels.iter().map(move |c| c[i]))
+            .collect();
         self.chain.process(&mut samples)?;
-        Ok(NodeData::Audio(Audio::mono(samples, rate)))
+        let planar = (0..channels)
+            .map(|c| samples.iter().skip(c).step_by(channels).copied().collect())
+            .collect();
+        Ok(NodeData::Audio(Audio {
+            channels: planar,
+            sample_rate: audio.sample_rate,
+        }))
     }
 
-    /// The limiter's lookahead still holds the last `latency` samples: pushes that many
-    /// zeros through and returns them.
+    /// The limiter's lookahead still holds the last `latency` frames: pushes that many
+    /// silent frames through and returns them (interleaved when stereo).
     fn flush(&mut self) -> Result<Option<NodeData>, NodeError> {
         let latency = self.chain.latency_samples();
         if latency == 0 {
             return Ok(None);
         }
-        let mut tail = vec![0.0; latency];
+        let mut tail = vec![0.0; latency * self.chain.config().channels.count()];
         self.chain.process(&mut tail)?;
         Ok(Some(NodeData::Audio(Audio::mono(tail, None))))
     }
@@ -53,7 +77,8 @@ pub fn spec() -> NodeSpec {
     NodeSpec::new(
         NAME,
         "audio",
-        "The native mixer chain (noise gate, compressor, 3-band EQ, limiter) on mono audio at any block length; \
+        "The native mixer chain (noise gate, compressor, 3-band EQ, limiter) on mono or stereo audio (channels: 2, linked gain; \
+         interleaved or planar) at any block length; \
          state carries across the frames of a stream and the limiter tail is flushed at its end. \
          Configured like MixerChain: omitted keys take the podcast/voice defaults.",
         vec![
@@ -63,10 +88,21 @@ pub fn spec() -> NodeSpec {
                 parameters::number(&parameters::default_sample_rate()),
                 "Sample rate of the audio, Hz.",
             ),
+            ParamSpec::new(
+                CHANNELS.key(),
+                ParamType::Integer {
+                    min: Channels::RANGE.min as i64,
+                    max: Channels::RANGE.max as i64,
+                },
+                parameters::number(&parameters::default_channels()),
+                format!("{}.", CHANNELS.doc),
+            ),
             stage("gate"),
             stage("compressor"),
             stage("eq"),
             stage("limiter"),
+            stage("loudness"),
+            stage("adaptive"),
         ],
         |config, _| {
             let chain = MixerChain::new(ChainConfig::from_json(&config.to_object()).map_err(|e| NodeError::from(e).context(NAME))?)?;

@@ -1,9 +1,11 @@
 //! `AudioResampler`: sample-rate conversion with rubato's FFT resampler (synchronous,
 //! whole-Hz rates), continuous across the frames of a stream, delay-compensated: the
 //! output of a whole signal of `n` frames at `from` Hz has `round(n · to / from)` frames
-//! aligned with the input.
+//! aligned with the input (`edgemix_audio_io::StreamResampler`, which the WAV tools use
+//! too).
 
-use rubato::{FftFixedIn, Resampler};
+use edgemix_audio_io::resample::{check_rate, MAX_RATE_HZ, MIN_RATE_HZ};
+use edgemix_audio_io::AudioIoError;
 
 use super::data::{Audio, NodeData};
 use super::error::NodeError;
@@ -12,134 +14,35 @@ use super::registry::NodeSpec;
 use super::Node;
 
 const NAME: &str = "AudioResampler";
-/// Input frames per FFT chunk.
-const CHUNK: usize = 1024;
 /// Allowed rates, Hz.
 pub(super) const RATE: ParamType = ParamType::Integer {
-    min: 8000,
-    max: 192_000,
+    min: MIN_RATE_HZ as i64,
+    max: MAX_RATE_HZ as i64,
 };
 
-/// A resampler fed blocks of any length; one instance per stream.
-pub(super) struct StreamResampler {
-    from: u32,
-    to: u32,
-    /// Created on the first block (its channel count fixes the stream's).
-    inner: Option<FftFixedIn<f32>>,
-    /// Input not yet consumed, per channel.
-    pending: Vec<Vec<f32>>,
-    frames_in: u64,
-    frames_out: u64,
-    /// Output frames still to drop (the resampler's delay).
-    skip: usize,
+/// The stream resampler, its refusals as node errors naming `node`.
+pub(super) struct StreamResampler(edgemix_audio_io::StreamResampler);
+
+fn node_error(err: AudioIoError, node: &str) -> NodeError {
+    match err {
+        AudioIoError::Internal(m) => NodeError::internal(format!("{node}: {m}")),
+        other => NodeError::invalid(format!("{node}: {other}")),
+    }
 }
 
 impl StreamResampler {
     pub fn new(from: u32, to: u32) -> Self {
-        Self {
-            from,
-            to,
-            inner: None,
-            pending: Vec::new(),
-            frames_in: 0,
-            frames_out: 0,
-            skip: 0,
-        }
-    }
-
-    fn resampler(
-        &mut self,
-        channels: usize,
-        node: &str,
-    ) -> Result<&mut FftFixedIn<f32>, NodeError> {
-        if self.inner.is_none() {
-            let inner = FftFixedIn::new(self.from as usize, self.to as usize, CHUNK, 1, channels)
-                .map_err(|e| {
-                NodeError::invalid(format!(
-                    "{node}: cannot resample {} Hz to {} Hz: {e}",
-                    self.from, self.to
-                ))
-            })?;
-            self.skip = inner.output_delay();
-            self.pending = vec![Vec::new(); channels];
-            self.inner = Some(inner);
-        }
-        let inner = self.inner.as_mut().expect("created above");
-        if inner.nbr_channels() != channels {
-            return Err(NodeError::invalid(format!(
-                "{node}: this stream carries {} channels, received {channels}: the channel count is fixed by the first frame",
-                inner.nbr_channels()
-            )));
-        }
-        Ok(inner)
-    }
-
-    /// Appends `out` to `into`, after dropping what is left of the delay.
-    fn emit(&mut self, out: Vec<Vec<f32>>, into: &mut [Vec<f32>], limit: Option<u64>) {
-        let available = out.first().map_or(0, Vec::len);
-        let start = self.skip.min(available);
-        self.skip -= start;
-        let mut end = available;
-        if let Some(limit) = limit {
-            end = end.min(start + limit.saturating_sub(self.frames_out) as usize);
-        }
-        for (dst, src) in into.iter_mut().zip(&out) {
-            dst.extend_from_slice(&src[start..end]);
-        }
-        self.frames_out += (end - start) as u64;
+        Self(edgemix_audio_io::StreamResampler::new(from, to))
     }
 
     /// Resamples what `channels` completes (the rest waits for more input).
-    pub fn push(
-        &mut self,
-        channels: Vec<Vec<f32>>,
-        node: &str,
-    ) -> Result<Vec<Vec<f32>>, NodeError> {
-        self.resampler(channels.len(), node)?;
-        self.frames_in += channels[0].len() as u64;
-        for (pending, channel) in self.pending.iter_mut().zip(channels) {
-            pending.extend_from_slice(&channel);
-        }
-        let mut result = vec![Vec::new(); self.pending.len()];
-        loop {
-            let inner = self.inner.as_mut().expect("created by resampler()");
-            let need = inner.input_frames_next();
-            if self.pending[0].len() < need {
-                break;
-            }
-            let chunk: Vec<&[f32]> = self.pending.iter().map(|c| &c[..need]).collect();
-            let out = inner
-                .process(&chunk, None)
-                .map_err(|e| NodeError::internal(format!("{node}: {e}")))?;
-            for pending in &mut self.pending {
-                pending.drain(..need);
-            }
-            self.emit(out, &mut result, None);
-        }
-        Ok(result)
+    pub fn push(&mut self, channels: Vec<Vec<f32>>, node: &str) -> Result<Vec<Vec<f32>>, NodeError> {
+        self.0.push(channels).map_err(|e| node_error(e, node))
     }
 
     /// Everything still buffered, up to the total output length of the whole signal.
     pub fn flush(&mut self, node: &str) -> Result<Vec<Vec<f32>>, NodeError> {
-        let Some(channels) = self.inner.as_ref().map(|r| r.nbr_channels()) else {
-            return Ok(Vec::new());
-        };
-        let total =
-            (self.frames_in as f64 * f64::from(self.to) / f64::from(self.from)).round() as u64;
-        let mut result = vec![Vec::new(); channels];
-        while self.frames_out < total {
-            let pending = std::mem::take(&mut self.pending);
-            let inner = self.inner.as_mut().expect("checked above");
-            let out = if pending[0].is_empty() {
-                inner.process_partial::<Vec<f32>>(None, None)
-            } else {
-                inner.process_partial(Some(&pending), None)
-            }
-            .map_err(|e| NodeError::internal(format!("{node}: {e}")))?;
-            self.pending = vec![Vec::new(); channels];
-            self.emit(out, &mut result, Some(total));
-        }
-        Ok(result)
+        self.0.flush().map_err(|e| node_error(e, node))
     }
 }
 
@@ -162,14 +65,14 @@ impl AudioResampler {
     fn resampler(&mut self, rate: Option<f64>) -> Result<&mut StreamResampler, NodeError> {
         let rate = rate.unwrap_or(self.input_rate);
         if self.resampler.is_none() {
-            if !(rate.fract() == 0.0 && (8000.0..=192_000.0).contains(&rate)) {
+            let Ok(from) = check_rate("sample_rate", rate) else {
                 return Err(NodeError::invalid(format!(
                     "{NAME}: input sample_rate {rate} Hz is not allowed: expected {}",
                     RATE.allowed()
                 )));
-            }
+            };
             self.input_rate = rate;
-            self.resampler = Some(StreamResampler::new(rate as u32, self.target));
+            self.resampler = Some(StreamResampler::new(from, self.target));
         }
         Audio::check_rate(Some(rate), self.input_rate, NAME)?;
         Ok(self.resampler.as_mut().expect("created above"))

@@ -96,9 +96,14 @@ impl ResourceLimiter for MemoryCap {
     }
 }
 
-/// The wall-clock limit of the guest call in progress. Epoch ticks only wake the check;
-/// the decision is made on real elapsed time, so a late or bursty ticker can neither stop
-/// a call early nor let it run on.
+/// Epoch ticks (ms) between two checks of a running guest call: the longest a call whose
+/// caller has gone (`crate::cancel`) runs on.
+pub(crate) const CHECK_TICKS: u64 = 10;
+
+/// The wall-clock limit of the guest call in progress. Epoch ticks only wake the check
+/// (every [`CHECK_TICKS`]); the decision is made on real elapsed time, so a late or bursty
+/// ticker can neither stop a call early nor let it run on. A call whose caller has gone is
+/// stopped at the next check.
 pub(crate) struct CallClock {
     pub started: Instant,
     pub limit: Duration,
@@ -112,10 +117,16 @@ impl CallClock {
             .filter(|left| !left.is_zero())
     }
 
-    /// What to do when the epoch deadline is reached: stop, or wait the ticks left.
+    /// What to do when the epoch deadline is reached: stop, or check again after the
+    /// ticks left (at most [`CHECK_TICKS`]).
     pub fn on_deadline(&self) -> UpdateDeadline {
+        if crate::cancel::requested() {
+            return UpdateDeadline::Interrupt;
+        }
         match self.left() {
-            Some(left) => UpdateDeadline::Continue((left.as_millis() as u64).max(1)),
+            Some(left) => {
+                UpdateDeadline::Continue((left.as_millis() as u64).clamp(1, CHECK_TICKS))
+            }
             None => UpdateDeadline::Interrupt,
         }
     }
