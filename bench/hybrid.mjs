@@ -159,7 +159,7 @@ async function main() {
 
     // JS-thread cost of a sync decisionFunction per call: building ctx as the proxy does,
     // calling the function and checking its answer (dist/hybrid/decision.js), in a tight
-    // loop. (The difference of two whole process() starts drowns in the pool hand-off.)
+    // loop. (The difference of two whole process() starts drowns in the worker hand-off.)
     const { decide } = require('../dist/hybrid/decision.js')
     const side = { available: true, p50Ms: 0.05, p99Ms: 0.2, successRate: 1, inFlight: 0 }
     const fn = (input, ctx) => (ctx.bytes > 1e9 ? 'cloud' : 'auto')

@@ -1,19 +1,21 @@
 /* Types of the plain-object arguments and results of the native addon. Units and ranges
  * are documented on each field; the Rust core (crates/dsp) validates them. */
 
-/** Noise gate. Levels are dBFS RMS. */
+/* BEGIN GENERATED: mixer parameters, from crates/dsp/src/parameters.rs — do not edit; run `EDGEMIX_WRITE_DOCS=1 cargo test -p edgemix-dsp --test parameter_docs` */
+
+/** Noise gate. Levels are dBFS RMS (10 ms detector). */
 export interface GateConfig {
-  /** Skip the stage. */
+  /** Skip the stage (its state is reset when it is enabled again). Default false. */
   bypass: boolean
-  /** Open threshold, dBFS RMS, -96..0. Default -50. */
+  /** Open threshold, dBFS, -96..0. Default -50. */
   thresholdDb: number
-  /** Closes below thresholdDb - hysteresisDb, dB, 0..24. Default 6. */
+  /** Hysteresis: closes below thresholdDb - hysteresisDb, dB, 0..24. Default 6. */
   hysteresisDb: number
-  /** Full opening ramp, ms, 0..500. Default 1. */
+  /** Full opening ramp (linear in dB), ms, 0..500. Default 1. */
   attackMs: number
   /** Time below the close threshold before closing, ms, 0..5000. Default 100. */
   holdMs: number
-  /** Full closing ramp, ms, 0..5000. Default 150. */
+  /** Full closing ramp (linear in dB), ms, 0..5000. Default 150. */
   releaseMs: number
   /** Gain when closed, dB, -96..0. Default -40. */
   rangeDb: number
@@ -21,12 +23,13 @@ export interface GateConfig {
 
 /** Feed-forward soft-knee compressor (Giannoulis et al. 2012). */
 export interface CompressorConfig {
+  /** Skip the stage (its state is reset when it is enabled again). Default false. */
   bypass: boolean
-  /** Threshold, dBFS, -60..0. Default -20. */
+  /** Threshold (sample level), dBFS, -60..0. Default -20. */
   thresholdDb: number
-  /** Ratio, 1..100. Default 3. */
+  /** Ratio: input dB per output dB above the threshold, 1..100. Default 3. */
   ratio: number
-  /** Knee width, dB, 0..24. Default 6. */
+  /** Knee width, centred on the threshold, dB, 0..24. Default 6. */
   kneeDb: number
   /** Attack time constant (63.2 % of a step), ms, 0..500. Default 5. */
   attackMs: number
@@ -36,8 +39,9 @@ export interface CompressorConfig {
   makeupDb: number
 }
 
-/** Three-band EQ: low shelf, mid peak, high shelf (RBJ cookbook). Frequencies must be below 0.49 x sampleRate. */
+/** Three-band EQ: low shelf, mid peak, high shelf (RBJ cookbook, shelves with slope S = 1). Frequencies must be below 0.49 x sampleRate. */
 export interface EqConfig {
+  /** Skip the stage (its state is reset when it is enabled again). Default false. */
   bypass: boolean
   /** Low-shelf corner (half-gain point), Hz, 20..2000. Default 100. */
   lowFreqHz: number
@@ -57,11 +61,11 @@ export interface EqConfig {
 
 /** Brickwall lookahead limiter. */
 export interface LimiterConfig {
-  /** Pass the delayed input through unlimited (the latency stays). */
+  /** Pass the delayed input through unlimited (the latency stays, so toggling it never shifts the signal). Default false. */
   bypass: boolean
-  /** No output sample exceeds this, dBFS, -24..0. Default -1. */
+  /** Ceiling: no output sample exceeds it, dBFS, -24..0. Default -1. */
   ceilingDb: number
-  /** Lookahead = latency, ms, 0..20. Default 5. */
+  /** Lookahead, also the latency, ms, 0..20. Default 5. */
   lookaheadMs: number
   /** Release time constant, ms, 1..5000. Default 60. */
   releaseMs: number
@@ -71,13 +75,13 @@ export interface LimiterConfig {
 export interface LoudnessStageConfig {
   /** Run the stage. Default false. */
   enabled: boolean
-  /** Target loudness, LUFS, -70..0. Default -16 (podcast; -14 streaming, -23 broadcast). */
+  /** Target loudness (-16 podcast, -14 streaming, -23 broadcast), LUFS, -70..0. Default -16. */
   targetLufs: number
   /** Largest boost or cut, dB, 0..40. Default 12. */
   maxGainDb: number
-  /** Gated measurement window, ms, 400..60000. Default 3000 (EBU short-term). */
+  /** Gated measurement window (3000: the EBU short-term window), ms, 400..60000. Default 3000. */
   windowMs: number
-  /** Fastest gain change, dB per second, 0.1..60 (per sample: slew / sampleRate dB). Default 3. */
+  /** Fastest gain change (per sample: slewDbPerSecond / sampleRate dB), dB/s, 0.1..60. Default 3. */
   slewDbPerSecond: number
 }
 
@@ -91,9 +95,9 @@ export interface AdaptiveConfig {
 
 /** The whole chain: gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */
 export interface MixerConfig {
-  /** Sample rate, Hz, 8000..192000. Default 48000. */
+  /** Sample rate (changing it resets the chain), Hz, 8000..192000. Default 48000. */
   sampleRate: number
-  /** 2: interleaved stereo (L R L R ...), one gain for both channels from the linked level max(|L|, |R|), EQ per channel. Present only when 2 (mono is the default). */
+  /** 1 mono or 2 interleaved stereo (L R L R ...) with linked gain: one gain for both channels from the frame's larger magnitude, EQ per channel (changing it resets the chain), 1..2. Default 1. Present only when not mono. */
   channels?: 1 | 2
   gate: GateConfig
   compressor: CompressorConfig
@@ -104,6 +108,7 @@ export interface MixerConfig {
   /** Present once set to anything but its defaults (off). */
   adaptive?: AdaptiveConfig
 }
+/* END GENERATED: mixer parameters */
 
 /** A partial MixerConfig: omitted keys keep their current (or default) values. */
 export interface MixerConfigInput {

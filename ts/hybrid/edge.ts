@@ -1,7 +1,7 @@
 /**
  * The edge side of a proxy: a WASM module (`edgeWasm`, one WasmSession per lane) or a
- * native node (`edgeNative`, one instance per lane). Work runs off the JS thread: WASM
- * calls on the libuv pool under the module's time limit, the mixer on the pool too. The
+ * native node (`edgeNative`, one instance per lane). Work runs off the JS thread, on the
+ * addon's frame workers: WASM calls under the module's time limit, and the mixer. The
  * calls of all lanes of one side (WASM sessions, native mixers) go out in batches
  * (./batcher.ts).
  */

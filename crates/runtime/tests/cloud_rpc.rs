@@ -99,6 +99,25 @@ async fn list_nodes_describes_every_node_and_its_parameters() {
         .unwrap();
     let default: serde_json::Value = serde_json::from_str(&compressor.default_value).unwrap();
     assert_eq!(default["ratio"], json!(3.0));
+    // Every key of the stage, with its unit and range.
+    for key in default.as_object().unwrap().keys() {
+        assert!(
+            compressor.description.contains(&format!("{key} (")),
+            "{key} missing from {}",
+            compressor.description
+        );
+    }
+    for listed in [
+        "ratio (1 to 100)",
+        "attackMs (0 to 500 ms)",
+        "bypass (true or false)",
+    ] {
+        assert!(
+            compressor.description.contains(listed),
+            "{listed} missing from {}",
+            compressor.description
+        );
+    }
     let wasm = nodes.iter().find(|n| n.node_type == "WasmModule").unwrap();
     assert!(wasm
         .parameters

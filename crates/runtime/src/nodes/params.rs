@@ -1,6 +1,7 @@
 //! Documented node parameters and the validated configuration built from the wire's
 //! string map.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use edgemix_dsp::Range;
@@ -69,7 +70,7 @@ pub struct ParamSpec {
     pub name: &'static str,
     pub kind: ParamType,
     /// What it does, with its unit.
-    pub doc: &'static str,
+    pub doc: Cow<'static, str>,
     /// The value used when the parameter is omitted, as JSON text ("" for none).
     pub default: String,
     pub required: bool,
@@ -80,12 +81,12 @@ impl ParamSpec {
         name: &'static str,
         kind: ParamType,
         default: impl Into<String>,
-        doc: &'static str,
+        doc: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self {
             name,
             kind,
-            doc,
+            doc: doc.into(),
             default: default.into(),
             required: false,
         }
