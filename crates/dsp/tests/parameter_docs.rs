@@ -21,7 +21,7 @@ fn root() -> PathBuf {
 }
 
 fn banner() -> String {
-    format!("BEGIN GENERATED: {WHAT}, from crates/dsp/src/parameters.rs — do not edit; run `{FIX}`")
+    format!("BEGIN GENERATED: {WHAT}, from crates/dsp/src/mixer/parameters.rs — do not edit; run `{FIX}`")
 }
 
 fn end() -> String {
@@ -242,7 +242,7 @@ fn committed_documentation_is_the_generated_one() {
     }
     assert!(
         stale.is_empty(),
-        "the mixer parameters' documentation differs from crates/dsp/src/parameters.rs:\n\n{}\nfix: {FIX}\n",
+        "the mixer parameters' documentation differs from crates/dsp/src/mixer/parameters.rs:\n\n{}\nfix: {FIX}\n",
         stale.join("\n")
     );
 }
