@@ -12,7 +12,7 @@ use edgemix_dsp::{
     extract_features, extract_mfcc, AnalysisConfig, AnalysisFrames, AnalysisSettings,
     FeatureExtractor as Extractor,
 };
-use edgemix_runtime::{ExtractorNode, ExtractorOp, Serial, Ticket};
+use edgemix_runtime::{ExtractorState, ExtractorOp, Serial, Ticket};
 use napi::bindgen_prelude::{Float32Array, JsValue, Object, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
@@ -157,7 +157,7 @@ pub fn extract_features_async(
 /// over the signal preceded by `nFft − hop` zeros.
 #[napi]
 pub struct FeatureExtractor {
-    state: Arc<Serial<ExtractorNode>>,
+    state: Arc<Serial<ExtractorState>>,
     settings: AnalysisSettings,
 }
 
@@ -169,7 +169,7 @@ impl FeatureExtractor {
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
         let settings = analysis_settings(options.as_ref()).or_throw(&env)?;
         Ok(Self {
-            state: Arc::new(Serial::new(ExtractorNode::new(Extractor::new(settings)))),
+            state: Arc::new(Serial::new(ExtractorState::new(Extractor::new(settings)))),
             settings,
         })
     }

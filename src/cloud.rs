@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::{
+use edgemix_cloud::{
     ClientOptions, CloudClient as Client, CloudError, CloudStream as Stream, Serialization,
 };
 use napi::bindgen_prelude::{Buffer, JsValue, PromiseRaw, Unknown};
@@ -26,7 +26,7 @@ const CLOSED: &str = "ERR_CLOUD_CLOSED";
 
 impl From<CloudError> for Failure {
     fn from(err: CloudError) -> Self {
-        let class = if err.code == edgemix_runtime::cloud::CloudErrorCode::InvalidOptions {
+        let class = if err.code == edgemix_cloud::CloudErrorCode::InvalidOptions {
             Class::RangeError
         } else {
             Class::Error
@@ -115,7 +115,7 @@ fn payload(format: Serialization, bytes: &[u8]) -> Fallible<Payload> {
 
 fn format_named(name: &str) -> Fallible<Serialization> {
     name.parse()
-        .map_err(|e: edgemix_runtime::nodes::NodeError| {
+        .map_err(|e: edgemix_cloud::nodes::NodeError| {
             Failure::new(
                 Class::RangeError,
                 crate::error::code::INVALID_CONFIG,
@@ -217,7 +217,7 @@ impl CloudClient {
                         }),
                     token: input.token,
                     tls: (input.ca_pem.is_some() || input.tls_domain.is_some()).then(|| {
-                        edgemix_runtime::cloud::ClientTls {
+                        edgemix_cloud::ClientTls {
                             ca_pem: input.ca_pem.map(String::into_bytes),
                             domain: input.tls_domain,
                         }

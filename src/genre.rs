@@ -11,7 +11,7 @@ use edgemix_dsp::genre::{
     classify, Genre, GenreDecision, GenreOptions, GenreScores, StreamingGenreClassifier,
     StreamingGenreOptions, GENRES,
 };
-use edgemix_runtime::{GenreNode, GenreOp, Serial};
+use edgemix_runtime::{GenreState, GenreOp, Serial};
 use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
@@ -102,7 +102,7 @@ pub fn classify_genre_async(
 /// decision out. `genre` is null below the confidence threshold and during the first 3 s.
 #[napi]
 pub struct GenreClassifier {
-    state: Arc<Serial<GenreNode>>,
+    state: Arc<Serial<GenreState>>,
     options: Value,
 }
 
@@ -127,7 +127,7 @@ impl GenreClassifier {
         let mut options = serde_json::to_value(opts).expect("options serialise");
         options["sampleRate"] = json!(rate);
         Ok(Self {
-            state: Arc::new(Serial::new(GenreNode::new(classifier))),
+            state: Arc::new(Serial::new(GenreState::new(classifier))),
             options,
         })
     }

@@ -1,5 +1,5 @@
 //! The Node.js binding of edgemix: JS classes and functions that convert values, call the
-//! pure cores (`edgemix-dsp`, `edgemix-runtime`, `edgemix-audio-io`) and map their errors to JS errors with
+//! pure cores (`edgemix-dsp`, `edgemix-runtime`, `edgemix-cloud`, `edgemix-audio-io`) and map their errors to JS errors with
 //! stable codes. No processing logic lives here.
 
 mod analysis;

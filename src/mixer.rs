@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use edgemix_dsp::{ChainConfig, MixerChain as Chain, Preset};
-use edgemix_runtime::{MetersHandle, MixerNode, MixerOp, SerialMixer};
+use edgemix_runtime::{MetersHandle, MixerState, MixerOp, SerialMixer};
 use napi::bindgen_prelude::{Float32ArraySlice, JsValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
@@ -49,7 +49,7 @@ impl MixerChain {
     #[napi(constructor, ts_args_type = "config?: MixerConfigInput")]
     pub fn new(env: Env, config: Option<Unknown<'_>>) -> napi::Result<Self> {
         let config = chain_config(config.as_ref()).or_throw(&env)?;
-        let node = MixerNode::new(
+        let node = MixerState::new(
             Chain::new(config.clone())
                 .map_err(Failure::from)
                 .or_throw(&env)?,

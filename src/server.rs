@@ -13,10 +13,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use edgemix_runtime::cloud::server::{
+use edgemix_cloud::server::{
     serve, ServerError, ServerErrorKind, ServerHandle, ServerOptions, TlsIdentity,
 };
-use edgemix_runtime::nodes::{BuiltinOptions, NodeRegistry};
+use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
 use napi::bindgen_prelude::{FromNapiValue, JsValue, Object, PromiseRaw, This, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
@@ -128,7 +128,7 @@ fn tls_identity(value: &Unknown<'_>) -> Fallible<Option<TlsIdentity>> {
     if let Some(other) = json.keys().next() {
         return Err(invalid(format!(
             "options.tls has an unknown key {}: it takes cert and key (PEM)",
-            edgemix_runtime::nodes::echo(other)
+            edgemix_cloud::nodes::echo(other)
         )));
     }
     let part = |name: &str| parts.iter().find(|(key, _)| key == name).map(|(_, v)| v);

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use edgemix_cloud::GrpcBridge;
 use edgemix_runtime::serial::Serial;
 use edgemix_runtime::wasm::{
-    Decoded, Format, GrpcBridge, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions,
+    Decoded, Format, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions,
     SessionLogs, SessionOp, SessionOutput, WasmModule, WasmSession as Session,
 };
 use napi::bindgen_prelude::{
@@ -114,7 +115,7 @@ fn load_options(value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAcc
 }
 
 /// The client of the `cloud` load option: a `CloudClient`, or none for undefined/null.
-fn cloud_client(cloud: &Unknown<'_>) -> Fallible<Option<edgemix_runtime::cloud::CloudClient>> {
+fn cloud_client(cloud: &Unknown<'_>) -> Fallible<Option<edgemix_cloud::CloudClient>> {
     if matches!(cloud.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
         return Ok(None);
     }

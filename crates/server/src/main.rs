@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use edgemix_runtime::cloud::server::{serve, ServerOptions, TlsIdentity};
-use edgemix_runtime::nodes::{BuiltinOptions, NodeRegistry};
+use edgemix_cloud::server::{serve, ServerOptions, TlsIdentity};
+use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,7 +1,7 @@
 //! The operations port (`--metrics-port`), plain HTTP/1.1:
 //!
 //! - `GET /metrics`: Prometheus text exposition of everything the cloud tier and the
-//!   WASM runtime record (`edgemix_runtime::cloud::metrics`, `...::wasm::metrics`), the
+//!   WASM runtime record (`edgemix_cloud::metrics`, `...::wasm::metrics`), the
 //!   process (`process_cpu_seconds_total`, `process_resident_memory_bytes`, ...),
 //!   `edgemix_cpu_cores` and `edgemix_build_info`.
 //! - `GET /healthz`: 200 while the last self-test (a frame through the mixer) passed and
@@ -18,8 +18,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use edgemix_runtime::cloud::metrics::LATENCY_BUCKETS;
-use edgemix_runtime::cloud::server::SelfTestProbe;
+use edgemix_cloud::metrics::LATENCY_BUCKETS;
+use edgemix_cloud::server::SelfTestProbe;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -36,7 +36,7 @@ pub fn install() -> Result<PrometheusHandle, String> {
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &LATENCY_BUCKETS)
         .and_then(PrometheusBuilder::install_recorder)
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
-    edgemix_runtime::cloud::metrics::describe();
+    edgemix_cloud::metrics::describe();
     metrics_process::Collector::default().describe();
     metrics::describe_gauge!(
         "edgemix_cpu_cores",
@@ -112,7 +112,7 @@ fn healthz(self_test: &SelfTestProbe, interval: Option<Duration>) -> impl IntoRe
     };
     let status = self_test.status();
     let age = status.at.elapsed();
-    let fresh = age <= interval * 3 + edgemix_runtime::cloud::server::SELF_TEST_BUDGET;
+    let fresh = age <= interval * 3 + edgemix_cloud::server::SELF_TEST_BUDGET;
     let healthy = status.ok && fresh;
     let body = json!({
         "status": if healthy { "ok" } else { "failing" },

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::{ClientOptions, CloudClient, Serialization};
+use edgemix_cloud::{ClientOptions, CloudClient, Serialization};
 use serde_json::json;
 use support::{f32le, Server};
 
@@ -85,7 +85,7 @@ async fn sigterm_drains_a_stream_in_progress_then_exits_cleanly() {
         .unwrap_err();
     assert_eq!(
         err.code,
-        edgemix_runtime::cloud::CloudErrorCode::Unavailable
+        edgemix_cloud::CloudErrorCode::Unavailable
     );
 }
 

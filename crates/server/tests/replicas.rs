@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use edgemix_dsp::{ChainConfig, MixerChain};
-use edgemix_runtime::cloud::{ClientOptions, CloudClient, Serialization};
+use edgemix_cloud::{ClientOptions, CloudClient, Serialization};
 use serde_json::json;
 use support::{f32le, samples, Server};
 

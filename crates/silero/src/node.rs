@@ -8,7 +8,7 @@
 //! of its input; a stream reports each frame as soon as its 32 ms chunk has run (up to
 //! two messages later) and the rest at its end.
 
-use edgemix_runtime::nodes::{Audio, Node, NodeData, NodeError, NodeSpec, ParamSpec, ParamType};
+use edgemix_cloud::nodes::{Audio, Node, NodeData, NodeError, NodeSpec, ParamSpec, ParamType};
 use serde_json::{json, Value};
 
 use crate::stream::{SileroConfig, SileroFrame, SileroVad};

@@ -1,6 +1,6 @@
 //! What the WASM runtime records for Prometheus, through the `metrics` facade (kept
 //! only where the process installs a recorder, as `edgemix-server` does). Names are part
-//! of the contract with `deploy/monitoring`; see `crate::cloud::metrics`.
+//! of the contract with `deploy/monitoring`; see `edgemix_cloud::metrics`.
 
 use super::error::WasmError;
 
@@ -38,12 +38,12 @@ pub(crate) fn started<T>(outcome: &Result<T, WasmError>) {
 }
 
 /// Records a module that could not be loaded or an instance that could not start.
-pub(crate) fn failed(err: &WasmError) {
+pub fn failed(err: &WasmError) {
     metrics::counter!(INIT_FAILURES, "reason" => err.code()).increment(1);
 }
 
 /// Series that exist from the start (zeros rather than nothing before the first event).
-pub(crate) fn initialize() {
+pub fn initialize() {
     metrics::gauge!(INSTANCES).increment(0.0);
     metrics::counter!(INSTANTIATIONS).increment(0);
 }

@@ -9,7 +9,6 @@
 //! cheaply through its `InstancePre`; a [`WasmSession`] is one instance with its state.
 
 mod abi;
-mod bridge;
 mod cache;
 mod error;
 mod host;
@@ -22,7 +21,6 @@ mod runtime;
 mod session;
 
 pub use abi::{Decoded, Description, Format};
-pub use bridge::GrpcBridge;
 pub use cache::CacheOutcome;
 pub use error::WasmError;
 pub use host::{RemoteAccess, RemoteCounts, RemoteError, RemoteService, RemoteTally};

@@ -109,7 +109,7 @@ impl WasmModule {
 
     /// The module as messages name it: its declared name and the start of its hash.
     fn label(&self) -> String {
-        let name = crate::nodes::clip(&self.description.name, 64);
+        let name = crate::text::clip(&self.description.name, 64);
         format!("{name:?} (sha256 {})", &self.hash[..12.min(self.hash.len())])
     }
 

@@ -4,7 +4,7 @@
 //!
 //! A node is stateful for the life of its instance (a mixer stream stays continuous
 //! across frames) and sees typed [`NodeData`], never wire bytes: decoding and encoding
-//! (`json`, `f32le`, `bytes`) is done by `crate::cloud::serialization`.
+//! (`json`, `f32le`, `bytes`) is done by `crate::serialization`.
 
 mod audio_mixer;
 mod audio_resampler;

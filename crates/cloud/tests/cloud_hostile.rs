@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
-use edgemix_runtime::cloud::proto::{stream_data, ExecuteNodeRequest, StreamData, StreamInit};
-use edgemix_runtime::cloud::server::{serve, ServerErrorKind, ServerHandle, ServerOptions};
-use edgemix_runtime::cloud::{CloudErrorCode, Serialization};
+use edgemix_cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
+use edgemix_cloud::proto::{stream_data, ExecuteNodeRequest, StreamData, StreamInit};
+use edgemix_cloud::server::{serve, ServerErrorKind, ServerHandle, ServerOptions};
+use edgemix_cloud::{CloudErrorCode, Serialization};
 use edgemix_runtime::json::MAX_DEPTH;
 use serde_json::json;
 use support::*;

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::server::{serve, ServerHandle};
-use edgemix_runtime::cloud::{ClientOptions, CloudClient, Resolver, Serialization};
+use edgemix_cloud::server::{serve, ServerHandle};
+use edgemix_cloud::{ClientOptions, CloudClient, Resolver, Serialization};
 use serde_json::json;
 use support::*;
 

@@ -4,8 +4,8 @@
 mod support;
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::server::{serve, ServerOptions, TlsIdentity};
-use edgemix_runtime::cloud::{
+use edgemix_cloud::server::{serve, ServerOptions, TlsIdentity};
+use edgemix_cloud::{
     ClientOptions, ClientTls, CloudClient, CloudErrorCode, Serialization,
 };
 use serde_json::json;
@@ -87,5 +87,5 @@ async fn a_bad_key_is_refused_at_start() {
     .err()
     .unwrap();
     assert!(err.message.contains("TLS"), "{err}");
-    assert_eq!(err.kind, edgemix_runtime::cloud::server::ServerErrorKind::InvalidOptions);
+    assert_eq!(err.kind, edgemix_cloud::server::ServerErrorKind::InvalidOptions);
 }

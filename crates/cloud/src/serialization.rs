@@ -18,7 +18,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::json::JsonError;
+use edgemix_runtime::json::JsonError;
 use crate::nodes::{echo, Audio, NodeData, NodeError};
 
 /// How a node's input and output are encoded.
@@ -114,7 +114,7 @@ fn f32le(bytes: &[u8]) -> Result<Vec<f32>, NodeError> {
 }
 
 fn json_input(bytes: &[u8]) -> Result<(NodeData, Envelope), NodeError> {
-    let value: Value = crate::json::parse(bytes).map_err(|e| match e {
+    let value: Value = edgemix_runtime::json::parse(bytes).map_err(|e| match e {
         JsonError::TooDeep => NodeError::invalid(format!("json input: {e}")),
         JsonError::Syntax(e) => {
             let text = String::from_utf8_lossy(bytes);

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::server::serve;
-use edgemix_runtime::cloud::{ClientOptions, CloudClient, CloudErrorCode, Serialization};
-use edgemix_runtime::nodes::{BuiltinOptions, NodeRegistry};
+use edgemix_cloud::server::serve;
+use edgemix_cloud::{ClientOptions, CloudClient, CloudErrorCode, Serialization};
+use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
 use serde_json::json;
 use support::*;
 use tonic::Code;
@@ -145,7 +145,7 @@ async fn list_nodes_describes_every_node_and_its_parameters() {
     server.shutdown().await.unwrap();
 
     // Without test nodes there is no Delay.
-    let mut plain = serve(edgemix_runtime::cloud::server::ServerOptions {
+    let mut plain = serve(edgemix_cloud::server::ServerOptions {
         registry: Arc::new(NodeRegistry::builtin(BuiltinOptions::default())),
         ..options()
     })
@@ -220,7 +220,7 @@ async fn serves_grpc_health() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_token_is_required_when_configured() {
-    let mut server = serve(edgemix_runtime::cloud::server::ServerOptions {
+    let mut server = serve(edgemix_cloud::server::ServerOptions {
         auth_token: Some("s3cret".into()),
         ..options()
     })
@@ -292,8 +292,8 @@ async fn deadlines_end_slow_calls_and_the_server_keeps_serving() {
     assert_eq!(&fast[..], b"y");
 
     // The Python client's deadline travels in options.timeout_seconds, without grpc-timeout.
-    use edgemix_runtime::cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
-    use edgemix_runtime::cloud::proto::{ExecuteNodeRequest, ExecutionOptions};
+    use edgemix_cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
+    use edgemix_cloud::proto::{ExecuteNodeRequest, ExecutionOptions};
     let mut raw = RemoteExecutionServiceClient::connect(url(&server))
         .await
         .unwrap();
@@ -349,7 +349,7 @@ async fn a_client_made_while_the_cloud_is_down_works_once_it_is_up() {
         "{err}"
     );
 
-    let mut server = serve(edgemix_runtime::cloud::server::ServerOptions {
+    let mut server = serve(edgemix_cloud::server::ServerOptions {
         addr: format!("127.0.0.1:{port}").parse().unwrap(),
         ..options()
     })
@@ -479,7 +479,7 @@ async fn a_call_after_the_server_closed_is_unavailable_even_on_a_warm_connection
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_still_open_after_the_grace_period_are_closed() {
-    let mut server = serve(edgemix_runtime::cloud::server::ServerOptions {
+    let mut server = serve(edgemix_cloud::server::ServerOptions {
         shutdown_grace: Duration::from_millis(300),
         ..options()
     })

@@ -7,13 +7,13 @@
 
 use serde_json::{Map, Number, Value};
 
-use crate::json::{JsonError, MAX_DEPTH};
+use edgemix_runtime::json::{JsonError, MAX_DEPTH};
 
 /// The value a configuration string stands for: JSON if it parses as JSON, else a
 /// Python literal (`True`, `None`, `{'ratio': 4}`, `(1, 2)`), else the string itself;
 /// `TooDeep` for JSON or a Python literal nested more than [`MAX_DEPTH`] levels.
 pub fn parse_literal(text: &str) -> Result<Value, JsonError> {
-    match crate::json::parse(text.as_bytes()) {
+    match edgemix_runtime::json::parse(text.as_bytes()) {
         Ok(value) => return Ok(value),
         Err(JsonError::TooDeep) => return Err(JsonError::TooDeep),
         Err(JsonError::Syntax(_)) => {}
@@ -221,7 +221,7 @@ mod tests {
     fn refuses_values_nested_past_the_limit_in_either_syntax() {
         let python = |levels: usize| format!("{}{}", "(".repeat(levels), ")".repeat(levels));
         let json = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
-        let depth = |text: &str| crate::json::depth(&parse_literal_ok(text));
+        let depth = |text: &str| edgemix_runtime::json::depth(&parse_literal_ok(text));
         assert_eq!(depth(&python(MAX_DEPTH)), MAX_DEPTH);
         assert_eq!(parse_literal(&python(MAX_DEPTH + 1)), Err(JsonError::TooDeep));
         assert_eq!(depth(&json(MAX_DEPTH)), MAX_DEPTH);

@@ -8,9 +8,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::proto::SERVICE_NAME;
-use edgemix_runtime::cloud::server::{serve, ServerOptions};
-use edgemix_runtime::cloud::Serialization;
+use edgemix_cloud::proto::SERVICE_NAME;
+use edgemix_cloud::server::{serve, ServerOptions};
+use edgemix_cloud::Serialization;
 use serde_json::json;
 use support::*;
 use tonic_health::pb::health_check_response::ServingStatus;

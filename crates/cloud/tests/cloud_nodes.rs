@@ -7,7 +7,7 @@ mod support;
 use bytes::Bytes;
 use edgemix_dsp::genre::{Genre, StreamingGenreClassifier, StreamingGenreOptions};
 use edgemix_dsp::{AnalysisConfig, AnalysisFrames, ChainConfig, FeatureExtractor, MixerChain};
-use edgemix_runtime::cloud::{CloudErrorCode, Serialization};
+use edgemix_cloud::{CloudErrorCode, Serialization};
 use serde_json::{json, Value};
 use support::*;
 

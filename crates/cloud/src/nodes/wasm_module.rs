@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::wasm::{
+use edgemix_runtime::wasm::{
     Format, Limits, RemoteAccess, Runtime, WasmError, WasmSession, MAX_MEMORY_MB, MAX_TIMEOUT_MS,
 };
 
@@ -147,7 +147,7 @@ pub fn spec() -> NodeSpec {
             };
             let runtime = Runtime::global(None).map_err(wasm_error)?;
             let module = runtime.load_file(&path, None).map_err(|e| {
-                crate::wasm::metrics::failed(&e);
+                edgemix_runtime::wasm::metrics::failed(&e);
                 wasm_error(e)
             })?;
             let id = format!("cloud-{}", SESSIONS.fetch_add(1, Ordering::Relaxed));

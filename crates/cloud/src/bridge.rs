@@ -26,8 +26,8 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::runtime::Handle;
 
-use super::host::{RemoteError, RemoteService};
-use crate::cloud::{CloudClient, CloudError, CloudErrorCode, Serialization};
+use edgemix_runtime::wasm::{RemoteError, RemoteService};
+use crate::{CloudClient, CloudError, CloudErrorCode, Serialization};
 
 /// How long past the deadline the bridge waits for the client to report its own
 /// timeout before giving up on it (the client enforces the deadline itself).

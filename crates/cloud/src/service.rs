@@ -2,7 +2,7 @@
 //! `concurrency` at once.
 //!
 //! A call abandoned at its deadline, cancelled by the client or whose stream's client went
-//! away has its work cancelled (`crate::cancel`): a sleeping `Delay` or a spinning WASM
+//! away has its work cancelled (`edgemix_runtime::cancel`): a sleeping `Delay` or a spinning WASM
 //! guest stops within a few ms and gives its concurrency slot back; other nodes finish the
 //! input they hold (which the message size bounds) and keep the slot until then.
 
@@ -23,7 +23,7 @@ use super::proto::{
 };
 use super::metrics::{self, Counted, OpenStream};
 use super::serialization::{decode, encode, Envelope, Serialization};
-use crate::cancel;
+use edgemix_runtime::cancel;
 use crate::nodes::{clip, echo, Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry, MESSAGE_CHARS};
 
 /// Responses a stream may have queued before the client reads them.

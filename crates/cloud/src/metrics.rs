@@ -136,7 +136,7 @@ pub(crate) fn initialize(concurrency: usize) {
     metrics::gauge!(EXECUTIONS_RUNNING).increment(0.0);
     metrics::gauge!(EXECUTIONS_WAITING).increment(0.0);
     metrics::counter!(SELFTEST_FAILURES).increment(0);
-    crate::wasm::metrics::initialize();
+    edgemix_runtime::wasm::metrics::initialize();
 }
 
 /// Help texts of every series above (shown as `# HELP` by the exporter).
@@ -153,5 +153,5 @@ pub fn describe() {
     describe_gauge!(SELFTEST_UP, "1 while the last self-test frame came through the mixer correctly");
     describe_gauge!(SELFTEST_DURATION, Unit::Seconds, "Duration of the last self-test, slot wait included");
     describe_counter!(SELFTEST_FAILURES, "Self-tests that failed or did not finish within their budget");
-    crate::wasm::metrics::describe();
+    edgemix_runtime::wasm::metrics::describe();
 }

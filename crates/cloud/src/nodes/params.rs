@@ -149,7 +149,7 @@ pub struct NodeConfig {
 impl NodeConfig {
     /// Parses the wire's string map (`str(v)` of each value) against `params`. An
     /// unknown key, a missing required one, a bad value or one nested more than
-    /// [`crate::json::MAX_DEPTH`] levels is refused with a message listing what is allowed.
+    /// [`edgemix_runtime::json::MAX_DEPTH`] levels is refused with a message listing what is allowed.
     pub fn from_strings(
         node: &str,
         params: &[ParamSpec],

@@ -6,10 +6,10 @@ mod support;
 use std::time::Duration;
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
-use edgemix_runtime::cloud::proto::{stream_data, StreamData, StreamInit};
-use edgemix_runtime::cloud::server::{serve, ServerHandle, ServerOptions};
-use edgemix_runtime::cloud::{CloudErrorCode, Serialization};
+use edgemix_cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
+use edgemix_cloud::proto::{stream_data, StreamData, StreamInit};
+use edgemix_cloud::server::{serve, ServerHandle, ServerOptions};
+use edgemix_cloud::{CloudErrorCode, Serialization};
 use serde_json::json;
 use support::*;
 use tonic::Code;
@@ -70,7 +70,7 @@ async fn unknown_node_format_and_parameter_list_what_is_allowed() {
         ("pickle", "not supported"),
         ("xml", "unknown serialization format \"xml\""),
     ] {
-        let request = edgemix_runtime::cloud::proto::ExecuteNodeRequest {
+        let request = edgemix_cloud::proto::ExecuteNodeRequest {
             node_type: "PassThrough".into(),
             input_data: Bytes::from_static(b"[1]"),
             serialization_format: format.into(),
