@@ -7,7 +7,8 @@
 //! - [`CloudClient`] calls one server or balances over several replicas (fixed
 //!   endpoints and `dns:///` names, with health checking; see `balance`).
 //! - [`Serialization`] is how node inputs and outputs travel: `json` (as the Python
-//!   client sends), `f32le` (raw float32 PCM), `bytes`.
+//!   client sends), `f32le` (raw float32 PCM), `bytes`, `pickle` (the Python client's
+//!   default, read by a restricted unpickler that never runs code).
 
 mod balance;
 mod client;
@@ -15,6 +16,7 @@ mod error;
 pub mod metrics;
 pub mod proto;
 mod peers;
+mod pickle;
 mod resolve;
 mod selftest;
 mod serialization;
@@ -28,5 +30,6 @@ pub use client::{
 pub use balance::ReplicaState;
 pub use error::{CloudError, CloudErrorCode};
 pub use resolve::{Resolution, Resolver};
+pub use pickle::{Samples as PickleSamples, Shape as PickleShape, Wrap as PickleWrap};
 pub use serialization::{decode, encode, Envelope, Serialization};
 pub use stream::CloudStream;
