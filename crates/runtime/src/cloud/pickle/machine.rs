@@ -62,7 +62,11 @@ pub(super) enum Global {
 /// The globals allowed, by (module, name).
 const GLOBALS: &[(&str, &str, Global)] = &[
     ("numpy.core.multiarray", "_reconstruct", Global::Reconstruct),
-    ("numpy._core.multiarray", "_reconstruct", Global::Reconstruct),
+    (
+        "numpy._core.multiarray",
+        "_reconstruct",
+        Global::Reconstruct,
+    ),
     ("numpy", "ndarray", Global::Ndarray),
     ("numpy", "dtype", Global::Dtype),
     ("numpy.core.numeric", "_frombuffer", Global::FromBuffer),
@@ -262,9 +266,7 @@ impl Machine<'_> {
     fn push(&mut self, value: Value) -> Result<(), NodeError> {
         self.values += 1;
         if self.values > MAX_VALUES {
-            return Err(invalid(format!(
-                "it makes more than {MAX_VALUES} values"
-            )));
+            return Err(invalid(format!("it makes more than {MAX_VALUES} values")));
         }
         self.stack.push(value);
         Ok(())
@@ -740,13 +742,22 @@ impl Machine<'_> {
             b'R' => self.reduce()?,
             b'b' => self.build()?,
             0x80 => return Err(self.refuse(op, "PROTO may only come first")),
-            b'P' | b'Q' => return Err(self.refuse(op, "persistent ids name objects outside the pickle")),
-            0x82..=0x84 => return Err(self.refuse(op, "the extension registry names arbitrary objects")),
-            b'i' | b'o' | 0x81 | 0x92 => return Err(self.refuse(op, "it creates instances of classes")),
+            b'P' | b'Q' => {
+                return Err(self.refuse(op, "persistent ids name objects outside the pickle"))
+            }
+            0x82..=0x84 => {
+                return Err(self.refuse(op, "the extension registry names arbitrary objects"))
+            }
+            b'i' | b'o' | 0x81 | 0x92 => {
+                return Err(self.refuse(op, "it creates instances of classes"))
+            }
             0x97 => return Err(self.refuse(op, "out-of-band buffers do not travel over gRPC")),
             0x8f | 0x90 | 0x91 => return Err(self.refuse(op, "sets are not accepted")),
             b'I' | b'L' | b'F' | b'S' | b'T' | b'U' | b'V' | b'g' | b'p' => {
-                return Err(self.refuse(op, "text opcodes of protocols 0 and 1 and Python 2 strings are not accepted"))
+                return Err(self.refuse(
+                    op,
+                    "text opcodes of protocols 0 and 1 and Python 2 strings are not accepted",
+                ))
             }
             _ => return Err(self.refuse(op, "it is not a pickle opcode this reader knows")),
         }

@@ -15,8 +15,8 @@ mod write;
 
 use serde_json::{Map, Number, Value as Json};
 
-use machine::{invalid, Decoded, Obj, Value};
 use crate::nodes::{Audio, NodeData, NodeError};
+use machine::{invalid, Decoded, Obj, Value};
 
 pub(super) use write::encode;
 

@@ -97,7 +97,12 @@ pub(super) struct Array {
 }
 
 impl Array {
-    fn new(dtype: Dtype, shape: Vec<usize>, fortran: bool, data: Rc<[u8]>) -> Result<Self, NodeError> {
+    fn new(
+        dtype: Dtype,
+        shape: Vec<usize>,
+        fortran: bool,
+        data: Rc<[u8]>,
+    ) -> Result<Self, NodeError> {
         if shape.len() > 2 {
             return Err(invalid(format!(
                 "a numpy array of {} dimensions is not accepted: audio is 1-d (samples) or 2-d (channels, samples)",
@@ -134,7 +139,8 @@ impl Array {
             }
         };
         let size = self.dtype.kind.size();
-        let sample = |i: usize| (self.dtype.read(&self.data[i * size..(i + 1) * size]) * scale) as f32;
+        let sample =
+            |i: usize| (self.dtype.read(&self.data[i * size..(i + 1) * size]) * scale) as f32;
         let (count, frames) = match self.shape[..] {
             [] => (1, 1),
             [n] => (1, n),
@@ -144,7 +150,13 @@ impl Array {
         Ok((0..count)
             .map(|c| {
                 (0..frames)
-                    .map(|s| sample(if self.fortran { s * count + c } else { c * frames + s }))
+                    .map(|s| {
+                        sample(if self.fortran {
+                            s * count + c
+                        } else {
+                            c * frames + s
+                        })
+                    })
                     .collect()
             })
             .collect())
@@ -168,7 +180,9 @@ fn shape(view: View<'_>, value: Value) -> Option<Vec<usize>> {
 /// BUILD of a dtype.
 pub(super) fn dtype_state(view: View<'_>, target: Value, state: Value) -> Result<Dtype, NodeError> {
     let mut dtype = view.dtype(target).expect("the caller checked the target");
-    let refused = || invalid("a numpy dtype state is not the (version, byte order, None, None, None, …) of a plain numeric dtype: structured and sub-array dtypes are not accepted");
+    let refused = || {
+        invalid("a numpy dtype state is not the (version, byte order, None, None, None, …) of a plain numeric dtype: structured and sub-array dtypes are not accepted")
+    };
     let items = view.tuple(state).ok_or_else(refused)?;
     if !(8..=9).contains(&items.len())
         || !matches!(int(items[0]), Some(3 | 4))
@@ -210,7 +224,8 @@ pub(super) fn array_state(view: View<'_>, state: Value) -> Result<Array, NodeErr
 
 /// `_frombuffer(buffer, dtype, shape, order)`.
 pub(super) fn from_buffer(view: View<'_>, args: &[Value]) -> Result<Array, NodeError> {
-    let refused = || invalid("_frombuffer's arguments are not (bytes, dtype, shape, \"C\" or \"F\")");
+    let refused =
+        || invalid("_frombuffer's arguments are not (bytes, dtype, shape, \"C\" or \"F\")");
     let [data, dtype, shape_value, order] = args else {
         return Err(refused());
     };

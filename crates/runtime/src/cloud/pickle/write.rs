@@ -51,8 +51,9 @@ impl Writer {
     }
 
     fn sized(&mut self, op: u8, payload: &[u8]) -> Result<(), NodeError> {
-        let len = u32::try_from(payload.len())
-            .map_err(|_| NodeError::internal("a reply str or bytes of 4 GiB or more cannot be pickled"))?;
+        let len = u32::try_from(payload.len()).map_err(|_| {
+            NodeError::internal("a reply str or bytes of 4 GiB or more cannot be pickled")
+        })?;
         self.op(op);
         self.0.extend_from_slice(&len.to_le_bytes());
         self.0.extend_from_slice(payload);
@@ -64,7 +65,10 @@ impl Writer {
     }
 
     /// A tuple of what `items` writes.
-    fn tuple(&mut self, items: impl FnOnce(&mut Self) -> Result<(), NodeError>) -> Result<(), NodeError> {
+    fn tuple(
+        &mut self,
+        items: impl FnOnce(&mut Self) -> Result<(), NodeError>,
+    ) -> Result<(), NodeError> {
         self.op(b'(');
         items(self)?;
         self.op(b't');
