@@ -42,7 +42,10 @@ pub fn options() -> ServerOptions {
 
 /// `options()` bound to `addr`.
 pub fn options_at(addr: std::net::SocketAddr) -> ServerOptions {
-    ServerOptions { addr, ..options() }
+    ServerOptions {
+        addr,
+        ..options()
+    }
 }
 
 pub async fn start() -> ServerHandle {
