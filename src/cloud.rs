@@ -110,18 +110,29 @@ fn payload(format: Serialization, bytes: &[u8]) -> Fallible<Payload> {
             )
         }
         Serialization::Bytes => Payload::Bytes(bytes.to_vec()),
+        Serialization::Pickle => return Err(pickle_refused()),
     })
 }
 
+/// The server reads pickle from Python clients; this client has typed arrays and JSON.
+fn pickle_refused() -> Failure {
+    Failure::new(
+        Class::RangeError,
+        crate::error::code::INVALID_CONFIG,
+        "format \"pickle\" is for Python clients (the server accepts it from RemoteMedia's client); this client's formats: json, f32le, bytes",
+    )
+}
+
 fn format_named(name: &str) -> Fallible<Serialization> {
-    name.parse()
-        .map_err(|e: edgemix_cloud::nodes::NodeError| {
-            Failure::new(
-                Class::RangeError,
-                crate::error::code::INVALID_CONFIG,
-                e.message,
-            )
-        })
+    match name.parse() {
+        Ok(Serialization::Pickle) => Err(pickle_refused()),
+        Ok(format) => Ok(format),
+        Err(e) => Err(Failure::new(
+            Class::RangeError,
+            crate::error::code::INVALID_CONFIG,
+            e.message,
+        )),
+    }
 }
 
 /// The wire bytes of `input` and the format: given, or by the input's type
@@ -142,6 +153,7 @@ fn encode_input(
     };
     let wire = match format {
         Serialization::F32le | Serialization::Bytes => bytes(input, "input")?,
+        Serialization::Pickle => return Err(pickle_refused()),
         Serialization::Json => match input.get_type() {
             Ok(ValueType::String) => env
                 .from_js_value::<String, _>(*input)

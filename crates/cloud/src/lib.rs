@@ -8,7 +8,8 @@
 //! - [`CloudClient`] calls one server or balances over several replicas (fixed
 //!   endpoints and `dns:///` names, with health checking; see `balance`).
 //! - [`Serialization`] is how node inputs and outputs travel: `json` (as the Python
-//!   client sends), `f32le` (raw float32 PCM), `bytes`.
+//!   client sends), `f32le` (raw float32 PCM), `bytes`, `pickle` (the Python client's
+//!   default, read by a restricted unpickler that never runs code).
 //! - [`nodes`]: the node registry and the built-in nodes (Silero plugs in from its own
 //!   crate).
 //! - [`GrpcBridge`]: the runtime's `RemoteService` for a module's `call_remote_service`.
@@ -21,6 +22,7 @@ pub mod metrics;
 pub mod nodes;
 pub mod proto;
 mod peers;
+mod pickle;
 mod resolve;
 mod selftest;
 mod serialization;
@@ -35,5 +37,6 @@ pub use balance::ReplicaState;
 pub use bridge::GrpcBridge;
 pub use error::{CloudError, CloudErrorCode};
 pub use resolve::{Resolution, Resolver};
+pub use pickle::{Samples as PickleSamples, Shape as PickleShape, Wrap as PickleWrap};
 pub use serialization::{decode, encode, Envelope, Serialization};
 pub use stream::CloudStream;

@@ -9,6 +9,8 @@
 //! - `f32le` — raw little-endian float32 mono samples (multi-channel output is
 //!   interleaved); the fast path.
 //! - `bytes` — opaque bytes (WASM modules); audio output as f32le, JSON as its text.
+//! - `pickle` — what the Python client sends by default (`pickle.dumps`): numpy arrays and
+//!   plain data, read without running code and answered as pickle (see [`super::pickle`]).
 //!
 //! Audio input is checked: at least one sample, every sample finite.
 
@@ -18,6 +20,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::pickle;
 use edgemix_runtime::json::JsonError;
 use crate::nodes::{echo, Audio, NodeData, NodeError};
 
@@ -27,16 +30,18 @@ pub enum Serialization {
     Json,
     F32le,
     Bytes,
+    Pickle,
 }
 
 impl Serialization {
-    pub const ALLOWED: &'static str = "json, f32le, bytes";
+    pub const ALLOWED: &'static str = "json, f32le, bytes, pickle";
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Serialization::Json => "json",
             Serialization::F32le => "f32le",
             Serialization::Bytes => "bytes",
+            Serialization::Pickle => "pickle",
         }
     }
 }
@@ -56,10 +61,7 @@ impl FromStr for Serialization {
             "json" | "" => Ok(Serialization::Json),
             "f32le" => Ok(Serialization::F32le),
             "bytes" => Ok(Serialization::Bytes),
-            "pickle" => Err(NodeError::invalid(format!(
-                "serialization format \"pickle\" is not supported (unpickling runs arbitrary code); allowed formats: {}",
-                Self::ALLOWED
-            ))),
+            "pickle" => Ok(Serialization::Pickle),
             other => Err(NodeError::invalid(format!(
                 "unknown serialization format {}; allowed formats: {}",
                 echo(other),
@@ -82,6 +84,8 @@ pub enum Envelope {
     Tuple,
     /// `{"audio_data": audio, "sample_rate": n}`
     Dict,
+    /// Pickled audio, in this shape.
+    Pickle(pickle::Shape),
 }
 
 /// Decodes one input.
@@ -93,6 +97,10 @@ pub fn decode(format: Serialization, bytes: &[u8]) -> Result<(NodeData, Envelope
         ),
         Serialization::Bytes => (NodeData::Bytes(bytes.to_vec()), Envelope::None),
         Serialization::Json => json_input(bytes)?,
+        Serialization::Pickle => {
+            let (data, shape) = pickle::decode(bytes)?;
+            (data, shape.map_or(Envelope::None, Envelope::Pickle))
+        }
     };
     if let NodeData::Audio(audio) = &data {
         audio.validate()?;
@@ -250,6 +258,13 @@ pub fn encode(
     envelope: Envelope,
 ) -> Result<Vec<u8>, NodeError> {
     match (format, data) {
+        (Serialization::Pickle, data) => pickle::encode(
+            data,
+            match envelope {
+                Envelope::Pickle(shape) => Some(shape),
+                _ => None,
+            },
+        ),
         (Serialization::Json, NodeData::Audio(audio)) => {
             let samples = match (envelope, audio.channels.as_slice()) {
                 (Envelope::Nested, channels) => Samples::Nested(channels),
@@ -399,7 +414,7 @@ mod tests {
             .parse::<Serialization>()
             .unwrap_err()
             .message
-            .contains("json, f32le, bytes"));
+            .contains("json, f32le, bytes, pickle"));
         assert_eq!("".parse::<Serialization>().unwrap(), Serialization::Json);
         assert!(
             decode(Serialization::Json, b"[]").is_ok(),

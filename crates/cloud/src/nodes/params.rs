@@ -139,6 +139,48 @@ impl ParamSpec {
     }
 }
 
+/// `sample_rate` → `sampleRate`.
+fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        match c {
+            '_' if !out.is_empty() => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renames each key that is not a parameter but whose camelCase spelling is.
+fn camel_case_keys(
+    node: &str,
+    params: &[ParamSpec],
+    values: Map<String, Value>,
+) -> Result<Map<String, Value>, NodeError> {
+    let known = |key: &str| params.iter().any(|p| p.name == key);
+    let mut out = Map::with_capacity(values.len());
+    for (key, value) in values {
+        let name = if !known(&key) && key.contains('_') {
+            Some(camel_case(&key)).filter(|c| known(c)).unwrap_or(key)
+        } else {
+            key
+        };
+        if out.contains_key(&name) {
+            return Err(NodeError::invalid(format!(
+                "{node}: parameter {} is given twice, in camelCase and in snake_case; give it once",
+                echo(&name)
+            )));
+        }
+        out.insert(name, value);
+    }
+    Ok(out)
+}
+
 /// A node's configuration: the parameters given, each parsed and checked against its
 /// spec. Omitted parameters are absent (nodes apply their defaults).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -168,12 +210,16 @@ impl NodeConfig {
         Self::from_values(node, params, values)
     }
 
-    /// Checks already-typed values (a JSON object) against `params`.
+    /// Checks already-typed values (a JSON object) against `params`. A snake_case key
+    /// (RemoteMedia's spelling, `sample_rate`) stands for the node's camelCase parameter
+    /// (`sampleRate`) when the node has no parameter of the key's own name; giving both
+    /// spellings is refused.
     pub fn from_values(
         node: &str,
         params: &[ParamSpec],
         values: Map<String, Value>,
     ) -> Result<Self, NodeError> {
+        let values = camel_case_keys(node, params, values)?;
         let mut keys: Vec<&String> = values.keys().collect();
         keys.sort();
         for key in keys {
@@ -221,5 +267,36 @@ impl NodeConfig {
     /// such as the mixer's `ChainConfig`).
     pub fn to_object(&self) -> Value {
         Value::Object(self.values.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::new("sampleRate", ParamType::Number(None), "48000", "Hz."),
+            ParamSpec::new("output_channels", ParamType::Number(None), "", "Count."),
+        ]
+    }
+
+    fn config(pairs: &[(&str, &str)]) -> Result<NodeConfig, NodeError> {
+        let raw = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        NodeConfig::from_strings("Node", &params(), &raw)
+    }
+
+    #[test]
+    fn snake_case_spellings_stand_for_camel_case_parameters() {
+        let snake = config(&[("sample_rate", "16000"), ("output_channels", "2")]).unwrap();
+        assert_eq!(snake.f64_or("sampleRate", 0.0), 16000.0);
+        assert_eq!(snake.f64_or("output_channels", 0.0), 2.0, "a snake_case parameter keeps its name");
+        assert_eq!(snake, config(&[("sampleRate", "16000"), ("output_channels", "2")]).unwrap());
+        let both = config(&[("sample_rate", "16000"), ("sampleRate", "8000")]).unwrap_err();
+        assert!(both.message.contains("\"sampleRate\" is given twice"), "{}", both.message);
+        let unknown = config(&[("frame_size", "1")]).unwrap_err();
+        assert!(unknown.message.contains("unknown parameter \"frame_size\""), "{}", unknown.message);
+        assert_eq!(camel_case("n_mfcc"), "nMfcc");
+        assert_eq!(camel_case("_x"), "_x");
     }
 }
