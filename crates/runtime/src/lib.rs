@@ -8,6 +8,7 @@ pub mod genre;
 pub mod json;
 pub mod mixer;
 pub mod nodes;
+pub mod registry;
 pub mod serial;
 pub mod wasm;
 
