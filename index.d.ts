@@ -163,6 +163,8 @@ export interface WasmLoadOptions {
   cacheDir?: string
   /** Cloud services (node types, e.g. 'VAD') the module may call through env.call_remote_service; any other name gets -8 (REMOTE_DENIED). Default none. */
   allowRemote?: string[]
+  /** Expected SHA-256 of the module's bytes (64 lowercase hex digits): other bytes are refused with ERR_WASM_INTEGRITY before they are compiled. */
+  sha256?: string
   /** The CloudClient that answers the module's remote calls (its channel, token and timeout). Without it an allowed call gets -6 (REMOTE_UNAVAILABLE). A call waits at most what is left of timeoutMs. */
   cloud?: CloudClient
 }
@@ -179,6 +181,44 @@ export interface WasmRemoteCalls {
   timedOut: number
   /** -7: the service answered with an error. */
   failed: number
+}
+
+/** One module of a registry (wasm-modules.yaml), as loadModuleRegistry() reads it. */
+export interface ModuleRegistryEntry {
+  /** The module's registry name. */
+  name: string
+  /** The file as the registry gives it (relative to the registry's folder). */
+  file: string
+  /** The file resolved (inside the registry's folder). */
+  path: string
+  version: string
+  description?: string
+  /** Expected SHA-256 of the file, lowercase hex. */
+  sha256: string
+  input: 'f32' | 'json' | 'bytes'
+  output: 'f32' | 'json' | 'bytes'
+  /** MiB, 1..1024; the runtime's default (64) when absent. */
+  maxMemoryMb?: number
+  /** ms, 1..60000; default 100. */
+  timeoutMs?: number
+  /** bytes, 1..268435456; default 16 MiB. */
+  maxOutputBytes?: number
+  /** Cloud node types the module may call through env.call_remote_service. */
+  allowRemote: string[]
+  /** Default configuration handed to configure(). */
+  config?: unknown
+}
+
+/** loadModuleRegistry(): a validated registry. */
+export interface ModuleRegistryInfo {
+  /** The registry file as given. */
+  file: string
+  /** The modules by name. */
+  modules: Record<string, ModuleRegistryEntry>
+  /** With `{ verify: true }`: each module loaded, its content hash and where the compiled code came from. */
+  loaded?: Record<string, { hash: string; cache: 'compiled' | 'memory' | 'disk' }>
+  /** With `{ verify: true }`: each module that failed to load (SHA-256, ABI, formats), with its error's code and message. */
+  problems?: Array<{ module: string; code: string; message: string }>
 }
 
 /** A module's describe() metadata plus what the host knows about it. */
@@ -393,6 +433,13 @@ export interface StartServerOptions {
   port?: number
   /** Directory of the .wasm modules the WasmModule node may run. */
   modulesDir?: string
+  /**
+   * A module registry (wasm-modules.yaml) whose modules the WasmModule node runs by name,
+   * under its limits (a request may ask for less, never more) and with its default configs.
+   * Every module is loaded and its SHA-256 checked before the server listens; a bad one
+   * rejects with its code (ERR_REGISTRY_INVALID, ERR_WASM_INTEGRITY, ...). Not with modulesDir.
+   */
+  modules?: string
   /**
    * Require `authorization: Bearer <token>` on every RemoteExecutionService call (compared
    * in constant time; grpc.health.v1 stays open for probes). An empty or blank token is
@@ -693,6 +740,15 @@ export declare function extractMfcc(input: Float32Array, options?: AnalysisOptio
  * The frame count is `result.length / nMfcc`.
  */
 export declare function extractMfccSync(input: Float32Array, options?: AnalysisOptions): Float32Array
+
+/**
+ * Reads and validates a module registry: `{ file, modules: { name: entry } }`, each
+ * entry with its `path` resolved. With `{ verify: true }` every module is also loaded
+ * (SHA-256, ABI, formats; compiled into the module cache): `loaded` gives each loaded
+ * module's `{ hash, cache }`, and `problems` lists each module that failed,
+ * `{ module, code, message }`, instead of rejecting.
+ */
+export declare function loadModuleRegistry(path: string, options?: { verify?: boolean }): Promise<ModuleRegistryInfo>
 
 /** `measureLoudnessSync` on a worker thread. */
 export declare function measureLoudness(input: Float32Array, options?: LoudnessOptions): Promise<LoudnessResult>

@@ -17,7 +17,7 @@ use crate::error::{Class, Failure, Fallible};
 use crate::task::{Finish, Work};
 
 /// A path string argument named `name`.
-fn path(value: &Unknown<'_>, name: &str) -> Fallible<std::path::PathBuf> {
+pub(crate) fn path(value: &Unknown<'_>, name: &str) -> Fallible<std::path::PathBuf> {
     let refuse = || {
         Failure::arg_type(format!(
             "The \"{name}\" argument must be a file path (a non-empty string), received {}",

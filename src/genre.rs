@@ -42,7 +42,7 @@ fn decision_json(decision: &GenreDecision) -> Value {
 }
 
 /// A result converted on the JS thread.
-pub struct Json(Value);
+pub struct Json(pub(crate) Value);
 
 impl Finish for Json {
     fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {

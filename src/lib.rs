@@ -15,6 +15,7 @@ mod keepalive;
 mod loudness;
 mod mixer;
 mod pool;
+mod registry;
 mod server;
 mod task;
 mod wasm;

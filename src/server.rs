@@ -17,6 +17,8 @@ use edgemix_cloud::server::{
     serve, ServerError, ServerErrorKind, ServerHandle, ServerOptions, TlsIdentity,
 };
 use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
+use edgemix_runtime::registry::ModuleRegistry;
+use edgemix_runtime::wasm::Runtime;
 use napi::bindgen_prelude::{FromNapiValue, JsValue, Object, PromiseRaw, This, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
@@ -34,6 +36,8 @@ struct StartOptions {
     host: Option<String>,
     port: Option<u16>,
     modules_dir: Option<PathBuf>,
+    /// A module registry (wasm-modules.yaml): loaded and verified before the server binds.
+    modules: Option<PathBuf>,
     auth_token: Option<String>,
     max_message_mb: Option<u32>,
     concurrency: Option<u32>,
@@ -78,6 +82,7 @@ fn server_options(input: StartOptions, tls: Option<TlsIdentity>) -> Fallible<Ser
         addr: SocketAddr::new(host, input.port.unwrap_or(0)),
         registry: Arc::new(registry(input.enable_test_nodes.unwrap_or(false))),
         modules_dir: input.modules_dir,
+        modules: None,
         max_message_bytes: mb as usize * 1024 * 1024,
         concurrency: input
             .concurrency
@@ -277,16 +282,29 @@ pub fn start_server<'env>(
 ) -> napi::Result<PromiseRaw<'env, Finished<CloudServer>>> {
     let prepared = read_object_apart(options_value.as_ref(), "options", &["tls"]).and_then(
         |(json, apart)| {
-            let input: StartOptions = options_from_json(&serde_json::Value::Object(json), "options")?;
+            let mut input: StartOptions = options_from_json(&serde_json::Value::Object(json), "options")?;
             let tls = match apart.first() {
                 Some((_, tls)) => tls_identity(tls)?,
                 None => None,
             };
-            server_options(input, tls)
+            let modules = input.modules.take();
+            if modules.is_some() && input.modules_dir.is_some() {
+                return Err(invalid("give modules (a registry) or modulesDir, not both".into()));
+            }
+            Ok((server_options(input, tls)?, modules))
         },
     );
     match prepared {
-        Ok(server) => spawn(env, async move {
+        Ok((mut server, modules)) => spawn(env, async move {
+            if let Some(file) = modules {
+                // Compiles every module: on a blocking thread, not on the runtime's.
+                let registry = tokio::task::spawn_blocking(move || -> Fallible<ModuleRegistry> {
+                    Ok(ModuleRegistry::load_verified(&file, Runtime::global(None)?)?)
+                })
+                .await
+                .map_err(|e| Failure::internal(format!("the registry load failed: {e}")))??;
+                server.modules = Some(Arc::new(registry));
+            }
             let handle = serve(server).await.map_err(start_failure)?;
             let addr = handle.local_addr();
             Ok(CloudServer {

@@ -89,6 +89,7 @@ fn load_options(value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAcc
     };
     let opts: LoadOptions = options_from_json(&Value::Object(json), "options")?;
     opts.limits().validate()?;
+    opts.expected_hash()?;
     let allow = opts.allowlist()?;
     let service = match cloud {
         Some(client) => {
@@ -150,8 +151,8 @@ impl WasmEdgeNode {
             move || {
                 let runtime = Runtime::global(None)?;
                 let module = match &source {
-                    Source::Path(path) => runtime.load_file(path, opts.cache_dir.as_deref())?,
-                    Source::Bytes(bytes) => runtime.load(bytes, opts.cache_dir.as_deref())?,
+                    Source::Path(path) => runtime.load_file_with(path, &opts)?,
+                    Source::Bytes(bytes) => runtime.load_with(bytes, &opts)?,
                 };
                 Ok(WasmEdgeNode {
                     module,

@@ -17,6 +17,10 @@ export const ErrorCode = {
   WAV_UNSUPPORTED: 'ERR_WAV_UNSUPPORTED',
   /** A module file that does not exist or cannot be read. */
   WASM_NOT_FOUND: 'ERR_WASM_NOT_FOUND',
+  /** A module file whose bytes do not hash to the SHA-256 a registry (or the sha256 load option) expects; it is not compiled. */
+  WASM_INTEGRITY: 'ERR_WASM_INTEGRITY',
+  /** A module registry (wasm-modules.yaml) that cannot be read, is not YAML, breaks its schema, names a file outside its folder, or declares formats its module does not have; one line per problem, each naming the file, the module and the field. */
+  REGISTRY_INVALID: 'ERR_REGISTRY_INVALID',
   /** Bytes that are not a valid WebAssembly module (wasmtime's reason in the message). */
   WASM_COMPILE: 'ERR_WASM_COMPILE',
   /** A module that does not follow the ABI: missing export, wrong signature, unknown import. */

@@ -23,6 +23,8 @@ const REQUIRED = [
   'web/index.html',
   'web/app.js',
   'wasm-modules/ABI.md',
+  'wasm-modules/wasm-modules.yaml',
+  'wasm-modules/wasm-modules.schema.json',
   'wasm-modules/as/sdk/index.ts',
   'wasm-modules/c/edgemix_abi.h',
   ...MODULES.flatMap((m) => [`wasm-modules/dist/${m}.wasm`, `wasm-modules/dist/${m}.wasip1.wasm`]),
@@ -37,7 +39,7 @@ const FORBIDDEN = [
   [/(^|\/)node_modules\//, 'node_modules'],
   [/\.map$/, 'a source map (its TypeScript sources are not shipped)'],
   [/(?<!\.d)\.ts$/, 'a TypeScript source'],
-  [/^wasm-modules\/(?!dist\/|ABI\.md$)/, 'a guest module source'],
+  [/^wasm-modules\/(?!dist\/|ABI\.md$|wasm-modules\.(yaml|schema\.json)$)/, 'a guest module source'],
   [/\.(rs|toml|lock)$/, 'a Rust file'],
 ]
 

@@ -21,6 +21,10 @@ const USAGE = `usage: edgemix serve [options]
   --cors ORIGIN      allow cross-origin requests from ORIGIN (repeatable; '*' for any)
   --rate-limit N     requests per minute per client (default 1000; 0 = no limit)
   --log-level LEVEL  fatal|error|warn|info|debug|trace|silent (default info)
+  --modules FILE     a module registry (wasm-modules.yaml): the gRPC tier's WasmModule node runs
+                     its modules by name, under its limits; GET /modules lists them and
+                     GET /modules/NAME serves each one's bytes. Every module is loaded and its
+                     SHA-256 checked at start: a bad one stops the start
 security (see SECURITY.md):
   --api-key KEY          require an API key on every HTTP route but /health (repeatable;
                          or EDGEMIX_API_KEYS=key1,key2, which keeps keys out of ps)
@@ -109,6 +113,7 @@ export async function serve(argv: string[]): Promise<void> {
       cors: { type: 'string', multiple: true },
       'rate-limit': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      modules: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
       'admin-token': { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -146,6 +151,7 @@ export async function serve(argv: string[]): Promise<void> {
     https: tls,
     trustProxy: trustProxy(values['trust-proxy']),
     maxConnectionsPerClient: connectionsPerClient === 0 ? false : connectionsPerClient,
+    modules: values.modules,
     timeouts: { headersMs: whole('headers-timeout', values['headers-timeout'], 1), requestMs: whole('request-timeout', values['request-timeout'], 1) },
   }
 
@@ -158,7 +164,7 @@ export async function serve(argv: string[]): Promise<void> {
   try {
     if (!values['no-grpc']) {
       // `tls` is the addon's TLS option of startServer (PEM certificate chain and key).
-      const options: StartServerOptions & { tls?: { cert: string; key: string } } = { host, port: grpcPort, authToken: grpcToken }
+      const options: StartServerOptions & { tls?: { cert: string; key: string } } = { host, port: grpcPort, authToken: grpcToken, modules: values.modules }
       if (grpcTls) options.tls = grpcTls
       const grpc = await startServer(options)
       closers.push(() => grpc.close())

@@ -79,6 +79,12 @@ export interface HttpServerOptions {
   web?: boolean
   /** Path of mixer.wasm for GET /wasm. Default: the package's wasm-modules/dist/mixer.wasm. */
   wasmPath?: string
+  /**
+   * A module registry (wasm-modules.yaml) whose modules GET /modules lists and GET
+   * /modules/:name serves (application/wasm, SHA-256 ETag). Every module is loaded and
+   * checked when the server is created: a bad one rejects createHttpServer with its code.
+   */
+  modules?: string
   /** Fastify's logger option (default off). Request bodies are never logged. */
   logger?: FastifyServerOptions['logger']
   /**
@@ -105,6 +111,7 @@ export interface ResolvedOptions {
   analysis: { concurrency: number; queue: number; budget: number }
   web: boolean
   wasmPath?: string
+  modules?: string
   logger: FastifyServerOptions['logger']
   trustProxy: FastifyServerOptions['trustProxy']
 }
@@ -187,6 +194,7 @@ export function resolveOptions(o: HttpServerOptions = {}): ResolvedOptions {
     },
     web: o.web ?? true,
     wasmPath: o.wasmPath,
+    modules: o.modules,
     logger: o.logger ?? false,
     trustProxy: o.trustProxy ?? false,
   }

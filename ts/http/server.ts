@@ -30,6 +30,7 @@ import { processRoutes } from './routes/process.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { statusRoutes } from './routes/status.js'
 import { streamRoute } from './routes/stream.js'
+import { modulesRoutes } from './routes/modules.js'
 import { wasmRoute } from './routes/wasm.js'
 import { SessionStore } from './sessions.js'
 import { ServerStats } from './stats.js'
@@ -128,6 +129,7 @@ export async function createHttpServer(options: HttpServerOptions = {}): Promise
   statusRoutes(app, ctx)
   streamRoute(app, ctx)
   await wasmRoute(app, opts.wasmPath ?? path.join(ROOT, 'wasm-modules', 'dist', 'mixer.wasm'))
+  if (opts.modules !== undefined) await modulesRoutes(app, opts.modules)
   if (opts.web) await app.register(fastifyStatic, { root: path.join(ROOT, 'web'), prefix: '/', maxAge: 0 })
 
   const address = () => {

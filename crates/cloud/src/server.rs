@@ -49,6 +49,7 @@ use super::selftest::{self, SelfTest};
 pub use super::selftest::{SelfTestProbe, SelfTestStatus, BUDGET as SELF_TEST_BUDGET};
 use super::service::{Service, Shared};
 use crate::nodes::{echo, NodeContext, NodeRegistry};
+use edgemix_runtime::registry::ModuleRegistry;
 
 /// The RPCs edgemix implements; the service's others answer UNIMPLEMENTED.
 pub const IMPLEMENTED: [&str; 4] = ["ExecuteNode", "StreamNode", "GetStatus", "ListNodes"];
@@ -81,6 +82,11 @@ pub struct ServerOptions {
     pub registry: Arc<NodeRegistry>,
     /// Directory of the modules the `WasmModule` node may run.
     pub modules_dir: Option<PathBuf>,
+    /// The module registry the `WasmModule` node runs modules from by name, with the
+    /// registry's limits as ceilings (exclusive with `modules_dir`). Every module is
+    /// loaded (SHA-256, ABI, formats) before the server binds: a registry with a bad
+    /// module does not start.
+    pub modules: Option<Arc<ModuleRegistry>>,
     /// Largest request or response message, bytes. Default 16 MiB.
     pub max_message_bytes: usize,
     /// Node executions running at once (more wait their turn). Default: the CPU count.
@@ -110,6 +116,7 @@ impl Default for ServerOptions {
             addr: SocketAddr::from(([0, 0, 0, 0], 50052)),
             registry: Arc::new(NodeRegistry::builtin(Default::default())),
             modules_dir: None,
+            modules: None,
             max_message_bytes: 16 * 1024 * 1024,
             concurrency: std::thread::available_parallelism().map_or(4, |n| n.get()),
             tls: None,
@@ -250,6 +257,7 @@ pub async fn serve(options: ServerOptions) -> Result<ServerHandle, ServerError> 
 
     let context = NodeContext {
         modules_dir: options.modules_dir.clone(),
+        modules: options.modules.clone(),
     };
     let shared = Arc::new(Shared::new(
         Arc::clone(&options.registry),
@@ -345,6 +353,11 @@ fn check(options: &ServerOptions) -> Result<(), ServerError> {
     {
         return Err(ServerError::invalid(
             "the auth token is empty or blank: give a secret (e.g. 32 random bytes, base64) or no token at all",
+        ));
+    }
+    if options.modules.is_some() && options.modules_dir.is_some() {
+        return Err(ServerError::invalid(
+            "give a module registry or a modules directory, not both",
         ));
     }
     if let Some(dir) = &options.modules_dir {

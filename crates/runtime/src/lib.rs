@@ -8,6 +8,7 @@ pub mod extractor;
 pub mod genre;
 pub mod json;
 pub mod mixer;
+pub mod registry;
 pub mod serial;
 pub mod text;
 pub mod wasm;

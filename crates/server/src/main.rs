@@ -1,6 +1,6 @@
 //! `edgemix-server`: the cloud tier. Serves the RemoteExecutionService (package
 //! `remotemedia.execution`) and `grpc.health.v1` on one port, runs the built-in nodes
-//! (and WASM modules from `--modules-dir`), logs structured events with `tracing`, and
+//! (and WASM modules of a `--modules` registry or from `--modules-dir`), logs structured events with `tracing`, and
 //! on SIGTERM or SIGINT stops accepting, drains calls and streams in progress for up to
 //! `--shutdown-grace-secs`, then exits. With `--metrics-port` it serves Prometheus
 //! metrics and a self-test health check over HTTP (see `ops`).
@@ -15,6 +15,8 @@ use std::time::Duration;
 use clap::Parser;
 use edgemix_cloud::server::{serve, ServerOptions, TlsIdentity};
 use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
+use edgemix_runtime::registry::ModuleRegistry;
+use edgemix_runtime::wasm::Runtime;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,8 +32,13 @@ struct Args {
     #[arg(long, env = "EDGEMIX_PORT", default_value_t = 50052)]
     port: u16,
     /// Directory of the .wasm modules the WasmModule node may run.
-    #[arg(long, env = "EDGEMIX_MODULES_DIR")]
+    #[arg(long, env = "EDGEMIX_MODULES_DIR", conflicts_with = "modules")]
     modules_dir: Option<PathBuf>,
+    /// Module registry (wasm-modules.yaml) whose modules the WasmModule node runs by name,
+    /// under its limits. Every module is loaded and its SHA-256 checked before the server
+    /// listens: a bad one stops the start with one line per problem.
+    #[arg(long, env = "EDGEMIX_MODULES")]
+    modules: Option<PathBuf>,
     /// Largest request or response message, MiB (1 to 1024).
     #[arg(long, env = "EDGEMIX_MAX_MESSAGE_MB", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     max_message_mb: u32,
@@ -117,6 +124,15 @@ async fn run(args: Args) -> Result<(), String> {
         }),
         _ => None,
     };
+    let modules = match &args.modules {
+        Some(file) => {
+            let runtime = Runtime::global(None).map_err(|e| e.to_string())?;
+            let registry = ModuleRegistry::load_verified(file, runtime)
+                .map_err(|e| format!("{}: {}", e.code, e.message))?;
+            Some(Arc::new(registry))
+        }
+        None => None,
+    };
     let metrics = args.metrics_port.map(|_| ops::install()).transpose()?;
     let self_test_interval = (args.self_test_secs > 0).then(|| Duration::from_secs(args.self_test_secs));
     let defaults = ServerOptions::default();
@@ -124,6 +140,7 @@ async fn run(args: Args) -> Result<(), String> {
         addr: SocketAddr::new(args.host, args.port),
         registry: Arc::new(registry(&args)),
         modules_dir: args.modules_dir.clone(),
+        modules,
         max_message_bytes: args.max_message_mb as usize * 1024 * 1024,
         concurrency: args
             .concurrency

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::{echo, NodeError};
+use edgemix_runtime::registry::ModuleRegistry;
 use super::params::{NodeConfig, ParamSpec};
 use super::Node;
 
@@ -17,6 +18,9 @@ use super::Node;
 pub struct NodeContext {
     /// Directory of the `.wasm` modules the `WasmModule` node may run (none: no modules).
     pub modules_dir: Option<PathBuf>,
+    /// The module registry the `WasmModule` node runs modules from by name (exclusive with
+    /// `modules_dir`).
+    pub modules: Option<Arc<ModuleRegistry>>,
 }
 
 /// Makes one node instance from a validated configuration.

@@ -7,6 +7,8 @@ use std::fmt;
 pub enum WasmError {
     /// The module file does not exist or cannot be read.
     NotFound(String),
+    /// The bytes do not hash to the SHA-256 the load expects.
+    Integrity { expected: String, actual: String },
     /// The bytes are not a valid module (wasmtime's reason).
     Compile(String),
     /// A required export is missing, has the wrong signature, or an import is unknown.
@@ -53,6 +55,7 @@ impl WasmError {
     pub fn code(&self) -> &'static str {
         match self {
             WasmError::NotFound(_) => "ERR_WASM_NOT_FOUND",
+            WasmError::Integrity { .. } => "ERR_WASM_INTEGRITY",
             WasmError::Compile(_) => "ERR_WASM_COMPILE",
             WasmError::Abi(_) => "ERR_WASM_ABI",
             WasmError::Trap(_) => "ERR_WASM_TRAP",
@@ -83,6 +86,10 @@ impl fmt::Display for WasmError {
             | WasmError::BadOutput(m) => {
                 f.write_str(m)
             }
+            WasmError::Integrity { expected, actual } => write!(
+                f,
+                "the module's bytes have SHA-256 {actual}, not the expected {expected}: the file changed, or the expected hash is out of date; it was not loaded"
+            ),
             WasmError::Trap(kind) => write!(
                 f,
                 "the module trapped ({kind}); the session starts over from a fresh instance on its next call"

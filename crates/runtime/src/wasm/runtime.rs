@@ -13,6 +13,7 @@ use super::error::WasmError;
 use super::host::{call_remote_service, Host};
 use super::limits::MAX_MEMORY_MB;
 use super::module::WasmModule;
+use super::options::LoadOptions;
 
 /// Interval of the epoch ticker: the granularity of call time limits.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
@@ -177,6 +178,30 @@ impl Runtime {
             WasmError::NotFound(format!("cannot read WASM module {}: {e}", path.display()))
         })?;
         self.load(&bytes, cache_dir)
+    }
+
+    /// Loads a module from a file with `options`' cache directory, refusing bytes that do
+    /// not hash to `options.sha256` when it is given.
+    pub fn load_file_with(&self, path: &Path, options: &LoadOptions) -> Result<Arc<WasmModule>, WasmError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            WasmError::NotFound(format!("cannot read WASM module {}: {e}", path.display()))
+        })?;
+        self.load_with(&bytes, options)
+    }
+
+    /// Loads a module from its bytes with `options`' cache directory, refusing bytes that
+    /// do not hash to `options.sha256` (before they are compiled) when it is given.
+    pub fn load_with(&self, bytes: &[u8], options: &LoadOptions) -> Result<Arc<WasmModule>, WasmError> {
+        if let Some(expected) = options.expected_hash()? {
+            let actual = super::cache::content_hash(bytes);
+            if actual != expected {
+                return Err(WasmError::Integrity {
+                    expected: expected.to_owned(),
+                    actual,
+                });
+            }
+        }
+        self.load(bytes, options.cache_dir.as_deref())
     }
 
     /// Loads a module from its bytes: from the process cache when the same bytes were
