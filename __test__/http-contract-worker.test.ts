@@ -80,6 +80,16 @@ describe('the edge Worker', async () => {
   })
 })
 
+describe('the edge Worker with a broken MIXER_CONFIG', async () => {
+  const url = await worker({ MIXER_CONFIG: JSON.stringify({ compressor: { ratio: 0 } }) })
+
+  it('fails its health check and answers 500 ERR_INVALID_CONFIG, the deployment\'s fault, not 400', async () => {
+    await expectErrorReply(await fetch(`${url}/health`), 500, ErrorCode.INVALID_CONFIG, /MIXER_CONFIG is not a valid mixer configuration/)
+    await expectErrorReply(await postBytes(`${url}/process-audio`, bytesOf(frame)), 500, ErrorCode.INVALID_CONFIG, /MIXER_CONFIG/)
+    await expectErrorReply(await fetch(`${url}/config`), 500, ErrorCode.INVALID_CONFIG, /MIXER_CONFIG/)
+  })
+})
+
 describe('the edge Worker with ANALYSIS_ORIGIN', async () => {
   const origin = await startServer({ rateLimit: false, web: false })
   const url = await worker({ ANALYSIS_ORIGIN: origin.url })

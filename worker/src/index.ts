@@ -100,14 +100,42 @@ async function parseBody(request: Request, limit: number): Promise<unknown> {
   }
 }
 
-/** The deploy-time configuration as an object (a broken MIXER_CONFIG is the operator's: a 500). */
+const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/** MIXER_CONFIG once checked: the object, or why it is refused. */
+let deployed: { text: string | undefined; config?: Record<string, unknown>; error?: GuestError } | undefined
+
+/**
+ * The deploy-time configuration as an object, checked by mixer.wasm once per isolate. A
+ * broken MIXER_CONFIG is the operator's mistake, not the client's: a 500 with
+ * ERR_INVALID_CONFIG on every route that processes audio (GET /health included), never a
+ * 400 that blames the request.
+ */
 function deployConfig(env: Env): Record<string, unknown> {
-  const parsed: unknown = JSON.parse(env.MIXER_CONFIG ?? '{}')
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new GuestError('ERR_INTERNAL', 'MIXER_CONFIG is not a JSON object')
-  return parsed as Record<string, unknown>
+  const d = deployed !== undefined && deployed.text === env.MIXER_CONFIG ? deployed : (deployed = check(env.MIXER_CONFIG))
+  if (d.error) throw d.error
+  return d.config!
 }
 
-const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+function check(text: string | undefined): NonNullable<typeof deployed> {
+  const refuse = (why: string) => ({ text, error: new GuestError(ErrorCode.INVALID_CONFIG, `MIXER_CONFIG ${why}; fix the deployment's configuration`) })
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text ?? '{}')
+  } catch {
+    return refuse('is not JSON')
+  }
+  if (!isPlain(parsed)) return refuse('is not a JSON object')
+  if (nestsDeeperThan(text ?? '{}')) return refuse('nests deeper than the limit')
+  try {
+    mixer.process(new Float32Array(1), JSON.stringify(parsed))
+  } catch (err) {
+    // A failure of the module itself is not the configuration's: thrown, and checked again next time.
+    if (!(err instanceof HttpError)) throw err
+    return refuse('is not a valid mixer configuration (an unknown key, a wrong type or a value out of range)')
+  }
+  return { text, config: parsed }
+}
 
 /** `override` over `base`, stage by stage (a partial stage keeps the base's other parameters), as `updateConfig` merges. */
 function mergeConfig(base: Record<string, unknown>, override: Record<string, unknown> | undefined): Record<string, unknown> {
