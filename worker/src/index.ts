@@ -40,7 +40,7 @@ export interface Env {
 declare const EDGEMIX_VERSION: string
 
 const stats = new IsolateStats()
-const mixer = new MixerHost(mixerModule, () => stats.instantiations++)
+const mixer = new MixerHost(mixerModule, () => stats.instantiations++, (code) => stats.initFailure(code))
 let etag: Promise<string> | undefined
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -150,13 +150,7 @@ function mergeConfig(base: Record<string, unknown>, override: Record<string, unk
 function mix(env: Env, samples: Float32Array, override?: Record<string, unknown>): Float32Array<ArrayBuffer> {
   const config = mergeConfig(deployConfig(env), override)
   const text = Object.keys(config).length > 0 ? JSON.stringify(config) : undefined
-  try {
-    return mixer.process(samples, text)
-  } catch (err) {
-    if (err instanceof GuestError) stats.initFailure(err.code)
-    else if (err instanceof WebAssembly.RuntimeError) throw new GuestError(ErrorCode.WASM_TRAP, `mixer.wasm trapped: ${err.message}`)
-    throw err
-  }
+  return mixer.process(samples, text)
 }
 
 async function processAudio(request: Request, env: Env): Promise<Response> {

@@ -60,10 +60,12 @@ export class MixerHost {
   /**
    * @param module the compiled mixer.wasm
    * @param onInstance called for each instance started
+   * @param onInitFailure called with the code of an instance that failed to start or initialize
    */
   constructor(
     private readonly module: WebAssembly.Module,
     private readonly onInstance: () => void,
+    private readonly onInitFailure: (code: string) => void,
   ) {}
 
   /** `samples` through a fresh chain configured with `configJson` (omitted keys: defaults). */
@@ -73,7 +75,7 @@ export class MixerHost {
     } catch (err) {
       // A refused configuration leaves the instance as it was; anything else may not.
       if (!(err instanceof HttpError)) this.wasm = null
-      throw err
+      throw err instanceof WebAssembly.RuntimeError ? new GuestError(ErrorCode.WASM_TRAP, `mixer.wasm trapped: ${err.message}`) : err
     }
   }
 
@@ -110,9 +112,20 @@ export class MixerHost {
     buf.cap = len
   }
 
+  /** The instance with a new session (a fresh chain), or the failure counted. */
+  private session(): MixerExports {
+    try {
+      const wasm = this.instance()
+      if (wasm.initialize(this.sessionId) !== OK) throw new GuestError(ErrorCode.WASM_GUEST, 'mixer.wasm initialize failed')
+      return wasm
+    } catch (err) {
+      this.onInitFailure(err instanceof GuestError ? err.code : ErrorCode.WASM_TRAP)
+      throw err instanceof WebAssembly.RuntimeError ? new GuestError(ErrorCode.WASM_TRAP, `mixer.wasm trapped: ${err.message}`) : err
+    }
+  }
+
   private run(samples: Float32Array, configJson: string | undefined): Float32Array<ArrayBuffer> {
-    const wasm = this.instance()
-    if (wasm.initialize(this.sessionId) !== OK) throw new GuestError(ErrorCode.WASM_GUEST, 'mixer.wasm initialize failed')
+    const wasm = this.session()
     if (configJson !== undefined) {
       const json = encoder.encode(configJson)
       const ptr = this.alloc(json.length)
