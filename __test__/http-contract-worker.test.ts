@@ -3,6 +3,7 @@
 // output is mixer.wasm's, bit for bit what the addon's wasmtime host gives for the same
 // module; no sessions; a read-only deploy-time configuration; analysis forwarded to an
 // origin or 404; per-isolate counters; a bundle within the platform's size limits.
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ErrorCode, MixerChain, WasmEdgeNode } from '../dist/index.js'
@@ -22,6 +23,24 @@ async function worker(env: Record<string, string> = {}) {
 httpContract(async () => ({ url: await worker(), tolerance: WASM_TOLERANCE }))
 
 const frame = speechLike(FRAME).map((x) => x * 2.5)
+
+/** Writes `request` on a new connection and resolves with the first reply's status and JSON body (Content-Length framed). */
+function firstReply(url: string, request: string): Promise<{ status: number; body: unknown }> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request))
+    let received = Buffer.alloc(0)
+    socket.on('error', reject)
+    socket.on('data', (d: Buffer) => {
+      received = Buffer.concat([received, d])
+      const end = received.indexOf('\r\n\r\n')
+      const length = Number(/content-length: *(\d+)/i.exec(received.subarray(0, end).toString())?.[1])
+      if (end < 0 || received.length < end + 4 + length) return
+      socket.destroy()
+      resolve({ status: Number(received.subarray(9, 12).toString()), body: JSON.parse(received.subarray(end + 4, end + 4 + length).toString()) })
+    })
+  })
+}
 
 /** The same module in the addon's wasmtime host, a fresh session per frame as the Worker runs it. */
 async function wasmtime(config?: object): Promise<Float32Array> {
@@ -102,6 +121,31 @@ describe('the edge Worker with ANALYSIS_ORIGIN', async () => {
     expect(body.frames).toBe(4)
     expect(body).toEqual(await (await postBytes(`${origin.url}/extract-features`, bytesOf(clip))).json())
     await expectErrorReply(await postBytes(`${url}/classify-genre`, bytesOf(clip)), 400, ErrorCode.INVALID_AUDIO, /at least/)
+  })
+
+  it('refuses a body over the analysis limit itself, before reading or forwarding it', async () => {
+    const before = (await (await fetch(`${origin.url}/stats`)).json()).requests.total
+    // Headers only: the reply comes before a byte of the declared 8 MiB is sent.
+    const reply = await firstReply(url, `POST /extract-features HTTP/1.1\r\nHost: edge\r\nContent-Type: application/octet-stream\r\nContent-Length: ${8 * 1024 * 1024 + 4}\r\n\r\n`)
+    expect(reply.status).toBe(413)
+    expect(reply.body).toMatchObject({ code: ErrorCode.BODY_TOO_LARGE, message: expect.stringMatching(/limit of 8388608 bytes/) })
+    // Only this /stats request reached the origin since.
+    expect((await (await fetch(`${origin.url}/stats`)).json()).requests.total).toBe(before + 1)
+  })
+})
+
+describe('the edge Worker with an ANALYSIS_ORIGIN that does not answer', async () => {
+  // A port that was free a moment ago: nothing listens there.
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  const url = await worker({ ANALYSIS_ORIGIN: `http://127.0.0.1:${port}` })
+
+  it('answers 503 ERR_SERVER_BUSY with Retry-After', async () => {
+    const res = await postBytes(`${url}/extract-features`, bytesOf(frame))
+    expect(res.headers.get('retry-after')).toBe('1')
+    await expectErrorReply(res, 503, ErrorCode.SERVER_BUSY, /did not answer/)
   })
 })
 

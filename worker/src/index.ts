@@ -181,7 +181,12 @@ async function forwardAnalysis(request: Request, env: Env, path: string): Promis
     const v = request.headers.get(name)
     if (v !== null) headers.set(name, v)
   }
-  const answer = await fetch(new URL(path, env.ANALYSIS_ORIGIN), { method: 'POST', headers, body: request.body })
+  let answer: Response
+  try {
+    answer = await fetch(new URL(path, env.ANALYSIS_ORIGIN), { method: 'POST', headers, body: request.body })
+  } catch {
+    throw new HttpError(ErrorCode.SERVER_BUSY, `the analysis origin did not answer POST ${path}; retry later`, { 'retry-after': '1' })
+  }
   return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json' } })
 }
 
