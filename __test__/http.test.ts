@@ -225,7 +225,9 @@ describe('status routes', async () => {
       expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+|[a-z_]+\{.*\} \+Inf)$/)
     }
     expect(text).toContain('edgemix_http_responses_total{method="POST",route="/process-audio",status="200"} 3\n')
-    expect(text).toContain('edgemix_frames_processed_total{transport="http"} 3\n')
+    // The cloud tier's names for calls of the mixer node (edge-metrics.test.ts checks them against edgemix-server).
+    expect(text).toContain('edgemix_requests_total{method="POST /process-audio",node="AudioMixer",code="OK"} 3\n')
+    expect(text).toContain('edgemix_requests_total{method="POST /process-audio",node="AudioMixer",code="INVALID_ARGUMENT"} 1\n')
     expect(text).toContain('edgemix_http_errors_total{code="ERR_INVALID_AUDIO"} 1\n')
     // The histogram's +Inf bucket counts every response before this one.
     const inf = Number(/edgemix_http_request_duration_seconds_bucket\{le="\+Inf"\} (\d+)/.exec(text)![1])

@@ -8,39 +8,9 @@ import http from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ErrorCode } from '../errors.js'
+import { bodyTooLarge, HttpError, statusOf, unsupportedMediaType } from './codes.js'
 
-/** An error the HTTP layer raises itself (the addon's errors carry `code` already). */
-export class HttpError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    /** Headers sent with the reply (Retry-After, WWW-Authenticate). */
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message)
-  }
-}
-
-/** HTTP status of each code a reply can carry; anything else is a 500. */
-const STATUS: Partial<Record<string, number>> = {
-  [ErrorCode.INVALID_ARG_TYPE]: 400,
-  [ErrorCode.INVALID_AUDIO]: 400,
-  [ErrorCode.INVALID_CONFIG]: 400,
-  [ErrorCode.INVALID_JSON]: 400,
-  [ErrorCode.BAD_REQUEST]: 400,
-  [ErrorCode.UNAUTHORIZED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.SESSION_NOT_FOUND]: 404,
-  [ErrorCode.REQUEST_TIMEOUT]: 408,
-  [ErrorCode.BODY_TOO_LARGE]: 413,
-  [ErrorCode.BUDGET_EXCEEDED]: 413,
-  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
-  [ErrorCode.RATE_LIMITED]: 429,
-  [ErrorCode.SESSION_LIMIT]: 429,
-  [ErrorCode.HEADERS_TOO_LARGE]: 431,
-  [ErrorCode.SERVER_BUSY]: 503,
-}
+export { HttpError }
 
 /** Fastify's own request errors, mapped onto our codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -63,7 +33,7 @@ export function describeError(err: unknown): { status: number; body: ErrorBody }
   let code = typeof e?.code === 'string' ? (FASTIFY_CODES[e.code] ?? e.code) : undefined
   // A JSON syntax error from the body parser has no FST_ code but a 400 status.
   if (e instanceof SyntaxError && (e as { statusCode?: number }).statusCode === 400) code = ErrorCode.INVALID_JSON
-  const status = code ? STATUS[code] : undefined
+  const status = code ? statusOf(code) : undefined
   if (code && status) return { status, body: { code, message: String(e.message) } }
   // Another client error of fastify or a plugin (a static file path it refuses, a URL
   // parameter too long): its 4xx status under our code for it.
@@ -82,9 +52,9 @@ function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply, c
   const { status, body } = describeError(err)
   count(body.code)
   if (body.code === ErrorCode.BODY_TOO_LARGE) {
-    body.message = `the body is larger than this route's limit of ${request.routeOptions.bodyLimit} bytes`
+    body.message = bodyTooLarge(request.routeOptions.bodyLimit).message
   } else if (body.code === ErrorCode.UNSUPPORTED_MEDIA_TYPE) {
-    body.message = `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted; send application/json or application/octet-stream (float32le samples)`
+    body.message = unsupportedMediaType(request.headers['content-type']).message
   } else if (body.code === ErrorCode.BAD_REQUEST && (err as { code?: string }).code === 'FST_ERR_BAD_URL') {
     body.message = 'the URL is not valid: a percent-encoding that does not decode'
   }

@@ -5,7 +5,7 @@
  * linear in its length whatever its shape.
  */
 import { ErrorCode } from '../errors.js'
-import { HttpError } from './errors.js'
+import { HttpError } from './codes.js'
 
 /** Deepest nesting of arrays and objects accepted (the top-level value is depth 1). A mixer
  *  configuration needs 2, a request body with one 3. */

@@ -4,6 +4,7 @@ import type { FastifyCorsOptions } from '@fastify/cors'
 import type { FastifyServerOptions } from 'fastify'
 import type { MixerConfigInput } from '../../index.js'
 import { ErrorCode } from '../errors.js'
+import { ANALYSIS_BODY_LIMIT, FRAME_BODY_LIMIT } from './audio.js'
 import { checkCredential } from './auth.js'
 
 export interface HttpServerOptions {
@@ -166,8 +167,8 @@ export function resolveOptions(o: HttpServerOptions = {}): ResolvedOptions {
         ? false
         : { max: positiveInt('rateLimit.max', rl?.max, 1000), windowMs: positiveInt('rateLimit.windowMs', rl?.windowMs, 60_000) },
     cors: resolveCors(o.cors),
-    frameBodyLimit: positiveInt('frameBodyLimit', o.frameBodyLimit, 64 * 1024),
-    bodyLimit: positiveInt('bodyLimit', o.bodyLimit, 8 * 1024 * 1024),
+    frameBodyLimit: positiveInt('frameBodyLimit', o.frameBodyLimit, FRAME_BODY_LIMIT),
+    bodyLimit: positiveInt('bodyLimit', o.bodyLimit, ANALYSIS_BODY_LIMIT),
     maxMessageBytes: positiveInt('maxMessageBytes', o.maxMessageBytes, 64 * 1024),
     stream: {
       maxFramesInFlight: positiveInt('stream.maxFramesInFlight', o.stream?.maxFramesInFlight, 32),

@@ -9,6 +9,7 @@
  * admission (admin token, analysis gate), then the body parser, which refuses JSON nested
  * deeper than MAX_JSON_DEPTH before parsing it (json.ts).
  */
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
@@ -37,6 +38,8 @@ import { ServerStats } from './stats.js'
 
 /** The package root (this file is ts/http/server.ts or dist/http/server.js). */
 const ROOT = path.resolve(__dirname, '..', '..')
+
+const packageVersion = (): string => (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
 export interface HttpServer {
   /** The fastify instance, to add routes or hooks before `listen`. */
@@ -68,7 +71,7 @@ function withSerializers(logger: FastifyServerOptions['logger']): FastifyServerO
 export async function createHttpServer(options: HttpServerOptions = {}): Promise<HttpServer> {
   const opts = resolveOptions(options)
   const analysis = new Gate(opts.analysis.concurrency, opts.analysis.queue)
-  const stats = new ServerStats(() => sessions.size, () => analysis.load)
+  const stats = new ServerStats(() => sessions.size, () => analysis.load, packageVersion())
   const count = (code: string) => stats.error(code)
   const app = Fastify({
     logger: withSerializers(opts.logger),

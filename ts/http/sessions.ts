@@ -31,19 +31,6 @@ export interface Session {
   genre: GenreClassifier | null
 }
 
-/** Ids a client may name: 1..128 characters of A-Z a-z 0-9 . _ : - (issued ids are 22 of base64url). */
-const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/
-
-/** The session id of a request, if it names one (body field first, then the header). */
-export function sessionIdOf(json: Record<string, unknown> | undefined, header: string | string[] | undefined): string | undefined {
-  const value = json?.session ?? header
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'string' || !SESSION_ID.test(value)) {
-    throw new HttpError(ErrorCode.INVALID_ARG_TYPE, 'session must be 1 to 128 characters of A-Z, a-z, 0-9, ".", "_", ":" or "-"')
-  }
-  return value
-}
-
 /** Who a session belongs to: one string per principal. */
 function ownerOf(principal: Principal): string {
   return principal.kind === 'key' ? `key:${principal.key}` : principal.kind

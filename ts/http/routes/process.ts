@@ -15,11 +15,12 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { GenreResult, MixerConfigInput } from '../../../index.js'
-import { assertFrame, bytesOfSamples, objectField, samplesOfBody } from '../audio.js'
+import { assertFrame, objectField, samplesOfBody } from '../audio.js'
 import type { RouteContext } from '../context.js'
 import type { ProcessedFrame } from '../chains.js'
 import { principalOf } from '../auth.js'
-import { sessionIdOf, type Session } from '../sessions.js'
+import { sessionIdOf } from '../request.js'
+import type { Session } from '../sessions.js'
 
 export function processRoutes(app: FastifyInstance, ctx: RouteContext): void {
   async function inSession(session: Session, samples: Float32Array, override?: MixerConfigInput): Promise<ProcessedFrame & { genre: GenreResult | null }> {
@@ -49,4 +50,9 @@ export function processRoutes(app: FastifyInstance, ctx: RouteContext): void {
       latencySamples: result.latencySamples,
     }
   })
+}
+
+/** Float32 samples as the bytes of an octet-stream reply (a view, no copy). */
+function bytesOfSamples(samples: Float32Array): Buffer {
+  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)
 }

@@ -11,7 +11,7 @@ import { objectField } from '../audio.js'
 import { principalOf } from '../auth.js'
 import type { RouteContext } from '../context.js'
 import { HttpError } from '../errors.js'
-import { sessionIdOf } from '../sessions.js'
+import { sessionIdOf } from '../request.js'
 
 export function sessionRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post('/sessions', { bodyLimit: ctx.options.frameBodyLimit }, async (request, reply) => {

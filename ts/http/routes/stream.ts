@@ -25,6 +25,7 @@ import { assertFrame, FRAME_SAMPLES, samplesFromBytes } from '../audio.js'
 import type { RouteContext } from '../context.js'
 import { describeError, HttpError } from '../errors.js'
 import { nestsDeeperThan, tooDeep } from '../json.js'
+import { NODE_OF_ROUTE } from '../node-metrics.js'
 
 /** WebSocket close code for a message with invalid data (RFC 6455 §7.4.1). */
 const INVALID_PAYLOAD = 1007
@@ -38,6 +39,7 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
     const stats = ctx.stats
     stats.streams.open++
     stats.streams.total++
+    const closed = stats.nodes.openStream(NODE_OF_ROUTE['/stream'])
     let inFlight = 0
     let paused = false
     let closing = false
@@ -88,11 +90,13 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
       waiting = []
       busy = true
       const work = chain.process(batch.length === 1 ? batch[0] : concat(batch))
-      const done = () => {
+      // Each frame counts as a call of the cloud tier's mixer node, once processed.
+      const done = (code: string) => () => {
+        for (let i = 0; i < batch.length; i++) stats.nodes.record('WebSocket /stream', NODE_OF_ROUTE['/stream'], code)
         busy = false
         submit()
       }
-      work.then(done, done)
+      work.then(done('OK'), done('INTERNAL'))
       reply(work, (out) => {
         for (let i = 0; i < batch.length; i++) socket.send(out.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES), { binary: true }, sent)
       }, batch.length)
@@ -149,6 +153,7 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
     socket.on('close', () => {
       clearTimeout(idle)
       stats.streams.open--
+      closed()
     })
   })
 }
