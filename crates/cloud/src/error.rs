@@ -112,6 +112,9 @@ fn transport_failure(message: &str) -> bool {
         "GoAway",
         // hyper, when the connection drops while a response body (a stream) is read.
         "error reading a body from connection",
+        // h2, when the peer does not speak HTTP/2 at all: a TLS server answering a
+        // plaintext client with an alert record reads as a frame of over a megabyte.
+        "frame with invalid size",
     ]
     .iter()
     .any(|m| message.contains(m))
