@@ -1,5 +1,5 @@
-//! The mixer chain: noise gate → compressor → three-band EQ → limiter, with per-stage
-//! bypass and meters.
+//! The mixer chain: (noise suppression) → noise gate → compressor → three-band EQ →
+//! (loudness normalisation) → limiter, with per-stage bypass and meters.
 //!
 //! The chain is configured by one JSON document (camelCase keys, see [`ChainConfig`]),
 //! the same natively, in `mixer.wasm` and over the wire. Omitted keys take their
@@ -11,13 +11,14 @@ use serde_json::Value;
 
 use crate::adaptive::{pinned_by, AdaptiveConfig, Morph, PresetDecision, UPDATE_SAMPLES};
 use crate::compressor::{Compressor, CompressorConfig};
+use crate::denoise::{DenoiseConfig, Denoiser};
 use crate::eq::{EqConfig, ThreeBandEq};
 use crate::error::{check_audio, AudioError, ConfigError};
 use crate::gate::{NoiseGate, NoiseGateConfig};
 use crate::genre::{StreamingGenreClassifier, StreamingGenreOptions};
 use crate::limiter::{Limiter, LimiterConfig};
 use crate::link::Channels;
-use crate::meters::{peak_rms_db, AdaptiveMeters, LoudnessMeters, Meters};
+use crate::meters::{peak_rms_db, AdaptiveMeters, DenoiseMeters, LoudnessMeters, Meters};
 use crate::normalizer::{LoudnessNormalizer, LoudnessStageConfig};
 use crate::presets;
 use crate::range::Range;
@@ -41,6 +42,10 @@ pub struct ChainConfig {
     /// chain.
     #[serde(skip_serializing_if = "is_default")]
     pub channels: Channels,
+    /// Noise suppression (RNNoise) before the gate; 48 kHz only. Off by default (and then
+    /// absent from the serialised configuration).
+    #[serde(skip_serializing_if = "is_default")]
+    pub denoise: DenoiseConfig,
     pub gate: NoiseGateConfig,
     pub compressor: CompressorConfig,
     pub eq: EqConfig,
@@ -68,6 +73,7 @@ impl Default for ChainConfig {
         Self {
             sample_rate: SAMPLE_RATE_HZ,
             channels: Channels::Mono,
+            denoise: DenoiseConfig::default(),
             gate: NoiseGateConfig::default(),
             compressor: CompressorConfig::default(),
             eq: EqConfig::default(),
@@ -84,6 +90,7 @@ impl ChainConfig {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         Self::SAMPLE_RATE.check(self.sample_rate)?;
+        self.denoise.validate(self.sample_rate)?;
         self.gate.validate()?;
         self.compressor.validate()?;
         self.eq.validate(self.sample_rate)?;
@@ -129,9 +136,10 @@ impl ChainConfig {
         Ok(config)
     }
 
-    /// Latency of the chain, samples per channel (the limiter's lookahead).
+    /// Latency of the chain, samples per channel: the limiter's lookahead, plus the
+    /// denoiser's 960 samples when it is on.
     pub fn latency_samples(&self) -> usize {
-        self.limiter.lookahead_samples(self.sample_rate)
+        self.limiter.lookahead_samples(self.sample_rate) + self.denoise.latency_samples()
     }
 }
 
@@ -204,12 +212,13 @@ struct StageRun {
     limiter_min: f32,
 }
 
-/// Gate → compressor → EQ → (loudness normalisation) → limiter on mono or interleaved
-/// stereo blocks of any length (whole frames), optionally moving between genre presets
-/// ([`crate::adaptive`]).
+/// (Noise suppression) → gate → compressor → EQ → (loudness normalisation) → limiter on
+/// mono or interleaved stereo blocks of any length (whole frames), optionally moving
+/// between genre presets ([`crate::adaptive`]).
 #[derive(Debug, Clone)]
 pub struct MixerChain {
     config: ChainConfig,
+    denoiser: Option<Denoiser>,
     gate: NoiseGate,
     compressor: Compressor,
     eq: ThreeBandEq,
@@ -233,6 +242,10 @@ impl MixerChain {
             .then(|| Adaptive::new(&config, true));
         let stages = adaptive.as_ref().map_or(&config, |a| &a.effective);
         Ok(Self {
+            denoiser: config
+                .denoise
+                .enabled
+                .then(|| Denoiser::new(&config.denoise, channels)),
             gate: NoiseGate::with_channels(&stages.gate, rate, channels),
             compressor: Compressor::with_channels(&stages.compressor, rate, channels),
             eq: ThreeBandEq::with_channels(&stages.eq, rate, channels),
@@ -263,7 +276,9 @@ impl MixerChain {
 
     /// Applies a new configuration between blocks. Filter and detector state carries
     /// over; a stage coming out of bypass starts from reset state; a new sample rate or
-    /// channel count resets the whole chain and a new lookahead resets the limiter. Turning `adaptive`
+    /// channel count resets the whole chain and a new lookahead resets the limiter. Turning
+    /// `denoise` on starts it from silence and adds its latency; turning it off removes
+    /// both at once. Turning `adaptive`
     /// on morphs from the configured values to the neutral preset; turning it off
     /// returns to the configured values at once.
     pub fn configure(&mut self, config: ChainConfig) -> Result<(), ConfigError> {
@@ -287,6 +302,11 @@ impl MixerChain {
                 Some(adaptive)
             }
         };
+        match (&mut self.denoiser, config.denoise.enabled) {
+            (_, false) => self.denoiser = None,
+            (Some(stage), true) => stage.set_config(&config.denoise),
+            (None, true) => self.denoiser = Some(Denoiser::new(&config.denoise, config.channels)),
+        }
         let old = std::mem::replace(&mut self.config, config);
         let new = self
             .adaptive
@@ -337,9 +357,10 @@ impl MixerChain {
             .is_some_and(|a| !a.morph.is_settled())
     }
 
-    /// Latency, samples (the limiter's lookahead, also while it is bypassed).
+    /// Latency, samples per channel: the limiter's lookahead (also while it is
+    /// bypassed), plus the denoiser's when it is on.
     pub fn latency_samples(&self) -> usize {
-        self.limiter.latency()
+        self.limiter.latency() + self.denoiser.as_ref().map_or(0, Denoiser::latency)
     }
 
     /// Meters of the last processed block.
@@ -358,6 +379,9 @@ impl MixerChain {
                 .set_config(&adaptive.effective.compressor, rate);
             self.eq.set_config(&adaptive.effective.eq, rate);
             self.adaptive = Some(adaptive);
+        }
+        if let Some(stage) = &mut self.denoiser {
+            stage.reset();
         }
         self.gate.reset();
         self.compressor.reset();
@@ -433,6 +457,9 @@ impl MixerChain {
         }
         meters.limiter_reduction_db = reduction_db(run.limiter_min);
         (meters.output_peak_db, meters.output_rms_db) = peak_rms_db(block);
+        meters.denoise = self.denoiser.as_ref().map(|stage| DenoiseMeters {
+            denoise_speech_probability: stage.speech_probability(),
+        });
         meters.loudness = self.normalizer.as_ref().map(|stage| LoudnessMeters {
             loudness_lufs: stage.measured_lufs(),
             normalization_gain_db: stage.gain_db(),
@@ -452,6 +479,9 @@ impl MixerChain {
             .adaptive
             .as_ref()
             .map_or(&self.config, |a| &a.effective);
+        if let Some(stage) = &mut self.denoiser {
+            stage.process(piece);
+        }
         if !stages.gate.bypass {
             run.gate_min = run.gate_min.min(self.gate.process(piece));
         }

@@ -14,6 +14,7 @@ mod adaptive;
 mod biquad;
 mod chain;
 mod compressor;
+mod denoise;
 mod eq;
 mod error;
 mod extractor;
@@ -47,6 +48,10 @@ pub use adaptive::{
 pub use biquad::{Biquad, BiquadCoefficients};
 pub use chain::{ChainConfig, MixerChain, FRAME_SAMPLES, SAMPLE_RATE_HZ};
 pub use compressor::{Compressor, CompressorConfig};
+pub use denoise::{
+    DenoiseConfig, Denoiser, DENOISE_FRAME, DENOISE_SAMPLE_RATE_HZ, INPUT_LIMIT as DENOISE_INPUT_LIMIT,
+    LATENCY_SAMPLES as DENOISE_LATENCY_SAMPLES,
+};
 pub use eq::{EqConfig, ThreeBandEq};
 pub use error::{check_audio, AudioError, ConfigError};
 pub use extractor::{
@@ -66,7 +71,7 @@ pub use loudness::{
     NormalizationTarget, TARGET_BROADCAST_LUFS, TARGET_PODCAST_LUFS, TARGET_STREAMING_LUFS,
 };
 pub use mel::{hz_to_mel, mel_to_hz, MelFilterbank};
-pub use meters::{AdaptiveMeters, LoudnessMeters, Meters};
+pub use meters::{AdaptiveMeters, DenoiseMeters, LoudnessMeters, Meters};
 pub use mfcc::{DctMatrix, Mfcc};
 pub use normalizer::{LoudnessNormalizer, LoudnessStageConfig};
 pub use presets::{Preset, PARAMS as PRESET_PARAMS};
