@@ -13,7 +13,8 @@
 //! collect a frame (a block may end anywhere inside one) plus RNNoise's own 480 (the
 //! overlap-add synthesis completes a frame's first half only when the next frame is in).
 //! Input sample `n` comes out at output sample `n + 960`; the first 960 output samples
-//! are silence.
+//! precede the input (zero, then the network's faint spectral leakage of what follows,
+//! about −50 dB under it).
 //!
 //! **Sample rate:** 48 kHz only — the rate the network was trained at; other rates are
 //! refused by [`DenoiseConfig::validate`] rather than resampled inside the chain, where a
@@ -180,7 +181,41 @@ impl fmt::Debug for Denoiser {
     }
 }
 
+/// The stage on its own (`denoise.wasm`): `{ "channels": 1 | 2, "attenuationLimitDb": n }`,
+/// both optional (mono, no limit), at 48 kHz.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+struct StandaloneConfig {
+    channels: Channels,
+    attenuation_limit_db: f64,
+}
+
+impl Default for StandaloneConfig {
+    fn default() -> Self {
+        Self {
+            channels: Channels::Mono,
+            attenuation_limit_db: DenoiseConfig::default().attenuation_limit_db,
+        }
+    }
+}
+
 impl Denoiser {
+    /// A stage from its standalone JSON configuration
+    /// (`{ "channels": 1 | 2, "attenuationLimitDb": 0..100 }`, both optional); unknown
+    /// keys and bad values are refused naming the parameter.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, ConfigError> {
+        let standalone: StandaloneConfig = serde_path_to_error::deserialize(value).map_err(|err| {
+            let path = err.path().to_string();
+            ConfigError::new(path.clone(), format!("invalid denoise config at {path}: {}", err.into_inner()))
+        })?;
+        let config = DenoiseConfig {
+            enabled: true,
+            attenuation_limit_db: standalone.attenuation_limit_db,
+        };
+        config.validate(DENOISE_SAMPLE_RATE_HZ)?;
+        Ok(Self::new(&config, standalone.channels))
+    }
+
     /// A stage for `channels` (the configuration is validated by the caller; the sample
     /// rate is 48 kHz).
     pub fn new(config: &DenoiseConfig, channels: Channels) -> Self {
@@ -200,6 +235,11 @@ impl Denoiser {
     pub fn reset(&mut self) {
         self.lanes.iter_mut().for_each(|lane| *lane = Lane::new());
         self.filled = 0;
+    }
+
+    /// Samples per interleaved frame (1 or 2).
+    pub fn channels(&self) -> usize {
+        self.lanes.len()
     }
 
     /// Latency, samples per channel.
