@@ -81,6 +81,14 @@ export interface LoudnessStageConfig {
   slewDbPerSecond: number
 }
 
+/** Noise suppression (RNNoise) before the gate: 48 kHz only, 960 samples (20 ms) of latency per channel while on. */
+export interface DenoiseConfig {
+  /** Run the stage. Default false. */
+  enabled: boolean
+  /** The most the stage takes away, dB, 0..100: the (delayed) input is mixed back in at -attenuationLimitDb. Default 100 (no limit); 0 is a pure delay. */
+  attenuationLimitDb: number
+}
+
 /** Genre-adaptive presets (speech, rock, jazz, electronic, classical, neutral). */
 export interface AdaptiveConfig {
   /** Move between genre presets. Default false. */
@@ -89,12 +97,14 @@ export interface AdaptiveConfig {
   smoothingMs: number
 }
 
-/** The whole chain: gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */
+/** The whole chain: (noise suppression) -> gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */
 export interface MixerConfig {
   /** Sample rate, Hz, 8000..192000. Default 48000. */
   sampleRate: number
   /** 2: interleaved stereo (L R L R ...), one gain for both channels from the linked level max(|L|, |R|), EQ per channel. Present only when 2 (mono is the default). */
   channels?: 1 | 2
+  /** Present once set to anything but its defaults (off). */
+  denoise?: DenoiseConfig
   gate: GateConfig
   compressor: CompressorConfig
   eq: EqConfig
@@ -110,6 +120,8 @@ export interface MixerConfigInput {
   sampleRate?: number
   /** 1 (mono, default) or 2 (interleaved stereo with linked gain). Changing it resets the chain. */
   channels?: 1 | 2
+  /** Noise suppression before the gate (off by default; needs sampleRate 48000). Turning it on adds 960 samples to latencySamples. */
+  denoise?: Partial<DenoiseConfig>
   gate?: Partial<GateConfig>
   compressor?: Partial<CompressorConfig>
   eq?: Partial<EqConfig>
@@ -129,6 +141,8 @@ export interface MixerMeters {
   compressorReductionDb: number
   limiterReductionDb: number
   gateOpen: boolean
+  /** With noise suppression on: RNNoise's speech probability (0..1) for its last completed 10 ms frame (the larger of the two channels in stereo). */
+  denoiseSpeechProbability?: number
   /** With loudness normalisation on: the stage's last measurement of its input, LUFS (-Infinity before 400 ms or below the gates). */
   loudnessLufs?: number
   /** With loudness normalisation on: the gain applied to the last sample, dB. */

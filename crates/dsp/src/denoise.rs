@@ -34,7 +34,7 @@
 //! **Native and WebAssembly:** the same source runs in `denoise.wasm`, but not to the
 //! bit: `nnnoiseless` transforms with `rustfft`, which picks AVX/FMA or SSE butterflies
 //! at run time natively and scalar ones in wasm32, and takes `log10` from the platform's
-//! libm. The two agree to about 1e-5 of full scale (the wasm test states the bound).
+//! libm. The two agree to within 1e-4 of full scale (the wasm tests state the bounds).
 
 use std::fmt;
 use std::sync::OnceLock;

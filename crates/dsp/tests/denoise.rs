@@ -1,7 +1,7 @@
 //! The noise-suppression stage: framing, latency and level against `nnnoiseless` driven
 //! directly (the reference), partition independence, stereo, the attenuation limit,
-//! configuration and hostile input. Its effect on speech in noise (SI-SDR, computed by
-//! numpy) is tested in `__test__/denoise.test.ts`.
+//! configuration and hostile input. Its effect on speech in noise (SI-SDR) is tested in
+//! `denoise_quality.rs`.
 
 mod common;
 

@@ -10,7 +10,7 @@
 //! channel (the stage's latency; the first 960 precede the input). An empty block, a partial
 //! stereo frame or a non-finite sample is `-3`, with the state unchanged.
 //!
-//! The output equals the native stage's to about 1e-5 of full scale, not to the bit: the
+//! The output equals the native stage's to within 1e-4 of full scale, not to the bit: the
 //! FFT under RNNoise (`rustfft`) runs SIMD butterflies natively and scalar ones here.
 
 use edgemix_dsp::{check_audio, Denoiser};
