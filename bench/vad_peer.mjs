@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // The VAD peer: WebRTC VAD (libfvad compiled to WASM, npm @echogarden/fvad-wasm) on the
-// same four conditions as our Vad (crates/dsp/examples/bench_vad.rs): the committed
-// labelled speech (crates/dsp/tests/vad_set) + pink noise / music bed at 20 and 5 dB SNR.
+// same conditions as our Vad (crates/dsp/examples/bench_vad.rs): the committed labelled
+// speech (crates/dsp/tests/vad_set) + pink noise / music bed at 20 and 5 dB SNR, or with
+// --set=heldout the held-out speech in pink noise and five band beds at 20 and 5 dB.
 //
-//   node bench/vad_peer.mjs [--dir=DIR] [--mode=0..3]
+//   node bench/vad_peer.mjs [--set=heldout] [--dir=DIR] [--mode=0..3]
 //
 // The mixed signals come from `cargo run --release -p edgemix-dsp --example
-// vad_conditions -- DIR` (run here into a temporary folder unless --dir names one that
-// already holds them), so both VADs see identical samples. fvad takes 16-bit PCM: each
+// vad_conditions -- DIR [heldout]` (run here into a temporary folder unless --dir names
+// one that already holds them), so both VADs see identical samples. fvad takes 16-bit PCM: each
 // f32 sample is scaled by 32768, rounded and clipped. It runs at 48 kHz on 20 ms frames
 // (960 samples; libfvad accepts 8/16/32/48 kHz and 10/20/30 ms frames and resamples to
 // 8 kHz itself), a fresh instance per condition and mode.
 //
-// Prints JSON { "<condition>": { "accuracy", "usPerFrame", "mode", "accuracyByMode" } }.
+// Prints JSON { "<condition>": { "accuracy", "tpRate", "fpRate", "tnRate", "fnRate",
+// "usPerFrame", "mode", "accuracyByMode" } } (tp/fn rates: fractions of the speech
+// frames; fp/tn rates: of the others).
 // `mode` is the aggressiveness used for accuracy and usPerFrame: --mode, or else the mode
 // with the best mean accuracy over the four conditions (one mode for all conditions);
 // accuracyByMode lists all four. usPerFrame: wall time of the fvad_process calls
@@ -42,7 +45,7 @@ function conditionsDir() {
   const dir = args.dir ?? mkdtempSync(path.join(os.tmpdir(), 'edgemix-vad-'))
   const result = spawnSync(
     'cargo',
-    ['run', '--release', '-q', '-p', 'edgemix-dsp', '--example', 'vad_conditions', '--', dir],
+    ['run', '--release', '-q', '-p', 'edgemix-dsp', '--example', 'vad_conditions', '--', dir, ...(args.set === 'heldout' ? ['heldout'] : [])],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   )
   if (result.status !== 0) throw new Error(`vad_conditions exited with ${result.status ?? result.signal}`)
@@ -97,9 +100,18 @@ try {
     const byMode = {}
     for (const mode of [0, 1, 2, 3]) {
       const { decisions, usPerFrame } = runFvad(fvad, pcm, meta.frameSamples, frames, meta.sampleRate, mode)
-      let correct = 0
-      for (let f = 0; f < frames; f++) correct += decisions[f] === labels[f] ? 1 : 0
-      byMode[mode] = { accuracy: correct / frames, usPerFrame }
+      const count = { tp: 0, fp: 0, tn: 0, fn: 0 }
+      for (let f = 0; f < frames; f++) count[decisions[f] ? (labels[f] ? 'tp' : 'fp') : labels[f] ? 'fn' : 'tn'] += 1
+      const speech = count.tp + count.fn
+      const other = count.fp + count.tn
+      byMode[mode] = {
+        accuracy: (count.tp + count.tn) / frames,
+        tpRate: count.tp / speech,
+        fpRate: count.fp / other,
+        tnRate: count.tn / other,
+        fnRate: count.fn / speech,
+        usPerFrame,
+      }
     }
     results[name] = byMode
   }
@@ -108,8 +120,13 @@ try {
   const mode = args.mode !== undefined ? Number(args.mode) : modes.reduce((a, b) => (meanAccuracy(b) > meanAccuracy(a) ? b : a))
   const out = {}
   for (const name of meta.conditions) {
+    const rate = (key) => Number(results[name][mode][key].toFixed(4))
     out[name] = {
-      accuracy: Number(results[name][mode].accuracy.toFixed(4)),
+      accuracy: rate('accuracy'),
+      tpRate: rate('tpRate'),
+      fpRate: rate('fpRate'),
+      tnRate: rate('tnRate'),
+      fnRate: rate('fnRate'),
       usPerFrame: Number(results[name][mode].usPerFrame.toFixed(2)),
       mode,
       accuracyByMode: Object.fromEntries(modes.map((m) => [m, Number(results[name][m].accuracy.toFixed(4))])),

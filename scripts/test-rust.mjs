@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Runs the Rust tests in release mode for the host target given explicitly, as
-// `napi build --platform` does, over the whole workspace (the addon crate has no Rust
-// tests, but selecting it keeps the features of shared dependencies identical to the
-// addon build): the tests then reuse the addon build's artifacts in target/<host>/release
-// and wasmtime compiles once.
+// `napi build --platform` does, over the whole workspace. The addon build (npm run
+// build:native) also selects the whole workspace (`-- --workspace`), so cargo resolves
+// the same features of every shared dependency for both (built alone, the addon would
+// leave out e.g. tokio's `signal` and log's `std` that the server enables, and the tests
+// would then rebuild tokio, log and everything above them: wasmtime, cranelift, tract,
+// tonic). The tests thus reuse the addon build's artifacts in target/<host>/release and
+// compile only their own harnesses.
 import { spawnSync } from 'node:child_process'
 
 const rustc = spawnSync('rustc', ['-vV'], { encoding: 'utf8' })

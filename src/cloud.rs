@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::audio::describe;
 use crate::config::{options, read_object};
+use crate::json::Role;
 use crate::error::{Class, Failure, Fallible};
 use crate::task::{reject, samples_to_js, spawn, to_js, Finish, Finished};
 use crate::wasm::bytes;
@@ -42,6 +43,7 @@ struct ClientOptionsInput {
     connect_timeout_ms: Option<u32>,
     token: Option<String>,
     retries: Option<u32>,
+    resolve_interval_ms: Option<u32>,
     ca_pem: Option<String>,
     tls_domain: Option<String>,
 }
@@ -151,9 +153,7 @@ fn encode_input(
                 return Err(Failure::arg_type("The \"input\" argument is required: a Float32Array, Buffer, JSON string or JSON-serialisable value"))
             }
             _ => {
-                let value: Value = env
-                    .from_js_value(*input)
-                    .map_err(|e| Failure::arg_type(format!("The \"input\" argument cannot be sent as json ({e}), received {}", describe(input))))?;
+                let value = crate::json::to_json(input, "input", Role::Input, crate::json::INPUT)?;
                 serde_json::to_vec(&value).expect("JSON values serialise")
             }
         },
@@ -202,7 +202,7 @@ impl CloudClient {
     /// once it comes up).
     #[napi(constructor, ts_args_type = "options: CloudClientOptions")]
     pub fn new(env: Env, options_value: Unknown<'_>) -> napi::Result<Self> {
-        let made = options::<ClientOptionsInput>(&env, Some(&options_value), "options").and_then(
+        let made = options::<ClientOptionsInput>(Some(&options_value), "options").and_then(
             |input| {
                 let defaults = ClientOptions::default();
                 Ok(Client::new(ClientOptions {
@@ -224,6 +224,12 @@ impl CloudClient {
                     }),
                     retries: input.retries.unwrap_or(defaults.retries),
                     keepalive: defaults.keepalive,
+                    resolve_interval: input
+                        .resolve_interval_ms
+                        .map_or(defaults.resolve_interval, |ms| {
+                            Duration::from_millis(ms.into())
+                        }),
+                    resolver: defaults.resolver,
                 })?)
             },
         );
@@ -251,8 +257,8 @@ impl CloudClient {
         let prepared = (|| {
             let client = self.client()?;
             let node_type = string_arg(env, &node_type, "nodeType")?;
-            let config = read_object(env, config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(env, call.as_ref(), "options")?;
+            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+            let call: CallOptions = options(call.as_ref(), "options")?;
             let (format, wire) = encode_input(env, &input, call.format.as_deref())?;
             let deadline = call.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
             Ok(async move {
@@ -266,6 +272,13 @@ impl CloudClient {
             Ok(future) => spawn(env, future),
             Err(failure) => reject(env, failure),
         }
+    }
+
+    /// Every replica as this client sees it now (empty before the first call).
+    #[napi(ts_return_type = "CloudReplica[]")]
+    pub fn replicas(&self) -> napi::Result<Value> {
+        let replicas = self.client().map(|c| c.replicas()).unwrap_or_default();
+        Ok(serde_json::to_value(replicas).expect("replicas serialise"))
     }
 
     /// The server's health and counters.
@@ -325,8 +338,8 @@ impl CloudClient {
         let opened = (|| {
             let client = self.client()?;
             let node_type = string_arg(&env, &node_type, "nodeType")?;
-            let config = read_object(&env, config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(&env, call.as_ref(), "options")?;
+            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+            let call: CallOptions = options(call.as_ref(), "options")?;
             if call.timeout_ms.is_some() {
                 return Err(Failure::new(
                     Class::RangeError,
@@ -378,6 +391,13 @@ impl CloudStream {
             }
             Err(failure) => reject(env, failure),
         }
+    }
+
+    /// The frames (0-based, in sending order) at which the stream moved to another
+    /// replica because its own went away; the node there started from fresh state.
+    #[napi(getter)]
+    pub fn moves(&self) -> Vec<i64> {
+        self.stream.moves().into_iter().map(|i| i as i64).collect()
     }
 
     /// Ends the stream after every frame sent; resolves to what the node flushed at the

@@ -10,6 +10,8 @@ mod cloud;
 mod config;
 mod error;
 mod genre;
+mod json;
+mod keepalive;
 mod loudness;
 mod mixer;
 mod pool;

@@ -1,19 +1,29 @@
 /* Types of the plain-object arguments and results of the native addon. Units and ranges
  * are documented on each field; the Rust core (crates/dsp) validates them. */
 
-/** Noise gate. Levels are dBFS RMS. */
+/* BEGIN GENERATED: mixer parameters, from crates/dsp/src/parameters.rs — do not edit; run `EDGEMIX_WRITE_DOCS=1 cargo test -p edgemix-dsp --test parameter_docs` */
+
+/** Noise suppression (RNNoise) before the gate: 48 kHz only, 960 samples (20 ms) of latency per channel while on. */
+export interface DenoiseConfig {
+  /** Run the stage (needs sampleRate 48000; adds 960 samples to the latency). Default false. */
+  enabled: boolean
+  /** The most it takes away: the delayed input is mixed back in at -attenuationLimitDb (100: no limit; 0: a pure delay), dB, 0..100. Default 100. */
+  attenuationLimitDb: number
+}
+
+/** Noise gate. Levels are dBFS RMS (10 ms detector). */
 export interface GateConfig {
-  /** Skip the stage. */
+  /** Skip the stage (its state is reset when it is enabled again). Default false. */
   bypass: boolean
-  /** Open threshold, dBFS RMS, -96..0. Default -50. */
+  /** Open threshold, dBFS, -96..0. Default -50. */
   thresholdDb: number
-  /** Closes below thresholdDb - hysteresisDb, dB, 0..24. Default 6. */
+  /** Hysteresis: closes below thresholdDb - hysteresisDb, dB, 0..24. Default 6. */
   hysteresisDb: number
-  /** Full opening ramp, ms, 0..500. Default 1. */
+  /** Full opening ramp (linear in dB), ms, 0..500. Default 1. */
   attackMs: number
   /** Time below the close threshold before closing, ms, 0..5000. Default 100. */
   holdMs: number
-  /** Full closing ramp, ms, 0..5000. Default 150. */
+  /** Full closing ramp (linear in dB), ms, 0..5000. Default 150. */
   releaseMs: number
   /** Gain when closed, dB, -96..0. Default -40. */
   rangeDb: number
@@ -21,12 +31,13 @@ export interface GateConfig {
 
 /** Feed-forward soft-knee compressor (Giannoulis et al. 2012). */
 export interface CompressorConfig {
+  /** Skip the stage (its state is reset when it is enabled again). Default false. */
   bypass: boolean
-  /** Threshold, dBFS, -60..0. Default -20. */
+  /** Threshold (sample level), dBFS, -60..0. Default -20. */
   thresholdDb: number
-  /** Ratio, 1..100. Default 3. */
+  /** Ratio: input dB per output dB above the threshold, 1..100. Default 3. */
   ratio: number
-  /** Knee width, dB, 0..24. Default 6. */
+  /** Knee width, centred on the threshold, dB, 0..24. Default 6. */
   kneeDb: number
   /** Attack time constant (63.2 % of a step), ms, 0..500. Default 5. */
   attackMs: number
@@ -36,8 +47,9 @@ export interface CompressorConfig {
   makeupDb: number
 }
 
-/** Three-band EQ: low shelf, mid peak, high shelf (RBJ cookbook). Frequencies must be below 0.49 x sampleRate. */
+/** Three-band EQ: low shelf, mid peak, high shelf (RBJ cookbook, shelves with slope S = 1). Frequencies must be below 0.49 x sampleRate. */
 export interface EqConfig {
+  /** Skip the stage (its state is reset when it is enabled again). Default false. */
   bypass: boolean
   /** Low-shelf corner (half-gain point), Hz, 20..2000. Default 100. */
   lowFreqHz: number
@@ -57,11 +69,11 @@ export interface EqConfig {
 
 /** Brickwall lookahead limiter. */
 export interface LimiterConfig {
-  /** Pass the delayed input through unlimited (the latency stays). */
+  /** Pass the delayed input through unlimited (the latency stays, so toggling it never shifts the signal). Default false. */
   bypass: boolean
-  /** No output sample exceeds this, dBFS, -24..0. Default -1. */
+  /** Ceiling: no output sample exceeds it, dBFS, -24..0. Default -1. */
   ceilingDb: number
-  /** Lookahead = latency, ms, 0..20. Default 5. */
+  /** Lookahead, also the latency, ms, 0..20. Default 5. */
   lookaheadMs: number
   /** Release time constant, ms, 1..5000. Default 60. */
   releaseMs: number
@@ -71,22 +83,14 @@ export interface LimiterConfig {
 export interface LoudnessStageConfig {
   /** Run the stage. Default false. */
   enabled: boolean
-  /** Target loudness, LUFS, -70..0. Default -16 (podcast; -14 streaming, -23 broadcast). */
+  /** Target loudness (-16 podcast, -14 streaming, -23 broadcast), LUFS, -70..0. Default -16. */
   targetLufs: number
   /** Largest boost or cut, dB, 0..40. Default 12. */
   maxGainDb: number
-  /** Gated measurement window, ms, 400..60000. Default 3000 (EBU short-term). */
+  /** Gated measurement window (3000: the EBU short-term window), ms, 400..60000. Default 3000. */
   windowMs: number
-  /** Fastest gain change, dB per second, 0.1..60 (per sample: slew / sampleRate dB). Default 3. */
+  /** Fastest gain change (per sample: slewDbPerSecond / sampleRate dB), dB/s, 0.1..60. Default 3. */
   slewDbPerSecond: number
-}
-
-/** Noise suppression (RNNoise) before the gate: 48 kHz only, 960 samples (20 ms) of latency per channel while on. */
-export interface DenoiseConfig {
-  /** Run the stage. Default false. */
-  enabled: boolean
-  /** The most the stage takes away, dB, 0..100: the (delayed) input is mixed back in at -attenuationLimitDb. Default 100 (no limit); 0 is a pure delay. */
-  attenuationLimitDb: number
 }
 
 /** Genre-adaptive presets (speech, rock, jazz, electronic, classical, neutral). */
@@ -99,9 +103,9 @@ export interface AdaptiveConfig {
 
 /** The whole chain: (noise suppression) -> gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */
 export interface MixerConfig {
-  /** Sample rate, Hz, 8000..192000. Default 48000. */
+  /** Sample rate (changing it resets the chain), Hz, 8000..192000. Default 48000. */
   sampleRate: number
-  /** 2: interleaved stereo (L R L R ...), one gain for both channels from the linked level max(|L|, |R|), EQ per channel. Present only when 2 (mono is the default). */
+  /** 1 mono or 2 interleaved stereo (L R L R ...) with linked gain: one gain for both channels from the frame's larger magnitude, EQ per channel (changing it resets the chain), 1..2. Default 1. Present only when not mono. */
   channels?: 1 | 2
   /** Present once set to anything but its defaults (off). */
   denoise?: DenoiseConfig
@@ -114,6 +118,7 @@ export interface MixerConfig {
   /** Present once set to anything but its defaults (off). */
   adaptive?: AdaptiveConfig
 }
+/* END GENERATED: mixer parameters */
 
 /** A partial MixerConfig: omitted keys keep their current (or default) values. */
 export interface MixerConfigInput {
@@ -171,6 +176,20 @@ export interface WasmLoadOptions {
   allowRemote?: string[]
   /** The CloudClient that answers the module's remote calls (its channel, token and timeout). Without it an allowed call gets -6 (REMOTE_UNAVAILABLE). A call waits at most what is left of timeoutMs. */
   cloud?: CloudClient
+}
+
+/** WasmEdgeNode.remoteCalls(): the module's env.call_remote_service calls by outcome, over every session of one load (a retry after -2 is not a new call). */
+export interface WasmRemoteCalls {
+  /** Answered by the cloud service. */
+  answered: number
+  /** -8: the service is not in allowRemote, or the cloud refused the credentials. */
+  denied: number
+  /** -6: no cloud configured or reachable. */
+  unavailable: number
+  /** -9: no answer within what was left of the call's timeoutMs. */
+  timedOut: number
+  /** -7: the service answered with an error. */
+  failed: number
 }
 
 /** A module's describe() metadata plus what the host knows about it. */
@@ -309,7 +328,12 @@ export interface GenreResult {
 
 /** `new CloudClient(options)`: how to reach the cloud tier. */
 export interface CloudClientOptions {
-  /** Server addresses, `http://host:port`, `https://host:port` or `host:port`; several are balanced. */
+  /**
+   * Server addresses: `http://host:port`, `https://host:port` or `host:port` (one replica
+   * each), or `dns:///name:port` (every address the name resolves to, e.g. a Kubernetes
+   * headless Service; https when caPem is given). Calls and streams are balanced over all
+   * replicas by least outstanding requests, with health checking (grpc.health.v1).
+   */
   endpoints: string[]
   /** Deadline of a call (or of each stream frame) without its own, ms. Default 5000. */
   timeoutMs?: number
@@ -317,12 +341,31 @@ export interface CloudClientOptions {
   connectTimeoutMs?: number
   /** Sent as `authorization: Bearer <token>`. */
   token?: string
-  /** Extra attempts of status()/listNodes() after UNAVAILABLE (never of execute). Default 3. */
+  /**
+   * Extra attempts of status()/listNodes() after UNAVAILABLE (of execute only when the
+   * request was never sent), and moves of a stream to another replica in a row. Default 3.
+   */
   retries?: number
+  /** How often `dns:///` names are resolved again, ms, ≥ 1000. Default 10000. */
+  resolveIntervalMs?: number
   /** CA certificate(s), PEM, for https endpoints. */
   caPem?: string
   /** Name to verify the server certificate against (default: the endpoint's host). */
   tlsDomain?: string
+}
+
+/** One replica of `CloudClient.replicas()`. */
+export interface CloudReplica {
+  /** Where calls go: `http://10.1.2.3:50052`. */
+  address: string
+  /** In rotation (its health service says SERVING and no call found it unreachable since). */
+  serving: boolean
+  /** Calls in flight and streams open on it now. */
+  active: number
+  /** Calls and streams it was given. */
+  calls: number
+  /** Calls and streams that found it unreachable. */
+  failures: number
 }
 
 /** Options of `CloudClient.execute`. */
@@ -361,8 +404,21 @@ export interface StartServerOptions {
   port?: number
   /** Directory of the .wasm modules the WasmModule node may run. */
   modulesDir?: string
-  /** Require `authorization: Bearer <token>` on every RemoteExecutionService call. */
+  /**
+   * Require `authorization: Bearer <token>` on every RemoteExecutionService call (compared
+   * in constant time; grpc.health.v1 stays open for probes). An empty or blank token is
+   * refused with `ERR_INVALID_CONFIG`.
+   */
   authToken?: string
+  /**
+   * Serve TLS: the certificate chain and its private key, PEM (strings or Buffers). Bad
+   * PEM or a key that does not match is refused at start with `ERR_INVALID_CONFIG`.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Connections one client IP address may hold open at once (more are closed as they arrive), 1..65536. Default 64. */
+  maxConnectionsPerIp?: number
+  /** How long a StreamNode stream may take to send its init message before it is ended, ms. Default 10000. */
+  streamInitTimeoutMs?: number
   /** Largest message, MiB, 1..1024. Default 16. */
   maxMessageMb?: number
   /** Node executions at once. Default: the CPU count. */

@@ -17,9 +17,17 @@ export class ServerStats {
   /** 960-sample frames processed, by transport. */
   readonly frames = { http: 0, websocket: 0 }
   readonly streams = { open: 0, total: 0, pauses: 0 }
+  /** Connections closed as they opened: their address already held the most allowed. */
+  readonly connections = { refused: 0 }
 
-  /** @param sessionCount the number of POST /process-audio sessions kept now */
-  constructor(private readonly sessionCount: () => number) {}
+  /**
+   * @param sessionCount the number of POST /process-audio sessions kept now
+   * @param analysisLoad whole-clip analyses running and waiting for a turn now
+   */
+  constructor(
+    private readonly sessionCount: () => number,
+    private readonly analysisLoad: () => { running: number; waiting: number },
+  ) {}
 
   /** Counts one response (`route` is the route pattern, not the URL). */
   response(method: string, route: string, status: number, seconds: number): void {
@@ -46,7 +54,9 @@ export class ServerStats {
       errors: Object.fromEntries(this.errors),
       frames: { ...this.frames },
       streams: { ...this.streams },
+      connections: { ...this.connections },
       sessions: this.sessionCount(),
+      analysis: this.analysisLoad(),
     }
   }
 
@@ -81,6 +91,9 @@ export class ServerStats {
       { name: 'edgemix_ws_streams_open', help: 'Open WebSocket /stream connections.', type: 'gauge', samples: [{ labels: {}, value: this.streams.open }] },
       { name: 'edgemix_ws_streams_total', help: 'WebSocket /stream connections accepted.', type: 'counter', samples: [{ labels: {}, value: this.streams.total }] },
       { name: 'edgemix_ws_backpressure_pauses_total', help: 'Times a stream stopped reading because its output backed up.', type: 'counter', samples: [{ labels: {}, value: this.streams.pauses }] },
+      { name: 'edgemix_http_connections_refused_total', help: 'Connections closed as they opened: their client address held the most allowed.', type: 'counter', samples: [{ labels: {}, value: this.connections.refused }] },
+      { name: 'edgemix_http_analysis_running', help: 'Whole-clip analysis requests running.', type: 'gauge', samples: [{ labels: {}, value: this.analysisLoad().running }] },
+      { name: 'edgemix_http_analysis_waiting', help: 'Whole-clip analysis requests waiting for a turn.', type: 'gauge', samples: [{ labels: {}, value: this.analysisLoad().waiting }] },
       { name: 'edgemix_http_sessions', help: 'POST /process-audio sessions kept.', type: 'gauge', samples: [{ labels: {}, value: this.sessionCount() }] },
       { name: 'edgemix_uptime_seconds', help: 'Seconds since the server was created.', type: 'gauge', samples: [{ labels: {}, value: (Date.now() - this.startedAt) / 1000 }] },
     ])

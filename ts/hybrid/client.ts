@@ -11,14 +11,23 @@ import { HybridProxy, type Fallback, type HybridProxyStats, type LatencyHint } f
 import type { DecisionFunction } from './decision.js'
 import type { RouterOptions } from './router.js'
 import { initWasmEdge, type WasmDefaults, type WasmEdgeInfo, type WasmEdgeOptions } from './wasm-edge.js'
+import type { CloudClient } from '../../index.js'
 
 export interface HybridClientOptions {
   /** Cloud host. Default 'localhost'. */
   host?: string
   /** Cloud port. Default 50052. */
   port?: number
-  /** Cloud endpoints (e.g. 'http://127.0.0.1:50052'), tried in order; overrides host/port. */
+  /**
+   * Cloud replicas; overrides host/port: 'http://10.0.0.5:50052' or 'host:port' (one
+   * replica each), or 'dns:///name:port' for every address of a name (a Kubernetes
+   * headless Service), re-resolved every resolveIntervalMs. Calls and streams are balanced
+   * by least outstanding requests; a replica that fails or reports NOT_SERVING leaves the
+   * rotation until its health service says SERVING again.
+   */
   endpoints?: string[]
+  /** How often dns:/// endpoints are resolved again, ms (≥ 1000). Default 10000. */
+  resolveIntervalMs?: number
   /** Default time limit of a cloud call, ms. */
   timeoutMs?: number
   /** TLS settings of https endpoints. */
@@ -81,7 +90,13 @@ export class HybridProcessingClient {
     this.#timeoutMs = options.timeoutMs
     if (options.cloud !== false) {
       // Lazy: never connects here. Bad endpoints or options throw (ERR_INVALID_CONFIG).
-      this.#cloud = cloudClient({ endpoints: options.endpoints ?? [`http://${host}:${port}`], timeoutMs: options.timeoutMs, token: options.token, tls: options.tls })
+      this.#cloud = cloudClient({
+        endpoints: options.endpoints ?? [`http://${host}:${port}`],
+        timeoutMs: options.timeoutMs,
+        token: options.token,
+        tls: options.tls,
+        resolveIntervalMs: options.resolveIntervalMs,
+      })
     }
   }
 
@@ -111,7 +126,7 @@ export class HybridProcessingClient {
     let edge: EdgeSide | undefined
     if (options.edgeWasm) {
       const defaults = this.#wasm ? await this.#wasm : DEFAULT_WASM
-      edge = await wasmEdge(options.edgeWasm, defaults, options.edgeTimeoutMs)
+      edge = await wasmEdge(options.edgeWasm, defaults, options.edgeTimeoutMs, this.#cloud as CloudClient | undefined)
     } else if (options.edgeNative) {
       edge = nativeEdge(options.edgeNative, options.edgeTimeoutMs)
     }
@@ -119,6 +134,8 @@ export class HybridProcessingClient {
     if (options.cloudRemote) {
       cloud = new CloudSide(this.#cloudOrUnavailable(), options.cloudRemote, options.cloudTimeoutMs ?? this.#timeoutMs)
       await this.#checkNodeType(cloud.nodeType, options.validateTimeoutMs ?? 1000)
+      const output = edge?.describe().output
+      if (output === 'f32' || output === 'json') cloud.decodeAs(output)
     }
     const proxy = new HybridProxy({
       name: options.name ?? `proxy${this.#count++}`,
@@ -153,6 +170,11 @@ export class HybridProcessingClient {
     return this.#cloudOrUnavailable().listNodes()
   }
 
+  /** The cloud replicas as the client sees them: address, in rotation, calls in flight, totals. */
+  replicas(): unknown[] {
+    return this.#cloud?.replicas() ?? []
+  }
+
   /** Statistics of every proxy, by name. */
   stats(): Record<string, HybridProxyStats> {
     return Object.fromEntries([...this.#proxies].map((p) => [p.name, p.stats()]))
@@ -178,6 +200,7 @@ export class HybridProcessingClient {
       status: fail,
       listNodes: fail,
       openStream: fail as never,
+      replicas: () => [],
       close: () => {},
     }
   }

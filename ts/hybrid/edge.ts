@@ -1,14 +1,14 @@
 /**
  * The edge side of a proxy: a WASM module (`edgeWasm`, one WasmSession per lane) or a
- * native node (`edgeNative`, one instance per lane). Work runs off the JS thread: WASM
- * calls on the libuv pool under the module's time limit, the mixer on the pool too. The
+ * native node (`edgeNative`, one instance per lane). Work runs off the JS thread, on the
+ * addon's frame workers: WASM calls under the module's time limit, and the mixer. The
  * calls of all lanes of one side (WASM sessions, native mixers) go out in batches
  * (./batcher.ts).
  */
 import { existsSync } from 'node:fs'
-import { MixerChain, WasmEdgeNode, WasmSession } from '../../index.js'
+import { MixerChain, WasmEdgeNode, WasmSession, type CloudClient, type WasmRemoteCalls } from '../../index.js'
 import { Batcher } from './batcher.js'
-import { codedError } from './errors.js'
+import { codedError, describeValue } from './errors.js'
 import type { WasmDefaults } from './wasm-edge.js'
 
 export interface EdgeWasmOptions {
@@ -16,8 +16,13 @@ export interface EdgeWasmOptions {
   wasmPath: string
   /** Handed to the module's configure() in every session. */
   config?: unknown
-  /** Allow a module that imports env.call_remote_service (it may then reach the cloud). Default false. */
-  allowRemote?: boolean
+  /**
+   * The cloud node types (e.g. ['VAD']) a module that imports env.call_remote_service may
+   * call; its calls go through the client's cloud connection (endpoints, token, TLS) and
+   * wait at most what is left of the edge time limit. A module that imports it is refused
+   * without a list. Default none.
+   */
+  allowRemote?: string[]
 }
 
 /** A native node instance: the native MixerChain, or any object with an async process(). */
@@ -44,27 +49,52 @@ export interface EdgeSide {
   /** The edge time budget, ms (complexity is measured against it). */
   budgetMs: number
   describe(): Record<string, unknown>
+  /** A WASM module's remote calls so far, by outcome (modules that import env.call_remote_service). */
+  remoteCalls?(): WasmRemoteCalls
 }
 
-export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults, timeoutMs: number | undefined): Promise<EdgeSide> {
+/**
+ * `allowRemote` as the list it must be (`true` names no service); the addon checks the
+ * names themselves.
+ */
+function allowList(allowRemote: unknown): string[] {
+  if (allowRemote === undefined) return []
+  if (!Array.isArray(allowRemote)) {
+    throw codedError(
+      'ERR_INVALID_CONFIG',
+      `edgeWasm.allowRemote must be a list of the cloud node types the module may call (e.g. ['VAD']), received ${describeValue(allowRemote)}`,
+      TypeError,
+    )
+  }
+  return allowRemote
+}
+
+/**
+ * The edge side of a WASM module. `cloud` (the client's connection, when it has one)
+ * answers the module's remote calls to the node types of `options.allowRemote`.
+ */
+export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults, timeoutMs: number | undefined, cloud?: CloudClient): Promise<EdgeSide> {
   if (typeof options?.wasmPath !== 'string' || options.wasmPath === '') {
     throw codedError('ERR_INVALID_ARG_TYPE', 'edgeWasm.wasmPath must be the path of a .wasm module (a non-empty string)', TypeError)
   }
   if (!existsSync(options.wasmPath)) {
     throw codedError('ERR_WASM_NOT_FOUND', `edgeWasm.wasmPath ${options.wasmPath} does not exist`)
   }
+  const allowRemote = allowList(options.allowRemote)
   const budgetMs = timeoutMs ?? defaults.timeoutMs
   const node = await WasmEdgeNode.load(options.wasmPath, {
     maxMemoryMb: defaults.maxMemoryMb,
     timeoutMs: budgetMs,
     cacheDir: defaults.cacheDir,
     config: options.config,
+    allowRemote,
+    cloud,
   })
   const description = node.describe()
-  if (description.remote && !options.allowRemote) {
+  if (description.remote && allowRemote.length === 0) {
     throw codedError(
       'ERR_HYBRID_REMOTE_NOT_ALLOWED',
-      `${options.wasmPath} imports env.call_remote_service; pass edgeWasm.allowRemote: true to let it call the cloud`,
+      `${options.wasmPath} imports env.call_remote_service; list the cloud node types it may call in edgeWasm.allowRemote (e.g. ['VAD'])`,
     )
   }
   const batcher = new Batcher<WasmSession, Float32Array | Uint8Array>(
@@ -74,6 +104,7 @@ export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults,
   return {
     budgetMs,
     describe: () => ({ kind: 'wasm', path: options.wasmPath, ...description }),
+    remoteCalls: description.remote ? () => node.remoteCalls() : undefined,
     async open() {
       const session = await node.createSession()
       return batched(batcher, session, () => session.close())

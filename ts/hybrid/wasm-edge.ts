@@ -20,6 +20,11 @@ export interface WasmEdgeOptions {
   cacheDir?: string
   /** Sessions alive at once (process-wide, fixed once), 1..100000. Default 1000. */
   maxInstances?: number
+  /**
+   * Sessions of any one module alive at once (process-wide, fixed once), 1..maxInstances.
+   * Default three quarters of maxInstances, so one module never takes every slot.
+   */
+  maxInstancesPerModule?: number
 }
 
 export interface WasmDefaults {
@@ -39,7 +44,7 @@ export const DEFAULT_MODULES_DIR = join(__dirname, '..', '..', 'wasm-modules', '
 const PRODUCT_MODULES = /^(mixer|vad|echo|remote)\.wasm$/
 
 export async function initWasmEdge(options: WasmEdgeOptions): Promise<WasmEdgeInfo> {
-  const maxInstances = await startWasmEngine(options.maxInstances)
+  const maxInstances = await startWasmEngine(options.maxInstances, options.maxInstancesPerModule)
   const defaults: WasmDefaults = { maxMemoryMb: options.maxMemoryMb ?? 64, timeoutMs: options.timeoutMs ?? 100, cacheDir: options.cacheDir }
   const dir = options.modulesDir ?? DEFAULT_MODULES_DIR
   let files: string[]

@@ -29,6 +29,7 @@ mod mel;
 mod meters;
 mod mfcc;
 mod normalizer;
+pub mod parameters;
 mod presets;
 mod radix2_fft;
 mod range;

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::fastmath;
+use crate::range::Range;
 
 /// Channel layouts the chain processes: mono, or interleaved stereo with linked gain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -34,6 +35,10 @@ pub enum Channels {
 }
 
 impl Channels {
+    /// `channels`: samples per frame, a whole number (what the conversion from a number
+    /// accepts).
+    pub const RANGE: Range = Range::new("channels", 1.0, 2.0, "");
+
     /// Samples per frame.
     pub const fn count(self) -> usize {
         match self {
@@ -47,9 +52,9 @@ impl TryFrom<f64> for Channels {
     type Error = ConfigError;
 
     fn try_from(value: f64) -> Result<Self, ConfigError> {
-        if value == 1.0 {
+        if value == Self::RANGE.min {
             Ok(Channels::Mono)
-        } else if value == 2.0 {
+        } else if value == Self::RANGE.max {
             Ok(Channels::Stereo)
         } else {
             Err(ConfigError::new(

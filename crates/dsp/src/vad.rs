@@ -7,17 +7,24 @@
 //!    by a polyphase Kaiser-windowed FIR ([`RationalResampler`](crate::RationalResampler):
 //!    passband to 5.5 kHz, 50 dB stopband from 8 kHz; 48 kHz is an exact 3:1 decimation,
 //!    16 kHz a copy).
-//! 2. Every 20 ms hop (320 samples at 16 kHz) gives the 38 features of
-//!    [`VadFeatures`](crate::VadFeatures) from the last 32 ms: band SNRs against noise
-//!    floors tracked by minimum statistics over 1.5 s, harmonicity (normalised
-//!    autocorrelation at 70–400 Hz) of the spectrum and of the floor-subtracted
-//!    spectrum, pitch change, spectral flatness, flux, 4 Hz (syllable-rate) modulation,
-//!    past SNRs and smoothed averages.
-//! 3. A multilayer perceptron (38 → 32 → 16 → 1, ReLU, logistic output) maps them to the
+//! 2. Every 20 ms hop (320 samples at 16 kHz) gives the 44 features of
+//!    [`VadFeatures`](crate::VadFeatures) from the last 32 ms and the hops before it:
+//!    band SNRs against noise floors tracked by minimum statistics over 1.5 s,
+//!    harmonicity (normalised autocorrelation at 70–400 Hz) of the spectrum and of the
+//!    floor-subtracted spectrum, pitch change, spectral flatness, flux, 4 Hz
+//!    (syllable-rate) modulation, past SNRs and smoothed averages, and the context that
+//!    tells speech from music: how much harmonicity, SNR and flatness vary over 0.5 s
+//!    (speech alternates voiced and unvoiced sounds, a melody stays voiced, drums stay
+//!    unvoiced), the rhythm of the onsets (music repeats at the beat, speech does not)
+//!    and the length of the current voiced run.
+//! 3. A multilayer perceptron (44 → 48 → 24 → 1, ReLU, logistic output) maps them to the
 //!    hop's speech probability. Its weights (`vad_model.rs`) come from
-//!    `crates/dsp/tests/vad_set/train.py`: espeak-ng speech (other sentences than the
-//!    test set) mixed with pink, white and brown noise and synthetic music beds (other
-//!    seeds than the tests) at 0–30 dB SNR and −46 to −16 dBFS, plus clean speech.
+//!    `crates/dsp/tests/vad_set/train.py`: espeak-ng and Flite speech (other sentences
+//!    than the test set) mixed with pink, white and brown noise, synthetic music beds
+//!    and band beds (full band, drums alone, melody alone, in seeded keys, tempos and
+//!    instruments; other seeds than the tests) at 0–30 dB SNR and −46 to −16 dBFS, plus
+//!    clean speech. The tests measure it on the voices of engines it never hears
+//!    (Festival, pytest-audioeval's recordings).
 //! 4. A hop is speech when its probability reaches `threshold`; after the last such hop
 //!    the decision stays on for `hangoverMs`. A hop whose 32 ms window has a mean square
 //!    below 10⁻⁸ (−80 dBFS) has probability 0.

@@ -19,6 +19,12 @@
 //! | 26..31 | feature 18 at 20, 60, 100, 200, 400 ms ago | dB / 20 |
 //! | 31..36 | features 20, 21, 23, 24, 22 smoothed by a one-pole filter with a 100 ms time constant | as above |
 //! | 36, 37 | features 18 and 20 smoothed with a 1 s time constant | as above |
+//! | 38 | standard deviation of feature 20 (harmonicity) over the last ≈ 0.5 s (one-pole mean and mean square, 500 ms): speech alternates voiced and unvoiced sounds, a melody stays voiced, drums and noise stay unvoiced | 0..0.5 |
+//! | 39 | standard deviation of feature 18 (speech-band SNR) over the last ≈ 0.5 s, as 38 | dB / 20 |
+//! | 40 | standard deviation of feature 22 (flatness) over the last ≈ 0.5 s, as 38 | bits / 8 |
+//! | 41 | feature 24 (flux) smoothed with a 500 ms time constant | dB / 10 |
+//! | 42 | rhythm: peak normalised autocorrelation of feature 24 (flux, minus its 1 s mean) at lags of 12–50 hops (0.24–1 s: beats of 60–250 per minute), each product smoothed with a 2 s time constant: drums and music repeat, speech does not | 0..1 |
+//! | 43 | length of the current voiced run (hops with harmonicity ≥ 0.5 in a row) | s, clamped to [0, 1.5] |
 //!
 //! Noise floor of a band: its level smoothed with a 30 ms time constant, then the
 //! minimum over the last 1.5 s (minimum statistics, without bias correction: the model
@@ -41,7 +47,7 @@ pub const HOP: usize = 320;
 /// Analysis window at 16 kHz (32 ms).
 pub const WINDOW: usize = 512;
 /// Length of the feature vector.
-pub const FEATURES: usize = 38;
+pub const FEATURES: usize = 44;
 /// Bands of the band-SNR features.
 pub const BANDS: usize = 18;
 
@@ -64,6 +70,12 @@ const SUBTRACTION: f32 = 2.0;
 const VOICED: f32 = 0.5;
 const LAGS: [usize; 5] = [1, 3, 5, 10, 20];
 const HISTORY: usize = 32; // ≥ the longest lag + 1, a power of two
+/// Rhythm lags, hops (0.24–1 s) and the length of the flux history they need.
+const RHYTHM_MIN_LAG: usize = 12;
+const RHYTHM_LAGS: usize = 39; // 12..=50
+const FLUX_HISTORY: usize = 64; // > the longest rhythm lag, a power of two
+/// Longest voiced run reported, hops (1.5 s).
+const MAX_VOICED_RUN: u32 = 75;
 
 /// One-pole smoother coefficient for a time constant of `ms`, once per hop.
 fn hop_pole(ms: f64) -> f32 {
@@ -85,8 +97,9 @@ pub struct VadFeatures {
     acf_in: Vec<f32>,
     acf_out: Vec<f32>,
     acf_im: Vec<f32>,
-    /// One-pole coefficients: 30 ms (band levels), 300 ms (modulation), 100 ms, 1 s.
-    poles: [f32; 4],
+    /// One-pole coefficients: 30 ms (band levels), 300 ms (modulation), 100 ms, 1 s,
+    /// 500 ms (spreads, flux), 2 s (rhythm).
+    poles: [f32; 6],
     /// Linear per-bin power of each band's floor (10^(floor/10)).
     floor_power: [f32; BANDS],
     /// `r_w(0) / r_w(4τ)`: undoes the window's own autocorrelation taper at lag τ (4 kHz).
@@ -108,6 +121,16 @@ pub struct VadFeatures {
     hops: u64,
     short: [f32; 5],
     long: [f32; 2],
+    /// One-pole (500 ms) means and mean squares of harmonicity, speech-band SNR,
+    /// flatness; then the smoothed flux.
+    moments: [(f32, f32); 3],
+    flux_mean: f32,
+    /// Flux minus its 1 s mean, the last `FLUX_HISTORY` hops (ring), and the smoothed
+    /// lagged products: `rhythm[0]` at lag 0, `rhythm[k]` at lag `RHYTHM_MIN_LAG + k − 1`.
+    flux_history: [f32; FLUX_HISTORY],
+    flux_slow: f32,
+    rhythm: [f32; 1 + RHYTHM_LAGS],
+    voiced_run: u32,
     started: bool,
     mean_square: f32,
     features: [f32; FEATURES],
@@ -174,6 +197,8 @@ impl VadFeatures {
                 hop_pole(300.0),
                 hop_pole(100.0),
                 hop_pole(1000.0),
+                hop_pole(500.0),
+                hop_pole(2000.0),
             ],
             floor_power: [0.0; BANDS],
             lag_correction,
@@ -194,6 +219,12 @@ impl VadFeatures {
             hops: 0,
             short: [0.0; 5],
             long: [0.0; 2],
+            moments: [(0.0, 0.0); 3],
+            flux_mean: 0.0,
+            flux_history: [0.0; FLUX_HISTORY],
+            flux_slow: 0.0,
+            rhythm: [0.0; 1 + RHYTHM_LAGS],
+            voiced_run: 0,
             started: false,
             mean_square: 0.0,
             features: [0.0; FEATURES],
@@ -217,6 +248,12 @@ impl VadFeatures {
         self.hops = 0;
         self.short = [0.0; 5];
         self.long = [0.0; 2];
+        self.moments = [(0.0, 0.0); 3];
+        self.flux_mean = 0.0;
+        self.flux_history = [0.0; FLUX_HISTORY];
+        self.flux_slow = 0.0;
+        self.rhythm = [0.0; 1 + RHYTHM_LAGS];
+        self.voiced_run = 0;
         self.started = false;
         self.mean_square = 0.0;
         self.floor_power = [0.0; BANDS];
@@ -354,11 +391,71 @@ impl VadFeatures {
             };
             self.features[36 + i] = self.long[i];
         }
+        self.long_context(voiced);
 
         self.previous = level;
         self.started = true;
         self.hops += 1;
         &self.features
+    }
+
+    /// Features 38–43 (see the table): spreads over 0.5 s, smoothed flux, rhythm and the
+    /// voiced run, from this hop's features 18, 20, 22 and 24.
+    fn long_context(&mut self, voiced: bool) {
+        let [.., long, half, pole] = self.poles;
+        let inputs = [self.features[20], self.features[18], self.features[22]];
+        for (i, x) in inputs.into_iter().enumerate() {
+            let (m, q) = &mut self.moments[i];
+            if self.started {
+                *m = x + (*m - x) * half;
+                *q = x * x + (*q - x * x) * half;
+            } else {
+                (*m, *q) = (x, x * x);
+            }
+            self.features[38 + i] = (*q - *m * *m).max(0.0).sqrt();
+        }
+        let flux = self.features[24];
+        self.flux_mean = if self.started {
+            flux + (self.flux_mean - flux) * half
+        } else {
+            flux
+        };
+        self.features[41] = self.flux_mean;
+
+        // Rhythm: lagged products of the flux minus its slow mean.
+        self.flux_slow = if self.started {
+            flux + (self.flux_slow - flux) * long
+        } else {
+            flux
+        };
+        let x = flux - self.flux_slow;
+        let now = self.hops as usize;
+        self.flux_history[now % FLUX_HISTORY] = x;
+        self.rhythm[0] = x * x + (self.rhythm[0] - x * x) * pole;
+        let mut best = 0.0f32;
+        for k in 0..RHYTHM_LAGS {
+            let lag = RHYTHM_MIN_LAG + k;
+            let past = if now >= lag {
+                self.flux_history[(now - lag) % FLUX_HISTORY]
+            } else {
+                0.0
+            };
+            let r = &mut self.rhythm[k + 1];
+            *r = x * past + (*r - x * past) * pole;
+            best = best.max(*r);
+        }
+        self.features[42] = if self.rhythm[0] > 1e-6 {
+            (best / self.rhythm[0]).min(1.0)
+        } else {
+            0.0
+        };
+
+        self.voiced_run = if voiced {
+            (self.voiced_run + 1).min(MAX_VOICED_RUN)
+        } else {
+            0
+        };
+        self.features[43] = self.voiced_run as f32 * HOP_MS as f32 / 1000.0;
     }
 
     /// Peak normalised autocorrelation over the pitch lags and its period in 4 kHz

@@ -29,7 +29,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use edgemix_dsp::{ChainConfig, Channels, DenoiseConfig, Denoiser, MixerChain, FRAME_SAMPLES};
-use edgemix_runtime::wasm::{CacheOutcome, Limits, RemoteAccess, Runtime, WasmModule, WasmSession};
+use edgemix_runtime::wasm::{
+    CacheOutcome, Limits, RemoteAccess, Runtime, RuntimeOptions, WasmModule, WasmSession,
+};
 use serde_json::{json, Value};
 
 /// Frames in the test signal (cycled), as in bench_chain.rs.
@@ -82,7 +84,13 @@ fn main() {
     let denoise_bytes = read("denoise.wasm");
 
     let t = Instant::now();
-    let runtime = Runtime::global(None).expect("the WASM engine starts");
+    // One module fills the pool here on purpose: no per-module share below the pool size.
+    let defaults = RuntimeOptions::default();
+    let options = RuntimeOptions {
+        max_instances_per_module: Some(defaults.max_instances),
+        ..defaults
+    };
+    let runtime = Runtime::global(Some(&options)).expect("the WASM engine starts");
     let engine_start_ns = t.elapsed().as_nanos() as f64;
     let max_instances = runtime.options().max_instances as usize;
     assert!(

@@ -1,9 +1,11 @@
 //! The edgemix engine, usable from Rust without Node: stateful processing nodes whose
 //! operations apply strictly in submission order from any thread.
 
+pub mod cancel;
 pub mod cloud;
 pub mod extractor;
 pub mod genre;
+pub mod json;
 pub mod mixer;
 pub mod nodes;
 pub mod serial;

@@ -99,6 +99,25 @@ async fn list_nodes_describes_every_node_and_its_parameters() {
         .unwrap();
     let default: serde_json::Value = serde_json::from_str(&compressor.default_value).unwrap();
     assert_eq!(default["ratio"], json!(3.0));
+    // Every key of the stage, with its unit and range.
+    for key in default.as_object().unwrap().keys() {
+        assert!(
+            compressor.description.contains(&format!("{key} (")),
+            "{key} missing from {}",
+            compressor.description
+        );
+    }
+    for listed in [
+        "ratio (1 to 100)",
+        "attackMs (0 to 500 ms)",
+        "bypass (true or false)",
+    ] {
+        assert!(
+            compressor.description.contains(listed),
+            "{listed} missing from {}",
+            compressor.description
+        );
+    }
     let wasm = nodes.iter().find(|n| n.node_type == "WasmModule").unwrap();
     assert!(wasm
         .parameters
@@ -456,4 +475,40 @@ async fn a_call_after_the_server_closed_is_unavailable_even_on_a_warm_connection
         .await;
         assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_still_open_after_the_grace_period_are_closed() {
+    let mut server = serve(edgemix_runtime::cloud::server::ServerOptions {
+        shutdown_grace: Duration::from_millis(300),
+        ..options()
+    })
+    .await
+    .unwrap();
+    let client = client(&server);
+    // A stream that outlives the grace period, and a call that would take a minute.
+    let stream = client
+        .stream("PassThrough", &json!({}), Serialization::F32le)
+        .unwrap();
+    assert_eq!(samples(&stream.send(f32le(&[0.25])).await.unwrap()), [0.25]);
+    let slow = {
+        let client = support::client(&server);
+        tokio::spawn(async move {
+            client
+                .execute(
+                    "Delay",
+                    &json!({"delay_ms": 60_000}),
+                    Serialization::Bytes,
+                    Bytes::from_static(b"x"),
+                    None,
+                )
+                .await
+        })
+    };
+    server.shutdown().await.unwrap();
+    // Once shutdown has returned, neither the open stream nor the call in flight on the
+    // same connection gets an answer.
+    stream.send(f32le(&[0.5])).await.unwrap_err();
+    let err = slow.await.unwrap().unwrap_err();
+    assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
 }

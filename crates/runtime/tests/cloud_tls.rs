@@ -86,5 +86,6 @@ async fn a_bad_key_is_refused_at_start() {
     .await
     .err()
     .unwrap();
-    assert!(err.0.contains("TLS"), "{err}");
+    assert!(err.message.contains("TLS"), "{err}");
+    assert_eq!(err.kind, edgemix_runtime::cloud::server::ServerErrorKind::InvalidOptions);
 }

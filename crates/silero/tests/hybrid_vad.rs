@@ -88,6 +88,7 @@ impl Cloud {
         RemoteAccess {
             allow: allow.iter().map(|s| s.to_string()).collect(),
             service: Some(Arc::new(bridge)),
+            ..RemoteAccess::default()
         }
     }
 

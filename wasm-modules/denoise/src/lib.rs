@@ -11,7 +11,8 @@
 //! stereo frame or a non-finite sample is `-3`, with the state unchanged.
 //!
 //! The output equals the native stage's to within 1e-4 of full scale, not to the bit: the
-//! FFT under RNNoise (`rustfft`) runs SIMD butterflies natively and scalar ones here.
+//! FFT under RNNoise (`rustfft`) runs SIMD butterflies natively and scalar ones here, and
+//! `log10` comes from glibc natively and from musl here (crates/dsp/src/denoise.rs says why).
 
 use edgemix_dsp::{check_audio, Denoiser};
 use edgemix_wasm_abi::{decode_f32_into, encode_f32, export_module, Code, Format, Module};

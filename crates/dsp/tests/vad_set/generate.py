@@ -25,7 +25,10 @@ the CLEAN speech only, by this rule:
 Noise and music are not stored: the Rust tests generate them (see signals.rs).
 
 The training set (`--train`) uses other sentences, other voice/pitch/speed draws and a
-fixed seed; nothing of it is committed (train.py makes it again when needed).
+fixed seed, and two engines: espeak-ng in 20 languages and, for 40 % of the English
+sentences, Flite 2.2 (`apt-get install -y flite`; voices kal, kal16, awb, rms, slt). Nothing
+of it is committed (train.py makes it again when needed). The held-out set of heldout.py
+comes from neither engine.
 """
 
 from __future__ import annotations
@@ -36,14 +39,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 import wave
 
+from fractions import Fraction
+
 import numpy as np
+from scipy.io import wavfile
 from scipy.signal import resample_poly
 
 SAMPLE_RATE = 48_000
 FRAME = 960  # 20 ms
-ESPEAK_RATE = 22_050
 ACTIVE_LEVEL_DB = -26.0  # RMS of the speech-active frames of each utterance, dBFS
 PEAK_MINUS_DB = 30.0  # label rule 2
 GAP_FILL_FRAMES = 10  # label rule 3: gaps of fewer frames are filled (200 ms)
@@ -143,30 +149,88 @@ TRAIN_FOREIGN = [
     ("pl", "Jutro rano pojedziemy pociągiem do Krakowa."),
     ("sv", "Vi åt middag tillsammans på den lilla restaurangen."),
     ("ru", "Сегодня вечером мы пойдём в театр."),
+    ("cmn", "我们明天早上一起去公园散步吧。"),
+    ("cmn", "这家饭馆的菜又便宜又好吃。"),
+    ("hi", "आज शाम को हम बाज़ार जाएंगे।"),
+    ("ja", "あしたは友達と一緒に映画を見に行きます。"),
+    ("tr", "Yarın sabah erkenden denize gideceğiz."),
+    ("cs", "Včera jsme byli celý den na horách."),
+    ("fi", "Kesällä uimme joka päivä järvessä."),
 ]
+# Text encodings of the Festival voices (heldout.py); the others read UTF-8.
+FESTIVAL_ENCODING = {
+    "lp_diphone": "latin-1",
+    "pc_diphone": "latin-1",
+    "suo_fi_lj_diphone": "latin-1",
+    "hy_fi_mv_diphone": "latin-1",
+    "czech_dita": "iso-8859-2",
+    "czech_machac": "iso-8859-2",
+    "czech_ph": "iso-8859-2",
+}
+# Flite's voices (Debian's flite 2.2): the English sentences take one of them with
+# probability FLITE_SHARE, so that the network hears a second engine's voices.
+FLITE_VOICES = ["kal", "kal16", "awb", "rms", "slt"]
+FLITE_SHARE = 0.4
 TRAIN_ENGLISH_VOICES = ["en-us", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-rp", "en-us-nyc", "en-gb-x-gbclan"]
 VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2", "Andy", "Annie", "belinda", "boris", "edward", "john", "linda", "max", "steph", "travis", "zac"]
 
 
-def synth(voice: str, wpm: int, pitch: int, text: str) -> np.ndarray:
-    """One utterance at 48 kHz as float64, leading and trailing silence trimmed."""
+def synth(voice: str, wpm: int, pitch: int, text: str, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """One utterance at `rate` Hz as float64, leading and trailing silence trimmed.
+
+    `voice` names the engine: "flite:<voice>" (Flite 2.2; `wpm` and `pitch` become its
+    duration stretch 150/wpm and mean F0 `pitch` Hz + 60), "festival:<voice>" (Festival
+    2.5's `text2wave`, the voice's own speed and pitch; `text` is written in the
+    encoding of FESTIVAL_ENCODING) or an espeak-ng voice (`-s wpm -p pitch`).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "u.wav")
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(wpm), "-p", str(pitch), "-w", path, text],
-            check=True,
-        )
-        with wave.open(path, "rb") as w:
-            assert w.getframerate() == ESPEAK_RATE and w.getnchannels() == 1 and w.getsampwidth() == 2
-            x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32768.0
+        if voice.startswith("flite:"):
+            subprocess.run(
+                ["flite", "-voice", voice[6:], "--setf", f"duration_stretch={150 / wpm:.3f}",
+                 "--setf", f"int_f0_target_mean={pitch + 60}", "-t", text, "-o", path],
+                check=True,
+            )
+        elif voice.startswith("festival:"):
+            name = voice[9:]
+            text_path = os.path.join(tmp, "u.txt")
+            with open(text_path, "wb") as f:
+                f.write(text.encode(FESTIVAL_ENCODING.get(name, "utf-8")))
+            subprocess.run(["text2wave", "-eval", f"(voice_{name})", text_path, "-o", path], check=True,
+                           stderr=subprocess.DEVNULL)
+        else:
+            subprocess.run(
+                ["espeak-ng", "-v", voice, "-s", str(wpm), "-p", str(pitch), "-w", path, text],
+                check=True,
+            )
+        x, native = read_wav(path)
+    return trim_and_resample(x, native, rate)
+
+
+def read_wav(path: str) -> tuple[np.ndarray, int]:
+    """A mono WAV as float64 in [-1, 1) and its rate (16-bit PCM, or 32/64-bit float)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", wavfile.WavFileWarning)  # pytest-audioeval's LIST chunks
+        native, x = wavfile.read(path)
+    assert x.ndim == 1, f"{path}: mono expected"
+    if x.dtype == np.int16:
+        return x.astype(np.float64) / 32768.0, native
+    assert x.dtype.kind == "f", f"{path}: {x.dtype}"
+    return x.astype(np.float64), native
+
+
+def trim_and_resample(x: np.ndarray, native: int, rate: int) -> np.ndarray:
+    """Trims leading and trailing silence (below 1e-4) but 100 samples, and converts
+    `native` Hz to `rate` Hz with scipy's polyphase Kaiser FIR."""
     nz = np.flatnonzero(np.abs(x) > 1e-4)
     x = x[max(nz[0] - 100, 0) : nz[-1] + 100]
-    return resample_poly(x, 320, 147)
+    ratio = Fraction(rate, native)
+    return resample_poly(x, ratio.numerator, ratio.denominator) if ratio != 1 else x
 
 
-def frame_levels(x: np.ndarray) -> np.ndarray:
-    n = len(x) // FRAME
-    ms = np.mean(x[: n * FRAME].reshape(n, FRAME) ** 2, axis=1)
+def frame_levels(x: np.ndarray, frame: int = FRAME) -> np.ndarray:
+    n = len(x) // frame
+    ms = np.mean(x[: n * frame].reshape(n, frame) ** 2, axis=1)
     return 10.0 * np.log10(ms + 1e-20)
 
 
@@ -179,50 +243,56 @@ def label_utterance(levels: np.ndarray) -> np.ndarray:
     return active
 
 
-def build(utterances, lead_s: float):
-    """Places the utterances on a frame grid; returns (int16 audio, labels, placements)."""
+def build(utterances, lead_s: float, rate: int = SAMPLE_RATE):
+    """Places the utterances on a 20 ms frame grid at `rate` Hz; returns (int16 audio,
+    labels, placements). A voice "recording:<path>" is a WAV file, used as it is."""
+    frame = rate // 50
     pieces, labels, placed = [], [], []
-    lead = int(round(lead_s * SAMPLE_RATE / FRAME)) * FRAME
+    lead = int(round(lead_s * 50)) * frame
     pieces.append(np.zeros(lead))
-    labels.append(np.zeros(lead // FRAME, dtype=bool))
+    labels.append(np.zeros(lead // frame, dtype=bool))
     pos = lead
     for voice, wpm, pitch, text, pause_s in utterances:
-        x = synth(voice, wpm, pitch, text)
+        if voice.startswith("recording:"):
+            x = trim_and_resample(*read_wav(voice[10:]), rate)
+        else:
+            x = synth(voice, wpm, pitch, text, rate)
         # Pad to whole frames so that every frame belongs to one utterance or one gap.
-        x = np.concatenate([x, np.zeros((-len(x)) % FRAME)])
-        active = label_utterance(frame_levels(x))
-        active_rms = np.sqrt(np.mean(x.reshape(-1, FRAME)[active] ** 2))
+        x = np.concatenate([x, np.zeros((-len(x)) % frame)])
+        active = label_utterance(frame_levels(x, frame))
+        active_rms = np.sqrt(np.mean(x.reshape(-1, frame)[active] ** 2))
         x *= 10 ** (ACTIVE_LEVEL_DB / 20) / active_rms
         q = np.round(x * 32768.0).clip(-32768, 32767)
         # Labels from the stored (quantised) clean speech.
-        active = label_utterance(frame_levels(q / 32768.0))
-        gap = int(round(pause_s * SAMPLE_RATE / FRAME)) * FRAME
+        active = label_utterance(frame_levels(q / 32768.0, frame))
+        gap = int(round(pause_s * 50)) * frame
         placed.append(
             {
                 "voice": voice,
                 "wpm": wpm,
                 "pitch": pitch,
                 "text": text,
-                "startFrame": pos // FRAME,
-                "frames": len(q) // FRAME,
+                "startFrame": pos // frame,
+                "frames": len(q) // frame,
             }
         )
         pieces += [q, np.zeros(gap)]
-        labels += [active, np.zeros(gap // FRAME, dtype=bool)]
+        labels += [active, np.zeros(gap // frame, dtype=bool)]
         pos += len(q) + gap
     return np.concatenate(pieces).astype(np.int16), np.concatenate(labels), placed
 
 
-def write(out_dir: str, name: str, audio: np.ndarray, labels: np.ndarray, placed) -> None:
+def write(out_dir: str, name: str, audio: np.ndarray, labels: np.ndarray, placed, rate: int = SAMPLE_RATE, **extra) -> None:
     os.makedirs(out_dir, exist_ok=True)
     with wave.open(os.path.join(out_dir, f"{name}.wav"), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
+        w.setframerate(rate)
         w.writeframes(audio.astype("<i2").tobytes())
     meta = {
-        "sampleRate": SAMPLE_RATE,
-        "frameSamples": FRAME,
+        **extra,
+        "sampleRate": rate,
+        "frameSamples": rate // 50,
         "frames": len(labels),
         "speechFrames": int(labels.sum()),
         "rule": (
@@ -249,9 +319,12 @@ def training_utterances(rng: np.random.Generator, count: int):
     out = []
     for i in range(count):
         lang, text = items[i % len(items)]
+        flite = lang is None and rng.uniform() < FLITE_SHARE
         if lang is None:
             lang = TRAIN_ENGLISH_VOICES[rng.integers(len(TRAIN_ENGLISH_VOICES))]
         voice = f"{lang}+{VARIANTS[rng.integers(len(VARIANTS))]}"
+        if flite:
+            voice = f"flite:{FLITE_VOICES[rng.integers(len(FLITE_VOICES))]}"
         wpm = int(rng.integers(130, 200))
         pitch = int(rng.integers(20, 80))
         # Pauses: mostly short, sometimes long (a pause of a few seconds lets the noise
@@ -264,7 +337,7 @@ def training_utterances(rng: np.random.Generator, count: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", metavar="DIR", help="write the training speech (train.wav, train.json) to DIR")
-    parser.add_argument("--count", type=int, default=76, help="training utterances (--train only; 76 = every sentence once)")
+    parser.add_argument("--count", type=int, default=160, help="training utterances (--train only; 83 = every sentence once)")
     args = parser.parse_args()
     if args.train:
         rng = np.random.default_rng(20240607)

@@ -41,10 +41,23 @@ pub struct Condition {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Background {
-    Pink { seed: u64 },
-    Music { seed: u64 },
-    White { seed: u64 },
-    Brown { seed: u64 },
+    Pink {
+        seed: u64,
+    },
+    Music {
+        seed: u64,
+    },
+    White {
+        seed: u64,
+    },
+    Brown {
+        seed: u64,
+    },
+    /// Band music ([`band_bed`]): drums, a melody or the full band.
+    Band {
+        seed: u64,
+        parts: Parts,
+    },
 }
 
 pub const PINK_SEED: u64 = 0x5EED_0001;
@@ -73,6 +86,44 @@ pub const CONDITIONS: [Condition; 4] = [
     },
 ];
 
+/// The conditions of the held-out speech ([`heldout_set`]): pink noise and five band
+/// beds, each at 20 and 5 dB SNR. The beds' seeds (2001–2005) are never used in
+/// training (vad_train_features uses 1000–1999), and each draws its own key, mode,
+/// tempo, groove and instruments: two full bands, drums alone, a melody alone in the
+/// speech register (seed 2004 draws the low register) and one in whichever register
+/// seed 2005 draws.
+pub const HELDOUT_CONDITIONS: [Condition; 12] = {
+    const fn band(name: &'static str, seed: u64, parts: Parts, snr_db: f64) -> Condition {
+        Condition {
+            name,
+            background: Background::Band { seed, parts },
+            snr_db,
+        }
+    }
+    [
+        Condition {
+            name: "pink_20dB",
+            background: Background::Pink { seed: PINK_SEED },
+            snr_db: 20.0,
+        },
+        Condition {
+            name: "pink_5dB",
+            background: Background::Pink { seed: PINK_SEED },
+            snr_db: 5.0,
+        },
+        band("band_a_20dB", 2001, Parts::Full, 20.0),
+        band("band_a_5dB", 2001, Parts::Full, 5.0),
+        band("band_b_20dB", 2002, Parts::Full, 20.0),
+        band("band_b_5dB", 2002, Parts::Full, 5.0),
+        band("drums_20dB", 2003, Parts::Drums, 20.0),
+        band("drums_5dB", 2003, Parts::Drums, 5.0),
+        band("melody_low_20dB", 2004, Parts::Melody, 20.0),
+        band("melody_low_5dB", 2004, Parts::Melody, 5.0),
+        band("melody_20dB", 2005, Parts::Melody, 20.0),
+        band("melody_5dB", 2005, Parts::Melody, 5.0),
+    ]
+};
+
 /// The labelled clean speech: 48 kHz mono samples and one label per 20 ms frame.
 pub struct LabelledSet {
     pub samples: Vec<f32>,
@@ -84,10 +135,23 @@ pub fn test_set() -> LabelledSet {
     parse_set(include_bytes!("speech.wav"), include_str!("speech.json"))
 }
 
-/// A set written by generate.py: 16-bit mono PCM WAV at 48 kHz, and its JSON with a
-/// `"labels"` string of 0/1 per frame.
+/// The held-out speech (heldout.wav, heldout.json; heldout.py): Festival voices and the
+/// pytest-audioeval recordings, engines the network never hears in training. Stored at
+/// 16 kHz and converted here to 48 kHz.
+pub fn heldout_set() -> LabelledSet {
+    parse_set(include_bytes!("heldout.wav"), include_str!("heldout.json"))
+}
+
+/// A set written by generate.py or heldout.py: 16-bit mono PCM WAV at 48 kHz (or 16 kHz,
+/// converted to 48 kHz by [`upsample_16k`]), and its JSON with a `"labels"` string of
+/// 0/1 per frame.
 pub fn parse_set(wav: &[u8], json: &str) -> LabelledSet {
-    let samples = read_wav_s16(wav);
+    let (samples, rate) = read_wav_s16(wav);
+    let samples = match rate {
+        SET_RATE => samples,
+        16_000 => upsample_16k(&samples),
+        _ => panic!("{rate} Hz: 48 or 16 kHz expected"),
+    };
     let key = "\"labels\": \"";
     let start = json.find(key).expect("labels in the JSON") + key.len();
     let labels: Vec<bool> = json[start..]
@@ -103,8 +167,29 @@ pub fn parse_set(wav: &[u8], json: &str) -> LabelledSet {
     LabelledSet { samples, labels }
 }
 
-/// Samples of a 16-bit mono PCM WAV at 48 kHz, scaled to [−1, 1).
-pub fn read_wav_s16(bytes: &[u8]) -> Vec<f32> {
+/// 16 kHz to 48 kHz (the crate's polyphase resampler: passband 7.2 kHz, 80 dB from
+/// 8 kHz), its delay removed so that sample `3i` of the output is input sample `i`.
+pub fn upsample_16k(x: &[f32]) -> Vec<f32> {
+    let make = || edgemix_dsp::RationalResampler::new(16_000, SET_RATE, 7200.0, 8000.0, 80.0);
+    // The delay, in output samples: the peak of the impulse response (a symmetric FIR).
+    let mut impulse = vec![0.0f32; 1024];
+    impulse[0] = 1.0;
+    let mut response = Vec::new();
+    make().process(&impulse, |y| response.push(y.abs()));
+    let delay = (0..response.len())
+        .max_by(|a, b| response[*a].total_cmp(&response[*b]))
+        .unwrap();
+    let mut resampler = make();
+    let mut out = Vec::with_capacity(3 * x.len() + delay + 3);
+    resampler.process(x, |y| out.push(y));
+    resampler.process(&vec![0.0; delay / 3 + 1], |y| out.push(y));
+    out.drain(..delay);
+    out.truncate(3 * x.len());
+    out
+}
+
+/// Samples of a 16-bit mono PCM WAV, scaled to [−1, 1), and its sample rate.
+pub fn read_wav_s16(bytes: &[u8]) -> (Vec<f32>, u32) {
     assert!(
         &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE",
         "not a WAV file"
@@ -121,15 +206,14 @@ pub fn read_wav_s16(bytes: &[u8]) -> Vec<f32> {
             let bits = u16::from_le_bytes([body[14], body[15]]);
             format = Some((channels, rate, bits));
         } else if id == b"data" {
-            assert_eq!(
-                format,
-                Some((1, SET_RATE, 16)),
-                "16-bit mono 48 kHz PCM expected"
-            );
-            return body
+            let Some((1, rate, 16)) = format else {
+                panic!("16-bit mono PCM expected, got {format:?}");
+            };
+            let samples = body
                 .chunks_exact(2)
                 .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
                 .collect();
+            return (samples, rate);
         }
         pos += 8 + len + (len & 1);
     }
@@ -139,6 +223,10 @@ pub fn read_wav_s16(bytes: &[u8]) -> Vec<f32> {
 #[path = "../common/xorshift.rs"]
 mod xorshift;
 pub use xorshift::XorShift64;
+
+#[path = "band.rs"]
+mod band;
+pub use band::{band_bed, Parts};
 
 /// Pink noise, Voss–McCartney with 16 rows (see the module documentation).
 pub fn pink_noise(n: usize, seed: u64) -> Vec<f64> {
@@ -366,6 +454,7 @@ pub fn background(kind: Background, n: usize) -> Vec<f64> {
         Background::Music { seed } => music_bed(n, f64::from(SET_RATE), seed),
         Background::White { seed } => white_noise(n, seed),
         Background::Brown { seed } => brown_noise(n, seed),
+        Background::Band { seed, parts } => band_bed(n, f64::from(SET_RATE), seed, parts),
     }
 }
 
@@ -403,21 +492,87 @@ pub fn accuracy(decisions: &[bool], labels: &[bool]) -> f64 {
     decisions.iter().zip(labels).filter(|(d, l)| d == l).count() as f64 / labels.len() as f64
 }
 
-/// Accuracy and speed of a detector on every condition, as the JSON the bench reads:
-/// `{ "<condition>": { "accuracy", "usPerFrame" }, ... }`. `detect` runs the fresh
-/// detector `make` returns (made outside the clock) over one condition's 960-sample
-/// frames and returns one decision per labelled frame; the time is the best of `runs`
-/// runs of it, divided by the number of frames.
+/// Frame counts of a detector against the labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Confusion {
+    /// Speech frames called speech.
+    pub tp: usize,
+    /// Non-speech frames called speech.
+    pub fp: usize,
+    /// Non-speech frames called non-speech.
+    pub tn: usize,
+    /// Speech frames called non-speech.
+    pub fn_: usize,
+}
+
+impl Confusion {
+    pub fn of(decisions: &[bool], labels: &[bool]) -> Self {
+        assert_eq!(decisions.len(), labels.len());
+        let mut c = Self::default();
+        for (d, l) in decisions.iter().zip(labels) {
+            match (d, l) {
+                (true, true) => c.tp += 1,
+                (true, false) => c.fp += 1,
+                (false, false) => c.tn += 1,
+                (false, true) => c.fn_ += 1,
+            }
+        }
+        c
+    }
+
+    pub fn accuracy(&self) -> f64 {
+        (self.tp + self.tn) as f64 / (self.tp + self.fp + self.tn + self.fn_) as f64
+    }
+
+    /// Fraction of the speech frames called speech.
+    pub fn tp_rate(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fn_) as f64
+    }
+
+    /// Fraction of the non-speech frames called speech.
+    pub fn fp_rate(&self) -> f64 {
+        self.fp as f64 / (self.fp + self.tn) as f64
+    }
+
+    /// `"accuracy": …, "tpRate": …, "fpRate": …, "tnRate": …, "fnRate": …` (JSON members).
+    pub fn json_members(&self) -> String {
+        format!(
+            "\"accuracy\": {:.4}, \"tpRate\": {:.4}, \"fpRate\": {:.4}, \"tnRate\": {:.4}, \"fnRate\": {:.4}",
+            self.accuracy(),
+            self.tp_rate(),
+            self.fp_rate(),
+            1.0 - self.fp_rate(),
+            1.0 - self.tp_rate()
+        )
+    }
+}
+
+/// Accuracy and speed of a detector on every condition of the committed set, as the JSON
+/// the bench reads (see [`bench_json`]).
 pub fn bench_conditions_json<D>(
+    runs: usize,
+    make: impl FnMut() -> D,
+    detect: impl FnMut(D, &[f32], usize) -> Vec<bool>,
+) -> String {
+    bench_json(&test_set(), &CONDITIONS, runs, make, detect)
+}
+
+/// Accuracy, confusion rates and speed of a detector on `conditions` of `set`:
+/// `{ "<condition>": { "accuracy", "tpRate", "fpRate", "tnRate", "fnRate", "usPerFrame" },
+/// ... }`. `detect` runs the fresh detector `make` returns (made outside the clock) over
+/// one condition's 960-sample frames and returns one decision per labelled frame; the
+/// time is the best of `runs` runs of it, divided by the number of frames.
+pub fn bench_json<D>(
+    set: &LabelledSet,
+    conditions: &[Condition],
     runs: usize,
     mut make: impl FnMut() -> D,
     mut detect: impl FnMut(D, &[f32], usize) -> Vec<bool>,
 ) -> String {
-    let set = test_set();
     let frames = set.labels.len();
     let mut entries = Vec::new();
-    for condition in &CONDITIONS {
-        let signal = condition_signal(&set, condition);
+    for condition in conditions {
+        let signal = condition_signal(set, condition);
         let mut best = f64::INFINITY;
         let mut decisions = Vec::new();
         for _ in 0..runs {
@@ -427,9 +582,9 @@ pub fn bench_conditions_json<D>(
             best = best.min(start.elapsed().as_secs_f64());
         }
         entries.push(format!(
-            "  \"{}\": {{ \"accuracy\": {:.4}, \"usPerFrame\": {:.2} }}",
+            "  \"{}\": {{ {}, \"usPerFrame\": {:.2} }}",
             condition.name,
-            accuracy(&decisions, &set.labels),
+            Confusion::of(&decisions, &set.labels).json_members(),
             best / frames as f64 * 1e6
         ));
     }

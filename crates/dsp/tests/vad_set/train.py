@@ -4,15 +4,18 @@
     .venv/bin/python train.py            # from this folder; see requirements.txt
 
 Steps (all deterministic: fixed seeds, full float64 numpy):
-  1. generate.py --train DIR: about 290 s of espeak-ng speech (76 utterances, each
-     sentence once), other sentences than the committed test set, with seeded voices,
-     speeds, pitches and pauses (skipped when DIR has it; VAD_TRAIN_DIR sets DIR).
+  1. generate.py --train DIR: about 620 s of espeak-ng (20 languages) and Flite
+     (English) speech, 160 utterances of other sentences than the committed test set,
+     with seeded voices, speeds, pitches and pauses (skipped when DIR has it;
+     VAD_TRAIN_DIR sets DIR). Festival and the pytest-audioeval recordings (heldout.py)
+     are never used here: they are the held-out engines.
   2. `cargo run --release --example vad_train_features`: the Rust feature extractor on
-     that speech mixed with 18 backgrounds: pink noise at 0/5/10/20/30 dB SNR, music
-     beds at 0/3/5/8/10/15/20/30 dB, white noise at 5/15 dB, brown noise at 5/20 dB and
-     none; seeded speech levels of -46 to -16 dBFS. The backgrounds' seeds differ from
-     the test conditions' seeds.
-  3. A multilayer perceptron 38 -> 32 -> 16 -> 1 (ReLU, logistic output) fitted by Adam
+     that speech mixed with 24 backgrounds (see MIXTURES there): pink noise at 0-30 dB
+     SNR, the old music bed at 5/15 dB, band beds (full band, drums alone, melody alone;
+     band.rs) at 0-25 dB, white and brown noise and none; every background changes to a
+     new seed every 30 s; seeded speech levels of -46 to -16 dBFS. The backgrounds'
+     seeds (1000-1999) differ from the test conditions' seeds.
+  3. A multilayer perceptron 44 -> 48 -> 24 -> 1 (ReLU, logistic output) fitted by Adam
      to the binary cross-entropy of the hop labels; the last 20 % of every mixture is held
      out for validation and for the choice of the default threshold and hangover.
   4. vad_model.rs: the standardisation, the weights and the two defaults as f32 constants.
@@ -32,8 +35,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
 WORK = os.environ.get("VAD_TRAIN_DIR", "/tmp/edgemix-vad-train")
 OUT = os.path.join(ROOT, "crates", "dsp", "src", "vad_model.rs")
-FEATURES = 38
-H1, H2 = 32, 16
+FEATURES = 44
+H1, H2 = 48, 24
 EPOCHS = 40
 BATCH = 512
 SEED = 1234

@@ -1,8 +1,11 @@
 //! A client of the RemoteExecutionService.
 //!
-//! One tonic `Channel` per client, shared by its clones: made on first use (a client
-//! created while the cloud is down works once it comes up), balanced over every
-//! endpoint given, with HTTP/2 keepalive so a dead peer is noticed between calls.
+//! One HTTP/2 connection per replica, shared by the client's clones: made on first use
+//! (a client created while the cloud is down works once it comes up), with HTTP/2
+//! keepalive so a dead peer is noticed between calls. Replicas are the endpoints given
+//! and every address of a `dns:///name:port` endpoint (re-resolved every
+//! `resolve_interval`); calls and streams are balanced over them by least outstanding
+//! requests, with health checking (see `balance`).
 //!
 //! Every call has a deadline (the request's, else the client's `timeout`), sent as
 //! `grpc-timeout` and enforced locally. `GetStatus` and `ListNodes` are idempotent and
@@ -24,9 +27,11 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Request, Status};
 
+use super::balance::{Lease, ReplicaState, Set};
 use super::error::{CloudError, CloudErrorCode};
 use super::proto::remote_execution_service_client::RemoteExecutionServiceClient;
 use super::proto::{ExecuteNodeRequest, ListNodesRequest, ServiceStatus, StatusRequest};
+use super::resolve::{Resolver, Target};
 use super::serialization::Serialization;
 use super::stream::CloudStream;
 
@@ -42,8 +47,9 @@ pub struct ClientTls {
 /// How a client reaches the cloud.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Server addresses: `http://host:port`, `https://host:port` or `host:port`.
-    /// Several are balanced (round robin over the ones that are up).
+    /// Server addresses: `http://host:port`, `https://host:port` or `host:port` (one
+    /// replica each), or `dns:///name:port` (every address the name resolves to; TLS
+    /// when `tls` is given, verified against the name). Calls are balanced over them all.
     pub endpoints: Vec<String>,
     /// Deadline of a call without its own. Default 5 s.
     pub timeout: Duration,
@@ -56,6 +62,11 @@ pub struct ClientOptions {
     pub retries: u32,
     /// HTTP/2 keepalive ping interval. Default 20 s.
     pub keepalive: Duration,
+    /// How often `dns:///` names are resolved again (also soon after a replica fails).
+    /// Default 10 s.
+    pub resolve_interval: Duration,
+    /// Resolves `dns:///` names. Default: the system resolver.
+    pub resolver: Resolver,
 }
 
 impl Default for ClientOptions {
@@ -68,6 +79,8 @@ impl Default for ClientOptions {
             tls: None,
             retries: 3,
             keepalive: Duration::from_secs(20),
+            resolve_interval: Duration::from_secs(10),
+            resolver: Resolver::system(),
         }
     }
 }
@@ -110,8 +123,8 @@ pub struct NodeDescription {
 
 pub(crate) struct Inner {
     pub options: ClientOptions,
-    endpoints: Vec<Endpoint>,
-    channel: OnceCell<Channel>,
+    targets: Vec<Target>,
+    replicas: OnceCell<Arc<Set>>,
     token: Option<MetadataValue<tonic::metadata::Ascii>>,
 }
 
@@ -125,7 +138,13 @@ fn invalid(message: String) -> CloudError {
     CloudError::new(CloudErrorCode::InvalidOptions, message)
 }
 
-fn endpoint(address: &str, options: &ClientOptions) -> Result<Endpoint, CloudError> {
+/// The connection settings of `address`; `name` is what a TLS certificate is checked
+/// against when no `tls.domain` is given (default: the address's host).
+fn endpoint(
+    address: &str,
+    options: &ClientOptions,
+    name: Option<&str>,
+) -> Result<Endpoint, CloudError> {
     let uri = if address.contains("://") {
         address.to_owned()
     } else {
@@ -146,7 +165,7 @@ fn endpoint(address: &str, options: &ClientOptions) -> Result<Endpoint, CloudErr
             ))
         })?;
         let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
-        if let Some(domain) = tls.domain {
+        if let Some(domain) = tls.domain.as_deref().or(name) {
             config = config.domain_name(domain);
         }
         endpoint = endpoint
@@ -203,11 +222,20 @@ impl CloudClient {
         if options.timeout.is_zero() || options.connect_timeout.is_zero() {
             return Err(invalid("timeouts must be above 0 ms".into()));
         }
-        let endpoints = options
+        if options.resolve_interval < Duration::from_secs(1) {
+            return Err(invalid("resolve interval must be at least 1000 ms".into()));
+        }
+        let targets = options
             .endpoints
             .iter()
-            .map(|a| endpoint(a, &options))
+            .map(|a| Target::parse(a))
             .collect::<Result<Vec<_>, _>>()?;
+        // Checked now so that a bad address fails here, not on the first call.
+        for target in &targets {
+            if let Target::Fixed(address) = target {
+                endpoint(address, &options, None)?;
+            }
+        }
         let token = options
             .token
             .as_deref()
@@ -220,8 +248,8 @@ impl CloudClient {
         Ok(Self {
             inner: Arc::new(Inner {
                 options,
-                endpoints,
-                channel: OnceCell::new(),
+                targets,
+                replicas: OnceCell::new(),
                 token,
             }),
         })
@@ -231,22 +259,70 @@ impl CloudClient {
         &self.inner.options
     }
 
-    /// The shared channel, made on first use (inside the runtime that needs it).
-    pub(crate) async fn grpc(&self) -> RemoteExecutionServiceClient<Channel> {
-        let channel = self
-            .inner
-            .channel
+    /// The replicas, made on first use (inside the runtime that needs them).
+    async fn replica_set(&self) -> &Arc<Set> {
+        self.inner
+            .replicas
             .get_or_init(|| async {
-                match self.inner.endpoints.as_slice() {
-                    [one] => one.connect_lazy(),
-                    many => Channel::balance_list(many.iter().cloned()),
-                }
+                let options = self.inner.options.clone();
+                let make = move |target: &Target, address: Option<std::net::SocketAddr>| {
+                    match (target, address) {
+                        (Target::Dns { host, .. }, Some(address)) => {
+                            let scheme = if options.tls.is_some() { "https" } else { "http" };
+                            endpoint(&format!("{scheme}://{address}"), &options, Some(host))
+                        }
+                        (Target::Fixed(given), _) => endpoint(given, &options, None),
+                        (Target::Dns { host, .. }, None) => Err(invalid(format!(
+                            "{host} must be resolved before it is called"
+                        ))),
+                    }
+                };
+                Set::start(
+                    self.inner.targets.clone(),
+                    self.inner.options.resolver.clone(),
+                    self.inner.options.resolve_interval,
+                    Box::new(make),
+                )
+                .await
             })
             .await
-            .clone();
-        RemoteExecutionServiceClient::new(channel)
+    }
+
+    /// The replica for the next call or stream (see `balance`).
+    pub(crate) async fn lease(&self) -> Result<Lease, CloudError> {
+        self.replica_set().await.pick()
+    }
+
+    /// The service on `lease`'s replica.
+    pub(crate) fn grpc(lease: &Lease) -> RemoteExecutionServiceClient<Channel> {
+        RemoteExecutionServiceClient::new(lease.channel())
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX)
+    }
+
+    /// Runs `call` on the service of the next replica, reporting a failure to reach it.
+    async fn on_replica<T, Fut>(
+        &self,
+        call: impl FnOnce(RemoteExecutionServiceClient<Channel>) -> Fut,
+    ) -> Result<T, CloudError>
+    where
+        Fut: std::future::Future<Output = Result<T, CloudError>>,
+    {
+        let lease = self.lease().await?;
+        let outcome = call(Self::grpc(&lease)).await;
+        if let Err(err) = &outcome {
+            lease.report(err);
+        }
+        outcome
+    }
+
+    /// Every replica as this client sees it now (empty before the first call).
+    pub fn replicas(&self) -> Vec<ReplicaState> {
+        self.inner
+            .replicas
+            .get()
+            .map(|set| set.states())
+            .unwrap_or_default()
     }
 
     pub(crate) fn request<T>(&self, message: T, deadline: Option<Duration>) -> Request<T> {
@@ -279,8 +355,10 @@ impl CloudClient {
         }
     }
 
-    /// A call retried with exponential backoff (25 ms, doubling, with jitter) while
-    /// `retry` says so of its error and `deadline` allows; each attempt gets the time left.
+    /// A call retried while `retry` says so of its error and `deadline` allows: the first
+    /// retry at once (it goes to another replica: the failed one is out of rotation),
+    /// later ones after a backoff (25 ms, doubling, with jitter); each attempt gets the
+    /// time left.
     async fn retrying<T, F, Fut>(
         &self,
         what: &str,
@@ -304,6 +382,10 @@ impl CloudClient {
                 ));
             }
             match call(left).await {
+                Err(err) if retry(&err) && attempt < self.inner.options.retries && attempt == 0 => {
+                    tracing::debug!(what, %err, "retrying at once on another replica");
+                    attempt += 1;
+                }
                 Err(err) if retry(&err) && attempt < self.inner.options.retries => {
                     let jitter = Duration::from_micros(
                         u64::from(std::process::id() ^ attempt).wrapping_mul(7919) % 10_000,
@@ -350,10 +432,9 @@ impl CloudClient {
             .retrying(&what, deadline, CloudError::not_sent, |left| {
                 let request = self.request(message.clone(), Some(left));
                 let what = &what;
-                async move {
-                    let mut grpc = self.grpc().await;
+                self.on_replica(move |mut grpc| async move {
                     self.within(what, left, grpc.execute_node(request)).await
-                }
+                })
             })
             .await?;
         Ok(response.output_data)
@@ -373,9 +454,11 @@ impl CloudClient {
                     },
                     Some(left),
                 );
-                let mut grpc = self.grpc().await;
                 let response = self
-                    .within("GetStatus", left, grpc.get_status(request))
+                    .on_replica(|mut grpc| async move {
+                        self.within("GetStatus", left, grpc.get_status(request))
+                            .await
+                    })
                     .await?;
                 let metrics = response.metrics.unwrap_or_default();
                 Ok(ServiceState {
@@ -405,9 +488,11 @@ impl CloudClient {
                     },
                     Some(left),
                 );
-                let mut grpc = self.grpc().await;
                 let response = self
-                    .within("ListNodes", left, grpc.list_nodes(request))
+                    .on_replica(|mut grpc| async move {
+                        self.within("ListNodes", left, grpc.list_nodes(request))
+                            .await
+                    })
                     .await?;
                 Ok(response
                     .available_nodes

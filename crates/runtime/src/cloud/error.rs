@@ -110,6 +110,8 @@ fn transport_failure(message: &str) -> bool {
         "broken pipe",
         "transport error",
         "GoAway",
+        // hyper, when the connection drops while a response body (a stream) is read.
+        "error reading a body from connection",
     ]
     .iter()
     .any(|m| message.contains(m))

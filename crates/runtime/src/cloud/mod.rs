@@ -4,13 +4,19 @@
 //!
 //! - [`server::serve`] starts an embeddable server (the `edgemix-server` binary and the
 //!   Node addon's `startServer` use it) running the nodes of a [`crate::nodes::NodeRegistry`].
-//! - [`CloudClient`] calls one server or balances over several.
+//! - [`CloudClient`] calls one server or balances over several replicas (fixed
+//!   endpoints and `dns:///` names, with health checking; see `balance`).
 //! - [`Serialization`] is how node inputs and outputs travel: `json` (as the Python
 //!   client sends), `f32le` (raw float32 PCM), `bytes`.
 
+mod balance;
 mod client;
 mod error;
+pub mod metrics;
 pub mod proto;
+mod peers;
+mod resolve;
+mod selftest;
 mod serialization;
 pub mod server;
 mod service;
@@ -19,6 +25,8 @@ mod stream;
 pub use client::{
     ClientOptions, ClientTls, CloudClient, NodeDescription, ParameterDescription, ServiceState,
 };
+pub use balance::ReplicaState;
 pub use error::{CloudError, CloudErrorCode};
+pub use resolve::{Resolution, Resolver};
 pub use serialization::{decode, encode, Envelope, Serialization};
 pub use stream::CloudStream;

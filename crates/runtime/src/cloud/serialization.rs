@@ -18,7 +18,8 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::nodes::{Audio, NodeData, NodeError};
+use crate::json::JsonError;
+use crate::nodes::{echo, Audio, NodeData, NodeError};
 
 /// How a node's input and output are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +61,8 @@ impl FromStr for Serialization {
                 Self::ALLOWED
             ))),
             other => Err(NodeError::invalid(format!(
-                "unknown serialization format {other:?}; allowed formats: {}",
+                "unknown serialization format {}; allowed formats: {}",
+                echo(other),
                 Self::ALLOWED
             ))),
         }
@@ -112,14 +114,17 @@ fn f32le(bytes: &[u8]) -> Result<Vec<f32>, NodeError> {
 }
 
 fn json_input(bytes: &[u8]) -> Result<(NodeData, Envelope), NodeError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        let text = String::from_utf8_lossy(bytes);
-        if ["NaN", "Infinity"].iter().any(|token| text.contains(token)) {
-            NodeError::invalid(format!(
-                "json input holds NaN or Infinity ({e}): audio samples must be finite numbers (nominally -1.0 to 1.0)"
-            ))
-        } else {
-            NodeError::invalid(format!("json input is not valid JSON: {e}"))
+    let value: Value = crate::json::parse(bytes).map_err(|e| match e {
+        JsonError::TooDeep => NodeError::invalid(format!("json input: {e}")),
+        JsonError::Syntax(e) => {
+            let text = String::from_utf8_lossy(bytes);
+            if ["NaN", "Infinity"].iter().any(|token| text.contains(token)) {
+                NodeError::invalid(format!(
+                    "json input holds NaN or Infinity ({e}): audio samples must be finite numbers (nominally -1.0 to 1.0)"
+                ))
+            } else {
+                NodeError::invalid(format!("json input is not valid JSON: {e}"))
+            }
         }
     })?;
     Ok(match value {

@@ -1,5 +1,10 @@
 //! The RemoteExecutionService implementation: nodes run on the blocking pool, at most
 //! `concurrency` at once.
+//!
+//! A call abandoned at its deadline, cancelled by the client or whose stream's client went
+//! away has its work cancelled (`crate::cancel`): a sleeping `Delay` or a spinning WASM
+//! guest stops within a few ms and gives its concurrency slot back; other nodes finish the
+//! input they hold (which the message size bounds) and keep the slot until then.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -8,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Code, Request, Response, Status, Streaming};
 
 use super::proto::remote_execution_service_server::RemoteExecutionService;
 use super::proto::{
@@ -16,8 +21,10 @@ use super::proto::{
     ListNodesRequest, ListNodesResponse, NodeInfo, ParameterInfo, ServiceMetrics, ServiceStatus,
     SessionInfo, StatusRequest, StatusResponse, StreamData, StreamInit,
 };
+use super::metrics::{self, Counted, OpenStream};
 use super::serialization::{decode, encode, Envelope, Serialization};
-use crate::nodes::{Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry};
+use crate::cancel;
+use crate::nodes::{clip, echo, Node, NodeContext, NodeError, NodeErrorKind, NodeRegistry, MESSAGE_CHARS};
 
 /// Responses a stream may have queued before the client reads them.
 const STREAM_QUEUE: usize = 32;
@@ -27,12 +34,21 @@ fn unix_seconds(time: SystemTime) -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-pub(crate) fn node_status(err: NodeError) -> Status {
+fn node_code(err: &NodeError) -> Code {
     match err.kind {
-        NodeErrorKind::InvalidArgument => Status::invalid_argument(err.message),
-        NodeErrorKind::ResourceExhausted => Status::resource_exhausted(err.message),
-        NodeErrorKind::Internal => Status::internal(err.message),
+        NodeErrorKind::InvalidArgument => Code::InvalidArgument,
+        NodeErrorKind::ResourceExhausted => Code::ResourceExhausted,
+        NodeErrorKind::DeadlineExceeded => Code::DeadlineExceeded,
+        NodeErrorKind::Internal => Code::Internal,
     }
+}
+
+/// The status of a node's error. Its message is cut to [`MESSAGE_CHARS`]: messages echo
+/// input (each echo is already short, see `nodes::echo`), and a status travels in a
+/// header, where a long one would fail the reply.
+pub(crate) fn node_status(err: NodeError) -> Status {
+    let message = clip(&err.message, MESSAGE_CHARS).into_owned();
+    Status::new(node_code(&err), message)
 }
 
 #[derive(Default)]
@@ -49,6 +65,8 @@ pub(crate) struct Shared {
     pub context: NodeContext,
     pub permits: Arc<Semaphore>,
     pub concurrency: usize,
+    /// How long a new stream may take to send its init message.
+    pub init_timeout: Duration,
     pub started: Instant,
     pub stopping: AtomicBool,
     counters: Counters,
@@ -57,12 +75,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(registry: Arc<NodeRegistry>, context: NodeContext, concurrency: usize) -> Self {
+    pub fn new(
+        registry: Arc<NodeRegistry>,
+        context: NodeContext,
+        concurrency: usize,
+        init_timeout: Duration,
+    ) -> Self {
         Self {
             registry,
             context,
             permits: Arc::new(Semaphore::new(concurrency)),
             concurrency,
+            init_timeout,
             started: Instant::now(),
             stopping: AtomicBool::new(false),
             counters: Counters::default(),
@@ -88,24 +112,36 @@ impl Shared {
             .fetch_add(elapsed.as_millis() as i64, Ordering::Relaxed);
     }
 
-    /// Runs `job` on the blocking pool once a concurrency permit is free.
-    async fn run<T: Send + 'static>(
+    /// Runs `job` on the blocking pool once a concurrency permit is free. Dropping this
+    /// future (the call was abandoned) cancels the job's [`cancel`] token; the permit stays
+    /// with the job until it has stopped, so that calls abandoned one after another can
+    /// never run more than `concurrency` nodes at once. A job that looks at the token (a
+    /// `Delay`, a WASM guest) stops, and gives the slot back, within a few ms.
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> Result<T, Status> + Send + 'static,
     ) -> Result<T, Status> {
+        let waiting = Counted::waiting();
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| Status::unavailable("the server is shutting down"))?;
+        drop(waiting);
+        let token = cancel::Token::new();
+        let _abandoned = token.cancel_on_drop();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            job()
+            if token.is_cancelled() {
+                return Err(Status::cancelled("the call was abandoned before it started"));
+            }
+            let _running = Counted::running();
+            cancel::scope(&token, job)
         })
         .await
         .map_err(|e| Status::internal(format!("a node failed unexpectedly: {e}")))?
     }
 
-    fn create(
+    pub(crate) fn create(
         &self,
         node_type: &str,
         config: &HashMap<String, String>,
@@ -128,11 +164,14 @@ impl Service {
     async fn execute(&self, request: ExecuteNodeRequest) -> Result<Vec<u8>, Status> {
         let format = format_of(&request.serialization_format)?;
         let shared = Arc::clone(&self.shared);
+        let label = metrics::node_label(&shared.registry, &request.node_type);
         self.shared
             .run(move || {
                 let mut node = shared.create(&request.node_type, &request.config)?;
                 let (input, envelope) = decode(format, &request.input_data).map_err(node_status)?;
+                let started = Instant::now();
                 let output = node.process_whole(input).map_err(node_status)?;
+                metrics::node_time(label, started.elapsed());
                 encode(format, &output, envelope).map_err(node_status)
             })
             .await
@@ -159,7 +198,8 @@ impl RemoteExecutionService for Service {
             {
                 Ok(outcome) => outcome,
                 Err(_) => Err(Status::deadline_exceeded(format!(
-                    "{node_type} did not finish within timeout_seconds = {limit}"
+                    "{} did not finish within timeout_seconds = {limit}",
+                    echo(&node_type)
                 ))),
             }
         } else {
@@ -167,9 +207,12 @@ impl RemoteExecutionService for Service {
         };
         let elapsed = started.elapsed();
         self.shared.count(outcome.is_ok(), elapsed);
+        let code = outcome.as_ref().err().map_or(Code::Ok, Status::code);
+        let label = metrics::node_label(&self.shared.registry, &node_type);
+        metrics::request("ExecuteNode", label, code, elapsed);
         match outcome {
             Ok(output) => {
-                tracing::debug!(node = %node_type, bytes_in = input_size, bytes_out = output.len(), micros = elapsed.as_micros() as u64, "ExecuteNode");
+                tracing::debug!(node = %echo(&node_type), bytes_in = input_size, bytes_out = output.len(), micros = elapsed.as_micros() as u64, "ExecuteNode");
                 Ok(Response::new(ExecuteNodeResponse {
                     status: ExecutionStatus::Success as i32,
                     metrics: Some(ExecutionMetrics {
@@ -185,7 +228,7 @@ impl RemoteExecutionService for Service {
                 }))
             }
             Err(status) => {
-                tracing::info!(node = %node_type, code = ?status.code(), message = status.message(), "ExecuteNode refused");
+                tracing::info!(node = %echo(&node_type), code = ?status.code(), message = status.message(), "ExecuteNode refused");
                 Err(status)
             }
         }
@@ -311,7 +354,20 @@ impl Drop for SessionGuard<'_> {
 }
 
 async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx: Outbound) {
-    let init: StreamInit = match inbound.message().await {
+    let first = match tokio::time::timeout(shared.init_timeout, inbound.message()).await {
+        Ok(first) => first,
+        Err(_) => {
+            return fail(
+                &tx,
+                Status::deadline_exceeded(format!(
+                    "StreamNode: no init message within {} ms of opening the stream",
+                    shared.init_timeout.as_millis()
+                )),
+            )
+            .await
+        }
+    };
+    let init: StreamInit = match first {
         Ok(Some(StreamData { payload: Some(stream_data::Payload::Init(init)), .. })) => init,
         Ok(Some(_)) => {
             return fail(
@@ -331,10 +387,12 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
     };
     let creator = Arc::clone(&shared);
     let (node_type, config) = (init.node_type.clone(), init.config);
-    let mut node = match shared
-        .run(move || creator.create(&node_type, &config))
-        .await
-    {
+    let created = tokio::select! {
+        created = shared.run(move || creator.create(&node_type, &config)) => created,
+        // The client went away: dropping the call frees its slot and cancels it.
+        _ = tx.closed() => return,
+    };
+    let mut node = match created {
         Ok(node) => node,
         Err(status) => return fail(&tx, status).await,
     };
@@ -354,7 +412,9 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         shared: &shared,
         id,
     };
-    tracing::debug!(session = id, node = %init.node_type, %format, "StreamNode opened");
+    let label = metrics::node_label(&shared.registry, &init.node_type);
+    let _open = OpenStream::new(label);
+    tracing::debug!(session = id, node = %echo(&init.node_type), %format, "StreamNode opened");
     // The flushed tail takes the shape of the last input.
     let mut last_envelope = Envelope::Flat;
     loop {
@@ -387,22 +447,29 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
             }
         };
         let started = Instant::now();
-        let outcome = shared
-            .run(move || {
-                let result = decode(format, &bytes).and_then(|(input, envelope)| {
-                    node.process(input)
-                        .and_then(|out| encode(format, &out, envelope))
-                        .map(|bytes| (bytes, envelope))
-                });
-                Ok((node, result))
-            })
-            .await;
+        let processed = shared.run(move || {
+            let result = decode(format, &bytes).and_then(|(input, envelope)| {
+                let started = Instant::now();
+                let output = node.process(input);
+                metrics::node_time(label, started.elapsed());
+                output
+                    .and_then(|out| encode(format, &out, envelope))
+                    .map(|bytes| (bytes, envelope))
+            });
+            Ok((node, result))
+        });
+        let outcome = tokio::select! {
+            outcome = processed => outcome,
+            _ = tx.closed() => return,
+        };
         let (returned, result) = match outcome {
             Ok(pair) => pair,
             Err(status) => return fail(&tx, status).await,
         };
         node = returned;
         shared.count(result.is_ok(), started.elapsed());
+        let code = result.as_ref().err().map_or(Code::Ok, node_code);
+        metrics::request("StreamNode", label, code, started.elapsed());
         match result {
             Ok((output, envelope)) => {
                 last_envelope = envelope;

@@ -2,61 +2,64 @@
 //! come in the order frames were sent, and frames may be sent before earlier answers
 //! arrive (pipelining). `finish` half-closes the stream and returns what the node
 //! flushed. Dropping the stream cancels it.
+//!
+//! A stream stays on the replica it was opened on. When that replica goes away (the
+//! call fails with UNAVAILABLE: refused, reset, shut down), the stream moves: it opens
+//! again on another replica and sends again, in order, every frame not yet answered, so
+//! no frame is lost, repeated or reordered. The node there starts from fresh state (a
+//! mixer's envelopes and its lookahead delay line start over; what the old node still
+//! held in its delay line is gone with it); [`CloudStream::moves`] tells at which
+//! frames that happened. At most `retries` moves follow each other without an answer
+//! in between. Any other error (a refused frame, a timeout) ends the stream as before.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tokio_stream::StreamExt;
 use tonic::Streaming;
 
+use super::balance::Lease;
 use super::client::CloudClient;
 use super::error::{CloudError, CloudErrorCode};
 use super::proto::{stream_data, StreamData, StreamInit};
 use super::serialization::Serialization;
 
-enum Waiter {
-    Frame(oneshot::Sender<Result<Bytes, CloudError>>),
+enum Item {
+    Frame(Bytes, oneshot::Sender<Result<Bytes, CloudError>>),
     Finish(oneshot::Sender<Result<Option<Bytes>, CloudError>>),
-}
-
-impl Waiter {
-    fn fail(self, err: CloudError) {
-        match self {
-            Waiter::Frame(tx) => drop(tx.send(Err(err))),
-            Waiter::Finish(tx) => drop(tx.send(Err(err))),
-        }
-    }
-}
-
-struct Queue {
-    data: mpsc::UnboundedSender<StreamData>,
-    waiters: mpsc::UnboundedSender<Waiter>,
 }
 
 struct Driver {
     client: CloudClient,
     init: StreamInit,
-    data: mpsc::UnboundedReceiver<StreamData>,
-    waiters: mpsc::UnboundedReceiver<Waiter>,
+    items: mpsc::UnboundedReceiver<Item>,
+    moves: Arc<Mutex<Vec<u64>>>,
 }
 
 struct State {
     what: String,
     /// None once finished.
-    queue: Mutex<Option<Queue>>,
+    queue: Mutex<Option<mpsc::UnboundedSender<Item>>>,
     /// Taken by the first future polled, which starts the call.
     driver: Mutex<Option<Driver>>,
+    moves: Arc<Mutex<Vec<u64>>>,
 }
 
 /// An open `StreamNode` session (cheap to clone; clones share the session).
 #[derive(Clone)]
 pub struct CloudStream {
     state: Arc<State>,
+}
+
+fn data(bytes: Bytes) -> StreamData {
+    StreamData {
+        payload: Some(stream_data::Payload::Data(bytes)),
+        error_message: String::new(),
+    }
 }
 
 impl CloudStream {
@@ -66,27 +69,25 @@ impl CloudStream {
         config: HashMap<String, String>,
         format: Serialization,
     ) -> Self {
-        let (data_tx, data_rx) = mpsc::unbounded_channel();
-        let (waiters_tx, waiters_rx) = mpsc::unbounded_channel();
+        let (items_tx, items_rx) = mpsc::unbounded_channel();
         let what = format!("StreamNode {node_type}");
         let init = StreamInit {
             node_type,
             config,
             serialization_format: format.as_str().to_owned(),
         };
+        let moves = Arc::new(Mutex::new(Vec::new()));
         Self {
             state: Arc::new(State {
                 what,
-                queue: Mutex::new(Some(Queue {
-                    data: data_tx,
-                    waiters: waiters_tx,
-                })),
+                queue: Mutex::new(Some(items_tx)),
                 driver: Mutex::new(Some(Driver {
                     client,
                     init,
-                    data: data_rx,
-                    waiters: waiters_rx,
+                    items: items_rx,
+                    moves: Arc::clone(&moves),
                 })),
+                moves,
             }),
         }
     }
@@ -134,20 +135,13 @@ impl CloudStream {
         frame: Bytes,
     ) -> impl Future<Output = Result<Bytes, CloudError>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
-        let queued = {
-            let queue = self
-                .state
-                .queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            queue.as_ref().is_some_and(|q| {
-                let message = StreamData {
-                    payload: Some(stream_data::Payload::Data(frame)),
-                    error_message: String::new(),
-                };
-                q.data.send(message).is_ok() && q.waiters.send(Waiter::Frame(tx)).is_ok()
-            })
-        };
+        let queued = self
+            .state
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|q| q.send(Item::Frame(frame, tx)).is_ok());
         self.answer(queued, rx)
     }
 
@@ -157,55 +151,132 @@ impl CloudStream {
         &self,
     ) -> impl Future<Output = Result<Option<Bytes>, CloudError>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
-        let queued = {
-            let mut queue = self
-                .state
-                .queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            // Taking the queue drops the data sender: the request stream ends there.
-            queue
-                .take()
-                .is_some_and(|q| q.waiters.send(Waiter::Finish(tx)).is_ok())
-        };
+        let queued = self
+            .state
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .is_some_and(|q| q.send(Item::Finish(tx)).is_ok());
         self.answer(queued, rx)
+    }
+
+    /// The frames (0-based, in sending order) at which the stream moved to another
+    /// replica: the node there processed them from fresh state.
+    pub fn moves(&self) -> Vec<u64> {
+        self.state
+            .moves
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
 /// The next answer: data, the end of the stream, or the error the server reported.
-async fn next(
-    responses: &mut Streaming<StreamData>,
-    limit: Duration,
-    what: &str,
-) -> Result<Option<Bytes>, CloudError> {
-    let timeout = || {
-        CloudError::new(
-            CloudErrorCode::Timeout,
-            format!("{what}: no answer within {} ms", limit.as_millis()),
-        )
-    };
-    match tokio::time::timeout(limit, responses.message()).await {
-        Err(_) => Err(timeout()),
-        Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
-        Ok(Ok(None)) => Ok(None),
-        Ok(Ok(Some(message))) if !message.error_message.is_empty() => {
+async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Option<Bytes>, CloudError> {
+    match responses.message().await {
+        Err(status) => Err(CloudError::from_status(&status, what)),
+        Ok(None) => Ok(None),
+        Ok(Some(message)) if !message.error_message.is_empty() => {
             // The status that follows carries the code.
-            match tokio::time::timeout(limit, responses.message()).await {
-                Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
+            match responses.message().await {
+                Err(status) => Err(CloudError::from_status(&status, what)),
                 _ => Err(CloudError::new(
                     CloudErrorCode::Rejected,
                     format!("{what}: {}", message.error_message),
                 )),
             }
         }
-        Ok(Ok(Some(StreamData {
+        Ok(Some(StreamData {
             payload: Some(stream_data::Payload::Data(bytes)),
             ..
-        }))) => Ok(Some(bytes)),
-        Ok(Ok(Some(_))) => Err(CloudError::new(
+        })) => Ok(Some(bytes)),
+        Ok(Some(_)) => Err(CloudError::new(
             CloudErrorCode::Internal,
             format!("{what}: the server answered a message without data"),
         )),
+    }
+}
+
+/// The stream's call on one replica.
+struct Call {
+    lease: Lease,
+    /// None once half-closed.
+    outbound: Option<mpsc::UnboundedSender<StreamData>>,
+    responses: Streaming<StreamData>,
+}
+
+impl Call {
+    fn send(&self, frame: &Bytes) {
+        if let Some(outbound) = &self.outbound {
+            // A closed request stream shows up as the call's error.
+            let _ = outbound.send(data(frame.clone()));
+        }
+    }
+}
+
+/// Opens the call on the next replica, within `limit`.
+async fn open(
+    client: &CloudClient,
+    init: &StreamInit,
+    what: &str,
+    limit: Duration,
+) -> Result<Call, CloudError> {
+    let lease = client.lease().await?;
+    let (outbound, requests) = mpsc::unbounded_channel();
+    let _ = outbound.send(StreamData {
+        payload: Some(stream_data::Payload::Init(init.clone())),
+        error_message: String::new(),
+    });
+    let request = client.request(UnboundedReceiverStream::new(requests), None);
+    let mut grpc = CloudClient::grpc(&lease);
+    let opened = match tokio::time::timeout(limit, grpc.stream_node(request)).await {
+        Ok(Ok(response)) => Ok(response.into_inner()),
+        Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
+        Err(_) => Err(CloudError::new(
+            CloudErrorCode::Timeout,
+            format!("{what}: not opened within {} ms", limit.as_millis()),
+        )),
+    };
+    match opened {
+        Ok(responses) => Ok(Call {
+            lease,
+            outbound: Some(outbound),
+            responses,
+        }),
+        Err(err) => {
+            lease.report(&err);
+            Err(err)
+        }
+    }
+}
+
+/// A frame sent and not answered yet.
+struct Pending {
+    frame: Bytes,
+    index: u64,
+    sent: Instant,
+    tx: oneshot::Sender<Result<Bytes, CloudError>>,
+}
+
+/// Fails everything waiting, then every later request, until all handles are gone.
+async fn fail_all(
+    err: CloudError,
+    pending: VecDeque<Pending>,
+    finish: Option<oneshot::Sender<Result<Option<Bytes>, CloudError>>>,
+    items: &mut mpsc::UnboundedReceiver<Item>,
+) {
+    for p in pending {
+        let _ = p.tx.send(Err(err.clone()));
+    }
+    if let Some(tx) = finish {
+        let _ = tx.send(Err(err.clone()));
+    }
+    while let Some(item) = items.recv().await {
+        match item {
+            Item::Frame(_, tx) => drop(tx.send(Err(err.clone()))),
+            Item::Finish(tx) => drop(tx.send(Err(err.clone()))),
+        }
     }
 }
 
@@ -213,73 +284,135 @@ async fn drive(driver: Driver, what: String) {
     let Driver {
         client,
         init,
-        data,
-        mut waiters,
+        mut items,
+        moves,
     } = driver;
     let limit = client.options().timeout;
-    let first = StreamData {
-        payload: Some(stream_data::Payload::Init(init)),
-        error_message: String::new(),
-    };
-    let outbound = tokio_stream::once(first).chain(UnboundedReceiverStream::new(data));
-    let request = client.request(outbound, None);
-    let mut grpc = client.grpc().await;
-    let opened = match tokio::time::timeout(limit, grpc.stream_node(request)).await {
-        Ok(Ok(response)) => Ok(response.into_inner()),
-        Ok(Err(status)) => Err(CloudError::from_status(&status, &what)),
-        Err(_) => Err(CloudError::new(
-            CloudErrorCode::Timeout,
-            format!("{what}: not opened within {} ms", limit.as_millis()),
-        )),
-    };
-    let mut responses = match opened {
-        Ok(responses) => Some(responses),
-        Err(err) => {
-            while let Some(waiter) = waiters.recv().await {
-                waiter.fail(err.clone());
+    let max_moves = client.options().retries;
+    let mut pending: VecDeque<Pending> = VecDeque::new();
+    let mut finish: Option<(oneshot::Sender<Result<Option<Bytes>, CloudError>>, Instant)> = None;
+    let mut tail: Option<Bytes> = None;
+    let mut sent: u64 = 0;
+    let mut moves_in_row: u32 = 0;
+    let mut call = match open(&client, &init, &what, limit).await {
+        Ok(call) => call,
+        // Nothing was sent yet: the next replicas are tried as a move would.
+        Err(err) if err.code == CloudErrorCode::Unavailable && max_moves > 0 => {
+            let mut attempts = 0;
+            match move_stream(&client, &init, &what, limit, &mut attempts, max_moves).await {
+                Ok(call) => call,
+                Err(err) => return fail_all(err, pending, None, &mut items).await,
             }
-            return;
         }
+        Err(err) => return fail_all(err, pending, None, &mut items).await,
     };
-    let mut failed: Option<CloudError> = None;
-    while let Some(waiter) = waiters.recv().await {
-        let (Some(stream), None) = (responses.as_mut(), &failed) else {
-            waiter.fail(failed.clone().unwrap_or_else(|| {
-                CloudError::new(
-                    CloudErrorCode::Internal,
-                    format!("{what}: the stream is gone"),
-                )
-            }));
-            continue;
-        };
-        match waiter {
-            Waiter::Frame(tx) => {
-                let answer = match next(stream, limit, &what).await {
-                    Ok(Some(bytes)) => Ok(bytes),
-                    Ok(None) => Err(CloudError::new(
-                        CloudErrorCode::Internal,
-                        format!("{what}: the server ended the stream without answering a frame"),
-                    )),
-                    Err(err) => Err(err),
-                };
-                if let Err(err) = &answer {
-                    failed = Some(err.clone());
-                    responses = None; // cancels the call
+    loop {
+        // The answer awaited longest bounds the wait.
+        let waiting_since = pending
+            .front()
+            .map(|p| p.sent)
+            .or(finish.as_ref().map(|(_, at)| *at));
+        tokio::select! {
+            item = items.recv(), if finish.is_none() => match item {
+                Some(Item::Frame(frame, tx)) => {
+                    call.send(&frame);
+                    pending.push_back(Pending { frame, index: sent, sent: Instant::now(), tx });
+                    sent += 1;
                 }
-                let _ = tx.send(answer);
-            }
-            Waiter::Finish(tx) => {
-                let mut tail: Option<Bytes> = None;
-                let result = loop {
-                    match next(stream, limit, &what).await {
-                        Ok(Some(bytes)) => tail = Some(bytes),
-                        Ok(None) => break Ok(tail),
-                        Err(err) => break Err(err),
+                Some(Item::Finish(tx)) => {
+                    call.outbound = None; // half-closes the request stream
+                    finish = Some((tx, Instant::now()));
+                }
+                None => return, // every handle dropped: dropping the call cancels it
+            },
+            answer = tokio::time::timeout_at(
+                waiting_since.map_or_else(tokio::time::Instant::now, |t| (t + limit).into()),
+                next(&mut call.responses, &what),
+            ), if waiting_since.is_some() => {
+                let answer = answer.unwrap_or_else(|_| Err(CloudError::new(
+                    CloudErrorCode::Timeout,
+                    format!("{what}: no answer within {} ms", limit.as_millis()),
+                )));
+                match answer {
+                    Ok(Some(bytes)) => match pending.pop_front() {
+                        Some(p) => {
+                            moves_in_row = 0;
+                            let _ = p.tx.send(Ok(bytes));
+                        }
+                        None => tail = Some(bytes),
+                    },
+                    Ok(None) => {
+                        let finish = finish.take().map(|(tx, _)| tx);
+                        if pending.is_empty() {
+                            if let Some(tx) = finish {
+                                let _ = tx.send(Ok(tail.take()));
+                            }
+                            return;
+                        }
+                        let err = CloudError::new(
+                            CloudErrorCode::Internal,
+                            format!("{what}: the server ended the stream without answering a frame"),
+                        );
+                        return fail_all(err, pending, finish, &mut items).await;
                     }
-                };
-                let _ = tx.send(result);
-                return;
+                    Err(err) => {
+                        call.lease.report(&err);
+                        // A move needs frames to carry over: a stream that only awaits
+                        // its tail cannot get the old node's tail anywhere else.
+                        let movable = err.code == CloudErrorCode::Unavailable
+                            && !pending.is_empty()
+                            && moves_in_row < max_moves;
+                        let moved = if movable {
+                            move_stream(&client, &init, &what, limit, &mut moves_in_row, max_moves).await
+                        } else {
+                            Err(err)
+                        };
+                        match moved {
+                            Ok(mut next_call) => {
+                                tracing::info!(what = %what, from = call.lease.address(), to = next_call.lease.address(), frames = pending.len(), "stream moved to another replica");
+                                moves
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .push(pending.front().map_or(sent, |p| p.index));
+                                for p in &pending {
+                                    next_call.send(&p.frame);
+                                }
+                                if finish.is_some() {
+                                    next_call.outbound = None;
+                                }
+                                tail = None;
+                                call = next_call;
+                            }
+                            Err(err) => {
+                                let finish = finish.take().map(|(tx, _)| tx);
+                                return fail_all(err, pending, finish, &mut items).await;
+                            }
+                        }
+                    }
+                }
             }
+        }
+    }
+}
+
+/// Opens the stream again on another replica, up to the moves allowed in a row, pausing
+/// 25 ms (doubling) between failed attempts after the first.
+async fn move_stream(
+    client: &CloudClient,
+    init: &StreamInit,
+    what: &str,
+    limit: Duration,
+    moves_in_row: &mut u32,
+    max_moves: u32,
+) -> Result<Call, CloudError> {
+    loop {
+        *moves_in_row += 1;
+        match open(client, init, what, limit).await {
+            Ok(call) => return Ok(call),
+            Err(err) if err.code == CloudErrorCode::Unavailable && *moves_in_row < max_moves => {
+                tokio::time::sleep(Duration::from_millis(25 << (*moves_in_row - 1).min(5))).await;
+            }
+            Err(err) => return Err(err),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! chain is stereo with linked gain: it takes one vector of interleaved samples (what
 //! f32le carries) or two planar channels (JSON), and answers in the same shape.
 
-use edgemix_dsp::{ChainConfig, MixerChain};
-use serde_json::Value;
+use edgemix_dsp::parameters::{self, CHANNELS, SAMPLE_RATE};
+use edgemix_dsp::{ChainConfig, Channels, MixerChain};
 
 use super::data::{Audio, NodeData};
 use super::error::NodeError;
@@ -42,12 +42,16 @@ impl Node for AudioMixer {
     }
 }
 
-fn default_of(section: &str) -> String {
-    let config = serde_json::to_value(ChainConfig::default()).expect("config serialises");
-    config
-        .get(section)
-        .map(Value::to_string)
-        .unwrap_or_default()
+/// The `key` stage's object parameter: its defaults, and its keys with their units and
+/// ranges (from the chain's parameter table).
+fn stage(key: &'static str) -> ParamSpec {
+    let stage = parameters::stage(key).expect("a stage of the chain");
+    ParamSpec::new(
+        key,
+        ParamType::Object,
+        (stage.defaults)().to_string(),
+        stage.summary(),
+    )
 }
 
 pub fn spec() -> NodeSpec {
@@ -59,15 +63,28 @@ pub fn spec() -> NodeSpec {
          state carries across the frames of a stream and the limiter tail is flushed at its end. \
          Configured like MixerChain: omitted keys take the podcast/voice defaults.",
         vec![
-            ParamSpec::new("sampleRate", ParamType::Number(Some(ChainConfig::SAMPLE_RATE)), "48000", "Sample rate of the audio, Hz."),
-            ParamSpec::new("channels", ParamType::Integer { min: 1, max: 2 }, "1", "1 (mono) or 2 (stereo, linked gain)."),
-            ParamSpec::new("denoise", ParamType::Object, "{\"enabled\":false}", "Noise suppression (RNNoise) before the gate, 48 kHz only, 960 samples of latency (enabled, attenuationLimitDb)."),
-            ParamSpec::new("gate", ParamType::Object, default_of("gate"), "Noise gate settings (thresholdDb, hysteresisDb, attackMs, holdMs, releaseMs, rangeDb, bypass)."),
-            ParamSpec::new("compressor", ParamType::Object, default_of("compressor"), "Compressor settings (thresholdDb, ratio, kneeDb, attackMs, releaseMs, makeupDb, bypass)."),
-            ParamSpec::new("eq", ParamType::Object, default_of("eq"), "3-band EQ settings (lowFreqHz, lowGainDb, midFreqHz, midGainDb, midQ, highFreqHz, highGainDb, bypass)."),
-            ParamSpec::new("limiter", ParamType::Object, default_of("limiter"), "Limiter settings (ceilingDb, lookaheadMs, releaseMs, bypass)."),
-            ParamSpec::new("loudness", ParamType::Object, "{\"enabled\":false}", "Loudness normalisation before the limiter (enabled, targetLufs, maxGainDb, windowMs, slewDbPerSecond)."),
-            ParamSpec::new("adaptive", ParamType::Object, "{\"enabled\":false}", "Genre-adaptive presets (enabled, smoothingMs)."),
+            ParamSpec::new(
+                SAMPLE_RATE.key(),
+                ParamType::Number(Some(ChainConfig::SAMPLE_RATE)),
+                parameters::number(&parameters::default_sample_rate()),
+                "Sample rate of the audio, Hz.",
+            ),
+            ParamSpec::new(
+                CHANNELS.key(),
+                ParamType::Integer {
+                    min: Channels::RANGE.min as i64,
+                    max: Channels::RANGE.max as i64,
+                },
+                parameters::number(&parameters::default_channels()),
+                format!("{}.", CHANNELS.doc),
+            ),
+            stage("denoise"),
+            stage("gate"),
+            stage("compressor"),
+            stage("eq"),
+            stage("limiter"),
+            stage("loudness"),
+            stage("adaptive"),
         ],
         |config, _| {
             let chain = MixerChain::new(ChainConfig::from_json(&config.to_object()).map_err(|e| NodeError::from(e).context(NAME))?)?;

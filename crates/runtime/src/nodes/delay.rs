@@ -1,5 +1,6 @@
 //! `Delay` (test node, offered only with `--enable-test-nodes`): sleeps, then returns
-//! its input unchanged. Makes a slow cloud for deadline and fallback tests.
+//! its input unchanged. Makes a slow cloud for deadline and fallback tests. A call
+//! abandoned by its client stops sleeping at once (`crate::cancel`).
 
 use std::time::Duration;
 
@@ -17,7 +18,9 @@ struct Delay {
 
 impl Node for Delay {
     fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
-        std::thread::sleep(self.delay);
+        if !crate::cancel::sleep(self.delay) {
+            return Err(NodeError::internal("Delay: the call was abandoned by its client"));
+        }
         Ok(input)
     }
 }

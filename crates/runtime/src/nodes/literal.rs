@@ -2,35 +2,42 @@
 //! sends `{k: str(v)}`. `str()` of a Python value is a JSON literal for numbers and
 //! strings-in-lists of double quotes, but Python's own repr for the rest: `True`,
 //! `False`, `None`, single-quoted strings, tuples. A bare string (`str("gain")` is
-//! `gain`) is itself.
+//! `gain`) is itself. Values nested deeper than [`MAX_DEPTH`] are refused, in either
+//! syntax.
 
 use serde_json::{Map, Number, Value};
 
+use crate::json::{JsonError, MAX_DEPTH};
+
 /// The value a configuration string stands for: JSON if it parses as JSON, else a
-/// Python literal (`True`, `None`, `{'ratio': 4}`, `(1, 2)`), else the string itself.
-pub fn parse_literal(text: &str) -> Value {
-    if let Ok(value) = serde_json::from_str(text) {
-        return value;
+/// Python literal (`True`, `None`, `{'ratio': 4}`, `(1, 2)`), else the string itself;
+/// `TooDeep` for JSON or a Python literal nested more than [`MAX_DEPTH`] levels.
+pub fn parse_literal(text: &str) -> Result<Value, JsonError> {
+    match crate::json::parse(text.as_bytes()) {
+        Ok(value) => return Ok(value),
+        Err(JsonError::TooDeep) => return Err(JsonError::TooDeep),
+        Err(JsonError::Syntax(_)) => {}
     }
     let mut parser = Parser {
         text: text.as_bytes(),
         pos: 0,
+        too_deep: false,
     };
     match parser.value() {
-        Some(value) if parser.at_end() => value,
-        _ => Value::String(text.to_owned()),
+        Some(value) if parser.at_end() => Ok(value),
+        _ if parser.too_deep => Err(JsonError::TooDeep),
+        _ => Ok(Value::String(text.to_owned())),
     }
 }
 
 /// A recursive-descent parser of the Python literal subset `repr()` produces for
-/// JSON-like data. `None` means "not a Python literal".
+/// JSON-like data. `None` means "not a Python literal"; `too_deep` tells whether that is
+/// because it nests more than [`MAX_DEPTH`] levels (the limit also bounds the recursion).
 struct Parser<'a> {
     text: &'a [u8],
     pos: usize,
+    too_deep: bool,
 }
-
-/// Nesting limit: configuration values are shallow; this bounds the recursion.
-const MAX_DEPTH: usize = 64;
 
 impl Parser<'_> {
     fn skip_ws(&mut self) {
@@ -62,8 +69,10 @@ impl Parser<'_> {
         self.nested(0)
     }
 
+    /// A value inside `depth` levels of lists, tuples and dicts.
     fn nested(&mut self, depth: usize) -> Option<Value> {
-        if depth > MAX_DEPTH {
+        if depth >= MAX_DEPTH && matches!(self.peek()?, b'[' | b'(' | b'{') {
+            self.too_deep = true;
             return None;
         }
         match self.peek()? {
@@ -170,37 +179,57 @@ impl Parser<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_literal;
-    use serde_json::json;
+    use super::{parse_literal, JsonError, MAX_DEPTH};
+    use serde_json::{json, Value};
+
+    fn parse_literal_ok(text: &str) -> Value {
+        parse_literal(text).expect("a value within the nesting limit")
+    }
 
     #[test]
     fn reads_what_python_str_produces() {
         // Each left side is Python's str(v) of the right side.
-        assert_eq!(parse_literal("4"), json!(4));
-        assert_eq!(parse_literal("-3.5"), json!(-3.5));
-        assert_eq!(parse_literal("True"), json!(true));
-        assert_eq!(parse_literal("False"), json!(false));
-        assert_eq!(parse_literal("None"), json!(null));
-        assert_eq!(parse_literal("gain"), json!("gain"));
+        assert_eq!(parse_literal_ok("4"), json!(4));
+        assert_eq!(parse_literal_ok("-3.5"), json!(-3.5));
+        assert_eq!(parse_literal_ok("True"), json!(true));
+        assert_eq!(parse_literal_ok("False"), json!(false));
+        assert_eq!(parse_literal_ok("None"), json!(null));
+        assert_eq!(parse_literal_ok("gain"), json!("gain"));
         assert_eq!(
-            parse_literal("{'ratio': 4, 'bypass': False}"),
+            parse_literal_ok("{'ratio': 4, 'bypass': False}"),
             json!({"ratio": 4, "bypass": false})
         );
-        assert_eq!(parse_literal("[1, 2.5, 'a']"), json!([1, 2.5, "a"]));
-        assert_eq!(parse_literal("(1, 2)"), json!([1, 2]));
+        assert_eq!(parse_literal_ok("[1, 2.5, 'a']"), json!([1, 2.5, "a"]));
+        assert_eq!(parse_literal_ok("(1, 2)"), json!([1, 2]));
         assert_eq!(
-            parse_literal("{'a': {'b': [None, True]}}"),
+            parse_literal_ok("{'a': {'b': [None, True]}}"),
             json!({"a": {"b": [null, true]}})
         );
-        assert_eq!(parse_literal("{\"a\": 1}"), json!({"a": 1}));
-        assert_eq!(parse_literal("'it\\'s'"), json!("it's"));
+        assert_eq!(parse_literal_ok("{\"a\": 1}"), json!({"a": 1}));
+        assert_eq!(parse_literal_ok("'it\\'s'"), json!("it's"));
     }
 
     #[test]
     fn keeps_other_text_as_a_string() {
-        assert_eq!(parse_literal("nan"), json!("nan"));
-        assert_eq!(parse_literal("{'a': 1"), json!("{'a': 1"));
-        assert_eq!(parse_literal(""), json!(""));
-        assert_eq!(parse_literal("hello world"), json!("hello world"));
+        assert_eq!(parse_literal_ok("nan"), json!("nan"));
+        assert_eq!(parse_literal_ok("{'a': 1"), json!("{'a': 1"));
+        assert_eq!(parse_literal_ok(""), json!(""));
+        assert_eq!(parse_literal_ok("hello world"), json!("hello world"));
+    }
+
+    #[test]
+    fn refuses_values_nested_past_the_limit_in_either_syntax() {
+        let python = |levels: usize| format!("{}{}", "(".repeat(levels), ")".repeat(levels));
+        let json = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        let depth = |text: &str| crate::json::depth(&parse_literal_ok(text));
+        assert_eq!(depth(&python(MAX_DEPTH)), MAX_DEPTH);
+        assert_eq!(parse_literal(&python(MAX_DEPTH + 1)), Err(JsonError::TooDeep));
+        assert_eq!(depth(&json(MAX_DEPTH)), MAX_DEPTH);
+        assert_eq!(parse_literal(&json(MAX_DEPTH + 1)), Err(JsonError::TooDeep));
+        // Far past the stack: each parser stops at the limit.
+        assert_eq!(parse_literal(&python(100_000)), Err(JsonError::TooDeep));
+        assert_eq!(parse_literal(&json(100_000)), Err(JsonError::TooDeep));
+        let dicts = format!("{}1{}", "{'a': ".repeat(100_000), "}".repeat(100_000));
+        assert_eq!(parse_literal(&dicts), Err(JsonError::TooDeep));
     }
 }

@@ -1,12 +1,13 @@
 //! Documented node parameters and the validated configuration built from the wire's
 //! string map.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use edgemix_dsp::Range;
 use serde_json::{Map, Value};
 
-use super::error::NodeError;
+use super::error::{clip, echo, NodeError, ECHO_CHARS};
 use super::literal::parse_literal;
 
 /// The JSON type a parameter takes.
@@ -24,6 +25,8 @@ pub enum ParamType {
     String(&'static [&'static str]),
     /// A JSON object (a Python dict), validated by the node.
     Object,
+    /// A JSON array (a Python list) of exactly this many numbers.
+    Numbers(usize),
 }
 
 impl ParamType {
@@ -35,6 +38,7 @@ impl ParamType {
             ParamType::Boolean => "boolean",
             ParamType::String(_) => "string",
             ParamType::Object => "object",
+            ParamType::Numbers(_) => "array",
         }
     }
 
@@ -55,6 +59,7 @@ impl ParamType {
             ParamType::String(choices) if choices.is_empty() => "a string".into(),
             ParamType::String(choices) => format!("one of {}", choices.join(", ")),
             ParamType::Object => "an object (a JSON object or a Python dict)".into(),
+            ParamType::Numbers(count) => format!("a list of {count} numbers"),
         }
     }
 }
@@ -65,7 +70,7 @@ pub struct ParamSpec {
     pub name: &'static str,
     pub kind: ParamType,
     /// What it does, with its unit.
-    pub doc: &'static str,
+    pub doc: Cow<'static, str>,
     /// The value used when the parameter is omitted, as JSON text ("" for none).
     pub default: String,
     pub required: bool,
@@ -76,12 +81,12 @@ impl ParamSpec {
         name: &'static str,
         kind: ParamType,
         default: impl Into<String>,
-        doc: &'static str,
+        doc: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self {
             name,
             kind,
-            doc,
+            doc: doc.into(),
             default: default.into(),
             required: false,
         }
@@ -100,8 +105,9 @@ impl ParamSpec {
     fn check(&self, node: &str, value: &Value) -> Result<(), NodeError> {
         let refuse = || {
             NodeError::invalid(format!(
-                "{node}: parameter {} = {value} is not allowed: expected {}",
+                "{node}: parameter {} = {} is not allowed: expected {}",
                 self.name,
+                clip(&value.to_string(), ECHO_CHARS),
                 self.kind.allowed()
             ))
         };
@@ -125,6 +131,10 @@ impl ParamSpec {
                 _ => Err(refuse()),
             },
             ParamType::Object => value.as_object().map(|_| ()).ok_or_else(refuse),
+            ParamType::Numbers(count) => match value.as_array() {
+                Some(items) if items.len() == count && items.iter().all(Value::is_number) => Ok(()),
+                _ => Err(refuse()),
+            },
         }
     }
 }
@@ -138,8 +148,8 @@ pub struct NodeConfig {
 
 impl NodeConfig {
     /// Parses the wire's string map (`str(v)` of each value) against `params`. An
-    /// unknown key, a missing required one or a bad value is refused with a message
-    /// listing what is allowed.
+    /// unknown key, a missing required one, a bad value or one nested more than
+    /// [`crate::json::MAX_DEPTH`] levels is refused with a message listing what is allowed.
     pub fn from_strings(
         node: &str,
         params: &[ParamSpec],
@@ -147,8 +157,14 @@ impl NodeConfig {
     ) -> Result<Self, NodeError> {
         let values = raw
             .iter()
-            .map(|(k, v)| (k.clone(), parse_literal(v)))
-            .collect();
+            .map(|(k, v)| match parse_literal(v) {
+                Ok(value) => Ok((k.clone(), value)),
+                Err(err) => Err(NodeError::invalid(format!(
+                    "{node}: parameter {}: {err}",
+                    echo(k)
+                ))),
+            })
+            .collect::<Result<_, _>>()?;
         Self::from_values(node, params, values)
     }
 
@@ -170,7 +186,8 @@ impl NodeConfig {
                     allowed.join(", ")
                 };
                 return Err(NodeError::invalid(format!(
-                    "{node}: unknown parameter {key:?}; allowed parameters: {allowed}"
+                    "{node}: unknown parameter {}; allowed parameters: {allowed}",
+                    echo(key)
                 )));
             };
             spec.check(node, &values[key])?;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::error::NodeError;
+use super::error::{echo, NodeError};
 use super::params::{NodeConfig, ParamSpec};
 use super::Node;
 
@@ -28,7 +28,8 @@ pub type NodeFactory =
 pub struct NodeSpec {
     /// The `node_type` clients ask for ("AudioMixer").
     pub name: &'static str,
-    /// "audio", "analysis", "wasm", "utility" or "test" (the `ListNodes` filter).
+    /// "audio", "analysis", "text", "image", "wasm", "utility" or "test" (the `ListNodes`
+    /// filter).
     pub category: &'static str,
     pub description: &'static str,
     pub params: Vec<ParamSpec>,
@@ -96,6 +97,8 @@ impl NodeRegistry {
             super::audio_transform::spec(),
             super::audio_resampler::spec(),
             super::wasm_module::spec(),
+            super::text_normalize::spec(),
+            super::image_preprocess::spec(),
         ] {
             registry
                 .register(spec)
@@ -144,7 +147,8 @@ impl NodeRegistry {
     ) -> Result<Box<dyn Node>, NodeError> {
         let spec = self.get(name).ok_or_else(|| {
             NodeError::invalid(format!(
-                "unknown node type {name:?}; available node types: {}",
+                "unknown node type {}; available node types: {}",
+                echo(name),
                 self.names()
             ))
         })?;

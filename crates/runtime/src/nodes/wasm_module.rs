@@ -13,7 +13,7 @@ use crate::wasm::{
 };
 
 use super::data::{Audio, NodeData};
-use super::error::{NodeError, NodeErrorKind};
+use super::error::{echo, NodeError, NodeErrorKind};
 use super::params::{ParamSpec, ParamType};
 use super::registry::{NodeContext, NodeSpec};
 use super::Node;
@@ -29,12 +29,14 @@ struct WasmModuleNode {
 fn wasm_error(err: WasmError) -> NodeError {
     let kind = match err {
         WasmError::Capacity(_)
+        | WasmError::ModuleCapacity { .. }
         | WasmError::MemoryLimit { .. }
         | WasmError::OutputTooLarge { .. } => NodeErrorKind::ResourceExhausted,
         WasmError::InvalidAudio(_)
         | WasmError::InvalidInput(_)
         | WasmError::InvalidConfig(_)
         | WasmError::InvalidOptions(_) => NodeErrorKind::InvalidArgument,
+        WasmError::Timeout { .. } => NodeErrorKind::DeadlineExceeded,
         _ => NodeErrorKind::Internal,
     };
     NodeError {
@@ -107,7 +109,8 @@ fn module_path(dir: &Path, name: &str) -> Result<PathBuf, NodeError> {
         .unwrap_or_default();
     available.sort();
     Err(NodeError::invalid(format!(
-        "{NAME}: no module {name:?} in the server's modules directory; available modules: {}",
+        "{NAME}: no module {} in the server's modules directory; available modules: {}",
+        echo(name),
         if available.is_empty() {
             "none".to_owned()
         } else {
@@ -143,7 +146,10 @@ pub fn spec() -> NodeSpec {
                 ..defaults
             };
             let runtime = Runtime::global(None).map_err(wasm_error)?;
-            let module = runtime.load_file(&path, None).map_err(wasm_error)?;
+            let module = runtime.load_file(&path, None).map_err(|e| {
+                crate::wasm::metrics::failed(&e);
+                wasm_error(e)
+            })?;
             let id = format!("cloud-{}", SESSIONS.fetch_add(1, Ordering::Relaxed));
             let session = WasmSession::new(module, id, limits, config.get("config"), RemoteAccess::default()).map_err(wasm_error)?;
             Ok(Box::new(WasmModuleNode { session, rate: None }))

@@ -7,17 +7,17 @@
 //!
 //! # Why a blocking host function, not wasmtime async
 //!
-//! Guest calls run on a worker thread (the libuv pool, through `Serial`) that waits for
-//! their result; the sessions are not futures. An async host function
+//! Guest calls run on a worker thread (the addon's frame workers, through `Serial`) that
+//! waits for their result; the sessions are not futures. An async host function
 //! (`Config::async_support`, `func_wrap_async`, `call_async`) would make every guest
 //! call a future run on a fiber stack, and so need an executor on that same worker
 //! thread to poll it to completion — the thread would wait just the same, now behind a
 //! fiber switch per call and with every existing entry point (`instantiate`, the export
 //! calls, the epoch callback) changed to its async form. Freeing the thread would need
-//! the whole session model moved onto tokio, which is not what the addon's libuv-thread
-//! model is. So the host function blocks its worker thread on the client's future,
-//! which runs on the tokio runtime the bridge is given, and waits at most the deadline;
-//! the cost on calls that never reach the cloud is zero.
+//! the whole session model moved onto tokio, which is not how the addon runs them (each
+//! call a plain blocking job on a frame worker). So the host function blocks its worker
+//! thread on the client's future, which runs on the tokio runtime the bridge is given,
+//! and waits at most the deadline; the cost on calls that never reach the cloud is zero.
 
 use std::sync::mpsc;
 use std::time::Duration;

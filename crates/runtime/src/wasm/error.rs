@@ -15,6 +15,9 @@ pub enum WasmError {
     Trap(String),
     /// A call ran past the time limit.
     Timeout { limit_ms: u32 },
+    /// A call was stopped because its caller went away (`crate::cancel`). Only the cloud
+    /// tier cancels calls, for clients that no longer wait: JS never sees this.
+    Cancelled,
     /// The guest tried to grow its memory past the limit.
     MemoryLimit { limit_mb: u32 },
     /// The guest asked for an output larger than allowed.
@@ -29,6 +32,8 @@ pub enum WasmError {
     InvalidAudio(String),
     /// No instance slot is free (the pool is sized by `maxInstances`).
     Capacity(String),
+    /// The module has as many instances alive as `maxInstancesPerModule` allows.
+    ModuleCapacity { module: String, cap: u32 },
     /// The guest refused the configuration.
     InvalidConfig(String),
     /// The guest returned an error code.
@@ -52,13 +57,14 @@ impl WasmError {
             WasmError::Abi(_) => "ERR_WASM_ABI",
             WasmError::Trap(_) => "ERR_WASM_TRAP",
             WasmError::Timeout { .. } => "ERR_WASM_TIMEOUT",
+            WasmError::Cancelled => "ERR_WASM_CANCELLED",
             WasmError::MemoryLimit { .. } => "ERR_WASM_MEMORY_LIMIT",
             WasmError::OutputTooLarge { .. } => "ERR_WASM_OUTPUT_TOO_LARGE",
             WasmError::BadPointer(_) => "ERR_WASM_BAD_POINTER",
             WasmError::BadOutput(_) => "ERR_WASM_BAD_OUTPUT",
             WasmError::InvalidInput(_) => "ERR_WASM_INVALID_INPUT",
             WasmError::InvalidAudio(_) => "ERR_INVALID_AUDIO",
-            WasmError::Capacity(_) => "ERR_WASM_CAPACITY",
+            WasmError::Capacity(_) | WasmError::ModuleCapacity { .. } => "ERR_WASM_CAPACITY",
             WasmError::InvalidConfig(_) => "ERR_INVALID_CONFIG",
             WasmError::Guest { .. } => "ERR_WASM_GUEST",
             WasmError::InvalidOptions(_) => "ERR_INVALID_CONFIG",
@@ -86,6 +92,9 @@ impl fmt::Display for WasmError {
                 "the module ran past its {limit_ms} ms time limit and was stopped (raise timeoutMs, up to {}); the session starts over on its next call",
                 crate::wasm::MAX_TIMEOUT_MS
             ),
+            WasmError::Cancelled => f.write_str(
+                "the call was stopped because its caller went away; the session starts over on its next call",
+            ),
             WasmError::MemoryLimit { limit_mb } => write!(
                 f,
                 "the module tried to grow its memory past the {limit_mb} MiB limit (raise maxMemoryMb, up to {}); the session starts over on its next call",
@@ -98,6 +107,10 @@ impl fmt::Display for WasmError {
             WasmError::InvalidInput(m) => write!(f, "the module refused the input: {m}"),
             WasmError::InvalidAudio(m) => write!(f, "invalid audio for this f32 module: {m}"),
             WasmError::Capacity(m) => write!(f, "{m} (every instance slot is in use: close sessions or raise maxInstances)"),
+            WasmError::ModuleCapacity { module, cap } => write!(
+                f,
+                "module {module} has {cap} instances alive, the most one module may hold (maxInstancesPerModule = {cap}): close some of its sessions or raise maxInstancesPerModule"
+            ),
             WasmError::InvalidConfig(m) => write!(f, "the module refused the configuration: {m}"),
             WasmError::Guest { code, call, name } => write!(f, "the module's {call}() failed with {name} ({code})"),
             WasmError::InvalidOptions(m) => f.write_str(m),
@@ -115,6 +128,7 @@ impl WasmError {
             self,
             WasmError::Trap(_)
                 | WasmError::Timeout { .. }
+                | WasmError::Cancelled
                 | WasmError::MemoryLimit { .. }
                 | WasmError::BadPointer(_)
                 | WasmError::OutputTooLarge { .. }

@@ -40,6 +40,14 @@ pub fn options() -> ServerOptions {
     }
 }
 
+/// `options()` bound to `addr`.
+pub fn options_at(addr: std::net::SocketAddr) -> ServerOptions {
+    ServerOptions {
+        addr,
+        ..options()
+    }
+}
+
 pub async fn start() -> ServerHandle {
     serve(options()).await.expect("the test server starts")
 }

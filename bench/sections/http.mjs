@@ -6,15 +6,14 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-import { FRAME_SAMPLES, SAMPLE_RATE } from './signal.mjs'
+import { FRAME_NS, FRAME_SAMPLES, SAMPLE_RATE } from '../signal.mjs'
+import { BENCH_DIR } from '../lib/paths.mjs'
 
 const require = createRequire(import.meta.url)
 const autocannon = require('autocannon')
 const WebSocket = require('ws')
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 export const HTTP_CONNECTIONS = 50
 export const WS_STREAMS = 100
@@ -95,7 +94,7 @@ async function streamLoad(url, frames, streams, seconds, checkLength) {
   return { framesPerSecond: received / elapsedS, frames: received, sent, latencyNs: { p50: q(0.5), p99: q(0.99) } }
 }
 
-export async function httpSection(ctx) {
+async function httpSection(ctx) {
   const seconds = ctx.quick ? 2 : 5
   const frameBytes = ctx.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength))
   const binary = { body: frameBytes[100], headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' } }
@@ -152,3 +151,22 @@ export async function httpSection(ctx) {
     await servers.stop()
   }
 }
+
+export const sections = [
+  { id: 'http', title: 'HTTP API under load on loopback (server in a child process; autocannon, ws clients)', run: httpSection },
+]
+
+export const targets = [
+  ...[['binary', 'float32le'], ['json', 'JSON']].map(([kind, name]) => ({
+    label: `POST /process-audio ≥ 10,000 requests/s (${name} bodies)`,
+    limitNs: 100_000,
+    format: (ns) => `${(1e9 / ns).toFixed(0)} req/s`,
+    value: (r) => r(`http.process.${kind}`)?.mean,
+  })),
+  {
+    label: 'WebSocket /stream ≥ 200× real time in aggregate (100 streams)',
+    limitNs: FRAME_NS / 200,
+    format: (ns) => `${(FRAME_NS / ns).toFixed(0)}× real time (${(1e9 / ns).toFixed(0)} frames/s)`,
+    value: (r) => r('http.ws.stream')?.mean,
+  },
+]
