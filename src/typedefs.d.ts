@@ -6,6 +6,14 @@
 
 /* BEGIN GENERATED: mixer parameters, from crates/dsp/src/mixer/parameters.rs — do not edit; run `EDGEMIX_WRITE_DOCS=1 cargo test -p edgemix-dsp --test parameter_docs` */
 
+/** Noise suppression (RNNoise) before the gate: 48 kHz only, 960 samples (20 ms) of latency per channel while on. */
+export interface DenoiseConfig {
+  /** Run the stage (needs sampleRate 48000; adds 960 samples to the latency). Default false. */
+  enabled: boolean
+  /** The most it takes away: the delayed input is mixed back in at -attenuationLimitDb (100: no limit; 0: a pure delay), dB, 0..100. Default 100. */
+  attenuationLimitDb: number
+}
+
 /** Noise gate. Levels are dBFS RMS (10 ms detector). */
 export interface GateConfig {
   /** Skip the stage (its state is reset when it is enabled again). Default false. */
@@ -96,12 +104,14 @@ export interface AdaptiveConfig {
   smoothingMs: number
 }
 
-/** The whole chain: gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */
+/** The whole chain: (noise suppression) -> gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */
 export interface MixerConfig {
   /** Sample rate (changing it resets the chain), Hz, 8000..192000. Default 48000. */
   sampleRate: number
   /** 1 mono or 2 interleaved stereo (L R L R ...) with linked gain: one gain for both channels from the frame's larger magnitude, EQ per channel (changing it resets the chain), 1..2. Default 1. Present only when not mono. */
   channels?: 1 | 2
+  /** Present once set to anything but its defaults (off). */
+  denoise?: DenoiseConfig
   gate: GateConfig
   compressor: CompressorConfig
   eq: EqConfig
@@ -118,6 +128,8 @@ export interface MixerConfigInput {
   sampleRate?: number
   /** 1 (mono, default) or 2 (interleaved stereo with linked gain). Changing it resets the chain. */
   channels?: 1 | 2
+  /** Noise suppression before the gate (off by default; needs sampleRate 48000). Turning it on adds 960 samples to latencySamples. */
+  denoise?: Partial<DenoiseConfig>
   gate?: Partial<GateConfig>
   compressor?: Partial<CompressorConfig>
   eq?: Partial<EqConfig>
@@ -137,6 +149,8 @@ export interface MixerMeters {
   compressorReductionDb: number
   limiterReductionDb: number
   gateOpen: boolean
+  /** With noise suppression on: RNNoise's speech probability (0..1) for its last completed 10 ms frame (the larger of the two channels in stereo). */
+  denoiseSpeechProbability?: number
   /** With loudness normalisation on: the stage's last measurement of its input, LUFS (-Infinity before 400 ms or below the gates). */
   loudnessLufs?: number
   /** With loudness normalisation on: the gain applied to the last sample, dB. */

@@ -8,7 +8,7 @@ export const ROOT = path.resolve(BENCH_DIR, '..')
 export const WASM_DIST = path.join(ROOT, 'wasm-modules', 'dist')
 
 export function requireWasmDist() {
-  for (const name of ['echo.wasm', 'mixer.wasm']) {
+  for (const name of ['echo.wasm', 'mixer.wasm', 'denoise.wasm']) {
     if (!existsSync(path.join(WASM_DIST, name))) throw new Error(`wasm-modules/dist/${name} is missing: run \`node scripts/build-wasm.mjs\``)
   }
 }

@@ -42,6 +42,8 @@ async function wasmHost(ctx) {
       { id: 'wasm.echo', label: 'echo.wasm process(), 3840 B in/out', ...statRow(r.echo.ns), compareTo: 'v8.echo', peerName: V8, note: 'WasmSession::process: per-call cost of the host (copy in, call, copy out to a Vec)' },
       { id: 'wasm.mixer', label: 'mixer.wasm process(), 960 frame', ...statRow(r.mixer.wasmNs), compareTo: 'v8.mixer', peerName: V8, note: `default config; includes the host's f32 check; max |wasm − native| ${r.mixer.parityMaxDiff} over 50 frames` },
       { id: 'wasm.native', label: 'native MixerChain::process, same frames', ...statRow(r.mixer.nativeNs), note: 'the reference for mixer.wasm, same process and input (see Ratios)' },
+      { id: 'wasm.denoise', label: 'denoise.wasm process(), 960 frame (RNNoise)', ...statRow(r.denoise.wasmNs), note: `mono, no attenuation limit; max |wasm − native| ${r.denoise.parityMaxDiff} over 50 frames` },
+      { id: 'wasm.denoise.native', label: 'native Denoiser::process, same frames', ...statRow(r.denoise.nativeNs), note: "the chain's denoise stage, same process and input" },
       { id: 'wasm.load.cold.mixer', label: `cold load mixer.wasm (${Math.round(r.bytes.mixer / KiB)} KiB): compile`, ...statRow(load.coldMixer), display: 'ms', compareTo: 'v8.compile.mixer', peerName: V8, note: `Runtime::load on fresh bytes (Cranelift, opt speed); ${load.coldMixer.n} loads` },
       { id: 'wasm.load.cold.echo', label: `cold load echo.wasm (${Math.round(r.bytes.echo / KiB)} KiB): compile`, ...statRow(load.coldEcho), display: 'ms', compareTo: 'v8.compile.echo', peerName: V8, note: `${load.coldEcho.n} loads` },
       { id: 'wasm.load.warm.mixer', label: 'warm load mixer.wasm: in-memory cache hit', ...statRow(load.warmMixer), compareTo: 'v8.compile.mixer.same', peerName: V8, note: 'same bytes again: SHA-256 of the bytes + lookup' },
@@ -139,6 +141,7 @@ export const derived = [
 
 export const ratios = [
   { id: 'wasm.mixer/native', label: 'mixer.wasm per frame: wasmtime / native MixerChain', of: 'wasm.mixer', to: 'wasm.native' },
+  { id: 'wasm.denoise/native', label: 'denoise.wasm per frame: wasmtime / native Denoiser (RNNoise)', of: 'wasm.denoise', to: 'wasm.denoise.native' },
   { id: 'wasm.mixer/v8', label: 'mixer.wasm per frame: wasmtime / V8', of: 'wasm.mixer', to: 'v8.mixer' },
   { id: 'wasm.echo/v8', label: 'echo per call: wasmtime / V8', of: 'wasm.echo', to: 'v8.echo' },
   { id: 'wasm.create/v8', label: 'session creation: WasmSession::new / V8 instantiate + initialize', of: 'wasm.session.create', to: 'v8.instance.create' },

@@ -156,7 +156,7 @@ async fn config_strings_are_read_as_json_or_python_literals() {
         err.message.contains("unknown parameter \"compresor\"")
             && err
                 .message
-                .contains("adaptive, channels, compressor, eq, gate, limiter, loudness, sampleRate"),
+                .contains("adaptive, channels, compressor, denoise, eq, gate, limiter, loudness, sampleRate"),
         "{}",
         err.message
     );

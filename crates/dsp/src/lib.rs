@@ -48,11 +48,15 @@ pub use mixer::biquad::{Biquad, BiquadCoefficients};
 pub use mixer::chain::MixerChain;
 pub use mixer::compressor::{Compressor, CompressorConfig};
 pub use mixer::config::{ChainConfig, FRAME_SAMPLES, SAMPLE_RATE_HZ};
+pub use mixer::denoise::{
+    DenoiseConfig, Denoiser, DENOISE_FRAME, DENOISE_SAMPLE_RATE_HZ, INPUT_LIMIT as DENOISE_INPUT_LIMIT,
+    LATENCY_SAMPLES as DENOISE_LATENCY_SAMPLES,
+};
 pub use mixer::eq::{EqConfig, ThreeBandEq};
 pub use mixer::gate::{NoiseGate, NoiseGateConfig};
 pub use mixer::limiter::{Limiter, LimiterConfig};
 pub use mixer::link::Channels;
-pub use mixer::meters::{AdaptiveMeters, LoudnessMeters, Meters};
+pub use mixer::meters::{AdaptiveMeters, DenoiseMeters, LoudnessMeters, Meters};
 pub use mixer::normalizer::{LoudnessNormalizer, LoudnessStageConfig};
 pub use mixer::presets::{Preset, PresetDecision, PARAMS as PRESET_PARAMS};
 pub use range::Range;

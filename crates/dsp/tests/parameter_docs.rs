@@ -91,7 +91,7 @@ fn typescript() -> String {
         }
         out += "}\n";
     }
-    out += "\n/** The whole chain: gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */\n";
+    out += "\n/** The whole chain: (noise suppression) -> gate -> compressor -> EQ -> (loudness normalisation) -> limiter. */\n";
     out += "export interface MixerConfig {\n";
     out += &format!(
         "  /** {} */\n  {}: number\n",
@@ -274,6 +274,7 @@ fn the_table_names_every_key_of_every_stage() {
     );
     let mut everything = ChainConfig::default();
     everything.channels = Channels::Stereo;
+    everything.denoise.enabled = true;
     everything.loudness.enabled = true;
     everything.adaptive.0.enabled = true;
     let all = serde_json::to_value(everything).unwrap();
@@ -391,5 +392,5 @@ fn the_chain_enforces_exactly_the_documented_ranges() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 2 + 6 + 6 + 7 + 3 + 4 + 1);
+    assert_eq!(checked, 2 + 1 + 6 + 6 + 7 + 3 + 4 + 1);
 }

@@ -1,4 +1,4 @@
-//! `AudioMixer`: the native gate → compressor → EQ → limiter chain, one chain per
+//! `AudioMixer`: the native (denoise →) gate → compressor → EQ → limiter chain, one chain per
 //! request or stream (a stream stays continuous across frames). With `channels: 2` the
 //! chain is stereo with linked gain: it takes one vector of interleaved samples (what
 //! f32le carries) or two planar channels (JSON), and answers in the same shape.
@@ -21,31 +21,12 @@ struct AudioMixer {
 impl Node for AudioMixer {
     fn process(&mut self, input: NodeData) -> Result<NodeData, NodeError> {
         let audio = input.into_audio(NAME)?;
-        let channels = self.chain.config().channels.count();
-        if channels == 1 || audio.channels.len() == 1 {
-            let (mut samples, rate) = audio.into_mono(NAME)?;
-            Audio::check_rate(rate, self.chain.config().sample_rate, NAME)?;
-            self.chain.process(&mut samples)?;
-            return Ok(NodeData::Audio(Audio::mono(samples, rate)));
-        }
-        if audio.channels.len() != channels {
-            return Err(NodeError::invalid(format!(
-                "{NAME} is configured for {channels} channels, received {}: send {channels} planar channels or one vector of interleaved samples",
-                audio.channels.len()
-            )));
-        }
         Audio::check_rate(audio.sample_rate, self.chain.config().sample_rate, NAME)?;
-        let mut samples: Vec<f32> = (0..audio.frames())
-            .flat_map(|i| audio.channels.iter().map(move |c| c[i]))
-            .collect();
+        let channels = self.chain.config().channels.count();
+        let (layout, rate) = (audio.channels.len(), audio.sample_rate);
+        let mut samples = audio.into_interleaved(channels, NAME)?;
         self.chain.process(&mut samples)?;
-        let planar = (0..channels)
-            .map(|c| samples.iter().skip(c).step_by(channels).copied().collect())
-            .collect();
-        Ok(NodeData::Audio(Audio {
-            channels: planar,
-            sample_rate: audio.sample_rate,
-        }))
+        Ok(NodeData::Audio(Audio::from_interleaved(samples, layout, rate)))
     }
 
     /// The limiter's lookahead still holds the last `latency` frames: pushes that many
@@ -77,7 +58,7 @@ pub fn spec() -> NodeSpec {
     NodeSpec::new(
         NAME,
         "audio",
-        "The native mixer chain (noise gate, compressor, 3-band EQ, limiter) on mono or stereo audio (channels: 2, linked gain; \
+        "The native mixer chain ((noise suppression,) noise gate, compressor, 3-band EQ, limiter) on mono or stereo audio (channels: 2, linked gain; \
          interleaved or planar) at any block length; \
          state carries across the frames of a stream and the limiter tail is flushed at its end. \
          Configured like MixerChain: omitted keys take the podcast/voice defaults.",
@@ -97,6 +78,7 @@ pub fn spec() -> NodeSpec {
                 parameters::number(&parameters::default_channels()),
                 format!("{}.", CHANNELS.doc),
             ),
+            stage("denoise"),
             stage("gate"),
             stage("compressor"),
             stage("eq"),

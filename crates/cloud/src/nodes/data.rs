@@ -65,6 +65,37 @@ impl Audio {
         }
     }
 
+    /// The samples of a node configured for `channels`, interleaved: mono input as it is
+    /// (for a stereo node, already interleaved, as f32le carries it), or exactly
+    /// `channels` planar channels. `node` names the node in the refusal.
+    pub fn into_interleaved(self, channels: usize, node: &str) -> Result<Vec<f32>, NodeError> {
+        match self.channels.len() {
+            n if n == 1 || channels == 1 => Ok(self.into_mono(node)?.0),
+            n if n == channels => {
+                let frames = self.frames();
+                Ok((0..frames)
+                    .flat_map(|i| self.channels.iter().map(move |c| c[i]))
+                    .collect())
+            }
+            n => Err(NodeError::invalid(format!(
+                "{node} is configured for {channels} channels, received {n}: send {channels} planar channels or one vector of interleaved samples"
+            ))),
+        }
+    }
+
+    /// Audio of `channels` planar channels from interleaved `samples` (one channel: as is).
+    pub fn from_interleaved(samples: Vec<f32>, channels: usize, sample_rate: Option<f64>) -> Audio {
+        if channels == 1 {
+            return Audio::mono(samples, sample_rate);
+        }
+        Audio {
+            channels: (0..channels)
+                .map(|c| samples.iter().skip(c).step_by(channels).copied().collect())
+                .collect(),
+            sample_rate,
+        }
+    }
+
     /// Checks that the input's sample rate, if it carries one, is `expected`.
     pub fn check_rate(rate: Option<f64>, expected: f64, node: &str) -> Result<(), NodeError> {
         match rate {

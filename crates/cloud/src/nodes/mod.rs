@@ -11,6 +11,7 @@ mod audio_resampler;
 mod audio_transform;
 mod data;
 mod delay;
+mod denoise;
 mod error;
 mod genre_classifier;
 mod image_preprocess;

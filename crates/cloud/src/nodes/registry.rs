@@ -94,6 +94,7 @@ impl NodeRegistry {
         let mut registry = Self::new();
         for spec in [
             super::audio_mixer::spec(),
+            super::denoise::spec(),
             super::mfcc::spec(),
             super::genre_classifier::spec(),
             super::pass_through::spec(),

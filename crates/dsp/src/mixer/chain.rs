@@ -1,15 +1,17 @@
-//! The mixer chain: noise gate → compressor → three-band EQ → loudness → limiter, with
-//! per-stage bypass and meters, configured by a [`ChainConfig`].
+//! The mixer chain: (noise suppression) → noise gate → compressor → three-band EQ →
+//! (loudness normalisation) → limiter, with per-stage bypass and meters, configured by a
+//! [`ChainConfig`].
 
 use crate::error::{check_audio, AudioError, ConfigError};
 use crate::genre::{StreamingGenreClassifier, StreamingGenreOptions};
 use crate::mixer::adaptive::UPDATE_SAMPLES;
 use crate::mixer::compressor::Compressor;
 use crate::mixer::config::ChainConfig;
+use crate::mixer::denoise::Denoiser;
 use crate::mixer::eq::ThreeBandEq;
 use crate::mixer::gate::NoiseGate;
 use crate::mixer::limiter::Limiter;
-use crate::mixer::meters::{peak_rms_db, AdaptiveMeters, LoudnessMeters, Meters};
+use crate::mixer::meters::{peak_rms_db, AdaptiveMeters, DenoiseMeters, LoudnessMeters, Meters};
 use crate::mixer::morph::Morph;
 use crate::mixer::normalizer::LoudnessNormalizer;
 use crate::mixer::presets;
@@ -69,12 +71,13 @@ struct StageRun {
     limiter_min: f32,
 }
 
-/// Gate → compressor → EQ → (loudness normalisation) → limiter on mono or interleaved
-/// stereo blocks of any length (whole frames), optionally moving between genre presets
-/// ([`crate::mixer::adaptive`]).
+/// (Noise suppression) → gate → compressor → EQ → (loudness normalisation) → limiter on
+/// mono or interleaved stereo blocks of any length (whole frames), optionally moving
+/// between genre presets ([`crate::mixer::morph`]).
 #[derive(Debug, Clone)]
 pub struct MixerChain {
     config: ChainConfig,
+    denoiser: Option<Denoiser>,
     gate: NoiseGate,
     compressor: Compressor,
     eq: ThreeBandEq,
@@ -98,6 +101,10 @@ impl MixerChain {
             .then(|| Adaptive::new(&config, true));
         let stages = adaptive.as_ref().map_or(&config, |a| &a.effective);
         Ok(Self {
+            denoiser: config
+                .denoise
+                .enabled
+                .then(|| Denoiser::new(&config.denoise, channels)),
             gate: NoiseGate::with_channels(&stages.gate, rate, channels),
             compressor: Compressor::with_channels(&stages.compressor, rate, channels),
             eq: ThreeBandEq::with_channels(&stages.eq, rate, channels),
@@ -128,7 +135,9 @@ impl MixerChain {
 
     /// Applies a new configuration between blocks. Filter and detector state carries
     /// over; a stage coming out of bypass starts from reset state; a new sample rate or
-    /// channel count resets the whole chain and a new lookahead resets the limiter. Turning `adaptive`
+    /// channel count resets the whole chain and a new lookahead resets the limiter. Turning
+    /// `denoise` on starts it from silence and adds its latency; turning it off removes
+    /// both at once. Turning `adaptive`
     /// on morphs from the configured values to the neutral preset; turning it off
     /// returns to the configured values at once.
     pub fn configure(&mut self, config: ChainConfig) -> Result<(), ConfigError> {
@@ -153,6 +162,11 @@ impl MixerChain {
                 Some(adaptive)
             }
         };
+        match (&mut self.denoiser, config.denoise.enabled) {
+            (_, false) => self.denoiser = None,
+            (Some(stage), true) => stage.set_config(&config.denoise),
+            (None, true) => self.denoiser = Some(Denoiser::new(&config.denoise, config.channels)),
+        }
         let old = std::mem::replace(&mut self.config, config);
         let new = self
             .adaptive
@@ -203,9 +217,10 @@ impl MixerChain {
             .is_some_and(|a| !a.morph.is_settled())
     }
 
-    /// Latency, samples (the limiter's lookahead, also while it is bypassed).
+    /// Latency, samples per channel: the limiter's lookahead (also while it is
+    /// bypassed), plus the denoiser's when it is on.
     pub fn latency_samples(&self) -> usize {
-        self.limiter.latency()
+        self.limiter.latency() + self.denoiser.as_ref().map_or(0, Denoiser::latency)
     }
 
     /// Meters of the last processed block.
@@ -224,6 +239,9 @@ impl MixerChain {
                 .set_config(&adaptive.effective.compressor, rate);
             self.eq.set_config(&adaptive.effective.eq, rate);
             self.adaptive = Some(adaptive);
+        }
+        if let Some(stage) = &mut self.denoiser {
+            stage.reset();
         }
         self.gate.reset();
         self.compressor.reset();
@@ -301,6 +319,9 @@ impl MixerChain {
         }
         meters.limiter_reduction_db = reduction_db(run.limiter_min);
         (meters.output_peak_db, meters.output_rms_db) = peak_rms_db(block);
+        meters.denoise = self.denoiser.as_ref().map(|stage| DenoiseMeters {
+            denoise_speech_probability: stage.speech_probability(),
+        });
         meters.loudness = self.normalizer.as_ref().map(|stage| LoudnessMeters {
             loudness_lufs: stage.measured_lufs(),
             normalization_gain_db: stage.gain_db(),
@@ -320,6 +341,9 @@ impl MixerChain {
             .adaptive
             .as_ref()
             .map_or(&self.config, |a| &a.effective);
+        if let Some(stage) = &mut self.denoiser {
+            stage.process(piece);
+        }
         if !stages.gate.bypass {
             run.gate_min = run.gate_min.min(self.gate.process(piece));
         }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConfigError;
 use crate::mixer::adaptive::AdaptiveConfig;
 use crate::mixer::compressor::CompressorConfig;
+use crate::mixer::denoise::DenoiseConfig;
 use crate::mixer::eq::EqConfig;
 use crate::mixer::gate::NoiseGateConfig;
 use crate::mixer::limiter::LimiterConfig;
@@ -36,6 +37,10 @@ pub struct ChainConfig {
     /// chain.
     #[serde(skip_serializing_if = "is_default")]
     pub channels: Channels,
+    /// Noise suppression (RNNoise) before the gate; 48 kHz only. Off by default (and then
+    /// absent from the serialised configuration).
+    #[serde(skip_serializing_if = "is_default")]
+    pub denoise: DenoiseConfig,
     pub gate: NoiseGateConfig,
     pub compressor: CompressorConfig,
     pub eq: EqConfig,
@@ -63,6 +68,7 @@ impl Default for ChainConfig {
         Self {
             sample_rate: SAMPLE_RATE_HZ,
             channels: Channels::Mono,
+            denoise: DenoiseConfig::default(),
             gate: NoiseGateConfig::default(),
             compressor: CompressorConfig::default(),
             eq: EqConfig::default(),
@@ -79,6 +85,7 @@ impl ChainConfig {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         Self::SAMPLE_RATE.check(self.sample_rate)?;
+        self.denoise.validate(self.sample_rate)?;
         self.gate.validate()?;
         self.compressor.validate()?;
         self.eq.validate(self.sample_rate)?;
@@ -87,8 +94,9 @@ impl ChainConfig {
         self.adaptive.validate(self.sample_rate)
     }
 
-    /// Latency of the chain, samples per channel (the limiter's lookahead).
+    /// Latency of the chain, samples per channel: the limiter's lookahead, plus the
+    /// denoiser's 960 samples when it is on.
     pub fn latency_samples(&self) -> usize {
-        self.limiter.lookahead_samples(self.sample_rate)
+        self.limiter.lookahead_samples(self.sample_rate) + self.denoise.latency_samples()
     }
 }

@@ -17,12 +17,24 @@ pub struct Meters {
     pub limiter_reduction_db: f64,
     /// Whether the gate was open at the end of the block.
     pub gate_open: bool,
+    /// With noise suppression on: the network's voice-activity probability.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub denoise: Option<DenoiseMeters>,
     /// With loudness normalisation on: its measurement and gain.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub loudness: Option<LoudnessMeters>,
     /// While adaptive: the genre decision and the preset.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub adaptive: Option<AdaptiveMeters>,
+}
+
+/// Meters of the noise-suppression stage at the end of the block.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DenoiseMeters {
+    /// RNNoise's voice-activity probability (0..1) for its last completed 10 ms frame,
+    /// the larger of the two channels in stereo (0 before the first frame).
+    pub denoise_speech_probability: f32,
 }
 
 /// Meters of the loudness-normalisation stage at the end of the block.
@@ -60,6 +72,7 @@ impl Default for Meters {
             compressor_reduction_db: 0.0,
             limiter_reduction_db: 0.0,
             gate_open: false,
+            denoise: None,
             loudness: None,
             adaptive: None,
         }

@@ -1,5 +1,5 @@
-//! The mixer chain: its stages (gate, compressor, three-band EQ on biquads, loudness
-//! normaliser, limiter), their channel linking and meters, the genre presets and the
+//! The mixer chain: its stages (noise suppressor, gate, compressor, three-band EQ on
+//! biquads, loudness normaliser, limiter), their channel linking and meters, the genre presets and the
 //! adaptive morph between them, and the one table of its parameters.
 //!
 //! Module order, bottom up (no loops): the stages and the [`adaptive`] settings ←
@@ -12,6 +12,7 @@ pub(crate) mod biquad;
 pub(crate) mod chain;
 pub(crate) mod compressor;
 pub(crate) mod config;
+pub(crate) mod denoise;
 pub(crate) mod document;
 pub(crate) mod eq;
 pub(crate) mod gate;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::mixer::adaptive::AdaptiveConfig;
 use crate::mixer::compressor::CompressorConfig;
 use crate::mixer::config::ChainConfig;
+use crate::mixer::denoise::DenoiseConfig;
 use crate::mixer::eq::EqConfig;
 use crate::mixer::gate::NoiseGateConfig;
 use crate::mixer::limiter::LimiterConfig;
@@ -134,8 +135,25 @@ pub const CHANNELS: Parameter = Parameter::count(
 
 const SKIP: &str = "Skip the stage (its state is reset when it is enabled again)";
 
-/// The stages in chain order, `loudness` and `adaptive` last.
+/// The stages in chain order (`denoise` first), `loudness` and `adaptive` last.
 pub const STAGES: &[Stage] = &[
+    Stage {
+        key: "denoise",
+        interface: "DenoiseConfig",
+        doc: "Noise suppression (RNNoise) before the gate: 48 kHz only, 960 samples (20 ms) of latency per channel while on",
+        optional: true,
+        parameters: &[
+            Parameter::flag(
+                "enabled",
+                "Run the stage (needs sampleRate 48000; adds 960 samples to the latency)",
+            ),
+            Parameter::number(
+                DenoiseConfig::ATTENUATION_LIMIT_DB,
+                "The most it takes away: the delayed input is mixed back in at -attenuationLimitDb (100: no limit; 0: a pure delay)",
+            ),
+        ],
+        defaults: || to_json(DenoiseConfig::default()),
+    },
     Stage {
         key: "gate",
         interface: "GateConfig",
