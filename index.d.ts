@@ -521,8 +521,8 @@ export declare class CloudClient {
   constructor(options: CloudClientOptions)
   /**
    * Runs a node once on the server. The format defaults by the input's type
-   * (Float32Array → f32le, Buffer → bytes, else json); the answer is a Float32Array
-   * (f32le), a Buffer (bytes) or the parsed JSON value (json).
+   * (Float32Array → f32le, Buffer/Uint8Array and strings (UTF-8) → bytes, else json);
+   * the answer is a Float32Array (f32le), a Buffer (bytes) or the parsed JSON value (json).
    */
   execute(nodeType: string, config: Record<string, unknown> | undefined | null, input: Float32Array | Buffer | Uint8Array | string | unknown, options?: CloudCallOptions): Promise<Float32Array | Buffer | any>
   /** Every replica as this client sees it now (empty before the first call). */

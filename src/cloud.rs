@@ -2,6 +2,7 @@
 //! runs on the tokio runtime; promises settle on the JS thread; errors carry
 //! `ERR_CLOUD_*` codes.
 
+use edgemix_wire::InputKind;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -91,24 +92,13 @@ fn payload(format: Serialization, bytes: &[u8]) -> Fallible<Payload> {
                 format!("the server's json answer does not parse: {e}"),
             )
         })?),
-        Serialization::F32le => {
-            if bytes.len() % 4 != 0 {
-                return Err(Failure::new(
-                    Class::Error,
-                    "ERR_CLOUD_INTERNAL",
-                    format!(
-                        "the server's f32le answer has {} bytes, not whole samples",
-                        bytes.len()
-                    ),
-                ));
-            }
-            Payload::F32(
-                bytes
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
+        Serialization::F32le => Payload::F32(edgemix_wire::f32le::decode(bytes).map_err(|e| {
+            Failure::new(
+                Class::Error,
+                "ERR_CLOUD_INTERNAL",
+                format!("the server's f32le answer: {e}"),
             )
-        }
+        })?),
         Serialization::Bytes => Payload::Bytes(bytes.to_vec()),
         Serialization::Pickle => return Err(pickle_refused()),
     })
@@ -135,23 +125,30 @@ fn format_named(name: &str) -> Fallible<Serialization> {
     }
 }
 
-/// The wire bytes of `input` and the format: given, or by the input's type
-/// (Float32Array → f32le, Buffer/Uint8Array → bytes, anything else → json).
+/// The wire bytes of `input` and the format: given, or by the input's kind
+/// ([`InputKind::default_format`]: Float32Array → f32le, Buffer/Uint8Array and strings →
+/// bytes, any other value → json).
 fn encode_input(
     env: &Env,
     input: &Unknown<'_>,
     format: Option<&str>,
 ) -> Fallible<(Serialization, Bytes)> {
     let samples = crate::audio::float32(input, "input").ok();
-    let format = match format {
-        Some(name) => format_named(name)?,
-        None if samples.is_some() => Serialization::F32le,
-        None if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) => {
-            Serialization::Bytes
-        }
-        None => Serialization::Json,
+    let kind = if samples.is_some() {
+        InputKind::Float32Array
+    } else if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) {
+        InputKind::ByteView
+    } else if input.get_type().ok() == Some(ValueType::String) {
+        InputKind::String
+    } else {
+        InputKind::JsonValue
     };
+    let format = format_named(format.unwrap_or(kind.default_format()))?;
     let wire = match format {
+        Serialization::Bytes if kind == InputKind::String => env
+            .from_js_value::<String, _>(*input)
+            .map_err(|e| Failure::arg_type(format!("The \"input\" string could not be read: {e}")))?
+            .into_bytes(),
         Serialization::F32le | Serialization::Bytes => bytes(input, "input")?,
         Serialization::Pickle => return Err(pickle_refused()),
         Serialization::Json => match input.get_type() {
@@ -252,8 +249,8 @@ impl CloudClient {
     }
 
     /// Runs a node once on the server. The format defaults by the input's type
-    /// (Float32Array → f32le, Buffer → bytes, else json); the answer is a Float32Array
-    /// (f32le), a Buffer (bytes) or the parsed JSON value (json).
+    /// (Float32Array → f32le, Buffer/Uint8Array and strings (UTF-8) → bytes, else json);
+    /// the answer is a Float32Array (f32le), a Buffer (bytes) or the parsed JSON value (json).
     #[napi(
         ts_args_type = "nodeType: string, config: Record<string, unknown> | undefined | null, input: Float32Array | Buffer | Uint8Array | string | unknown, options?: CloudCallOptions",
         ts_return_type = "Promise<Float32Array | Buffer | any>"

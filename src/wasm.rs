@@ -60,7 +60,7 @@ pub(crate) fn bytes(value: &Unknown<'_>, name: &str) -> Fallible<Vec<u8>> {
     let raw = value.value();
     // SAFETY: live values of the current call; both slices are copied before returning.
     if let Ok(samples) = unsafe { Float32ArraySlice::from_napi_value(raw.env, raw.value) } {
-        return Ok(samples.iter().flat_map(|s| s.to_le_bytes()).collect());
+        return Ok(edgemix_wire::f32le::encode(&samples));
     }
     if let Ok(data) = unsafe { Uint8ArraySlice::from_napi_value(raw.env, raw.value) } {
         return Ok(data.to_vec());

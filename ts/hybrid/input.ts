@@ -8,6 +8,9 @@
  * | Buffer / Uint8Array | the bytes | the bytes (`bytes`) |
  * | string | its UTF-8 bytes | its UTF-8 bytes (`bytes`) |
  * | other JSON value | UTF-8 bytes of its JSON text | the JSON text (`json`) |
+ *
+ * The cloud column is the one rule of `InputKind::default_format` (crates/wire), which
+ * the addon's CloudClient applies too; __test__/wire-rule.test.ts checks they agree.
  */
 import { codedError, describeValue } from './errors.js'
 

@@ -14,6 +14,7 @@
 //!
 //! Audio input is checked: at least one sample, every sample finite.
 
+use edgemix_wire::f32le;
 use std::fmt;
 use std::str::FromStr;
 
@@ -109,16 +110,7 @@ pub fn decode(format: Serialization, bytes: &[u8]) -> Result<(NodeData, Envelope
 }
 
 fn f32le(bytes: &[u8]) -> Result<Vec<f32>, NodeError> {
-    if !bytes.len().is_multiple_of(4) {
-        return Err(NodeError::invalid(format!(
-            "f32le input of {} bytes is not a whole number of float32 samples (4 bytes each)",
-            bytes.len()
-        )));
-    }
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect())
+    f32le::decode(bytes).map_err(|e| NodeError::invalid(format!("f32le input: {e}")))
 }
 
 fn json_input(bytes: &[u8]) -> Result<(NodeData, Envelope), NodeError> {
@@ -238,16 +230,12 @@ fn json_error(e: serde_json::Error) -> NodeError {
 
 fn interleaved(audio: &Audio) -> Vec<u8> {
     let frames = audio.frames();
-    let mut out = Vec::with_capacity(frames * audio.channels.len() * 4);
-    if audio.channels.len() == 1 {
-        out.extend(audio.channels[0].iter().flat_map(|x| x.to_le_bytes()));
-    } else {
-        for i in 0..frames {
-            for channel in &audio.channels {
-                out.extend_from_slice(&channel[i].to_le_bytes());
-            }
-        }
-    }
+    let mut out = Vec::with_capacity(frames * audio.channels.len() * f32le::SAMPLE_BYTES);
+    let channels = &audio.channels;
+    f32le::encode_into(
+        (0..frames).flat_map(|i| channels.iter().map(move |channel| channel[i])),
+        &mut out,
+    );
     out
 }
 
@@ -295,7 +283,7 @@ pub fn encode(
             Ok(interleaved(audio))
         }
         (Serialization::F32le | Serialization::Bytes, NodeData::Matrix { values, .. }) => {
-            Ok(values.iter().flat_map(|x| x.to_le_bytes()).collect())
+            Ok(f32le::encode(values))
         }
         (Serialization::F32le, NodeData::Json(_)) => Err(NodeError::invalid(
             "the node's output is JSON data, which f32le cannot carry: use format json",

@@ -23,13 +23,8 @@ struct VadNode {
 impl VadNode {
     fn samples(&self, input: NodeData) -> Result<Vec<f32>, NodeError> {
         match input {
-            NodeData::Bytes(bytes) if bytes.len().is_multiple_of(4) => {
-                Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
-            }
-            NodeData::Bytes(bytes) => Err(NodeError::invalid(format!(
-                "{NAME}: {} bytes is not a whole number of little-endian float32 samples (4 bytes each)",
-                bytes.len()
-            ))),
+            NodeData::Bytes(bytes) => edgemix_wire::f32le::decode(&bytes)
+                .map_err(|e| NodeError::invalid(format!("{NAME}: {e}"))),
             other => {
                 let (samples, rate) = other.into_audio(NAME)?.into_mono(NAME)?;
                 Audio::check_rate(rate, f64::from(self.vad.config().sample_rate), NAME)?;

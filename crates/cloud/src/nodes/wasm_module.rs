@@ -8,6 +8,7 @@
 //! JSON as its text. Output follows the module's `describe()`: `f32` is audio, `json` is
 //! JSON, anything else bytes.
 
+use edgemix_wire::f32le;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -71,21 +72,18 @@ impl Node for WasmModuleNode {
             NodeData::Audio(audio) => {
                 let (samples, rate) = audio.into_mono(NAME)?;
                 self.rate = rate;
-                samples.iter().flat_map(|x| x.to_le_bytes()).collect()
+                f32le::encode(&samples)
             }
             NodeData::Bytes(bytes) => bytes,
             NodeData::Json(value) => value.to_string().into_bytes(),
-            NodeData::Matrix { values, .. } => {
-                values.iter().flat_map(|x| x.to_le_bytes()).collect()
-            }
+            NodeData::Matrix { values, .. } => f32le::encode(&values),
         };
         let output = self.session.process(&bytes).map_err(wasm_error)?;
         Ok(match self.session.module().description().output {
             Format::F32 => NodeData::Audio(Audio::mono(
-                output
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
+                f32le::decode(&output).map_err(|e| {
+                    NodeError::internal(format!("{NAME}: the module's f32 output: {e}"))
+                })?,
                 self.rate,
             )),
             Format::Json => NodeData::Json(serde_json::from_slice(&output).map_err(|e| {

@@ -132,19 +132,11 @@ pub fn program(n: usize, seed: u64) -> Vec<f32> {
 }
 
 pub fn f32le(samples: &[f32]) -> Bytes {
-    samples
-        .iter()
-        .flat_map(|x| x.to_le_bytes())
-        .collect::<Vec<u8>>()
-        .into()
+    edgemix_wire::f32le::encode(samples).into()
 }
 
 pub fn samples(bytes: &[u8]) -> Vec<f32> {
-    assert_eq!(bytes.len() % 4, 0, "a whole number of float32 samples");
-    bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
+    edgemix_wire::f32le::decode(bytes).expect("a whole number of float32 samples")
 }
 
 /// A codec that sends and receives message bytes as they are (no protobuf).

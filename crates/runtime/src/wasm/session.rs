@@ -498,19 +498,13 @@ impl WasmSession {
 
 /// Checks that `bytes` are whole, finite f32 samples, at least one.
 fn check_f32(bytes: &[u8]) -> Result<(), WasmError> {
-    if !bytes.len().is_multiple_of(4) {
-        return Err(WasmError::InvalidAudio(format!(
-            "{} bytes is not a whole number of float32 samples (4 bytes each)",
-            bytes.len()
-        )));
-    }
+    let samples =
+        edgemix_wire::f32le::samples(bytes).map_err(|e| WasmError::InvalidAudio(e.to_string()))?;
     // Checked in place (no copy per call); the messages are the native chain's.
     let refused = if bytes.is_empty() {
         Some(AudioError::Empty)
     } else {
-        bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        samples
             .enumerate()
             .find(|(_, value)| !value.is_finite())
             .map(|(index, value)| AudioError::NonFinite { index, value })
