@@ -9,7 +9,8 @@
 //   5. the install test (scripts/packaging/install-test.mjs): publish to a throw-away
 //      registry, install into a fresh project with no Rust toolchain, use it.
 // Wall time: the four targets share --budget-minutes (default 15), aarch64-unknown-linux-gnu
-// first (step 4 needs it). A build still running when the budget is spent is stopped, keeps
+// first (step 4 needs it), then the others stalest first (so each run advances the ones the
+// last runs left behind). A build still running when the budget is spent is stopped, keeps
 // its progress in its cache (~/.cache/edgemix/cross) for the next run, and is reported; a
 // cold cache therefore finishes over a few runs and no single run nears CI's time limit.
 // Step 4 is reported as skipped until the arm64 build exists; the install test uses the host
@@ -21,7 +22,7 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { GLIBC_FLOOR, LINUX_TARGETS, bindingFile, crossBuild } from './cross-build.mjs'
+import { GLIBC_FLOOR, LINUX_TARGETS, bindingFile, crossBuild, stalestFirst } from './cross-build.mjs'
 import { lintWorkflows } from './lint-workflows.mjs'
 import { elfProblems } from './packaging/elf.mjs'
 import { installTest } from './packaging/install-test.mjs'
@@ -87,7 +88,8 @@ try {
   const built = {}
   await step('cross builds', async () => {
     const log = (line) => console.log(line)
-    const targets = [ARM64, ...Object.keys(LINUX_TARGETS).filter((t) => t !== ARM64)]
+    // arm64 first (the qemu check needs it), then the others stalest first.
+    const targets = [ARM64, ...stalestFirst(Object.keys(LINUX_TARGETS).filter((t) => t !== ARM64))]
     const summary = await crossBuild({ targets, out: join(work, 'artifacts'), budgetMinutes: budget, log })
     for (const s of summary) console.log(`${s.target.padEnd(28)} ${s.status.padEnd(8)} ${String(s.seconds).padStart(5)} s`)
     const failed = summary.filter((s) => s.status === 'failed')
