@@ -122,7 +122,8 @@ impl Writer {
             })?;
             w.op(b'b');
             w.op(0x89); // is_fortran = False
-            let bytes: Vec<u8> = data.flat_map(f32::to_le_bytes).collect();
+            let mut bytes = Vec::new();
+            edgemix_wire::f32le::encode_into(data, &mut bytes);
             w.sized(b'B', &bytes)
         })?;
         self.op(b'b');
