@@ -14,7 +14,7 @@ import { WasmEdgeNode, type ModuleRegistryEntry } from '../../../index.js'
 import { ErrorCode } from '../../errors.js'
 import { loadVerifiedRegistry } from '../../hybrid/wasm-edge.js'
 import { HttpError } from '../errors.js'
-import { matchesEtag } from './wasm.js'
+import { matchesEtag } from '../request.js'
 
 export async function modulesRoutes(app: FastifyInstance, registryPath: string): Promise<void> {
   const registry = await loadVerifiedRegistry(registryPath)
