@@ -3,6 +3,8 @@
  * `err.code` against these rather than matching messages, which may be reworded.
  */
 export const ErrorCode = {
+  /** A fault of edgemix itself, not of the caller's input (a bug: please report it with the message). */
+  INTERNAL: 'ERR_INTERNAL',
   /** An argument of the wrong type (TypeError). */
   INVALID_ARG_TYPE: 'ERR_INVALID_ARG_TYPE',
   /** Audio that cannot be processed: empty, NaN/±Infinity samples, a partial stereo frame (RangeError). */
@@ -45,6 +47,8 @@ export const ErrorCode = {
   WASM_CAPACITY: 'ERR_WASM_CAPACITY',
   /** A call on a closed session. */
   WASM_SESSION_CLOSED: 'ERR_WASM_SESSION_CLOSED',
+  /** A guest call stopped because the request it served was abandoned (a cloud call whose client went away); the session continues on a fresh instance. */
+  WASM_CANCELLED: 'ERR_WASM_CANCELLED',
   /** No cloud server reachable (refused, reset, TLS failure, shutting down). */
   CLOUD_UNAVAILABLE: 'ERR_CLOUD_UNAVAILABLE',
   /** The cloud did not answer within the deadline (timeoutMs). */

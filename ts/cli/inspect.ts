@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { WasmEdgeNode, loadModuleRegistry, type ModuleRegistryInfo } from '../../index.js'
 import { coded, parse } from './args.js'
 import { table } from './table.js'
+import { ErrorCode } from '../errors.js'
 
 const USAGE = `usage: edgemix inspect MODULE.wasm [--config JSON] [--json]
        edgemix inspect REGISTRY.yaml [--json]
@@ -33,7 +34,7 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   if (!parsed) return
   const path = parsed.positionals[0]
   if (/\.ya?ml$/i.test(path)) {
-    if (parsed.values.config !== undefined) throw coded('ERR_INVALID_CONFIG', '--config is for one module; a registry gives each module its config')
+    if (parsed.values.config !== undefined) throw coded(ErrorCode.INVALID_CONFIG, '--config is for one module; a registry gives each module its config')
     return inspectRegistry(path, parsed.values.json === true)
   }
   let config: unknown
@@ -41,14 +42,14 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     try {
       config = JSON.parse(parsed.values.config)
     } catch (err) {
-      throw coded('ERR_INVALID_CONFIG', `--config is not valid JSON: ${(err as Error).message}`)
+      throw coded(ErrorCode.INVALID_CONFIG, `--config is not valid JSON: ${(err as Error).message}`)
     }
   }
   let bytes: Buffer
   try {
     bytes = await readFile(path)
   } catch (err) {
-    throw coded('ERR_WASM_NOT_FOUND', `${path}: ${(err as Error).message}`)
+    throw coded(ErrorCode.WASM_NOT_FOUND, `${path}: ${(err as Error).message}`)
   }
   const named = (err: unknown) => Object.assign(err as Error, { message: `${path}: ${(err as Error).message}` })
   const node = await WasmEdgeNode.load(bytes, { config }).catch((err) => Promise.reject(named(err)))
@@ -87,7 +88,7 @@ async function inspectRegistry(path: string, json: boolean): Promise<void> {
     registry = await loadModuleRegistry(path, { verify: true })
   } catch (err) {
     const { code, message } = err as Error & { code?: string }
-    return report([], String(message).split('\n').map((line) => ({ code: code ?? 'ERR_REGISTRY_INVALID', message: line })), json, path)
+    return report([], String(message).split('\n').map((line) => ({ code: code ?? ErrorCode.REGISTRY_INVALID, message: line })), json, path)
   }
   const problems: Problem[] = [...(registry.problems ?? [])]
   const rows: string[][] = []

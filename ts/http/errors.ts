@@ -44,7 +44,7 @@ export function describeError(err: unknown): { status: number; body: ErrorBody }
     }
     return { status: clientStatus, body: { code: ErrorCode.BAD_REQUEST, message: String(e.message) } }
   }
-  return { status: 500, body: { code: 'ERR_INTERNAL', message: 'internal server error' } }
+  return { status: 500, body: { code: ErrorCode.INTERNAL, message: 'internal server error' } }
 }
 
 /** Sends the `{ code, message }` reply of `err` (with its headers) and counts its code. */

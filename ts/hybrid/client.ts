@@ -12,6 +12,7 @@ import type { DecisionFunction } from './decision.js'
 import type { RouterOptions } from './router.js'
 import { initWasmEdge, type WasmDefaults, type WasmEdgeInfo, type WasmEdgeOptions } from './wasm-edge.js'
 import type { CloudClient } from '../../index.js'
+import { ErrorCode } from '../errors.js'
 
 export interface HybridClientOptions {
   /** Cloud host. Default 'localhost'. */
@@ -80,12 +81,12 @@ export class HybridProcessingClient {
 
   constructor(options: HybridClientOptions = {}) {
     if (options === null || typeof options !== 'object') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
     }
     const host = options.host ?? 'localhost'
     const port = options.port ?? 50052
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw codedError('ERR_INVALID_CONFIG', `port must be an integer in 1..65535, received ${describeValue(port)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `port must be an integer in 1..65535, received ${describeValue(port)}`, RangeError)
     }
     this.#timeoutMs = options.timeoutMs
     if (options.cloud !== false) {
@@ -113,15 +114,15 @@ export class HybridProcessingClient {
 
   /** Creates a proxy, validating every side now (see HybridProxyOptions). */
   async createHybridProxy(options: HybridProxyOptions): Promise<HybridProxy> {
-    if (this.#closed) throw codedError('ERR_HYBRID_CLOSED', 'the client is closed')
+    if (this.#closed) throw codedError(ErrorCode.HYBRID_CLOSED, 'the client is closed')
     if (options === null || typeof options !== 'object') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
     }
     if (options.edgeWasm && options.edgeNative) {
-      throw codedError('ERR_INVALID_CONFIG', 'give edgeWasm or edgeNative, not both', RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, 'give edgeWasm or edgeNative, not both', RangeError)
     }
     if (!options.edgeWasm && !options.edgeNative && !options.cloudRemote) {
-      throw codedError('ERR_HYBRID_NO_SIDE', 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
+      throw codedError(ErrorCode.HYBRID_NO_SIDE, 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
     }
     let edge: EdgeSide | undefined
     if (options.edgeWasm) {
@@ -194,7 +195,7 @@ export class HybridProcessingClient {
 
   #cloudOrUnavailable(): CloudClientLike {
     if (this.#cloud) return this.#cloud
-    const fail = () => Promise.reject(codedError('ERR_CLOUD_UNAVAILABLE', 'no cloud: the client was created with cloud: false'))
+    const fail = () => Promise.reject(codedError(ErrorCode.CLOUD_UNAVAILABLE, 'no cloud: the client was created with cloud: false'))
     return {
       execute: fail,
       status: fail,
@@ -226,7 +227,7 @@ export class HybridProcessingClient {
     if (listed === undefined) return
     const names = nodeNames(listed)
     if (!names.includes(nodeType)) {
-      throw codedError('ERR_HYBRID_UNKNOWN_NODE', `the cloud has no node type "${nodeType}"; it offers: ${names.join(', ') || 'none'}`, RangeError)
+      throw codedError(ErrorCode.HYBRID_UNKNOWN_NODE, `the cloud has no node type "${nodeType}"; it offers: ${names.join(', ') || 'none'}`, RangeError)
     }
   }
 }

@@ -11,6 +11,7 @@ import { Batcher } from './batcher.js'
 import { codedError, describeValue } from './errors.js'
 import type { ModuleRegistryEntry } from '../../index.js'
 import type { WasmDefaults } from './wasm-edge.js'
+import { ErrorCode } from '../errors.js'
 
 export interface EdgeWasmOptions {
   /** Path of a module following wasm-modules/ABI.md. Give this or `module`. */
@@ -69,7 +70,7 @@ function allowList(allowRemote: unknown): string[] {
   if (allowRemote === undefined) return []
   if (!Array.isArray(allowRemote)) {
     throw codedError(
-      'ERR_INVALID_CONFIG',
+      ErrorCode.INVALID_CONFIG,
       `edgeWasm.allowRemote must be a list of the cloud node types the module may call (e.g. ['VAD']), received ${describeValue(allowRemote)}`,
       TypeError,
     )
@@ -81,16 +82,16 @@ function allowList(allowRemote: unknown): string[] {
 function registryEntry(options: EdgeWasmOptions, defaults: WasmDefaults): ModuleRegistryEntry | undefined {
   if (options.module === undefined) return undefined
   if (typeof options.module !== 'string' || options.module === '') {
-    throw codedError('ERR_INVALID_ARG_TYPE', `edgeWasm.module must be a module name of the registry (a non-empty string), received ${describeValue(options.module)}`, TypeError)
+    throw codedError(ErrorCode.INVALID_ARG_TYPE, `edgeWasm.module must be a module name of the registry (a non-empty string), received ${describeValue(options.module)}`, TypeError)
   }
-  if (options.wasmPath !== undefined) throw codedError('ERR_INVALID_CONFIG', 'give edgeWasm.module or edgeWasm.wasmPath, not both', RangeError)
+  if (options.wasmPath !== undefined) throw codedError(ErrorCode.INVALID_CONFIG, 'give edgeWasm.module or edgeWasm.wasmPath, not both', RangeError)
   const registry = defaults.registry
   if (!registry) {
-    throw codedError('ERR_INVALID_CONFIG', `edgeWasm.module names a module of a registry: call initializeWasmEdge({ registry: 'wasm-modules.yaml' }) first`, RangeError)
+    throw codedError(ErrorCode.INVALID_CONFIG, `edgeWasm.module names a module of a registry: call initializeWasmEdge({ registry: 'wasm-modules.yaml' }) first`, RangeError)
   }
   const entry = Object.hasOwn(registry.modules, options.module) ? registry.modules[options.module] : undefined
   if (!entry) {
-    throw codedError('ERR_WASM_NOT_FOUND', `${registry.file}: no module ${JSON.stringify(options.module.slice(0, 64))} in the registry; it names: ${Object.keys(registry.modules).join(', ')}`)
+    throw codedError(ErrorCode.WASM_NOT_FOUND, `${registry.file}: no module ${JSON.stringify(options.module.slice(0, 64))} in the registry; it names: ${Object.keys(registry.modules).join(', ')}`)
   }
   return entry
 }
@@ -104,10 +105,10 @@ export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults,
   const entry = registryEntry(options, defaults)
   const wasmPath = entry?.path ?? options?.wasmPath
   if (typeof wasmPath !== 'string' || wasmPath === '') {
-    throw codedError('ERR_INVALID_ARG_TYPE', 'edgeWasm.wasmPath must be the path of a .wasm module (a non-empty string), or edgeWasm.module a module of the registry', TypeError)
+    throw codedError(ErrorCode.INVALID_ARG_TYPE, 'edgeWasm.wasmPath must be the path of a .wasm module (a non-empty string), or edgeWasm.module a module of the registry', TypeError)
   }
   if (!existsSync(wasmPath)) {
-    throw codedError('ERR_WASM_NOT_FOUND', `edgeWasm.wasmPath ${wasmPath} does not exist`)
+    throw codedError(ErrorCode.WASM_NOT_FOUND, `edgeWasm.wasmPath ${wasmPath} does not exist`)
   }
   const allowRemote = allowList(options.allowRemote ?? entry?.allowRemote)
   const budgetMs = timeoutMs ?? entry?.timeoutMs ?? defaults.timeoutMs
@@ -124,7 +125,7 @@ export async function wasmEdge(options: EdgeWasmOptions, defaults: WasmDefaults,
   const description = node.describe()
   if (description.remote && allowRemote.length === 0) {
     throw codedError(
-      'ERR_HYBRID_REMOTE_NOT_ALLOWED',
+      ErrorCode.HYBRID_REMOTE_NOT_ALLOWED,
       `${wasmPath} imports env.call_remote_service; list the cloud node types it may call in edgeWasm.allowRemote (e.g. ['VAD'])`,
     )
   }
@@ -193,7 +194,7 @@ export function nativeEdge(options: EdgeNativeOptions, timeoutMs: number | undef
       }
     }
   } else {
-    throw codedError('ERR_INVALID_CONFIG', `edgeNative.node must be 'mixer' or a factory function, received ${String(node)}`, RangeError)
+    throw codedError(ErrorCode.INVALID_CONFIG, `edgeNative.node must be 'mixer' or a factory function, received ${String(node)}`, RangeError)
   }
   return {
     budgetMs: timeoutMs ?? 100,

@@ -18,6 +18,7 @@ import * as poll from './poll.js'
 import { IntelligentRouter, type ExplainedDecision, type RouterOptions, type Side } from './router.js'
 import type { CircuitState, Ticket } from './breaker.js'
 import type { WasmRemoteCalls } from '../../index.js'
+import { ErrorCode } from '../errors.js'
 
 export type Fallback = 'both' | 'edge' | 'cloud' | 'none'
 
@@ -140,33 +141,33 @@ export class HybridProxy {
     this.name = options.name
     this.#edge = options.edge
     this.#cloud = options.cloud
-    if (!this.#edge && !this.#cloud) throw codedError('ERR_HYBRID_NO_SIDE', 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
+    if (!this.#edge && !this.#cloud) throw codedError(ErrorCode.HYBRID_NO_SIDE, 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
     const fn = options.decisionFunction
     if (fn !== undefined && typeof fn !== 'function') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `decisionFunction must be a function, received ${describeValue(fn)}`, TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, `decisionFunction must be a function, received ${describeValue(fn)}`, TypeError)
     }
     this.#decisionFunction = fn
     this.#decisionTimeoutMs = bounded('decisionTimeoutMs', options.decisionTimeoutMs, 10, 0, 10_000)
     this.#maxInFlight = bounded('maxInFlight', options.maxInFlight, 16, 1, 1024)
     const fallback = options.fallback ?? 'both'
     if (!FALLBACKS.includes(fallback)) {
-      throw codedError('ERR_INVALID_CONFIG', `fallback must be one of ${FALLBACKS.join(', ')}, received ${describeValue(fallback)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `fallback must be one of ${FALLBACKS.join(', ')}, received ${describeValue(fallback)}`, RangeError)
     }
     this.#fallback = fallback
     const hint = options.latencyHint ?? 'balanced'
     if (!LATENCY_HINTS.includes(hint)) {
-      throw codedError('ERR_INVALID_CONFIG', `latencyHint must be one of ${LATENCY_HINTS.join(', ')}, received ${describeValue(hint)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `latencyHint must be one of ${LATENCY_HINTS.join(', ')}, received ${describeValue(hint)}`, RangeError)
     }
     this.#interactive = hint === 'interactive'
     const c = options.complexity
     if (c !== undefined && typeof c !== 'function' && !(typeof c === 'number' && c >= 0 && c <= 1)) {
-      throw codedError('ERR_INVALID_CONFIG', `complexity must be a number in 0..1 or a function, received ${describeValue(c)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `complexity must be a number in 0..1 or a function, received ${describeValue(c)}`, RangeError)
     }
     this.#complexity = c
     try {
       this.router = new IntelligentRouter({ ...options.router, sides: { edge: !!this.#edge, cloud: !!this.#cloud } })
     } catch (e) {
-      throw codedError('ERR_INVALID_CONFIG', `router: ${(e as Error).message}`, RangeError, e)
+      throw codedError(ErrorCode.INVALID_CONFIG, `router: ${(e as Error).message}`, RangeError, e)
     }
     this.#views = { edge: new SideView(this, 'edge'), cloud: new SideView(this, 'cloud') }
   }
@@ -361,7 +362,7 @@ export class HybridProxy {
     }
     turn?.done()
     decision.reason += this.router.offline ? '; offline mode' : '; cloud circuit open'
-    const refused = codedError('ERR_CLOUD_UNAVAILABLE', this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.circuit}`)
+    const refused = codedError(ErrorCode.CLOUD_UNAVAILABLE, this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.circuit}`)
     return this.#fallBack(lane, n, plan, started, refused)
   }
 
@@ -440,13 +441,13 @@ export class HybridProxy {
 }
 
 function closedError(name: string) {
-  return codedError('ERR_HYBRID_CLOSED', `the hybrid proxy "${name}" is closed`)
+  return codedError(ErrorCode.HYBRID_CLOSED, `the hybrid proxy "${name}" is closed`)
 }
 
 function bounded(name: string, value: number | undefined, fallback: number, lo: number, hi: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
-    throw codedError('ERR_INVALID_CONFIG', `${name} must be a number in ${lo}..${hi}, received ${describeValue(value)}`, RangeError)
+    throw codedError(ErrorCode.INVALID_CONFIG, `${name} must be a number in ${lo}..${hi}, received ${describeValue(value)}`, RangeError)
   }
   return value
 }

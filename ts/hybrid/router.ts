@@ -18,6 +18,7 @@
  */
 import { CircuitBreaker, type BreakerOptions, type CircuitState, type Ticket } from './breaker.js'
 import { CostModel, type CostModelOptions } from './cost-model.js'
+import { ErrorCode } from '../errors.js'
 
 export type Side = 'edge' | 'cloud'
 
@@ -65,7 +66,7 @@ export interface ExplainedDecision extends RouteDecision {
 }
 
 /** Cloud errors that say nothing about the cloud's health (the request itself was refused). */
-const HEALTHY_REFUSALS = new Set(['ERR_CLOUD_REJECTED'])
+const HEALTHY_REFUSALS = new Set<string>([ErrorCode.CLOUD_REJECTED])
 
 export class IntelligentRouter {
   readonly #breaker: CircuitBreaker

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { WasmEdgeNode, loadModuleRegistry, startWasmEngine, type ModuleRegistryInfo } from '../../index.js'
 import { codedError } from './errors.js'
+import { ErrorCode } from '../errors.js'
 
 export interface WasmEdgeOptions {
   /** Directory whose *.wasm files are compiled now. Default: the package's product modules (mixer, vad, echo, remote). */
@@ -57,7 +58,7 @@ export async function initWasmEdge(options: WasmEdgeOptions): Promise<WasmEdgeIn
   const maxInstances = await startWasmEngine(options.maxInstances, options.maxInstancesPerModule)
   const defaults: WasmDefaults = { maxMemoryMb: options.maxMemoryMb ?? 64, timeoutMs: options.timeoutMs ?? 100, cacheDir: options.cacheDir }
   if (options.registry !== undefined) {
-    if (options.modulesDir !== undefined) throw codedError('ERR_INVALID_CONFIG', 'give registry or modulesDir, not both', RangeError)
+    if (options.modulesDir !== undefined) throw codedError(ErrorCode.INVALID_CONFIG, 'give registry or modulesDir, not both', RangeError)
     const registry = await loadVerifiedRegistry(options.registry)
     return { ...defaults, registry, maxInstances, modules: registry.loaded ?? {} }
   }
@@ -67,7 +68,7 @@ export async function initWasmEdge(options: WasmEdgeOptions): Promise<WasmEdgeIn
     const wanted = options.modulesDir === undefined ? PRODUCT_MODULES : /\.wasm$/
     files = readdirSync(dir).filter((f) => wanted.test(f))
   } catch (e) {
-    throw codedError('ERR_WASM_NOT_FOUND', `modulesDir ${dir} cannot be read: ${(e as Error).message}`, Error, e)
+    throw codedError(ErrorCode.WASM_NOT_FOUND, `modulesDir ${dir} cannot be read: ${(e as Error).message}`, Error, e)
   }
   const modules: WasmEdgeInfo['modules'] = {}
   await Promise.all(
