@@ -47,7 +47,7 @@ impl LoadOptions {
             Some(hash) if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) => {
                 Err(WasmError::InvalidOptions(format!(
                     "sha256 = {:?} is not a SHA-256: give 64 lowercase hex digits",
-                    crate::nodes::clip(hash, 80)
+                    crate::text::clip(hash, 80)
                 )))
             }
             other => Ok(other),
