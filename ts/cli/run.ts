@@ -100,7 +100,7 @@ export async function runChain(samples: Float32Array, options: RunOptions): Prom
       const frame = frames[i++]
       keep(r.output, { route: routeCode(r.route, r.fellBack), latencyMs: r.latencyMs, meters: r.route === 'edge' ? edgeMeters.get(frame) : undefined })
     }
-    if (at !== output.length) throw coded('ERR_INTERNAL', `the chain returned ${at} of ${output.length} samples`)
+    if (at !== output.length) throw coded(ErrorCode.INTERNAL, `the chain returned ${at} of ${output.length} samples`)
     return { output, latencySamples: latency, frames: records, stats: proxy.stats() }
   } catch (err) {
     const e = err as Error & { code?: string }
