@@ -103,18 +103,7 @@ impl AnalysisConfig {
     /// Parses and validates a complete or partial configuration (omitted keys take
     /// their defaults).
     pub fn from_json(value: &Value) -> Result<AnalysisSettings, ConfigError> {
-        let config: Self = serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner().to_string();
-            if path == "." {
-                ConfigError::new("", format!("invalid analysis options: {inner}"))
-            } else {
-                ConfigError::new(
-                    path.clone(),
-                    format!("invalid analysis options at {path}: {inner}"),
-                )
-            }
-        })?;
+        let config: Self = crate::error::parse_config(value, "analysis options")?;
         config.validate()
     }
 

@@ -143,24 +143,8 @@ impl GenreOptions {
 
     /// Parses and validates options (omitted keys take their defaults).
     pub fn from_json(value: &Value) -> Result<u32, ConfigError> {
-        parse::<Self>(value, "genre options")?.validate()
+        crate::error::parse_config::<Self>(value, "genre options")?.validate()
     }
-}
-
-/// Deserialises `T` naming the offending key in the error.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(
-    value: &Value,
-    what: &str,
-) -> Result<T, ConfigError> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner().to_string();
-        if path == "." {
-            ConfigError::new("", format!("invalid {what}: {inner}"))
-        } else {
-            ConfigError::new(path.clone(), format!("invalid {what} at {path}: {inner}"))
-        }
-    })
 }
 
 /// Frames, window features and model: the shared path of [`classify`] and

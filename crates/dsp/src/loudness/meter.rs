@@ -312,18 +312,7 @@ impl LoudnessConfig {
     pub const MAX_TRUE_PEAK: Range = Range::new("maxTruePeakDbtp", -24.0, 0.0, "dBTP");
 
     pub fn from_json(value: &Value) -> Result<LoudnessSettings, ConfigError> {
-        let config: Self = serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner().to_string();
-            if path == "." {
-                ConfigError::new("", format!("invalid loudness options: {inner}"))
-            } else {
-                ConfigError::new(
-                    path.clone(),
-                    format!("invalid loudness options at {path}: {inner}"),
-                )
-            }
-        })?;
+        let config: Self = crate::error::parse_config(value, "loudness options")?;
         config.validate()
     }
 

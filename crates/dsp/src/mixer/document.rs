@@ -12,18 +12,7 @@ impl ChainConfig {
     /// Parses and validates a complete or partial configuration (omitted keys take
     /// their defaults). The preset-managed parameters it names are pinned.
     pub fn from_json(value: &Value) -> Result<Self, ConfigError> {
-        let mut config: Self = serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner().to_string();
-            if path == "." {
-                ConfigError::new("", format!("invalid mixer config: {inner}"))
-            } else {
-                ConfigError::new(
-                    path.clone(),
-                    format!("invalid mixer config at {path}: {inner}"),
-                )
-            }
-        })?;
+        let mut config: Self = crate::error::parse_config(value, "mixer config")?;
         config.validate()?;
         config.pinned = pinned_by(value);
         Ok(config)

@@ -110,18 +110,7 @@ impl VadConfig {
     /// Parses and validates a complete or partial configuration (omitted keys take
     /// their defaults).
     pub fn from_json(value: &Value) -> Result<Self, ConfigError> {
-        let config: Self = serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner().to_string();
-            if path == "." {
-                ConfigError::new("", format!("invalid vad config: {inner}"))
-            } else {
-                ConfigError::new(
-                    path.clone(),
-                    format!("invalid vad config at {path}: {inner}"),
-                )
-            }
-        })?;
+        let config: Self = crate::error::parse_config(value, "vad config")?;
         config.validate()?;
         Ok(config)
     }
