@@ -18,23 +18,9 @@ use serde_json::Value;
 use crate::audio::describe;
 use crate::config::{options, read_object};
 use crate::json::Role;
-use crate::error::{Class, Failure, Fallible};
+use crate::error::{code, Class, Failure, Fallible};
 use crate::task::{reject, samples_to_js, spawn, to_js, Finish, Finished};
 use crate::wasm::bytes;
-
-/// Code of a call on a closed client.
-const CLOSED: &str = "ERR_CLOUD_CLOSED";
-
-impl From<CloudError> for Failure {
-    fn from(err: CloudError) -> Self {
-        let class = if err.code == edgemix_cloud::CloudErrorCode::InvalidOptions {
-            Class::RangeError
-        } else {
-            Class::Error
-        };
-        Failure::new(class, err.code.as_str(), err.message)
-    }
-}
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -88,14 +74,14 @@ fn payload(format: Serialization, bytes: &[u8]) -> Fallible<Payload> {
         Serialization::Json => Payload::Json(serde_json::from_slice(bytes).map_err(|e| {
             Failure::new(
                 Class::Error,
-                "ERR_CLOUD_INTERNAL",
+                code::CLOUD_INTERNAL,
                 format!("the server's json answer does not parse: {e}"),
             )
         })?),
         Serialization::F32le => Payload::F32(edgemix_wire::f32le::decode(bytes).map_err(|e| {
             Failure::new(
                 Class::Error,
-                "ERR_CLOUD_INTERNAL",
+                code::CLOUD_INTERNAL,
                 format!("the server's f32le answer: {e}"),
             )
         })?),
@@ -198,7 +184,7 @@ impl CloudClient {
             .ok_or_else(|| {
                 Failure::new(
                     Class::Error,
-                    CLOSED,
+                    code::CLOUD_CLOSED,
                     "this CloudClient is closed: create a new one",
                 )
             })

@@ -1,7 +1,7 @@
 //! `loadModuleRegistry`: the module registry (wasm-modules.yaml) read and validated off
 //! the JS thread by the one loader of `edgemix_runtime::registry`.
 
-use edgemix_runtime::registry::{ModuleRegistry, RegistryError};
+use edgemix_runtime::registry::ModuleRegistry;
 use edgemix_runtime::wasm::Runtime;
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
@@ -10,17 +10,8 @@ use serde_json::Value;
 
 use crate::config::{options_from_json, read_object};
 use crate::genre::Json;
-use crate::error::{Class, Failure};
+use crate::error::Failure;
 use crate::task::Work;
-
-impl From<RegistryError> for Failure {
-    fn from(err: RegistryError) -> Self {
-        match err.wasm {
-            Some(wasm) => Failure { message: err.message, ..Failure::from(wasm) },
-            None => Failure::new(Class::Error, err.code, err.message),
-        }
-    }
-}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +48,10 @@ pub fn load_module_registry(path: Unknown<'_>, options: Option<Unknown<'_>>) -> 
                         Ok(m) => {
                             loaded.insert(module, serde_json::json!({ "hash": m.hash(), "cache": m.cache_outcome().as_str() }));
                         }
-                        Err(err) => problems.push(serde_json::json!({ "module": module, "code": err.code, "message": err.message })),
+                        Err(err) => {
+                            let failure = Failure::from(err);
+                            problems.push(serde_json::json!({ "module": module, "code": failure.code, "message": failure.message }));
+                        }
                     }
                 }
                 info["loaded"] = Value::Object(loaded);

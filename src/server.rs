@@ -151,7 +151,7 @@ fn start_failure(err: ServerError) -> Failure {
         }
         ServerErrorKind::Io => Failure::new(
             Class::Error,
-            "ERR_CLOUD_UNAVAILABLE",
+            code::CLOUD_UNAVAILABLE,
             format!("cannot start the server: {}", err.message),
         ),
     }
@@ -237,7 +237,7 @@ impl CloudServer {
             let mut guard = running.handle.lock().await;
             let failure = match guard.as_mut() {
                 Some(server) => server.shutdown().await.err().map(|e| {
-                    Failure::new(Class::Error, "ERR_CLOUD_INTERNAL", e.to_string())
+                    Failure::new(Class::Error, code::CLOUD_INTERNAL, e.to_string())
                 }),
                 None => None,
             };

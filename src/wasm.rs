@@ -97,7 +97,7 @@ fn load_options(value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAcc
                 .map_err(|e| {
                     Failure::new(
                         crate::error::Class::Error,
-                        "ERR_CLOUD_INTERNAL",
+                        crate::error::code::CLOUD_INTERNAL,
                         format!("no tokio runtime for the cloud bridge: {e}"),
                     )
                 })?;

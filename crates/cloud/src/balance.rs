@@ -37,7 +37,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
-use super::error::{CloudError, CloudErrorCode};
+use super::error::{CloudError, CloudErrorKind};
 use super::proto::SERVICE_NAME;
 use super::resolve::{Resolver, Target};
 
@@ -187,7 +187,7 @@ impl Lease {
     /// Takes the replica out of rotation when `err` says it could not be reached, and
     /// has its health (and the name it came from) looked at again.
     pub(crate) fn report(&self, err: &CloudError) {
-        if err.code != CloudErrorCode::Unavailable {
+        if err.kind != CloudErrorKind::Unavailable {
             return;
         }
         self.replica.failures.fetch_add(1, Ordering::Relaxed);
@@ -412,7 +412,7 @@ impl Set {
                 .collect::<Vec<_>>()
                 .join("; ");
             return Err(CloudError::new(
-                CloudErrorCode::Unavailable,
+                CloudErrorKind::Unavailable,
                 format!("no replica to call: {why}"),
             ));
         }

@@ -27,7 +27,7 @@ use serde_json::Value;
 use tokio::runtime::Handle;
 
 use edgemix_runtime::wasm::{RemoteError, RemoteService};
-use crate::{CloudClient, CloudError, CloudErrorCode, Serialization};
+use crate::{CloudClient, CloudError, CloudErrorKind, Serialization};
 
 /// How long past the deadline the bridge waits for the client to report its own
 /// timeout before giving up on it (the client enforces the deadline itself).
@@ -77,13 +77,13 @@ impl RemoteService for GrpcBridge {
 
 /// The import's code for a cloud error.
 fn remote_error(err: CloudError) -> RemoteError {
-    match err.code {
-        CloudErrorCode::Unavailable => RemoteError::Unavailable(err.message),
-        CloudErrorCode::Timeout => RemoteError::Timeout,
-        CloudErrorCode::Unauthenticated => RemoteError::Denied(err.message),
-        CloudErrorCode::Rejected
-        | CloudErrorCode::Unimplemented
-        | CloudErrorCode::Internal
-        | CloudErrorCode::InvalidOptions => RemoteError::Failed(err.message),
+    match err.kind {
+        CloudErrorKind::Unavailable => RemoteError::Unavailable(err.message),
+        CloudErrorKind::Timeout => RemoteError::Timeout,
+        CloudErrorKind::Unauthenticated => RemoteError::Denied(err.message),
+        CloudErrorKind::Rejected
+        | CloudErrorKind::Unimplemented
+        | CloudErrorKind::Internal
+        | CloudErrorKind::InvalidOptions => RemoteError::Failed(err.message),
     }
 }

@@ -28,7 +28,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Request, Status};
 
 use super::balance::{Lease, ReplicaState, Set};
-use super::error::{CloudError, CloudErrorCode};
+use super::error::{CloudError, CloudErrorKind};
 use super::proto::remote_execution_service_client::RemoteExecutionServiceClient;
 use super::proto::{ExecuteNodeRequest, ListNodesRequest, ServiceStatus, StatusRequest};
 use super::resolve::{Resolver, Target};
@@ -135,7 +135,7 @@ pub struct CloudClient {
 }
 
 fn invalid(message: String) -> CloudError {
-    CloudError::new(CloudErrorCode::InvalidOptions, message)
+    CloudError::new(CloudErrorKind::InvalidOptions, message)
 }
 
 /// The connection settings of `address`; `name` is what a TLS certificate is checked
@@ -349,7 +349,7 @@ impl CloudClient {
             Ok(Ok(response)) => Ok(response.into_inner()),
             Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
             Err(_) => Err(CloudError::new(
-                CloudErrorCode::Timeout,
+                CloudErrorKind::Timeout,
                 format!("{what}: no answer within {} ms", deadline.as_millis()),
             )),
         }
@@ -377,7 +377,7 @@ impl CloudClient {
             let left = end.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(CloudError::new(
-                    CloudErrorCode::Timeout,
+                    CloudErrorKind::Timeout,
                     format!("{what}: no answer within {} ms", deadline.as_millis()),
                 ));
             }

@@ -1,12 +1,12 @@
-//! Errors of cloud calls, with stable codes.
+//! Errors of cloud calls, by kind (the binding gives each its JS `code`).
 
 use std::fmt;
 
 use tonic::Code;
 
-/// The stable code of a [`CloudError`] (also the JS `err.code`).
+/// The stable code of a [`CloudError`] (also the JS `err.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CloudErrorCode {
+pub enum CloudErrorKind {
     /// No server reachable (connection refused, reset, TLS failure, server shutting down).
     Unavailable,
     /// No answer within the deadline.
@@ -24,37 +24,23 @@ pub enum CloudErrorCode {
     InvalidOptions,
 }
 
-impl CloudErrorCode {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            CloudErrorCode::Unavailable => "ERR_CLOUD_UNAVAILABLE",
-            CloudErrorCode::Timeout => "ERR_CLOUD_TIMEOUT",
-            CloudErrorCode::Unauthenticated => "ERR_CLOUD_UNAUTHENTICATED",
-            CloudErrorCode::Rejected => "ERR_CLOUD_REJECTED",
-            CloudErrorCode::Unimplemented => "ERR_CLOUD_UNIMPLEMENTED",
-            CloudErrorCode::Internal => "ERR_CLOUD_INTERNAL",
-            CloudErrorCode::InvalidOptions => "ERR_INVALID_CONFIG",
-        }
-    }
-}
-
 /// A failed cloud call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudError {
-    pub code: CloudErrorCode,
+    pub kind: CloudErrorKind,
     pub message: String,
 }
 
 impl CloudError {
-    pub fn new(code: CloudErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(kind: CloudErrorKind, message: impl Into<String>) -> Self {
         Self {
-            code,
+            kind,
             message: message.into(),
         }
     }
 
     pub(crate) fn unavailable(&self) -> bool {
-        self.code == CloudErrorCode::Unavailable
+        self.kind == CloudErrorKind::Unavailable
     }
 
     /// Whether the call failed before it was sent: no connection could be made (tonic
@@ -69,35 +55,35 @@ impl CloudError {
 
     /// The error for a gRPC status answered to `what` ("ExecuteNode AudioMixer").
     pub fn from_status(status: &tonic::Status, what: &str) -> Self {
-        let code = match status.code() {
-            Code::Unavailable => CloudErrorCode::Unavailable,
-            Code::DeadlineExceeded => CloudErrorCode::Timeout,
+        let kind = match status.code() {
+            Code::Unavailable => CloudErrorKind::Unavailable,
+            Code::DeadlineExceeded => CloudErrorKind::Timeout,
             // tonic's server answers an expired grpc-timeout with CANCELLED.
             Code::Cancelled if status.message().contains("Timeout expired") => {
-                CloudErrorCode::Timeout
+                CloudErrorKind::Timeout
             }
             // Client-side transport failures without a status from any server: the
             // connection closed under the request (a server going away).
             Code::Cancelled | Code::Unknown | Code::Internal
                 if transport_failure(status.message()) =>
             {
-                CloudErrorCode::Unavailable
+                CloudErrorKind::Unavailable
             }
-            Code::Unauthenticated | Code::PermissionDenied => CloudErrorCode::Unauthenticated,
+            Code::Unauthenticated | Code::PermissionDenied => CloudErrorKind::Unauthenticated,
             Code::InvalidArgument
             | Code::FailedPrecondition
             | Code::NotFound
             | Code::OutOfRange
-            | Code::ResourceExhausted => CloudErrorCode::Rejected,
-            Code::Unimplemented => CloudErrorCode::Unimplemented,
-            _ => CloudErrorCode::Internal,
+            | Code::ResourceExhausted => CloudErrorKind::Rejected,
+            Code::Unimplemented => CloudErrorKind::Unimplemented,
+            _ => CloudErrorKind::Internal,
         };
         let detail = if status.message().is_empty() {
             format!("{:?}", status.code())
         } else {
             status.message().to_owned()
         };
-        Self::new(code, format!("{what}: {detail} (gRPC {:?})", status.code()))
+        Self::new(kind, format!("{what}: {detail} (gRPC {:?})", status.code()))
     }
 }
 
@@ -122,7 +108,7 @@ fn transport_failure(message: &str) -> bool {
 
 impl fmt::Display for CloudError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
+        write!(f, "{:?}: {}", self.kind, self.message)
     }
 }
 

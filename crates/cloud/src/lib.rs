@@ -35,7 +35,7 @@ pub use client::{
 };
 pub use balance::ReplicaState;
 pub use bridge::GrpcBridge;
-pub use error::{CloudError, CloudErrorCode};
+pub use error::{CloudError, CloudErrorKind};
 pub use resolve::{Resolution, Resolver};
 pub use pickle::{Samples as PickleSamples, Shape as PickleShape, Wrap as PickleWrap};
 pub use serialization::{decode, encode, Envelope, Serialization};

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::error::{CloudError, CloudErrorCode};
+use super::error::{CloudError, CloudErrorKind};
 
 /// What a resolver answers: the addresses of a name, in any order.
 pub type Resolution = Pin<Box<dyn Future<Output = io::Result<Vec<SocketAddr>>> + Send>>;
@@ -79,7 +79,7 @@ impl Target {
         };
         let invalid = |why: &str| {
             CloudError::new(
-                CloudErrorCode::InvalidOptions,
+                CloudErrorKind::InvalidOptions,
                 format!("endpoint {endpoint:?}: {why}; expected dns:///host:port"),
             )
         };
@@ -147,7 +147,7 @@ mod tests {
             "dns:///a/b:1",
         ] {
             let err = Target::parse(bad).unwrap_err();
-            assert_eq!(err.code, CloudErrorCode::InvalidOptions, "{bad}");
+            assert_eq!(err.kind, CloudErrorKind::InvalidOptions, "{bad}");
             assert!(err.message.contains("expected dns:///host:port"), "{bad}: {err}");
         }
     }

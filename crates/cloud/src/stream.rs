@@ -24,7 +24,7 @@ use tonic::Streaming;
 
 use super::balance::Lease;
 use super::client::CloudClient;
-use super::error::{CloudError, CloudErrorCode};
+use super::error::{CloudError, CloudErrorKind};
 use super::proto::{stream_data, StreamData, StreamInit};
 use super::serialization::Serialization;
 
@@ -94,7 +94,7 @@ impl CloudStream {
 
     fn closed(&self) -> CloudError {
         CloudError::new(
-            CloudErrorCode::Rejected,
+            CloudErrorKind::Rejected,
             format!("{}: the stream has ended; open a new one", self.state.what),
         )
     }
@@ -182,7 +182,7 @@ async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Optio
             match responses.message().await {
                 Err(status) => Err(CloudError::from_status(&status, what)),
                 _ => Err(CloudError::new(
-                    CloudErrorCode::Rejected,
+                    CloudErrorKind::Rejected,
                     format!("{what}: {}", message.error_message),
                 )),
             }
@@ -192,7 +192,7 @@ async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Optio
             ..
         })) => Ok(Some(bytes)),
         Ok(Some(_)) => Err(CloudError::new(
-            CloudErrorCode::Internal,
+            CloudErrorKind::Internal,
             format!("{what}: the server answered a message without data"),
         )),
     }
@@ -234,7 +234,7 @@ async fn open(
         Ok(Ok(response)) => Ok(response.into_inner()),
         Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
         Err(_) => Err(CloudError::new(
-            CloudErrorCode::Timeout,
+            CloudErrorKind::Timeout,
             format!("{what}: not opened within {} ms", limit.as_millis()),
         )),
     };
@@ -297,7 +297,7 @@ async fn drive(driver: Driver, what: String) {
     let mut call = match open(&client, &init, &what, limit).await {
         Ok(call) => call,
         // Nothing was sent yet: the next replicas are tried as a move would.
-        Err(err) if err.code == CloudErrorCode::Unavailable && max_moves > 0 => {
+        Err(err) if err.kind == CloudErrorKind::Unavailable && max_moves > 0 => {
             let mut attempts = 0;
             match move_stream(&client, &init, &what, limit, &mut attempts, max_moves).await {
                 Ok(call) => call,
@@ -330,7 +330,7 @@ async fn drive(driver: Driver, what: String) {
                 next(&mut call.responses, &what),
             ), if waiting_since.is_some() => {
                 let answer = answer.unwrap_or_else(|_| Err(CloudError::new(
-                    CloudErrorCode::Timeout,
+                    CloudErrorKind::Timeout,
                     format!("{what}: no answer within {} ms", limit.as_millis()),
                 )));
                 match answer {
@@ -350,7 +350,7 @@ async fn drive(driver: Driver, what: String) {
                             return;
                         }
                         let err = CloudError::new(
-                            CloudErrorCode::Internal,
+                            CloudErrorKind::Internal,
                             format!("{what}: the server ended the stream without answering a frame"),
                         );
                         return fail_all(err, pending, finish, &mut items).await;
@@ -359,7 +359,7 @@ async fn drive(driver: Driver, what: String) {
                         call.lease.report(&err);
                         // A move needs frames to carry over: a stream that only awaits
                         // its tail cannot get the old node's tail anywhere else.
-                        let movable = err.code == CloudErrorCode::Unavailable
+                        let movable = err.kind == CloudErrorKind::Unavailable
                             && !pending.is_empty()
                             && moves_in_row < max_moves;
                         let moved = if movable {
@@ -409,7 +409,7 @@ async fn move_stream(
         *moves_in_row += 1;
         match open(client, init, what, limit).await {
             Ok(call) => return Ok(call),
-            Err(err) if err.code == CloudErrorCode::Unavailable && *moves_in_row < max_moves => {
+            Err(err) if err.kind == CloudErrorKind::Unavailable && *moves_in_row < max_moves => {
                 tokio::time::sleep(Duration::from_millis(25 << (*moves_in_row - 1).min(5))).await;
             }
             Err(err) => return Err(err),

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use edgemix_cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
 use edgemix_cloud::proto::{stream_data, StreamData, StreamInit};
 use edgemix_cloud::server::{serve, ServerHandle, ServerOptions};
-use edgemix_cloud::{CloudErrorCode, Serialization};
+use edgemix_cloud::{CloudErrorKind, Serialization};
 use serde_json::json;
 use support::*;
 use tonic::Code;
@@ -56,7 +56,7 @@ async fn unknown_node_format_and_parameter_list_what_is_allowed() {
         f32le(&[0.0]),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     assert_mentions(
         &err.message,
         &["unknown node type \"Reverb\"", "AudioMixer", "PassThrough"],
@@ -167,7 +167,7 @@ async fn wrong_serialization_of_the_input_is_refused() {
         &err.message,
         &["16000 Hz differs from the node's sample rate 48000 Hz"],
     );
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     still_serving(&server).await;
     server.shutdown().await.unwrap();
 }
@@ -184,7 +184,7 @@ async fn nan_and_infinity_in_audio_are_refused() {
         f32le(&[0.0, 0.1, f32::NAN]),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     assert_mentions(&err.message, &["audio sample 2 is NaN"]);
     let err = refusal(
         &client,
@@ -240,7 +240,7 @@ async fn oversize_messages_are_refused() {
         f32le(&big),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Rejected, "{err}");
+    assert_eq!(err.kind, CloudErrorKind::Rejected, "{err}");
     assert!(
         err.message.contains("ResourceExhausted") || err.message.contains("OutOfRange"),
         "{}",
@@ -258,8 +258,8 @@ async fn oversize_messages_are_refused() {
     .await;
     assert!(
         matches!(
-            err.code,
-            CloudErrorCode::Rejected | CloudErrorCode::Internal
+            err.kind,
+            CloudErrorKind::Rejected | CloudErrorKind::Internal
         ),
         "{err}"
     );
@@ -349,11 +349,11 @@ async fn a_bad_frame_ends_the_stream_with_its_error_in_order() {
     let after = stream.send(f32le(&[0.1; 960]));
     assert_eq!(samples(&good.await.unwrap()).len(), 960);
     let err = bad.await.unwrap_err();
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     assert_mentions(&err.message, &["audio sample 0 is NaN"]);
     assert_eq!(
-        after.await.unwrap_err().code,
-        CloudErrorCode::Rejected,
+        after.await.unwrap_err().kind,
+        CloudErrorKind::Rejected,
         "frames after the error fail too"
     );
     still_serving(&server).await;

@@ -4,7 +4,7 @@
 mod support;
 
 use edgemix_dsp::{Channels, DenoiseConfig, Denoiser};
-use edgemix_cloud::{CloudErrorCode, Serialization};
+use edgemix_cloud::{CloudErrorKind, Serialization};
 use serde_json::{json, Value};
 use support::*;
 
@@ -75,7 +75,7 @@ async fn denoise_refuses_other_rates_bad_parameters_and_bad_audio() {
     ];
     for (config, format, input, parts) in cases {
         let err = refusal(&client, "Denoise", &config, format, input).await;
-        assert_eq!(err.code, CloudErrorCode::Rejected, "{config}: {err:?}");
+        assert_eq!(err.kind, CloudErrorKind::Rejected, "{config}: {err:?}");
         assert_mentions(&err.message, parts);
     }
     let err = refusal(&client, "Denoise", &json!({}), Serialization::F32le, f32le(&[0.1, f32::NAN])).await;

@@ -7,7 +7,7 @@ mod support;
 use bytes::Bytes;
 use edgemix_dsp::genre::{Genre, StreamingGenreClassifier, StreamingGenreOptions};
 use edgemix_dsp::{AnalysisConfig, AnalysisFrames, ChainConfig, FeatureExtractor, MixerChain};
-use edgemix_cloud::{CloudErrorCode, Serialization};
+use edgemix_cloud::{CloudErrorKind, Serialization};
 use serde_json::{json, Value};
 use support::*;
 
@@ -142,7 +142,7 @@ async fn config_strings_are_read_as_json_or_python_literals() {
         f32le(&input),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     assert_mentions(&err.message, &["compressor.ratio", "allowed"]);
     let err = refusal(
         &client,
@@ -467,7 +467,7 @@ async fn wasm_module_runs_a_module_from_the_modules_directory() {
         f32le(&input),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     assert_mentions(&err.message, &["available modules:", "mixer"]);
     let err = refusal(
         &client,
@@ -478,8 +478,8 @@ async fn wasm_module_runs_a_module_from_the_modules_directory() {
     )
     .await;
     assert_eq!(
-        err.code,
-        CloudErrorCode::Rejected,
+        err.kind,
+        CloudErrorKind::Rejected,
         "paths are refused: {}",
         err.message
     );
@@ -500,8 +500,8 @@ async fn wasm_module_runs_a_module_from_the_modules_directory() {
         Bytes::from_static(b"x"),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Internal, "{}", err.message);
-    assert_mentions(&err.message, &["ERR_WASM_TRAP"]);
+    assert_eq!(err.kind, CloudErrorKind::Internal, "{}", err.message);
+    assert_mentions(&err.message, &["WasmModule: ", "the module trapped"]);
     server.shutdown().await.unwrap();
 }
 

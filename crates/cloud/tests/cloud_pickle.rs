@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use edgemix_cloud::{
-    decode, encode, CloudErrorCode, Envelope, PickleSamples, PickleShape, PickleWrap, Serialization,
+    decode, encode, CloudErrorKind, Envelope, PickleSamples, PickleShape, PickleWrap, Serialization,
 };
 use edgemix_cloud::nodes::{Audio, NodeData};
 use serde_json::{json, Value};
@@ -422,7 +422,7 @@ async fn over_the_wire_hostile_pickles_are_refused_and_the_server_keeps_serving(
             Bytes::from(input),
         )
         .await;
-        assert_eq!(err.code, CloudErrorCode::Rejected, "{err:?}");
+        assert_eq!(err.kind, CloudErrorKind::Rejected, "{err:?}");
         assert_mentions(&err.message, &[expect, "InvalidArgument"]);
         // The next request is served: (float32 array, 48000) through a -6 dB gain.
         let out = execute(

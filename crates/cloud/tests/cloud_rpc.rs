@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use edgemix_cloud::server::serve;
-use edgemix_cloud::{ClientOptions, CloudClient, CloudErrorCode, Serialization};
+use edgemix_cloud::{ClientOptions, CloudClient, CloudErrorKind, Serialization};
 use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
 use serde_json::json;
 use support::*;
@@ -42,7 +42,7 @@ async fn get_status_reports_health_version_and_counters() {
         f32le(&[f32::NAN]),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     let after = client.status().await.unwrap();
     assert_eq!(
         (
@@ -228,7 +228,7 @@ async fn bearer_token_is_required_when_configured() {
     .unwrap();
     let anonymous = client(&server);
     let err = anonymous.status().await.unwrap_err();
-    assert_eq!(err.code, CloudErrorCode::Unauthenticated, "{err}");
+    assert_eq!(err.kind, CloudErrorKind::Unauthenticated, "{err}");
     let wrong = CloudClient::new(ClientOptions {
         endpoints: vec![url(&server)],
         token: Some("guess".into()),
@@ -236,8 +236,8 @@ async fn bearer_token_is_required_when_configured() {
     })
     .unwrap();
     assert_eq!(
-        wrong.list_nodes("").await.unwrap_err().code,
-        CloudErrorCode::Unauthenticated
+        wrong.list_nodes("").await.unwrap_err().kind,
+        CloudErrorKind::Unauthenticated
     );
     let right = CloudClient::new(ClientOptions {
         endpoints: vec![url(&server)],
@@ -273,7 +273,7 @@ async fn deadlines_end_slow_calls_and_the_server_keeps_serving() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code, CloudErrorCode::Timeout, "{err}");
+    assert_eq!(err.kind, CloudErrorKind::Timeout, "{err}");
     assert!(
         started.elapsed() < Duration::from_millis(1000),
         "answered after {:?}",
@@ -339,12 +339,12 @@ async fn a_client_made_while_the_cloud_is_down_works_once_it_is_up() {
         Bytes::from_static(b"a"),
     )
     .await;
-    assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+    assert_eq!(err.kind, CloudErrorKind::Unavailable, "{err}");
     let err = client.status().await.unwrap_err();
     assert!(
         matches!(
-            err.code,
-            CloudErrorCode::Unavailable | CloudErrorCode::Timeout
+            err.kind,
+            CloudErrorKind::Unavailable | CloudErrorKind::Timeout
         ),
         "{err}"
     );
@@ -447,7 +447,7 @@ async fn shutdown_drains_a_stream_in_progress_then_refuses_new_calls() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+    assert_eq!(err.kind, CloudErrorKind::Unavailable, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,7 +464,7 @@ async fn a_call_after_the_server_closed_is_unavailable_even_on_a_warm_connection
         assert_eq!(client.status().await.unwrap().status, "healthy");
         server.shutdown().await.unwrap();
         let err = client.status().await.unwrap_err();
-        assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+        assert_eq!(err.kind, CloudErrorKind::Unavailable, "{err}");
         let err = refusal(
             &client,
             "PassThrough",
@@ -473,7 +473,7 @@ async fn a_call_after_the_server_closed_is_unavailable_even_on_a_warm_connection
             Bytes::from_static(b"x"),
         )
         .await;
-        assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+        assert_eq!(err.kind, CloudErrorKind::Unavailable, "{err}");
     }
 }
 
@@ -510,5 +510,5 @@ async fn connections_still_open_after_the_grace_period_are_closed() {
     // same connection gets an answer.
     stream.send(f32le(&[0.5])).await.unwrap_err();
     let err = slow.await.unwrap().unwrap_err();
-    assert_eq!(err.code, CloudErrorCode::Unavailable, "{err}");
+    assert_eq!(err.kind, CloudErrorKind::Unavailable, "{err}");
 }

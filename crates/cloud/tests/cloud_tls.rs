@@ -6,7 +6,7 @@ mod support;
 use bytes::Bytes;
 use edgemix_cloud::server::{serve, ServerOptions, TlsIdentity};
 use edgemix_cloud::{
-    ClientOptions, ClientTls, CloudClient, CloudErrorCode, Serialization,
+    ClientOptions, ClientTls, CloudClient, CloudErrorKind, Serialization,
 };
 use serde_json::json;
 use std::time::Duration;
@@ -58,8 +58,8 @@ async fn serves_tls_to_a_client_that_trusts_the_certificate() {
     let err = plain.status().await.unwrap_err();
     assert!(
         matches!(
-            err.code,
-            CloudErrorCode::Unavailable | CloudErrorCode::Internal | CloudErrorCode::Timeout
+            err.kind,
+            CloudErrorKind::Unavailable | CloudErrorKind::Internal | CloudErrorKind::Timeout
         ),
         "{err}"
     );

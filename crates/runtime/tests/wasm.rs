@@ -342,7 +342,7 @@ fn a_bad_configuration_is_refused_when_the_session_starts() {
     )
     .err()
     .unwrap();
-    assert_eq!(err.code(), "ERR_INVALID_CONFIG");
+    assert!(matches!(err, WasmError::InvalidConfig(_)), "{err:?}");
 }
 
 #[test]
@@ -549,7 +549,7 @@ fn a_remote_call_gets_at_most_the_time_left_of_the_guest_call() {
         "{deadline:?}"
     );
     // The guest resumes after the limit: the call is stopped as a timeout, not later.
-    assert_eq!(err.code(), "ERR_WASM_TIMEOUT", "{err:?}");
+    assert!(matches!(err, WasmError::Timeout { .. }), "{err:?}");
 }
 
 #[test]
@@ -597,7 +597,7 @@ fn a_start_function_past_the_time_limit_is_a_timeout() {
     };
     let err = start_session(&spin, limits).err().expect("refused");
     assert_eq!(err, WasmError::Timeout { limit_ms: 30 });
-    assert_eq!(err.code(), "ERR_WASM_TIMEOUT");
+    assert!(matches!(err, WasmError::Timeout { .. }), "{err:?}");
 }
 
 #[test]
@@ -612,7 +612,7 @@ fn a_data_segment_outside_the_memory_is_a_trap_at_instantiation() {
         ),
         other => panic!("{other:?}"),
     }
-    assert_eq!(err.code(), "ERR_WASM_TRAP");
+    assert!(matches!(err, WasmError::Trap(_)), "{err:?}");
 }
 
 #[test]

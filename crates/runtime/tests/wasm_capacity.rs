@@ -33,7 +33,6 @@ fn a_module_at_its_cap_is_refused_and_other_modules_still_run() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(refused.code(), "ERR_WASM_CAPACITY");
     assert!(refused.to_string().contains("maxInstancesPerModule = 3"), "{refused}");
     // Another module loads (its describe() needs an instance) and runs.
     let mut mixer = start("mixer.wasm").unwrap();

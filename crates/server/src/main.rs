@@ -128,7 +128,7 @@ async fn run(args: Args) -> Result<(), String> {
         Some(file) => {
             let runtime = Runtime::global(None).map_err(|e| e.to_string())?;
             let registry = ModuleRegistry::load_verified(file, runtime)
-                .map_err(|e| format!("{}: {}", e.code, e.message))?;
+                .map_err(|e| e.message)?;
             Some(Arc::new(registry))
         }
         None => None,

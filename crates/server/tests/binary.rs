@@ -84,8 +84,8 @@ async fn sigterm_drains_a_stream_in_progress_then_exits_cleanly() {
         .await
         .unwrap_err();
     assert_eq!(
-        err.code,
-        edgemix_cloud::CloudErrorCode::Unavailable
+        err.kind,
+        edgemix_cloud::CloudErrorKind::Unavailable
     );
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use bytes::Bytes;
-use edgemix_cloud::{ClientOptions, CloudClient, CloudErrorCode, Serialization};
+use edgemix_cloud::{ClientOptions, CloudClient, CloudErrorKind, Serialization};
 use serde_json::json;
 use support::{f32le, Server};
 
@@ -51,7 +51,7 @@ async fn the_wasm_module_node_runs_registry_modules_by_name() {
         .execute("WasmModule", &json!({ "module": "spin" }), Serialization::Bytes, Bytes::from_static(b"x"), None)
         .await
         .unwrap_err();
-    assert_eq!(err.code, CloudErrorCode::Rejected);
+    assert_eq!(err.kind, CloudErrorKind::Rejected);
     assert!(
         err.message.contains("no module \"spin\" in the registry; it names: echo, hybrid_vad, image_preprocess, mixer, text_normalize, vad"),
         "{}",
@@ -76,13 +76,12 @@ fn a_registry_with_a_bad_module_stops_the_start_naming_the_module() {
     .unwrap();
     let (ok, stderr) = run(&["--modules", file.to_str().unwrap()]);
     assert!(!ok);
-    assert!(stderr.contains(&format!("ERR_WASM_INTEGRITY: {}: module \"echo\": the module's bytes have SHA-256", file.display())), "{stderr}");
+    assert!(stderr.contains(&format!("{}: module \"echo\": the module's bytes have SHA-256", file.display())), "{stderr}");
     assert!(stderr.contains(&format!("{}: module \"gone\": cannot read WASM module", file.display())), "{stderr}");
 
     std::fs::write(&file, "modules:\n  echo: { file: echo.wasm, version: 1.0.0, sha256: x, input: bytes, output: bytes, extra: 1 }\n").unwrap();
     let (ok, stderr) = run(&["--modules", file.to_str().unwrap()]);
     assert!(!ok);
-    assert!(stderr.contains("ERR_REGISTRY_INVALID"), "{stderr}");
     assert!(stderr.contains("module \"echo\": unknown field \"extra\""), "{stderr}");
     assert!(stderr.contains("module \"echo\": sha256: \"x\" is not allowed"), "{stderr}");
 

@@ -43,7 +43,7 @@ fn registry_error(err: RegistryError) -> NodeError {
     };
     NodeError {
         kind,
-        message: format!("{NAME}: {} ({})", err.message, err.code),
+        message: format!("{NAME}: {}", err.message),
     }
 }
 
@@ -62,7 +62,7 @@ fn wasm_error(err: WasmError) -> NodeError {
     };
     NodeError {
         kind,
-        message: format!("{NAME}: {} ({})", err, err.code()),
+        message: format!("{NAME}: {err}"),
     }
 }
 

@@ -214,10 +214,7 @@ impl Denoiser {
     /// (`{ "channels": 1 | 2, "attenuationLimitDb": 0..100 }`, both optional); unknown
     /// keys and bad values are refused naming the parameter.
     pub fn from_json(value: &serde_json::Value) -> Result<Self, ConfigError> {
-        let standalone: StandaloneConfig = serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            ConfigError::new(path.clone(), format!("invalid denoise config at {path}: {}", err.into_inner()))
-        })?;
+        let standalone: StandaloneConfig = crate::error::parse_config(value, "denoise config")?;
         let config = DenoiseConfig {
             enabled: true,
             attenuation_limit_db: standalone.attenuation_limit_db,

@@ -1,40 +1,31 @@
-//! Errors of the module registry, each with a stable code.
+//! Errors of the module registry: the file's fault, or a module's that would not load.
 
 use std::fmt;
 
 use crate::wasm::WasmError;
-
-/// `ERR_REGISTRY_INVALID`: the registry file cannot be read, is not YAML, breaks the
-/// schema, or a module's `file` leaves the registry's folder or its formats differ from
-/// the module's `describe()`.
-pub const REGISTRY_INVALID: &str = "ERR_REGISTRY_INVALID";
 
 /// Why a registry, or one module of it, cannot be used. The message starts with the
 /// registry file and, for one module, `module "name":`; a registry breaking several rules
 /// has one line per problem.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegistryError {
-    /// `ERR_REGISTRY_INVALID`, or the code of the [`WasmError`] that loading a module met
-    /// (`ERR_WASM_NOT_FOUND`, `ERR_WASM_INTEGRITY`, `ERR_WASM_ABI`, ...).
-    pub code: &'static str,
     pub message: String,
-    /// The WASM runtime's error when loading a module failed.
+    /// The WASM runtime's error when loading a module failed (a missing file or name,
+    /// other bytes than the SHA-256, a module off the ABI, ...). `None`: the registry
+    /// itself is invalid — the file cannot be read, is not YAML, breaks the schema, a
+    /// module's `file` leaves the registry's folder or its formats differ from the
+    /// module's `describe()`.
     pub wasm: Option<WasmError>,
 }
 
 impl RegistryError {
     pub(crate) fn invalid(message: String) -> Self {
-        Self {
-            code: REGISTRY_INVALID,
-            message,
-            wasm: None,
-        }
+        Self { message, wasm: None }
     }
 
     /// `err`, met loading a module, with the registry file and the module's name in front.
     pub(crate) fn module(prefix: &str, err: WasmError) -> Self {
         Self {
-            code: err.code(),
             message: format!("{prefix}: {err}"),
             wasm: Some(err),
         }

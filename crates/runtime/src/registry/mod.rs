@@ -27,7 +27,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use error::{RegistryError, REGISTRY_INVALID};
+pub use error::RegistryError;
 
 use crate::text::clip;
 use crate::wasm::{Format, LoadOptions, Runtime, WasmError, WasmModule};
@@ -109,7 +109,7 @@ impl ModuleEntry {
     }
 
     /// Loads the module through `runtime`: its bytes must hash to `sha256`
-    /// (`ERR_WASM_INTEGRITY`), follow the ABI, and declare the registry's formats.
+    /// ([`WasmError::Integrity`]), follow the ABI, and declare the registry's formats.
     pub fn load(&self, registry: &ModuleRegistry, runtime: &Runtime) -> Result<Arc<WasmModule>, RegistryError> {
         let prefix = registry.module_prefix(&self.name);
         let module = runtime
@@ -225,7 +225,6 @@ impl ModuleRegistry {
         match failures.first() {
             None => Ok(registry),
             Some(first) => Err(RegistryError {
-                code: first.code,
                 message: failures.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("\n"),
                 wasm: first.wasm.clone(),
             }),
@@ -247,7 +246,7 @@ impl ModuleRegistry {
         self.modules.values()
     }
 
-    /// The module named `name`, or `ERR_WASM_NOT_FOUND` listing the names there are.
+    /// The module named `name`, or [`WasmError::NotFound`] listing the names there are.
     pub fn get(&self, name: &str) -> Result<&ModuleEntry, RegistryError> {
         self.modules.get(name).ok_or_else(|| {
             let err = WasmError::NotFound(format!(
@@ -297,7 +296,7 @@ fn resolve(dir: &Path, file: &str) -> Result<PathBuf, String> {
             "{:?} leads out of the registry's folder through a symbolic link (modules outside its folder are not loaded)",
             clip(file, 200)
         )),
-        // A missing file is reported when the module is loaded (ERR_WASM_NOT_FOUND).
+        // A missing file is reported when the module is loaded (WasmError::NotFound).
         Err(_) => Ok(path),
     }
 }

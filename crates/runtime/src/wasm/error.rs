@@ -1,4 +1,4 @@
-//! Errors of the WASM edge runtime, each with a stable code.
+//! Errors of the WASM edge runtime, by kind (the binding gives each its JS `code`).
 
 use std::fmt;
 
@@ -51,27 +51,29 @@ pub enum WasmError {
 }
 
 impl WasmError {
-    /// The stable code JS sees as `err.code`.
-    pub fn code(&self) -> &'static str {
+    /// The kind in snake_case (`trap`, `memory_limit`, ...): the `reason` label of the
+    /// runtime's metrics. Which JS `code` a kind becomes is the binding's decision.
+    pub fn label(&self) -> &'static str {
         match self {
-            WasmError::NotFound(_) => "ERR_WASM_NOT_FOUND",
-            WasmError::Integrity { .. } => "ERR_WASM_INTEGRITY",
-            WasmError::Compile(_) => "ERR_WASM_COMPILE",
-            WasmError::Abi(_) => "ERR_WASM_ABI",
-            WasmError::Trap(_) => "ERR_WASM_TRAP",
-            WasmError::Timeout { .. } => "ERR_WASM_TIMEOUT",
-            WasmError::Cancelled => "ERR_WASM_CANCELLED",
-            WasmError::MemoryLimit { .. } => "ERR_WASM_MEMORY_LIMIT",
-            WasmError::OutputTooLarge { .. } => "ERR_WASM_OUTPUT_TOO_LARGE",
-            WasmError::BadPointer(_) => "ERR_WASM_BAD_POINTER",
-            WasmError::BadOutput(_) => "ERR_WASM_BAD_OUTPUT",
-            WasmError::InvalidInput(_) => "ERR_WASM_INVALID_INPUT",
-            WasmError::InvalidAudio(_) => "ERR_INVALID_AUDIO",
-            WasmError::Capacity(_) | WasmError::ModuleCapacity { .. } => "ERR_WASM_CAPACITY",
-            WasmError::InvalidConfig(_) => "ERR_INVALID_CONFIG",
-            WasmError::Guest { .. } => "ERR_WASM_GUEST",
-            WasmError::InvalidOptions(_) => "ERR_INVALID_CONFIG",
-            WasmError::Closed => "ERR_WASM_SESSION_CLOSED",
+            WasmError::NotFound(_) => "not_found",
+            WasmError::Integrity { .. } => "integrity",
+            WasmError::Compile(_) => "compile",
+            WasmError::Abi(_) => "abi",
+            WasmError::Trap(_) => "trap",
+            WasmError::Timeout { .. } => "timeout",
+            WasmError::Cancelled => "cancelled",
+            WasmError::MemoryLimit { .. } => "memory_limit",
+            WasmError::OutputTooLarge { .. } => "output_too_large",
+            WasmError::BadPointer(_) => "bad_pointer",
+            WasmError::BadOutput(_) => "bad_output",
+            WasmError::InvalidInput(_) => "invalid_input",
+            WasmError::InvalidAudio(_) => "invalid_audio",
+            WasmError::Capacity(_) => "capacity",
+            WasmError::ModuleCapacity { .. } => "module_capacity",
+            WasmError::InvalidConfig(_) => "invalid_config",
+            WasmError::Guest { .. } => "guest",
+            WasmError::InvalidOptions(_) => "invalid_options",
+            WasmError::Closed => "closed",
         }
     }
 }

@@ -8,9 +8,9 @@ use super::error::WasmError;
 pub const INSTANCES: &str = "edgemix_wasm_instances";
 /// Counter: instances started and initialized.
 pub const INSTANTIATIONS: &str = "edgemix_wasm_instantiations_total";
-/// Counter: modules that could not be loaded (`ERR_WASM_COMPILE`, `ERR_WASM_ABI`) and
-/// instances that could not start or whose `initialize`/`configure` failed, by `reason`
-/// (the error code: `ERR_WASM_TRAP`, `ERR_WASM_MEMORY_LIMIT`, `ERR_WASM_CAPACITY`, ...).
+/// Counter: modules that could not be loaded (`compile`, `abi`) and instances that could
+/// not start or whose `initialize`/`configure` failed, by `reason` ([`WasmError::label`]:
+/// `trap`, `memory_limit`, `capacity`, ...).
 pub const INIT_FAILURES: &str = "edgemix_wasm_init_failures_total";
 
 /// Counts one live instance for as long as it lives.
@@ -39,7 +39,7 @@ pub(crate) fn started<T>(outcome: &Result<T, WasmError>) {
 
 /// Records a module that could not be loaded or an instance that could not start.
 pub fn failed(err: &WasmError) {
-    metrics::counter!(INIT_FAILURES, "reason" => err.code()).increment(1);
+    metrics::counter!(INIT_FAILURES, "reason" => err.label()).increment(1);
 }
 
 /// Series that exist from the start (zeros rather than nothing before the first event).

@@ -25,7 +25,7 @@ pub struct LoadOptions {
     /// `env.call_remote_service`; any other name is denied (`-8`). Default none.
     pub allow_remote: Option<Vec<String>>,
     /// Expected SHA-256 of the module's bytes (64 lowercase hex digits); other bytes are
-    /// refused (`ERR_WASM_INTEGRITY`) before they are compiled.
+    /// refused ([`WasmError::Integrity`](super::WasmError::Integrity)) before they are compiled.
     pub sha256: Option<String>,
 }
 
