@@ -12,11 +12,12 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
 import { buildAssemblyScript } from './build-as.mjs';
 import { buildC } from './build-c.mjs';
 import { ensureRustTargets } from './lib/rustup.mjs';
-import { distDir, line, modulesDir, writeDist } from './wasm-dist.mjs';
+import { distDir, line, modulesDir, repoDir, writeDist } from './wasm-dist.mjs';
 import { updateRegistry } from './wasm-registry.mjs';
 
 const TARGETS = { 'wasm32-unknown-unknown': '.wasm', 'wasm32-wasip1': '.wasip1.wasm' };
@@ -30,10 +31,20 @@ function run(command, args, options = {}) {
   return result.stdout ?? '';
 }
 
+/** Source paths that panic messages carry into a module's bytes, written the same for every
+ *  checkout and cargo home, so a module's SHA-256 (the registry's `sha256`) does not depend
+ *  on where the repository was cloned. Added to wasm-modules/.cargo/config.toml's
+ *  rustflags (cargo joins arrays from --config and the file). */
+function remapPaths(target) {
+  const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
+  const flags = [`--remap-path-prefix=${repoDir.replace(/[\\/]$/, '')}=/edgemix`, `--remap-path-prefix=${cargoHome}=/cargo`];
+  return ['--config', `target.${target}.rustflags=${JSON.stringify(flags)}`];
+}
+
 /** Builds both targets; returns [{ name, target, path }] of every module artifact. */
 function build() {
   const args = ['build', '--release', '--message-format=json-render-diagnostics'];
-  for (const target of Object.keys(TARGETS)) args.push('--target', target);
+  for (const target of Object.keys(TARGETS)) args.push('--target', target, ...remapPaths(target));
   // Diagnostics and progress go to stderr as usual; stdout carries the JSON messages.
   const stdout = run('cargo', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const artifacts = [];
