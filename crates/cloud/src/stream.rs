@@ -23,7 +23,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::Streaming;
 
 use super::balance::Lease;
-use super::client::CloudClient;
+use super::client::{check_node, CloudClient};
 use super::error::{CloudError, CloudErrorCode};
 use super::proto::{stream_data, StreamData, StreamInit};
 use super::serialization::Serialization;
@@ -58,7 +58,7 @@ pub struct CloudStream {
 fn data(bytes: Bytes) -> StreamData {
     StreamData {
         payload: Some(stream_data::Payload::Data(bytes)),
-        error_message: String::new(),
+        ..Default::default()
     }
 }
 
@@ -172,8 +172,36 @@ impl CloudStream {
     }
 }
 
+/// One answer of the server: its data, and what an edgemix server says it answers.
+struct Answer {
+    bytes: Bytes,
+    /// The data message it is for, 1-based on its call (0: not said).
+    sequence: u64,
+    /// The node that made it ("": not said).
+    node_type: String,
+}
+
+impl Answer {
+    /// Refuses an answer that says it is for another message than the `expected`th of
+    /// its call, or from another node than the stream's: a stray, repeated or misrouted
+    /// answer would otherwise be handed to the wrong frame and shift every later one.
+    fn check(&self, what: &str, node_type: &str, expected: u64) -> Result<(), CloudError> {
+        check_node(what, node_type, Some(self.node_type.as_bytes()))?;
+        if self.sequence != 0 && self.sequence != expected {
+            return Err(CloudError::new(
+                CloudErrorCode::Internal,
+                format!(
+                    "{what}: the server's answer #{} came where answer #{expected} was due (a stray, repeated or reordered answer); the stream was ended so that no frame gets another's answer",
+                    self.sequence
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The next answer: data, the end of the stream, or the error the server reported.
-async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Option<Bytes>, CloudError> {
+async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Option<Answer>, CloudError> {
     match responses.message().await {
         Err(status) => Err(CloudError::from_status(&status, what)),
         Ok(None) => Ok(None),
@@ -189,8 +217,14 @@ async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Optio
         }
         Ok(Some(StreamData {
             payload: Some(stream_data::Payload::Data(bytes)),
+            sequence,
+            node_type,
             ..
-        })) => Ok(Some(bytes)),
+        })) => Ok(Some(Answer {
+            bytes,
+            sequence,
+            node_type,
+        })),
         Ok(Some(_)) => Err(CloudError::new(
             CloudErrorCode::Internal,
             format!("{what}: the server answered a message without data"),
@@ -201,6 +235,8 @@ async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Optio
 /// The stream's call on one replica.
 struct Call {
     lease: Lease,
+    /// Answers taken on this call so far (an edgemix server numbers them from 1).
+    answered: u64,
     /// None once half-closed.
     outbound: Option<mpsc::UnboundedSender<StreamData>>,
     responses: Streaming<StreamData>,
@@ -226,7 +262,7 @@ async fn open(
     let (outbound, requests) = mpsc::unbounded_channel();
     let _ = outbound.send(StreamData {
         payload: Some(stream_data::Payload::Init(init.clone())),
-        error_message: String::new(),
+        ..Default::default()
     });
     let request = client.request(UnboundedReceiverStream::new(requests), None);
     let mut grpc = CloudClient::grpc(&lease);
@@ -241,6 +277,7 @@ async fn open(
     match opened {
         Ok(responses) => Ok(Call {
             lease,
+            answered: 0,
             outbound: Some(outbound),
             responses,
         }),
@@ -329,10 +366,17 @@ async fn drive(driver: Driver, what: String) {
                 waiting_since.map_or_else(tokio::time::Instant::now, |t| (t + limit).into()),
                 next(&mut call.responses, &what),
             ), if waiting_since.is_some() => {
-                let answer = answer.unwrap_or_else(|_| Err(CloudError::new(
-                    CloudErrorCode::Timeout,
-                    format!("{what}: no answer within {} ms", limit.as_millis()),
-                )));
+                let answer = answer
+                    .unwrap_or_else(|_| Err(CloudError::new(
+                        CloudErrorCode::Timeout,
+                        format!("{what}: no answer within {} ms", limit.as_millis()),
+                    )))
+                    .and_then(|answer| {
+                        let Some(answer) = answer else { return Ok(None) };
+                        call.answered += 1;
+                        answer.check(&what, &init.node_type, call.answered)?;
+                        Ok(Some(answer.bytes))
+                    });
                 match answer {
                     Ok(Some(bytes)) => match pending.pop_front() {
                         Some(p) => {
