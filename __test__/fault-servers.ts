@@ -135,8 +135,9 @@ export async function impostorServer(how: Impostor): Promise<FaultServer> {
       callback(null, { status: 1, output_data: output })
     },
     StreamNode(call: grpc.ServerDuplexStream<StreamData, unknown>) {
+      // No headers until the first answer (grpc-js's and grpcio's default): the client
+      // must send its frames without waiting for them.
       streams++
-      call.sendMetadata(new grpc.Metadata())
       const chain = new MixerChain()
       let received = 0
       let held: { data: Buffer; sequence: number } | undefined

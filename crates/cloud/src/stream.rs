@@ -251,12 +251,16 @@ impl Call {
     }
 }
 
-/// Opens the call on the next replica, within `limit`.
+/// Opens the call on the next replica, within `limit`, with `pending` sent after the
+/// init (and the request stream half-closed when `finished`) before the server's
+/// response headers are awaited: a server may send them only with its first answer.
 async fn open(
     client: &CloudClient,
     init: &StreamInit,
     what: &str,
     limit: Duration,
+    pending: &VecDeque<Pending>,
+    finished: bool,
 ) -> Result<Call, CloudError> {
     let lease = client.lease().await?;
     let (outbound, requests) = mpsc::unbounded_channel();
@@ -264,6 +268,10 @@ async fn open(
         payload: Some(stream_data::Payload::Init(init.clone())),
         ..Default::default()
     });
+    for p in pending {
+        let _ = outbound.send(data(p.frame.clone()));
+    }
+    let outbound = (!finished).then_some(outbound);
     let request = client.request(UnboundedReceiverStream::new(requests), None);
     let mut grpc = CloudClient::grpc(&lease);
     let opened = match tokio::time::timeout(limit, grpc.stream_node(request)).await {
@@ -278,7 +286,7 @@ async fn open(
         Ok(responses) => Ok(Call {
             lease,
             answered: 0,
-            outbound: Some(outbound),
+            outbound,
             responses,
         }),
         Err(err) => {
@@ -331,17 +339,30 @@ async fn drive(driver: Driver, what: String) {
     let mut tail: Option<Bytes> = None;
     let mut sent: u64 = 0;
     let mut moves_in_row: u32 = 0;
-    let mut call = match open(&client, &init, &what, limit).await {
-        Ok(call) => call,
-        // Nothing was sent yet: the next replicas are tried as a move would.
-        Err(err) if err.code == CloudErrorCode::Unavailable && max_moves > 0 => {
-            let mut attempts = 0;
-            match move_stream(&client, &init, &what, limit, &mut attempts, max_moves).await {
-                Ok(call) => call,
-                Err(err) => return fail_all(err, pending, None, &mut items).await,
+    // The frames queued by now go out with the init.
+    while let Ok(item) = items.try_recv() {
+        match item {
+            Item::Frame(frame, tx) => {
+                pending.push_back(Pending { frame, index: sent, sent: Instant::now(), tx });
+                sent += 1;
+            }
+            Item::Finish(tx) => {
+                finish = Some((tx, Instant::now()));
+                break;
             }
         }
-        Err(err) => return fail_all(err, pending, None, &mut items).await,
+    }
+    let mut call = match open(&client, &init, &what, limit, &pending, finish.is_some()).await {
+        Ok(call) => call,
+        // Nothing was answered yet: the next replicas are tried as a move would.
+        Err(err) if err.code == CloudErrorCode::Unavailable && max_moves > 0 => {
+            let mut attempts = 0;
+            match move_stream(&client, &init, &what, limit, &mut attempts, max_moves, &pending, finish.is_some()).await {
+                Ok(call) => call,
+                Err(err) => return fail_all(err, pending, finish.map(|(tx, _)| tx), &mut items).await,
+            }
+        }
+        Err(err) => return fail_all(err, pending, finish.map(|(tx, _)| tx), &mut items).await,
     };
     loop {
         // The answer awaited longest bounds the wait.
@@ -407,23 +428,17 @@ async fn drive(driver: Driver, what: String) {
                             && !pending.is_empty()
                             && moves_in_row < max_moves;
                         let moved = if movable {
-                            move_stream(&client, &init, &what, limit, &mut moves_in_row, max_moves).await
+                            move_stream(&client, &init, &what, limit, &mut moves_in_row, max_moves, &pending, finish.is_some()).await
                         } else {
                             Err(err)
                         };
                         match moved {
-                            Ok(mut next_call) => {
+                            Ok(next_call) => {
                                 tracing::info!(what = %what, from = call.lease.address(), to = next_call.lease.address(), frames = pending.len(), "stream moved to another replica");
                                 moves
                                     .lock()
                                     .unwrap_or_else(PoisonError::into_inner)
                                     .push(pending.front().map_or(sent, |p| p.index));
-                                for p in &pending {
-                                    next_call.send(&p.frame);
-                                }
-                                if finish.is_some() {
-                                    next_call.outbound = None;
-                                }
                                 tail = None;
                                 call = next_call;
                             }
@@ -439,8 +454,10 @@ async fn drive(driver: Driver, what: String) {
     }
 }
 
-/// Opens the stream again on another replica, up to the moves allowed in a row, pausing
-/// 25 ms (doubling) between failed attempts after the first.
+/// Opens the stream again on another replica with the frames not answered yet, up to the
+/// moves allowed in a row, pausing 25 ms (doubling) between failed attempts after the
+/// first.
+#[allow(clippy::too_many_arguments)]
 async fn move_stream(
     client: &CloudClient,
     init: &StreamInit,
@@ -448,10 +465,12 @@ async fn move_stream(
     limit: Duration,
     moves_in_row: &mut u32,
     max_moves: u32,
+    pending: &VecDeque<Pending>,
+    finished: bool,
 ) -> Result<Call, CloudError> {
     loop {
         *moves_in_row += 1;
-        match open(client, init, what, limit).await {
+        match open(client, init, what, limit, pending, finished).await {
             Ok(call) => return Ok(call),
             Err(err) if err.code == CloudErrorCode::Unavailable && *moves_in_row < max_moves => {
                 tokio::time::sleep(Duration::from_millis(25 << (*moves_in_row - 1).min(5))).await;
