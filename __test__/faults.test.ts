@@ -164,7 +164,8 @@ describe('cloud faults', () => {
     expect(stats.fallbacks.cloudToEdge).toBe(answers.filter((a) => a.fellBack).length)
     // No frame waits much past the deadline (hang bound, not a timing figure).
     for (const a of answers) expect(a.latencyMs).toBeLessThan(5000)
-    const waited = answers.filter((a) => a.fellBack)
+    // Frames that waited for the cloud (the others were refused by the open circuit).
+    const waited = answers.filter((a) => a.latencyMs >= 100)
     console.log(
       `silent cloud: ${waited.length} of ${answers.length} frames waited for the cloud (max ${ms(Math.max(...waited.map((a) => a.latencyMs)))}), ` +
         `the rest went straight to the edge; circuit opened ${stats.timesOpened}× in ${ms(performance.now() - t0)}; errors ${JSON.stringify(errors)}`,
@@ -185,8 +186,7 @@ describe('cloud faults', () => {
       expect(Object.keys(errors).length).toBeGreaterThan(0)
       for (const code of Object.keys(errors)) expect(code).toMatch(/^ERR_CLOUD_/)
       expect(proxy.stats().timesOpened).toBeGreaterThanOrEqual(1)
-      const waited = answers.filter((a) => a.fellBack)
-      console.log(`${what}: errors ${JSON.stringify(errors)}; ${waited.length} frames tried the cloud first (max ${ms(Math.max(...waited.map((a) => a.latencyMs)))})`)
+      console.log(`${what}: errors ${JSON.stringify(errors)}; slowest frame ${ms(Math.max(...answers.map((a) => a.latencyMs)))}`)
     })
   }
 
