@@ -457,7 +457,7 @@ async fn drive(driver: Driver, what: String) {
 /// Opens the stream again on another replica with the frames not answered yet, up to the
 /// moves allowed in a row, pausing 25 ms (doubling) between failed attempts after the
 /// first.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // the driver's state it reopens with, by reference
 async fn move_stream(
     client: &CloudClient,
     init: &StreamInit,

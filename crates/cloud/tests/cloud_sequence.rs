@@ -6,7 +6,9 @@
 mod support;
 
 use edgemix_cloud::proto::remote_execution_service_client::RemoteExecutionServiceClient;
-use edgemix_cloud::proto::{stream_data, ExecuteNodeRequest, StreamData, StreamInit, NODE_TYPE_HEADER};
+use edgemix_cloud::proto::{
+    stream_data, ExecuteNodeRequest, StreamData, StreamInit, NODE_TYPE_HEADER,
+};
 use support::*;
 
 fn data(samples: &[f32]) -> StreamData {
@@ -19,7 +21,9 @@ fn data(samples: &[f32]) -> StreamData {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_answers_are_numbered_and_named_and_the_tail_is_one_past_the_last() {
     let mut server = start().await;
-    let mut raw = RemoteExecutionServiceClient::connect(url(&server)).await.unwrap();
+    let mut raw = RemoteExecutionServiceClient::connect(url(&server))
+        .await
+        .unwrap();
     let init = StreamData {
         payload: Some(stream_data::Payload::Init(StreamInit {
             node_type: "AudioMixer".into(),
@@ -48,7 +52,9 @@ async fn stream_answers_are_numbered_and_named_and_the_tail_is_one_past_the_last
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_node_names_the_node_that_answered() {
     let mut server = start().await;
-    let mut raw = RemoteExecutionServiceClient::connect(url(&server)).await.unwrap();
+    let mut raw = RemoteExecutionServiceClient::connect(url(&server))
+        .await
+        .unwrap();
     let response = raw
         .execute_node(ExecuteNodeRequest {
             node_type: "PassThrough".into(),
@@ -58,7 +64,10 @@ async fn execute_node_names_the_node_that_answered() {
         })
         .await
         .unwrap();
-    assert_eq!(response.metadata().get(NODE_TYPE_HEADER).unwrap(), "PassThrough");
+    assert_eq!(
+        response.metadata().get(NODE_TYPE_HEADER).unwrap(),
+        "PassThrough"
+    );
     assert_eq!(samples(&response.into_inner().output_data), [0.25]);
     server.shutdown().await.unwrap();
 }
