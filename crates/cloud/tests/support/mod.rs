@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes};
-use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
 use edgemix_cloud::server::{serve, ServerHandle, ServerOptions};
 use edgemix_cloud::{ClientOptions, CloudClient, CloudError, Serialization};
+use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
 use tonic::Status;
@@ -42,7 +42,10 @@ pub fn options() -> ServerOptions {
 
 /// `options()` bound to `addr`.
 pub fn options_at(addr: std::net::SocketAddr) -> ServerOptions {
-    ServerOptions { addr, ..options() }
+    ServerOptions {
+        addr,
+        ..options()
+    }
 }
 
 pub async fn start() -> ServerHandle {
