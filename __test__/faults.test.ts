@@ -11,16 +11,19 @@
 // frame is lost, repeated, reordered or taken from the wrong node without a failure
 // here. Recovery times and latencies are printed (the README records them); the only
 // time bounds asserted are hang bounds.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { CloudClient, ErrorCode, HybridProcessingClient, MixerChain, WasmEdgeNode, type HybridProxy, type HybridResult } from '../dist/index.js'
 import { impostorServer, junkGrpcServer, junkServer, silentServer, type FaultServer, type Impostor } from './fault-servers.js'
 import { bitEqual, frame, StreamVerifier } from './sequenced.js'
-import { startServerProcess, type ServerProcess } from './server-process.js'
+import { edgemixServerBinary, startServerProcess, type ServerProcess } from './server-process.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** The breaker of every proxy here: opens after 3 failures, probes after 100 ms (doubling to 400 ms). */
 const BREAKER = { failureThreshold: 3, openMs: 100, maxOpenMs: 400 }
+
+// Built (or found up to date) before the tests, outside their timeouts.
+beforeAll(() => void edgemixServerBinary(), 600_000)
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
