@@ -7,56 +7,14 @@
 // restarted replica takes the new streams. Shares, moves and the recovery time are
 // printed.
 import { afterAll, expect, it } from 'vitest'
-import { HybridProcessingClient, MixerChain } from '../dist/index.js'
-import { FRAME } from './helpers.js'
+import { HybridProcessingClient } from '../dist/index.js'
 import { parsePrometheus } from './prometheus-parse.js'
+import { frame, StreamVerifier } from './sequenced.js'
 import { startServerProcess, type ServerProcess } from './server-process.js'
 
 const STREAMS = 60
 const FRAMES = 150 // 3 s of 48 kHz audio per stream
 const LATE_STREAMS = 30
-
-/** Frame `index` of stream `stream`: a tone whose pitch and level name both. */
-function frame(stream: number, index: number): Float32Array {
-  const hz = 110 + 7 * stream + 3 * (index % 50)
-  const level = 0.05 + 0.9 * (((stream * 31 + index * 17) % 23) / 23)
-  const out = new Float32Array(FRAME)
-  for (let i = 0; i < FRAME; i++) out[i] = level * Math.sin((2 * Math.PI * hz * (index * FRAME + i)) / 48000)
-  return out
-}
-
-function equal(a: Float32Array, b: Float32Array): boolean {
-  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]))
-}
-
-/**
- * Checks a stream's answers in order against the native chain. Where an answer differs,
- * it must be what a fresh chain makes of that frame (the stream moved): that chain
- * then goes on. Anything else (a lost, repeated, reordered or wrong frame) fails.
- */
-class Verifier {
-  chain = new MixerChain()
-  next = 0
-  moves: number[] = []
-
-  constructor(readonly stream: number) {}
-
-  check(output: unknown): void {
-    const input = frame(this.stream, this.next)
-    expect(output).toBeInstanceOf(Float32Array)
-    const expected = this.chain.processSync(Float32Array.from(input))
-    if (!equal(output as Float32Array, expected)) {
-      const fresh = new MixerChain()
-      const restarted = fresh.processSync(Float32Array.from(input))
-      if (!equal(output as Float32Array, restarted)) {
-        throw new Error(`stream ${this.stream}: frame ${this.next} is neither the continued nor a restarted chain's answer`)
-      }
-      this.chain = fresh
-      this.moves.push(this.next)
-    }
-    this.next++
-  }
-}
 
 async function scrape(server: ServerProcess): Promise<{ frames: number; streams: number }> {
   const families = parsePrometheus(await (await fetch(`${server.ops}/metrics`)).text())
@@ -89,14 +47,14 @@ it('spreads 60 streams over 3 replicas, survives one killed and restarted mid-ru
   let killAt: () => void
   const third = new Promise<void>((r) => (killAt = r))
   const run = async (stream: number, frames: number, hold: boolean) => {
-    const verifier = new Verifier(stream)
+    const verifier = new StreamVerifier(stream)
     async function* source() {
       for (let i = 0; i < frames; i++) yield frame(stream, i)
       if (hold) await released
     }
     for await (const result of proxy.stream(source())) {
       expect(result.route).toBe('cloud')
-      verifier.check(result.output)
+      verifier.check('cloud', result.output)
       if (++answered === Math.floor((STREAMS * FRAMES) / 3)) killAt()
     }
     expect(verifier.next).toBe(frames)
@@ -140,13 +98,13 @@ it('spreads 60 streams over 3 replicas, survives one killed and restarted mid-ru
   const verifiers = await Promise.all([...phase1, ...phase2])
   await client.close()
 
-  const moved = verifiers.slice(0, STREAMS).filter((v) => v.moves.length > 0)
+  const moved = verifiers.slice(0, STREAMS).filter((v) => v.restarts.length > 0)
   const total = before.reduce((a, s) => a + s.frames, 0)
   console.log(
     [
       `streams per replica before the kill: ${before.map((s) => s.streams).join(' / ')}`,
       `frame share before the kill: ${before.map((s) => ((100 * s.frames) / total).toFixed(1) + ' %').join(' / ')} of ${total}`,
-      `streams moved off the killed replica: ${moved.length} (at frames ${moved.map((v) => v.moves[0]).join(', ')})`,
+      `streams moved off the killed replica: ${moved.length} (at frames ${moved.map((v) => v.restarts[0]).join(', ')})`,
       `streams on the survivors after the kill: ${afterKill.filter((_, i) => i !== victim).map((s) => s.streams).join(' / ')}`,
       `recovery (restart to back in rotation): ${recoveryMs.toFixed(0)} ms`,
       `streams per replica with ${LATE_STREAMS} new ones: ${late.map((s) => s.streams).join(' / ')}`,
@@ -162,7 +120,7 @@ it('spreads 60 streams over 3 replicas, survives one killed and restarted mid-ru
   }
   // Exactly the killed replica's streams moved, each once.
   expect(moved.length).toBe(before[victim].streams)
-  for (const v of moved) expect(v.moves).toHaveLength(1)
+  for (const v of moved) expect(v.restarts).toHaveLength(1)
   // The survivors took them; the restarted replica took the new streams.
   expect(afterKill.filter((_, i) => i !== victim).reduce((a, s) => a + s.streams, 0)).toBe(STREAMS)
   expect(late[victim].streams).toBeGreaterThanOrEqual(LATE_STREAMS - 5)

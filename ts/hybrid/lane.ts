@@ -4,17 +4,31 @@
  * its own edge session and cloud stream, both opened on first use.
  *
  * In an ordered lane, inputs are submitted to their side in input order even when an
- * async decisionFunction answers out of order (`turn`). A cloud stream that failed is
- * dropped and the next cloud input opens a new one (its state starts over).
+ * async decisionFunction answers out of order (`turn`), and also across sides (`Place`):
+ * an input that falls back reaches the other side before any later input does. A cloud
+ * stream that failed is dropped and the next cloud input opens a new one (its state
+ * starts over).
  */
 import type { CloudSide, CloudStreamLike } from './cloud.js'
 import type { EdgeSession, EdgeSide } from './edge.js'
 import type { CloudFormat } from './input.js'
+import type { Side } from './router.js'
 
 /** An input's place in its lane's submission order (see Lane.take). */
 export interface Turn {
   ready: Promise<void>
   done: () => void
+}
+
+/**
+ * An input's place in an ordered lane: the side it is on or waits for, until it will
+ * submit nothing more (`done`: answered, fallen back, or failed for good).
+ */
+export class Place {
+  done = false
+  /** Set while the input waits (`Lane.submit`): its submission. */
+  go: (() => void) | undefined
+  constructor(public side: Side) {}
 }
 
 export class Lane {
@@ -24,6 +38,11 @@ export class Lane {
   #cloud: { format: CloudFormat; stream: Promise<CloudStreamLike> } | undefined
   #turn: Promise<void> = Promise.resolve()
   #holders = 0
+  /** Places not done, in input order (the done ones at the front are dropped). */
+  readonly #places: Place[] = []
+  /** Places with a submission waiting. */
+  #waiting = 0
+  #releasing = false
 
   constructor(
     readonly ordered: boolean,
@@ -68,6 +87,65 @@ export class Lane {
     if (!current || (stream && current.stream !== stream)) return
     this.#cloud = undefined
     current.stream.then((s) => s.end()).catch(() => {})
+  }
+
+  /** The next input's place; it is about to go to `side`. */
+  enter(side: Side): Place {
+    const place = new Place(side)
+    this.#places.push(place)
+    return place
+  }
+
+  /**
+   * Runs `submit` (which submits `place`'s input to `side`) now, or once no earlier input
+   * waits to be submitted or is on the other side, where it could fail and fall back to
+   * `side` and must then reach it first. Results come out in input order anyway, so the
+   * wait costs the input nothing but the overlap with the earlier one's call. Returns
+   * what `submit` returns (a promise of it when it waits).
+   */
+  submit<T>(place: Place, side: Side, submit: () => Promise<T>): Promise<T> {
+    place.side = side
+    if (this.#free(place)) return submit()
+    this.#waiting++
+    return new Promise<T>((resolve) => (place.go = () => resolve(submit())))
+  }
+
+  /**
+   * `place`'s input submits nothing more; the inputs it held back are submitted now,
+   * synchronously and in input order.
+   */
+  leave(place: Place): void {
+    place.done = true
+    while (this.#places[0]?.done) this.#places.shift()
+    // A submission may end another place (a fallback submits and leaves): the outer
+    // call then looks again from the start.
+    if (this.#waiting === 0 || this.#releasing) return
+    this.#releasing = true
+    try {
+      let released = true
+      while (released) {
+        released = false
+        const next = this.#places.find((p) => p.go && this.#free(p))
+        if (next) {
+          const go = next.go!
+          next.go = undefined
+          this.#waiting--
+          released = true
+          go()
+        }
+      }
+    } finally {
+      this.#releasing = false
+    }
+  }
+
+  /** No earlier input still waits to be submitted, or is on the other side. */
+  #free(place: Place): boolean {
+    for (const p of this.#places) {
+      if (p === place) return true
+      if (!p.done && (p.go || p.side !== place.side)) return false
+    }
+    return true
   }
 
   /** Whether an earlier input holds a turn (it has not been submitted yet). */

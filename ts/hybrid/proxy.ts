@@ -11,7 +11,7 @@ import { decide, type Decided, type DecisionContext, type DecisionFunction, type
 import { type EdgeSide } from './edge.js'
 import { codedError, codeOf, describeValue } from './errors.js'
 import { normalize, type Normalized } from './input.js'
-import { Lane, type Turn } from './lane.js'
+import { Lane, type Place, type Turn } from './lane.js'
 import { Metrics, type ProxyStats } from './metrics.js'
 import { ordered } from './ordered.js'
 import * as poll from './poll.js'
@@ -347,45 +347,60 @@ export class HybridProxy {
     return this.#has(side) && (this.#fallback === 'both' || this.#fallback === side)
   }
 
-  /** The first side's attempt, then (on failure) the fallback. */
+  /**
+   * The first side's attempt, then (on failure) the fallback. In an ordered lane the
+   * input takes its place first, so that no later input reaches a side before it.
+   */
   #execute(lane: Lane, n: Normalized, plan: Plan, started: number, turn?: Turn): Promise<HybridResult> {
     const { first, decision, ticket } = plan
+    const place = lane.ordered ? lane.enter(first) : undefined
     // A cloud call needs the circuit's permission; without it the first side fails
     // without a call.
     if (first === 'edge' || ticket) {
-      const attempt = this.#attempt(lane, first, n, ticket)
-      turn?.done()
-      return attempt.then(
-        (output) => ({ output, route: first, fellBack: false, latencyMs: performance.now() - started, decision }),
-        (e) => this.#fallBack(lane, n, plan, started, e),
-      )
+      const submit = (): Promise<HybridResult> => {
+        const attempt = this.#attempt(lane, first, n, ticket)
+        turn?.done()
+        return attempt.then(
+          (output) => {
+            if (place) lane.leave(place)
+            return { output, route: first, fellBack: false, latencyMs: performance.now() - started, decision }
+          },
+          (e) => this.#fallBack(lane, n, plan, started, e, place),
+        )
+      }
+      return place ? lane.submit(place, first, submit) : submit()
     }
     turn?.done()
     decision.reason += this.router.offline ? '; offline mode' : '; cloud circuit open'
     const refused = codedError(ErrorCode.CLOUD_UNAVAILABLE, this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.circuit}`)
-    return this.#fallBack(lane, n, plan, started, refused)
+    return this.#fallBack(lane, n, plan, started, refused, place)
   }
 
   /** After the first side failed with `firstError`: the other side, if `fallback` allows. */
-  async #fallBack(lane: Lane, n: Normalized, plan: Plan, started: number, firstError: unknown): Promise<HybridResult> {
+  async #fallBack(lane: Lane, n: Normalized, plan: Plan, started: number, firstError: unknown, place?: Place): Promise<HybridResult> {
     const { first, decision } = plan
     const second = other(first)
     if (!this.#mayFallBackTo(second)) {
+      if (place) lane.leave(place)
       this.metrics.failed++
       throw firstError
     }
     this.metrics.fallbacks[first === 'edge' ? 'edgeToCloud' : 'cloudToEdge']++
-    const secondTicket = second === 'cloud' ? this.router.permit() : null
-    if (second === 'cloud' && !secondTicket) {
-      this.metrics.failed++
-      throw firstError
+    const submit = (): Promise<unknown> => {
+      try {
+        const secondTicket = second === 'cloud' ? this.router.permit() : null
+        if (second === 'cloud' && !secondTicket) return Promise.reject(firstError)
+        return this.#attempt(lane, second, n, secondTicket)
+      } finally {
+        if (place) lane.leave(place)
+      }
     }
     try {
-      const output = await this.#attempt(lane, second, n, secondTicket)
+      const output = await (place ? lane.submit(place, second, submit) : submit())
       return { output, route: second, fellBack: true, latencyMs: performance.now() - started, decision }
     } catch (e) {
       this.metrics.failed++
-      throw e instanceof Error && firstError !== undefined && !('cause' in e) ? Object.assign(e, { cause: firstError }) : e
+      throw e instanceof Error && e !== firstError && firstError !== undefined && !('cause' in e) ? Object.assign(e, { cause: firstError }) : e
     }
   }
 

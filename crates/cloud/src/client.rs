@@ -30,7 +30,9 @@ use tonic::{Request, Status};
 use super::balance::{Lease, ReplicaState, Set};
 use super::error::{CloudError, CloudErrorKind};
 use super::proto::remote_execution_service_client::RemoteExecutionServiceClient;
-use super::proto::{ExecuteNodeRequest, ListNodesRequest, ServiceStatus, StatusRequest};
+use super::proto::{
+    ExecuteNodeRequest, ListNodesRequest, ServiceStatus, StatusRequest, NODE_TYPE_HEADER,
+};
 use super::resolve::{Resolver, Target};
 use super::serialization::Serialization;
 use super::stream::CloudStream;
@@ -202,6 +204,22 @@ fn string_map(config: &Value) -> Result<HashMap<String, String>, CloudError> {
     }
 }
 
+/// Refuses an answer that names another node than `asked` (`named`: the node an edgemix
+/// server says answered; None or empty from peers that do not say), so that a
+/// misrouted or impostor answer is never taken for the node's output.
+pub(crate) fn check_node(what: &str, asked: &str, named: Option<&[u8]>) -> Result<(), CloudError> {
+    match named {
+        Some(named) if !named.is_empty() && named != asked.as_bytes() => Err(CloudError::new(
+            CloudErrorKind::Internal,
+            format!(
+                "{what}: the answer came from node {:?}, not the {asked:?} asked for; it was refused",
+                String::from_utf8_lossy(&named[..named.len().min(64)])
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn service_status(code: i32) -> &'static str {
     match ServiceStatus::try_from(code).unwrap_or(ServiceStatus::Unspecified) {
         ServiceStatus::Healthy => "healthy",
@@ -345,8 +363,20 @@ impl CloudClient {
         deadline: Duration,
         call: impl std::future::Future<Output = Result<tonic::Response<T>, Status>>,
     ) -> Result<T, CloudError> {
+        self.within_response(what, deadline, call)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Runs one call within `deadline`, keeping the response's metadata.
+    async fn within_response<T>(
+        &self,
+        what: &str,
+        deadline: Duration,
+        call: impl std::future::Future<Output = Result<tonic::Response<T>, Status>>,
+    ) -> Result<tonic::Response<T>, CloudError> {
         match tokio::time::timeout(deadline, call).await {
-            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Ok(response)) => Ok(response),
             Ok(Err(status)) => Err(CloudError::from_status(&status, what)),
             Err(_) => Err(CloudError::new(
                 CloudErrorKind::Timeout,
@@ -433,7 +463,12 @@ impl CloudClient {
                 let request = self.request(message.clone(), Some(left));
                 let what = &what;
                 self.on_replica(move |mut grpc| async move {
-                    self.within(what, left, grpc.execute_node(request)).await
+                    let response = self
+                        .within_response(what, left, grpc.execute_node(request))
+                        .await?;
+                    let named = response.metadata().get(NODE_TYPE_HEADER);
+                    check_node(what, node_type, named.map(|v| v.as_bytes()))?;
+                    Ok(response.into_inner())
                 })
             })
             .await?;

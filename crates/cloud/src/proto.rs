@@ -7,3 +7,6 @@ tonic::include_proto!("remotemedia.execution");
 
 /// The full gRPC name of the service.
 pub const SERVICE_NAME: &str = "remotemedia.execution.RemoteExecutionService";
+
+/// The `ExecuteNode` response header naming the node that answered (see execution.proto).
+pub const NODE_TYPE_HEADER: &str = "edgemix-node-type";

@@ -19,7 +19,7 @@ use super::proto::remote_execution_service_server::RemoteExecutionService;
 use super::proto::{
     stream_data, ExecuteNodeRequest, ExecuteNodeResponse, ExecutionMetrics, ExecutionStatus,
     ListNodesRequest, ListNodesResponse, NodeInfo, ParameterInfo, ServiceMetrics, ServiceStatus,
-    SessionInfo, StatusRequest, StatusResponse, StreamData, StreamInit,
+    SessionInfo, StatusRequest, StatusResponse, StreamData, StreamInit, NODE_TYPE_HEADER,
 };
 use super::metrics::{self, Counted, OpenStream};
 use super::serialization::{decode, encode, Envelope, Serialization};
@@ -213,7 +213,7 @@ impl RemoteExecutionService for Service {
         match outcome {
             Ok(output) => {
                 tracing::debug!(node = %echo(&node_type), bytes_in = input_size, bytes_out = output.len(), micros = elapsed.as_micros() as u64, "ExecuteNode");
-                Ok(Response::new(ExecuteNodeResponse {
+                let mut response = Response::new(ExecuteNodeResponse {
                     status: ExecutionStatus::Success as i32,
                     metrics: Some(ExecutionMetrics {
                         start_timestamp: unix_seconds(started_at),
@@ -225,7 +225,12 @@ impl RemoteExecutionService for Service {
                     }),
                     output_data: output.into(),
                     ..Default::default()
-                }))
+                });
+                // A registered node's name is ASCII: it always fits a header.
+                if let Ok(name) = node_type.parse() {
+                    response.metadata_mut().insert(NODE_TYPE_HEADER, name);
+                }
+                Ok(response)
             }
             Err(status) => {
                 tracing::info!(node = %echo(&node_type), code = ?status.code(), message = status.message(), "ExecuteNode refused");
@@ -328,16 +333,21 @@ async fn fail(tx: &Outbound, status: Status) {
     let report = StreamData {
         payload: None,
         error_message: status.message().to_owned(),
+        ..Default::default()
     };
     if tx.send(Ok(report)).await.is_ok() {
         let _ = tx.send(Err(status)).await;
     }
 }
 
-fn data(bytes: Vec<u8>) -> StreamData {
+/// The answer to data message `sequence` (1-based; the tail is one past the last) of a
+/// stream of `node_type`, numbered and named so that a client can tell a stray answer.
+fn data(bytes: Vec<u8>, sequence: u64, node_type: &str) -> StreamData {
     StreamData {
         payload: Some(stream_data::Payload::Data(bytes.into())),
         error_message: String::new(),
+        sequence,
+        node_type: node_type.to_owned(),
     }
 }
 
@@ -417,6 +427,7 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
     tracing::debug!(session = id, node = %echo(&init.node_type), %format, "StreamNode opened");
     // The flushed tail takes the shape of the last input.
     let mut last_envelope = Envelope::Flat;
+    let mut answered: u64 = 0;
     loop {
         let message = match inbound.message().await {
             Ok(Some(message)) => message,
@@ -477,7 +488,8 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
                     info.processed_items += 1;
                     info.last_activity = unix_seconds(SystemTime::now());
                 }
-                if tx.send(Ok(data(output))).await.is_err() {
+                answered += 1;
+                if tx.send(Ok(data(output, answered, &init.node_type))).await.is_err() {
                     return; // the client stopped reading
                 }
             }
@@ -493,7 +505,7 @@ async fn run_stream(shared: Arc<Shared>, mut inbound: Streaming<StreamData>, tx:
         .await;
     match flushed {
         Ok(Ok(Some(tail))) => {
-            let _ = tx.send(Ok(data(tail))).await;
+            let _ = tx.send(Ok(data(tail, answered + 1, &init.node_type))).await;
         }
         Ok(Ok(None)) => {}
         Ok(Err(err)) => fail(&tx, node_status(err)).await,

@@ -23,7 +23,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::Streaming;
 
 use super::balance::Lease;
-use super::client::CloudClient;
+use super::client::{check_node, CloudClient};
 use super::error::{CloudError, CloudErrorKind};
 use super::proto::{stream_data, StreamData, StreamInit};
 use super::serialization::Serialization;
@@ -58,7 +58,7 @@ pub struct CloudStream {
 fn data(bytes: Bytes) -> StreamData {
     StreamData {
         payload: Some(stream_data::Payload::Data(bytes)),
-        error_message: String::new(),
+        ..Default::default()
     }
 }
 
@@ -172,8 +172,36 @@ impl CloudStream {
     }
 }
 
+/// One answer of the server: its data, and what an edgemix server says it answers.
+struct Answer {
+    bytes: Bytes,
+    /// The data message it is for, 1-based on its call (0: not said).
+    sequence: u64,
+    /// The node that made it ("": not said).
+    node_type: String,
+}
+
+impl Answer {
+    /// Refuses an answer that says it is for another message than the `expected`th of
+    /// its call, or from another node than the stream's: a stray, repeated or misrouted
+    /// answer would otherwise be handed to the wrong frame and shift every later one.
+    fn check(&self, what: &str, node_type: &str, expected: u64) -> Result<(), CloudError> {
+        check_node(what, node_type, Some(self.node_type.as_bytes()))?;
+        if self.sequence != 0 && self.sequence != expected {
+            return Err(CloudError::new(
+                CloudErrorKind::Internal,
+                format!(
+                    "{what}: the server's answer #{} came where answer #{expected} was due (a stray, repeated or reordered answer); the stream was ended so that no frame gets another's answer",
+                    self.sequence
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The next answer: data, the end of the stream, or the error the server reported.
-async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Option<Bytes>, CloudError> {
+async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Option<Answer>, CloudError> {
     match responses.message().await {
         Err(status) => Err(CloudError::from_status(&status, what)),
         Ok(None) => Ok(None),
@@ -189,8 +217,14 @@ async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Optio
         }
         Ok(Some(StreamData {
             payload: Some(stream_data::Payload::Data(bytes)),
+            sequence,
+            node_type,
             ..
-        })) => Ok(Some(bytes)),
+        })) => Ok(Some(Answer {
+            bytes,
+            sequence,
+            node_type,
+        })),
         Ok(Some(_)) => Err(CloudError::new(
             CloudErrorKind::Internal,
             format!("{what}: the server answered a message without data"),
@@ -201,6 +235,8 @@ async fn next(responses: &mut Streaming<StreamData>, what: &str) -> Result<Optio
 /// The stream's call on one replica.
 struct Call {
     lease: Lease,
+    /// Answers taken on this call so far (an edgemix server numbers them from 1).
+    answered: u64,
     /// None once half-closed.
     outbound: Option<mpsc::UnboundedSender<StreamData>>,
     responses: Streaming<StreamData>,
@@ -215,19 +251,27 @@ impl Call {
     }
 }
 
-/// Opens the call on the next replica, within `limit`.
+/// Opens the call on the next replica, within `limit`, with `pending` sent after the
+/// init (and the request stream half-closed when `finished`) before the server's
+/// response headers are awaited: a server may send them only with its first answer.
 async fn open(
     client: &CloudClient,
     init: &StreamInit,
     what: &str,
     limit: Duration,
+    pending: &VecDeque<Pending>,
+    finished: bool,
 ) -> Result<Call, CloudError> {
     let lease = client.lease().await?;
     let (outbound, requests) = mpsc::unbounded_channel();
     let _ = outbound.send(StreamData {
         payload: Some(stream_data::Payload::Init(init.clone())),
-        error_message: String::new(),
+        ..Default::default()
     });
+    for p in pending {
+        let _ = outbound.send(data(p.frame.clone()));
+    }
+    let outbound = (!finished).then_some(outbound);
     let request = client.request(UnboundedReceiverStream::new(requests), None);
     let mut grpc = CloudClient::grpc(&lease);
     let opened = match tokio::time::timeout(limit, grpc.stream_node(request)).await {
@@ -241,7 +285,8 @@ async fn open(
     match opened {
         Ok(responses) => Ok(Call {
             lease,
-            outbound: Some(outbound),
+            answered: 0,
+            outbound,
             responses,
         }),
         Err(err) => {
@@ -294,17 +339,30 @@ async fn drive(driver: Driver, what: String) {
     let mut tail: Option<Bytes> = None;
     let mut sent: u64 = 0;
     let mut moves_in_row: u32 = 0;
-    let mut call = match open(&client, &init, &what, limit).await {
-        Ok(call) => call,
-        // Nothing was sent yet: the next replicas are tried as a move would.
-        Err(err) if err.kind == CloudErrorKind::Unavailable && max_moves > 0 => {
-            let mut attempts = 0;
-            match move_stream(&client, &init, &what, limit, &mut attempts, max_moves).await {
-                Ok(call) => call,
-                Err(err) => return fail_all(err, pending, None, &mut items).await,
+    // The frames queued by now go out with the init.
+    while let Ok(item) = items.try_recv() {
+        match item {
+            Item::Frame(frame, tx) => {
+                pending.push_back(Pending { frame, index: sent, sent: Instant::now(), tx });
+                sent += 1;
+            }
+            Item::Finish(tx) => {
+                finish = Some((tx, Instant::now()));
+                break;
             }
         }
-        Err(err) => return fail_all(err, pending, None, &mut items).await,
+    }
+    let mut call = match open(&client, &init, &what, limit, &pending, finish.is_some()).await {
+        Ok(call) => call,
+        // Nothing was answered yet: the next replicas are tried as a move would.
+        Err(err) if err.kind == CloudErrorKind::Unavailable && max_moves > 0 => {
+            let mut attempts = 0;
+            match move_stream(&client, &init, &what, limit, &mut attempts, max_moves, &pending, finish.is_some()).await {
+                Ok(call) => call,
+                Err(err) => return fail_all(err, pending, finish.map(|(tx, _)| tx), &mut items).await,
+            }
+        }
+        Err(err) => return fail_all(err, pending, finish.map(|(tx, _)| tx), &mut items).await,
     };
     loop {
         // The answer awaited longest bounds the wait.
@@ -329,10 +387,17 @@ async fn drive(driver: Driver, what: String) {
                 waiting_since.map_or_else(tokio::time::Instant::now, |t| (t + limit).into()),
                 next(&mut call.responses, &what),
             ), if waiting_since.is_some() => {
-                let answer = answer.unwrap_or_else(|_| Err(CloudError::new(
-                    CloudErrorKind::Timeout,
-                    format!("{what}: no answer within {} ms", limit.as_millis()),
-                )));
+                let answer = answer
+                    .unwrap_or_else(|_| Err(CloudError::new(
+                        CloudErrorKind::Timeout,
+                        format!("{what}: no answer within {} ms", limit.as_millis()),
+                    )))
+                    .and_then(|answer| {
+                        let Some(answer) = answer else { return Ok(None) };
+                        call.answered += 1;
+                        answer.check(&what, &init.node_type, call.answered)?;
+                        Ok(Some(answer.bytes))
+                    });
                 match answer {
                     Ok(Some(bytes)) => match pending.pop_front() {
                         Some(p) => {
@@ -363,23 +428,17 @@ async fn drive(driver: Driver, what: String) {
                             && !pending.is_empty()
                             && moves_in_row < max_moves;
                         let moved = if movable {
-                            move_stream(&client, &init, &what, limit, &mut moves_in_row, max_moves).await
+                            move_stream(&client, &init, &what, limit, &mut moves_in_row, max_moves, &pending, finish.is_some()).await
                         } else {
                             Err(err)
                         };
                         match moved {
-                            Ok(mut next_call) => {
+                            Ok(next_call) => {
                                 tracing::info!(what = %what, from = call.lease.address(), to = next_call.lease.address(), frames = pending.len(), "stream moved to another replica");
                                 moves
                                     .lock()
                                     .unwrap_or_else(PoisonError::into_inner)
                                     .push(pending.front().map_or(sent, |p| p.index));
-                                for p in &pending {
-                                    next_call.send(&p.frame);
-                                }
-                                if finish.is_some() {
-                                    next_call.outbound = None;
-                                }
                                 tail = None;
                                 call = next_call;
                             }
@@ -395,8 +454,10 @@ async fn drive(driver: Driver, what: String) {
     }
 }
 
-/// Opens the stream again on another replica, up to the moves allowed in a row, pausing
-/// 25 ms (doubling) between failed attempts after the first.
+/// Opens the stream again on another replica with the frames not answered yet, up to the
+/// moves allowed in a row, pausing 25 ms (doubling) between failed attempts after the
+/// first.
+#[allow(clippy::too_many_arguments)] // the driver's state it reopens with, by reference
 async fn move_stream(
     client: &CloudClient,
     init: &StreamInit,
@@ -404,10 +465,12 @@ async fn move_stream(
     limit: Duration,
     moves_in_row: &mut u32,
     max_moves: u32,
+    pending: &VecDeque<Pending>,
+    finished: bool,
 ) -> Result<Call, CloudError> {
     loop {
         *moves_in_row += 1;
-        match open(client, init, what, limit).await {
+        match open(client, init, what, limit, pending, finished).await {
             Ok(call) => return Ok(call),
             Err(err) if err.kind == CloudErrorKind::Unavailable && *moves_in_row < max_moves => {
                 tokio::time::sleep(Duration::from_millis(25 << (*moves_in_row - 1).min(5))).await;

@@ -276,6 +276,7 @@ async fn a_stream_without_init_is_refused_with_error_message_and_status() {
     let first = StreamData {
         payload: Some(stream_data::Payload::Data(f32le(&[0.1]))),
         error_message: String::new(),
+        ..Default::default()
     };
     let mut answers = raw
         .stream_node(tokio_stream::iter(vec![first]))
@@ -301,6 +302,7 @@ async fn a_stream_without_init_is_refused_with_error_message_and_status() {
             serialization_format: "f32le".into(),
         })),
         error_message: String::new(),
+        ..Default::default()
     };
     let mut answers = raw
         .stream_node(tokio_stream::iter(vec![

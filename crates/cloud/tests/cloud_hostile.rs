@@ -100,6 +100,7 @@ async fn configs_and_json_input_nested_100000_deep_are_refused_naming_the_limit(
             serialization_format: "f32le".into(),
         })),
         error_message: String::new(),
+        ..Default::default()
     };
     let mut answers = grpc
         .stream_node(tokio_stream::iter([init]))
