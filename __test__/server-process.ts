@@ -2,7 +2,7 @@
 // given), with the addresses it prints once listening.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { serverBinary } from '../scripts/server-binary.mjs'
+import { serverBinary } from '../scripts/release-binary.mjs'
 
 export interface ServerProcess {
   child: ChildProcess

@@ -13,6 +13,9 @@
 //                      with the median p50 (mean for throughput rows) and the spread
 //   --only=a,b         run only these section ids or groups (e.g. --only=analysis)
 //   --skip=a,b         skip these section ids or groups
+//   --guard            exit 1 when a gross-regression limit is broken (the `guards` of the
+//                      sections that ran, e.g. Rust chain / pedalboard above 0.6) or a
+//                      section it needs failed; for CI, where noise must never fail a run
 //   --no-write         do not write bench/results/latest.json
 //   --list             list the section ids (and their groups) and exit
 //   --help             print these options and exit
@@ -28,7 +31,7 @@ import { FRAME_SAMPLES, INPUT_FRAMES, SAMPLE_RATE, testSignal, toFrames } from '
 import { timerOverheadNs } from './lib/measure.mjs'
 import { BENCH_DIR, ROOT } from './lib/paths.mjs'
 import { fmtBytes, fmtUs, printTable } from './lib/table.mjs'
-import { DERIVED, RATIOS, SECTIONS, TARGETS } from './sections/index.mjs'
+import { DERIVED, GUARDS, RATIOS, SECTIONS, TARGETS } from './sections/index.mjs'
 
 const RESULTS_FILE = path.join(BENCH_DIR, 'results', 'latest.json')
 const ANALYSIS_SECONDS = 60 // the analysis sections' input (MFCC batch, loudness)
@@ -48,9 +51,10 @@ function pickMedianRound(rounds) {
 }
 
 function parseArgs(argv) {
-  const opts = { quick: false, rounds: null, only: null, skip: new Set(), write: true, list: false, help: false }
+  const opts = { quick: false, guard: false, rounds: null, only: null, skip: new Set(), write: true, list: false, help: false }
   for (const a of argv) {
     if (a === '--quick') opts.quick = true
+    else if (a === '--guard') opts.guard = true
     else if (a === '--no-write') opts.write = false
     else if (a === '--list') opts.list = true
     else if (a === '--help' || a === '-h') opts.help = true
@@ -214,6 +218,22 @@ async function main() {
     })
 
   printTable(done, results, derived, targets, ratioBlock)
+  const ran = new Set(done.map((s) => s.id))
+  const guards = opts.guard
+    ? GUARDS.filter((g) => g.needs.every((id) => ran.has(id))).map((g) => {
+        const value = g.value(r, d, q) || null
+        return { label: g.label, limit: g.limit, value, held: value != null && value <= g.limit }
+      })
+    : []
+  if (opts.guard) {
+    console.log('\nRegression guards (ours / peer, same run):')
+    if (guards.length === 0) console.log('  none: no guard has all its sections selected')
+    for (const g of guards) {
+      const shown = g.value == null ? 'not measured (a section failed)' : `${g.value.toFixed(2)}×`
+      console.log(`  ${g.held ? 'ok  ' : 'FAIL'} ${g.label}: ${shown}, limit ${g.limit}×`)
+    }
+    if (guards.some((g) => !g.held)) process.exitCode = 1
+  }
   env.host.loadavgAfter = os.loadavg()
   const seconds = (Date.now() - t0) / 1000
   console.log(`\n${seconds.toFixed(1)} s total; load after ${env.host.loadavgAfter.map((x) => x.toFixed(2)).join(' ')}`)
@@ -232,6 +252,7 @@ async function main() {
       derived,
       ratios: [...ratios, ...ratioBlock],
       targets,
+      ...(opts.guard && { guards }),
       seconds,
     }
     writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n')

@@ -29,6 +29,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import createFvad from '@echogarden/fvad-wasm'
+import { releaseBinary } from '../scripts/release-binary.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUNS = 5
@@ -44,8 +45,8 @@ function conditionsDir() {
   if (args.dir && existsSync(path.join(args.dir, 'labels.json'))) return { dir: args.dir, temporary: false }
   const dir = args.dir ?? mkdtempSync(path.join(os.tmpdir(), 'edgemix-vad-'))
   const result = spawnSync(
-    'cargo',
-    ['run', '--release', '-q', '-p', 'edgemix-dsp', '--example', 'vad_conditions', '--', dir, ...(args.set === 'heldout' ? ['heldout'] : [])],
+    releaseBinary('example', 'vad_conditions'),
+    [dir, ...(args.set === 'heldout' ? ['heldout'] : [])],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   )
   if (result.status !== 0) throw new Error(`vad_conditions exited with ${result.status ?? result.signal}`)

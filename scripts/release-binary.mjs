@@ -1,6 +1,8 @@
-// The `edgemix-server` release binary for this host, built with the same cargo
-// invocation as the Rust tests (scripts/test-rust.mjs: release, --workspace, explicit
-// host target) so that it reuses their artefacts: a no-op after `npm run test:rust`.
+// Release binaries for this host (the `edgemix-server` binary, the bench's cargo examples),
+// built with the same cargo invocation as the Rust tests (scripts/test-rust.mjs: release,
+// --workspace, explicit host target) so that they reuse their artefacts: a no-op after
+// `npm run test:rust`, where a plain `cargo run` would resolve other features and rebuild
+// wasmtime and everything above it.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,13 +18,17 @@ export function hostTriple() {
   return host
 }
 
-/** Builds (if needed) and returns the path of the edgemix-server binary. */
-export function serverBinary() {
+/** Builds (if needed) and returns the path of a release binary: `kind` 'bin' or 'example'. */
+export function releaseBinary(kind, name) {
   const host = hostTriple()
-  const args = ['build', '--release', '--workspace', '--target', host, '--bin', 'edgemix-server']
+  const args = ['build', '--release', '--workspace', '--target', host, `--${kind}`, name]
   const built = spawnSync('cargo', args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
   if (built.status !== 0) throw new Error(`cargo ${args.join(' ')} failed`)
-  const path = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), host, 'release', 'edgemix-server')
+  const dir = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), host, 'release')
+  const path = kind === 'example' ? join(dir, 'examples', name) : join(dir, name)
   if (!existsSync(path)) throw new Error(`cargo built no ${path}`)
   return path
 }
+
+/** The edgemix-server binary, built if needed. */
+export const serverBinary = () => releaseBinary('bin', 'edgemix-server')

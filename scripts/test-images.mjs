@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { checkHealth } from './grpc-health.mjs'
-import { serverBinary } from './server-binary.mjs'
+import { serverBinary } from './release-binary.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const IMAGES = join(ROOT, 'deploy', 'images')

@@ -9,11 +9,8 @@
 // compile only their own harnesses.
 import { spawnSync } from 'node:child_process'
 
-const rustc = spawnSync('rustc', ['-vV'], { encoding: 'utf8' })
-if (rustc.status !== 0) throw new Error(`rustc -vV failed: ${rustc.stderr}`)
-const host = /^host: (\S+)$/m.exec(rustc.stdout)?.[1]
-if (!host) throw new Error(`no host triple in rustc -vV output:\n${rustc.stdout}`)
+import { hostTriple } from './release-binary.mjs'
 
-const args = ['test', '--release', '--workspace', '--target', host, ...process.argv.slice(2)]
+const args = ['test', '--release', '--workspace', '--target', hostTriple(), ...process.argv.slice(2)]
 const result = spawnSync('cargo', args, { stdio: 'inherit' })
 process.exit(result.status ?? 1)

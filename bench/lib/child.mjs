@@ -2,6 +2,7 @@
 // run in a process of their own; each prints its results as a JSON line.
 import { spawn } from 'node:child_process'
 
+import { releaseBinary } from '../../scripts/release-binary.mjs'
 import { ROOT } from './paths.mjs'
 
 /** Runs a command, collecting stdout; stderr is passed through (build progress, errors). */
@@ -15,6 +16,12 @@ export function run(cmd, args, opts = {}) {
       code === 0 ? resolve(stdout) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
     )
   })
+}
+
+/** Runs a cargo example of the workspace (built like the Rust tests, so it reuses their
+ *  artefacts), collecting stdout. */
+export function example(name, args = []) {
+  return run(releaseBinary('example', name), args)
 }
 
 /** The last line of `stdout` that parses as a JSON object. */

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../signal.mjs'
-import { lastJson, run } from '../lib/child.mjs'
+import { example, lastJson, run } from '../lib/child.mjs'
 import { batchRow, timeRuns, timeSync } from '../lib/measure.mjs'
 import { BENCH_DIR } from '../lib/paths.mjs'
 import { ms } from '../lib/table.mjs'
@@ -25,7 +25,7 @@ const MFCC_OPTS = { nFft: 1024, hop: 960, nMels: 40, nMfcc: 13 }
 /** Our analysis timed in Rust (crates/dsp/examples/bench_mfcc.rs). */
 async function analysisRust(ctx) {
   const frames = ctx.n(20_000)
-  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_mfcc', '-p', 'edgemix-dsp', '--', String(frames)])
+  const out = await example('bench_mfcc', [String(frames)])
   const r = lastJson(out)
   const msToNs = (x) => x * 1e6 // the example reports ms; rows hold ns
   return {

@@ -5,13 +5,13 @@
 // is per 960-sample frame (amortised: every 25th push also classifies a 3 s window); the
 // batch call is per second of audio, over the same 60 s as the analysis sections.
 import { SAMPLE_RATE } from '../signal.mjs'
-import { lastJson, run } from '../lib/child.mjs'
+import { example, lastJson } from '../lib/child.mjs'
 import { batchRow, timeRuns, timeSync } from '../lib/measure.mjs'
 
 /** Genre detection: Rust direct (cargo example bench_genre) and through the addon. */
 async function genreSection(ctx) {
   const { addon } = ctx
-  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_genre', '-p', 'edgemix-dsp', '--', String(ctx.n(20_000))])
+  const out = await example('bench_genre', [String(ctx.n(20_000))])
   const r = lastJson(out)
   const { samples, frames } = ctx.signal60()
   const k = frames.length

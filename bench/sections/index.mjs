@@ -1,6 +1,6 @@
 // Every bench section, in run order, with the derived numbers, ratios and targets of each
-// group. A group file exports `sections` and, where it has them, `derived`, `ratios` and
-// `targets` (see bench/README.md, "Adding a benchmark").
+// group. A group file exports `sections` and, where it has them, `derived`, `ratios`,
+// `targets` and `guards` (see bench/README.md, "Adding a benchmark").
 import * as analysis from './analysis.mjs'
 import * as cloud from './cloud.mjs'
 import * as genre from './genre.mjs'
@@ -21,3 +21,6 @@ export const DERIVED = GROUPS.flatMap((g) => g.derived ?? [])
 export const RATIOS = GROUPS.flatMap((g) => g.ratios ?? [])
 /** Targets: value(results, derived, ratios) in ns (or in `unit`), undefined when not measured. */
 export const TARGETS = GROUPS.flatMap((g) => g.targets ?? [])
+/** Gross-regression limits checked by `--guard`: { label, limit, needs (section ids),
+ *  value(results, derived, ratios) } as a ratio, undefined when not measured. */
+export const GUARDS = GROUPS.flatMap((g) => g.guards ?? [])

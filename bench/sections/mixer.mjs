@@ -12,7 +12,7 @@ import path from 'node:path'
 
 import { FRAME_NS, FRAME_SAMPLES } from '../signal.mjs'
 import { stats } from '../stats.mjs'
-import { lastJson, run } from '../lib/child.mjs'
+import { example, lastJson, run } from '../lib/child.mjs'
 import { now, timeSync } from '../lib/measure.mjs'
 import { BENCH_DIR } from '../lib/paths.mjs'
 import { ensureVenv, VENV_PYTHON } from '../lib/venv.mjs'
@@ -29,7 +29,7 @@ function checkOutput(out, label) {
 /** The Rust chain timed in Rust (crates/dsp/examples/bench_chain.rs). */
 async function rustChain(ctx) {
   const frames = ctx.n(30_000)
-  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_chain', '-p', 'edgemix-dsp', '--', String(frames)])
+  const out = await example('bench_chain', [String(frames)])
   const r = lastJson(out)
   return {
     rows: [
@@ -214,4 +214,12 @@ export const targets = [
   { label: 'Rust chain p50 ≤ 10 µs per frame', limitNs: 10_000, value: (r) => r('rust.chain')?.p50 },
   { label: 'processSync overhead ≤ 2 µs per call', limitNs: 2_000, value: (_, d) => d('addon.bindingOverhead')?.ns },
   { label: 'process() round trip p50 ≤ 30 µs', limitNs: 30_000, value: (r) => r('addon.process')?.p50 },
+]
+
+/** Gross-regression limits for `--guard` (CI): ours / peer in the same run, far above the
+ *  noise of this shared machine (ratios move by up to ~1.5× between runs) and far below
+ *  what a real 2× slowdown gives. */
+export const guards = [
+  { label: 'Rust chain / pedalboard per frame', limit: 0.6, needs: ['rust', 'pedalboard'], value: (r) => r('rust.chain') && r(PEER) && r('rust.chain').p50 / r(PEER).p50 },
+  { label: 'processSync / pedalboard per frame', limit: 1.0, needs: ['sync', 'pedalboard'], value: (r) => r('addon.processSync') && r(PEER) && r('addon.processSync').p50 / r(PEER).p50 },
 ]

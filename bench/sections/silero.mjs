@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import { lastJson, run } from '../lib/child.mjs'
+import { example, lastJson, run } from '../lib/child.mjs'
 import { BENCH_DIR } from '../lib/paths.mjs'
 import { ensureVenv, VENV_PYTHON } from '../lib/venv.mjs'
 import { VAD_CONDITIONS } from './vad.mjs'
@@ -14,11 +14,11 @@ async function sileroSection(ctx) {
   await ensureVenv()
   // Both print JSON {condition: {accuracy, usPerFrame}} over the four mixes of the
   // labelled set; the peer reads them as written by the vad_conditions example.
-  const ours = JSON.parse((await run('cargo', ['run', '--release', '-q', '--example', 'bench_silero', '-p', 'edgemix-silero'])).trim())
+  const ours = JSON.parse((await example('bench_silero')).trim())
   const dir = path.join(os.tmpdir(), `edgemix-silero-${process.pid}`)
   mkdirSync(dir, { recursive: true })
   ctx.tempFiles.push(dir)
-  await run('cargo', ['run', '--release', '-q', '-p', 'edgemix-dsp', '--example', 'vad_conditions', '--', dir])
+  await example('vad_conditions', [dir])
   const peer = lastJson(await run(VENV_PYTHON, [path.join(BENCH_DIR, 'peer_silero.py'), dir]))
   const rows = []
   for (const c of VAD_CONDITIONS) {

@@ -1,6 +1,6 @@
 // The VAD section: edgemix's Vad vs WebRTC VAD (fvad) on the labelled set and on
 // held-out speech.
-import { run } from '../lib/child.mjs'
+import { example, run } from '../lib/child.mjs'
 
 const FVAD = '@echogarden/fvad-wasm'
 export const VAD_CONDITIONS = ['pink_20dB', 'pink_5dB', 'music_20dB', 'music_5dB']
@@ -12,7 +12,7 @@ async function vadSection() {
   // Both print multi-line JSON {condition: {accuracy, tpRate, fpRate, …, usPerFrame}} over
   // the same mixes (vad_peer.mjs writes them with the cargo example vad_conditions).
   const cargoVad = async (set) =>
-    JSON.parse((await run('cargo', ['run', '--release', '-q', '--example', 'bench_vad', '-p', 'edgemix-dsp', '--', ...set])).trim())
+    JSON.parse((await example('bench_vad', [...set])).trim())
   const peer = async (set) => JSON.parse((await run('node', ['bench/vad_peer.mjs', ...set.map((s) => `--set=${s}`)])).trim())
   const sets = [
     { key: '', set: [], conditions: VAD_CONDITIONS, what: 'the committed labelled set (espeak-ng)' },

@@ -9,7 +9,7 @@
 import path from 'node:path'
 
 import { FRAME_NS } from '../signal.mjs'
-import { lastJson, run } from '../lib/child.mjs'
+import { example, lastJson, run } from '../lib/child.mjs'
 import { statRow } from '../lib/measure.mjs'
 import { BENCH_DIR, requireWasmDist, WASM_DIST } from '../lib/paths.mjs'
 import { fmtBytes, fmtNs, ms } from '../lib/table.mjs'
@@ -21,7 +21,7 @@ const KiB = 1024
 async function wasmHost(ctx) {
   requireWasmDist()
   const scale = ctx.n(1000) / 1000
-  const out = await run('cargo', ['run', '--release', '-q', '--example', 'bench_wasm', '-p', 'edgemix-runtime', '--', `--scale=${scale}`, `--dist=${WASM_DIST}`])
+  const out = await example('bench_wasm', [`--scale=${scale}`, `--dist=${WASM_DIST}`])
   const r = lastJson(out)
   const { load, idle } = r
   const [c2, c1] = r.concurrent
@@ -162,4 +162,9 @@ export const targets = [
     // Wall time of the whole run: 1000 streams × 50 frames = 1 s of audio each.
     value: (r) => r('wasm.concurrent') && r('wasm.concurrent').mean * r('wasm.concurrent').items,
   },
+]
+
+/** Gross-regression limits for `--guard` (see mixer.mjs). */
+export const guards = [
+  { label: 'mixer.wasm / native MixerChain per frame', limit: 4, needs: ['wasm'], value: (_, __, q) => q('wasm.mixer/native')?.ratio },
 ]
