@@ -44,10 +44,11 @@
 // Resources, sampled every 5 s from /proc: RSS, open file descriptors, threads, CPU.
 // This process and `edgemix serve`: the median RSS of the last window (a minute, or
 // less in short runs) against the median of the first window after warm-up, ≤ +5 %;
-// fds and threads: the last window's maximum not above the first window's. The cloud
-// server, restarted every minute, is compared life against life: the last life's
-// maxima against those of the first life after warm-up.
-// Exits 1 when a check fails.
+// fds and threads: the last window's maximum not above their maximum over the run
+// before it (after warm-up). The cloud server, restarted every minute, is compared life
+// against life: the last life's maxima against the first life after warm-up (RSS) and
+// every life before it (fds, threads).
+// Exits 1 when a check fails. `node bench/soak.mjs --plot DIR/soak.json` draws a record again.
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -230,7 +231,6 @@ function announced(child, prefix, what) {
   })
 }
 
-const SERVER = process.env.SOAK_SERVER_BIN || serverBinary()
 /** The child processes, ended with this one however it ends. */
 const children = new Set()
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
@@ -243,9 +243,11 @@ const track = (child) => {
 const exited = (child) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)))
 
 /** Starts the cloud tier on `port` (0: any); a port just freed can take a moment. */
+let server
 async function startCloud(port) {
+  server ??= process.env.SOAK_SERVER_BIN || serverBinary()
   for (let attempt = 0; ; attempt++) {
-    const child = track(spawn(SERVER, ['--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'pipe', 'ignore'] }))
+    const child = track(spawn(server, ['--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'pipe', 'ignore'] }))
     try {
       const addr = await announced(child, 'edgemix-server listening on ', 'edgemix-server')
       return { child, port: Number(addr.split(':').pop()) }
@@ -454,52 +456,86 @@ function growthCheck(name, base, earlier, last, rss) {
 
 // ---------------------------------------------------------------- plot
 
+/** An axis top of 1, 2 or 5 × 10^n steps covering `peak`, with its ticks (at most 5 steps). */
+function axis(peak) {
+  const unit = 10 ** Math.floor(Math.log10(peak / 5))
+  const step = [1, 2, 5, 10].map((m) => m * unit).find((x) => peak / x <= 5)
+  const top = Math.ceil(peak / step) * step
+  return { top, ticks: Array.from({ length: Math.round(top / step) + 1 }, (_, i) => Math.round(i * step * 1e6) / 1e6) }
+}
+
+/**
+ * Values in time columns of `columnS` over the whole run (a column without a value is
+ * NaN: a line stops where the run stopped).
+ */
+function columns(durationS, columnS, items, at, value) {
+  const out = new Float32Array(Math.ceil(durationS / columnS)).fill(NaN)
+  for (const item of items) {
+    const i = at(item)
+    if (i >= 0 && i < out.length) out[i] = value(item)
+  }
+  return out
+}
+
 function plot(record) {
-  const t = record.samples.map((s) => s.t)
-  const mib = (proc) => Float32Array.from(record.samples, (s) => (s[proc] ? s[proc].rss / 2 ** 20 : NaN))
+  const d = record.durationS
+  const mib = (proc) => columns(d, SAMPLE_S, record.samples, (s) => Math.floor(s.t / SAMPLE_S), (s) => (s[proc] ? s[proc].rss / 2 ** 20 : NaN))
   const rss = { 'node (proxies, clients)': mib('node'), 'edgemix serve': mib('serve'), 'edgemix-server (cloud)': mib('cloud') }
-  const rssTop = Math.ceil(Math.max(...Object.values(rss).flatMap((a) => Array.from(a).filter((v) => !Number.isNaN(v)))) / 50) * 50
+  const rssAxis = axis(Math.max(...Object.values(rss).flatMap((a) => Array.from(a).filter((v) => !Number.isNaN(v)))))
   const colors = ['#1f6feb', '#1a7f37', '#8250df', '#cf222e', '#9a6700']
   // Each panel's title on a line of its own, above its legend.
   const heading = (box, text) => `<text x="${LEFT}" y="${box.y - 26}" font-size="13" font-weight="bold" ${FONT} fill="#222">${esc(text)}</text>`
-  const boxRss = { key: 'rss', y: 112, height: 180, top: rssTop, bottom: 0 }
+  const boxRss = { key: 'rss', y: 112, height: 180, top: rssAxis.top, bottom: 0 }
   const rssPanel = heading(boxRss, `Resident memory (MiB), every ${SAMPLE_S} s; the cloud tier killed and restarted every ${RESTART_S} s`) + panel(
     boxRss,
-    record.durationS,
+    d,
     '',
-    yTicks(boxRss, [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(rssTop * f)), '') + Object.entries(rss).map(([n, v], i) => line(boxRss, v, n, colors[i])).join(''),
+    yTicks(boxRss, rssAxis.ticks, '') + Object.entries(rss).map(([n, v], i) => line(boxRss, v, n, colors[i])).join(''),
     Object.keys(rss).map((n, i) => [n, colors[i]]),
   )
-  const p99 = Object.fromEntries(KINDS.map((kind) => [kind, Float32Array.from(record.latency.windows, (w) => w[kind]?.p99Ms ?? NaN)]))
-  const peak = Math.max(20, ...Object.values(p99).flatMap((a) => Array.from(a).filter((v) => !Number.isNaN(v))))
-  const latTop = Math.ceil(peak / 10) * 10
-  const boxLat = { key: 'p99', y: boxRss.y + boxRss.height + 70, height: 180, top: latTop, bottom: 0 }
-  const budget = `<line x1="${LEFT}" x2="${LEFT + PLOT}" y1="${boxLat.y + (1 - 20 / latTop) * boxLat.height}" y2="${boxLat.y + (1 - 20 / latTop) * boxLat.height}" stroke="#cf222e" stroke-dasharray="4 3"/>`
-  const latPanel = heading(boxLat, `p99 latency per ${PLOT_WINDOW_S} s (ms, from when the frame was due); dashed: the 20 ms period`) + panel(
+  const p99 = Object.fromEntries(KINDS.map((kind) => [kind, columns(d, PLOT_WINDOW_S, record.latency.windows, (w) => Math.ceil(w.t / PLOT_WINDOW_S) - 1, (w) => w[kind]?.p99Ms ?? NaN)]))
+  const latAxis = axis(Math.max(PERIOD_MS, ...Object.values(p99).flatMap((a) => Array.from(a).filter((v) => !Number.isNaN(v)))))
+  const boxLat = { key: 'p99', y: boxRss.y + boxRss.height + 70, height: 180, top: latAxis.top, bottom: 0 }
+  const budgetY = boxLat.y + (1 - PERIOD_MS / latAxis.top) * boxLat.height
+  const budget = `<line x1="${LEFT}" x2="${LEFT + PLOT}" y1="${budgetY}" y2="${budgetY}" stroke="#cf222e" stroke-dasharray="4 3"/>`
+  const latPanel = heading(boxLat, `p99 latency per ${PLOT_WINDOW_S} s (ms, from when the frame was due); dashed: the ${PERIOD_MS} ms period`) + panel(
     boxLat,
-    record.durationS,
+    d,
     '',
-    yTicks(boxLat, [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(latTop * f)), '') + budget + KINDS.map((kind, i) => line(boxLat, p99[kind], kind, colors[i])).join(''),
+    yTicks(boxLat, latAxis.ticks, '') + budget + KINDS.map((kind, i) => line(boxLat, p99[kind], kind, colors[i])).join(''),
     KINDS.map((kind, i) => [kind, colors[i]]),
   )
   const axisY = boxLat.y + boxLat.height + 2
   const height = axisY + 30
-  const title = `Soak: ${record.streams.total} live streams for ${record.minutes} min, ${record.frames.sent.toLocaleString('en-US')} frames, ${record.frames.lost} lost`
-  const sub = `${record.streams.proxies} hybrid proxy streams, ${record.streams.http} HTTP, ${record.streams.ws} WebSocket; load average ${record.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} → ${record.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} on ${record.cpus} cores`
+  const ran = record.runS < d - 1 ? `stopped at ${Math.round(record.runS)} s of ${record.minutes} min (fell behind)` : `${record.minutes} min`
+  const title = `Soak: ${record.streams.total} live streams, ${ran}`
+  const sub = `${record.frames.sent.toLocaleString('en-US')} frames, ${record.frames.lost} lost; ${record.streams.proxies} hybrid proxy streams, ${record.streams.http} HTTP, ${record.streams.ws} WebSocket; load average ${record.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} → ${record.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} on ${record.cpus} cores`
   const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" data-duration="${record.durationS}" data-samples="${t.length}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" data-duration="${d}" data-samples="${record.samples.length}">` +
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>` +
     `<text x="${LEFT}" y="28" font-size="20" font-weight="bold" ${FONT} fill="#1f2328">${esc(title)}</text>` +
     `<text x="${LEFT}" y="50" font-size="12" ${FONT} fill="#57606a">${esc(sub)}</text>` +
     rssPanel +
     latPanel +
-    `<g class="time-axis">${timeTicks(axisY, record.durationS)}</g></svg>`
+    `<g class="time-axis">${timeTicks(axisY, d)}</g></svg>`
   return svg
 }
 
 // ---------------------------------------------------------------- main
 
+/** Writes the plot of a record (`soak.json`) beside it, as soak.svg and soak.png. */
+async function writePlot(record, dir) {
+  const svg = plot(record)
+  writeFileSync(path.join(dir, 'soak.svg'), svg)
+  writeFileSync(path.join(dir, 'soak.png'), await svgToPng(svg, 1))
+}
+
 async function main() {
+  // `node bench/soak.mjs --plot DIR/soak.json`: only draws that record again.
+  if (process.argv[2] === '--plot') {
+    const file = path.resolve(process.argv[3])
+    return writePlot(JSON.parse(readFileSync(file, 'utf8')), path.dirname(file))
+  }
   const loadStart = os.loadavg()
 
   let cloud = await startCloud(0)
@@ -686,9 +722,7 @@ async function main() {
   }
   mkdirSync(OUT, { recursive: true })
   writeFileSync(path.join(OUT, 'soak.json'), JSON.stringify(record, null, 1))
-  const svg = plot(record)
-  writeFileSync(path.join(OUT, 'soak.svg'), svg)
-  writeFileSync(path.join(OUT, 'soak.png'), await svgToPng(svg, 1))
+  await writePlot(record, OUT)
 
   for (const c of checks) console.log(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}${c.rssGrowthPct !== undefined ? `: RSS ${c.rssGrowthPct >= 0 ? '+' : ''}${c.rssGrowthPct} %, fds ≤ ${c.before?.fdsMax} → ${c.last?.fdsMax}, threads ≤ ${c.before?.threadsMax} → ${c.last?.threadsMax}` : ''}${c.sent !== undefined ? `: ${c.received}/${c.sent} frames, ${c.orderFailures} out of place${c.exactMismatches !== undefined ? `, ${c.exactMismatches} off the reference` : ''}` : ''}`)
   for (const [kind, a] of Object.entries(kinds)) {
