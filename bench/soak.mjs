@@ -729,7 +729,7 @@ async function main() {
     if (a.errors.length) console.log(`  ${kind}: ${a.errors.slice(0, 5).join('; ')}`)
     if (kind === 'mixer-cloud') console.log(`  mixer-cloud: ${a.exactMismatches} of ${a.received} frames off the uninterrupted reference (fresh state after restarts, edge fallbacks); routes ${JSON.stringify(a.routes)}`)
   }
-  console.log(`CPU per frame: node ${record.cpuUsPerFrame.node} µs (${record.cpuCoresUsed.node} cores used), edgemix serve ${record.cpuUsPerFrame.serve} µs per HTTP/WebSocket frame (${record.cpuCoresUsed.serve} cores)`)
+  console.log(`CPU per frame: node ${record.cpuUsPerFrame.node} µs (${record.cpuCoresUsed.node} cores used), edgemix serve ${record.cpuUsPerFrame.serve ?? '—'} µs per HTTP/WebSocket frame (${record.cpuCoresUsed.serve} cores)`)
   console.log(`p99 per minute (ms): ${minutes.map((m) => Math.max(...KINDS.map((k) => m[k].p99Ms ?? 0)).toFixed(1)).join(' ')}; real time held: ${record.holdsRealTime}; load ${loadStart.map((x) => x.toFixed(2)).join(' ')} → ${record.loadAverage.end.map((x) => x.toFixed(2)).join(' ')}`)
   console.log(`wrote ${path.join(OUT, 'soak.json')} and soak.svg, soak.png`)
   process.exitCode = record.ok ? 0 : 1
