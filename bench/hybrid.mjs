@@ -22,49 +22,13 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { feed } from './lib/feed.mjs'
 import { conversation, FRAME_SAMPLES, INPUT_FRAMES, testSignal, toFrames } from './signal.mjs'
 import { stats, timeAsync } from './stats.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const now = process.hrtime.bigint
-
-/**
- * A push-driven async iterable: one live stream's frames, as a server receives them from
- * a socket. A plain async iterator (an async generator would cost the harness more per
- * frame than some of what it measures).
- */
-function feed() {
-  const items = []
-  let head = 0
-  let ended = false
-  let waiting
-  return {
-    push(x) {
-      if (waiting) {
-        const w = waiting
-        waiting = undefined
-        w({ value: x, done: false })
-      } else items.push(x)
-    },
-    end() {
-      ended = true
-      if (waiting) waiting({ value: undefined, done: true })
-    },
-    next() {
-      if (head < items.length) {
-        const value = items[head++]
-        if (head === items.length) items.length = head = 0
-        return Promise.resolve({ value, done: false })
-      }
-      if (ended) return Promise.resolve({ value: undefined, done: true })
-      return new Promise((resolve) => (waiting = resolve))
-    },
-    [Symbol.asyncIterator]() {
-      return this
-    },
-  }
-}
 
 /** Ticks of 20 ms run before the measured ones. */
 const WARMUP_TICKS = 50

@@ -8,10 +8,10 @@
 import { columnMax, envelope, ROUTE, runs, type ReportData } from './data.js'
 
 export const WIDTH = 1000
-const LEFT = 96
+export const LEFT = 96
 const RIGHT = 24
-const PLOT = WIDTH - LEFT - RIGHT
-const FONT = "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\""
+export const PLOT = WIDTH - LEFT - RIGHT
+export const FONT = "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\""
 
 export const COLORS = {
   input: '#b1b8c0',
@@ -31,14 +31,14 @@ export const ROUTE_LABELS: Record<number, string> = {
   [ROUTE.dropped]: 'dropped by a gate',
 }
 
-function esc(text: string): string {
+export function esc(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 }
 
 const r1 = (v: number) => Math.round(v * 10) / 10
 
 /** A panel's box and the value range of its y axis (top value first). */
-interface Box {
+export interface Box {
   key: string
   y: number
   height: number
@@ -46,7 +46,7 @@ interface Box {
   bottom: number
 }
 
-function panel(box: Box, tMax: number, title: string, body: string, legend: Array<[string, string]> = []): string {
+export function panel(box: Box, tMax: number, title: string, body: string, legend: Array<[string, string]> = []): string {
   const keys = legend
     .map(([label, color], i) => {
       const x = WIDTH - RIGHT - (legend.length - i) * 150
@@ -62,7 +62,7 @@ function panel(box: Box, tMax: number, title: string, body: string, legend: Arra
 }
 
 /** y ticks with labels at the panel's left edge. */
-function yTicks(box: Box, values: number[], unit: string): string {
+export function yTicks(box: Box, values: number[], unit: string): string {
   return values
     .map((v) => {
       const y = r1(yOf(box, v))
@@ -78,7 +78,7 @@ function yOf(box: Box, v: number): number {
 }
 
 /** A polyline through (column, value) points, broken where a value is NaN. */
-function line(box: Box, values: Float32Array, name: string, color: string): string {
+export function line(box: Box, values: Float32Array, name: string, color: string): string {
   const step = PLOT / values.length
   let d = ''
   let pen = false
@@ -114,9 +114,20 @@ function strips(box: Box, frames: number, items: Array<[number, number, string, 
     .join('')
 }
 
-function niceStep(range: number, most: number): number {
+export function niceStep(range: number, most: number): number {
   for (const s of [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600]) if (range / s <= most) return s
   return Math.ceil(range / most)
+}
+
+/** Tick marks and labels (seconds) of a time axis from 0 to `durationS` at height `axisY`. */
+export function timeTicks(axisY: number, durationS: number): string {
+  const step = niceStep(durationS, 12)
+  let ticks = ''
+  for (let t = 0; t <= durationS + 1e-9; t += step) {
+    const x = r1(LEFT + (t / durationS) * PLOT)
+    ticks += `<line x1="${x}" x2="${x}" y1="${axisY}" y2="${axisY + 5}" stroke="#57606a"/><text x="${x}" y="${axisY + 18}" font-size="11" text-anchor="middle" ${FONT} fill="#57606a">${Math.round(t * 10) / 10} s</text>`
+  }
+  return ticks
 }
 
 /** What the figure plots, decimated to its columns (embedded beside it in the HTML). */
@@ -244,12 +255,7 @@ export function figure(data: ReportData): { svg: string; height: number; plotted
 
   // Time axis under the last panel.
   const axisY = y - 40 + 22 + 2
-  const step = niceStep(durationS, 12)
-  let ticks = ''
-  for (let t = 0; t <= durationS + 1e-9; t += step) {
-    const x = r1(LEFT + (t / durationS) * PLOT)
-    ticks += `<line x1="${x}" x2="${x}" y1="${axisY}" y2="${axisY + 5}" stroke="#57606a"/><text x="${x}" y="${axisY + 18}" font-size="11" text-anchor="middle" ${FONT} fill="#57606a">${Math.round(t * 10) / 10} s</text>`
-  }
+  const ticks = timeTicks(axisY, durationS)
   const height = axisY + 30
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" data-duration="${durationS}">` +
