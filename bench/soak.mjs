@@ -60,7 +60,7 @@ import { createInterface } from 'node:readline'
 import * as hdr from 'hdr-histogram-js'
 import WebSocket from 'ws'
 
-import { serverBinary } from '../scripts/server-binary.mjs'
+import { serverBinary } from '../scripts/release-binary.mjs'
 import { feed } from './lib/feed.mjs'
 import { ROOT, WASM_DIST } from './lib/paths.mjs'
 import { conversation, FRAME_SAMPLES, toFrames } from './signal.mjs'
