@@ -163,7 +163,7 @@ describe('edgemix-server /metrics', () => {
     expect(value(after, 'edgemix_streams_active', { node: 'AudioMixer' })).toBe(0)
     expect(value(after, 'edgemix_wasm_instantiations_total')).toBe(1)
     expect(value(after, 'edgemix_wasm_instances')).toBe(0) // the call's instance is gone
-    expect(value(after, 'edgemix_wasm_init_failures_total', { reason: 'ERR_WASM_ABI' })).toBe(1)
+    expect(value(after, 'edgemix_wasm_init_failures_total', { reason: 'abi' })).toBe(1)
   })
 
   it('exports every metric name the Grafana dashboard and the alert rules query', async () => {
