@@ -83,11 +83,13 @@ pub fn extract_mfcc_sync(
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> napi::Result<Float32Array> {
-    let (block, settings) = arguments(&input, options.as_ref()).or_throw(&env)?;
-    extract_mfcc(&block, &settings)
-        .map(Float32Array::new)
-        .map_err(Failure::from)
-        .or_throw(&env)
+    crate::guard::sync(&env, || {
+        let (block, settings) = arguments(&input, options.as_ref()).or_throw(&env)?;
+        extract_mfcc(&block, &settings)
+            .map(Float32Array::new)
+            .map_err(Failure::from)
+            .or_throw(&env)
+    })
 }
 
 /// `extractMfccSync` on a worker thread.
@@ -122,11 +124,13 @@ pub fn extract_features_sync<'env>(
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> napi::Result<Object<'env>> {
-    let (block, settings) = arguments(&input, options.as_ref()).or_throw(env)?;
-    let frames = extract_features(&block, &settings)
-        .map_err(Failure::from)
-        .or_throw(env)?;
-    frames_object(env, frames, true)
+    crate::guard::sync(env, || {
+        let (block, settings) = arguments(&input, options.as_ref()).or_throw(env)?;
+        let frames = extract_features(&block, &settings)
+            .map_err(Failure::from)
+            .or_throw(env)?;
+        frames_object(env, frames, true)
+    })
 }
 
 /// `extractFeaturesSync` on a worker thread.
@@ -167,10 +171,12 @@ impl FeatureExtractor {
     /// bands, 13 coefficients, MFCCs only — `spectral: true` adds the spectral features).
     #[napi(constructor, ts_args_type = "options?: AnalysisOptions")]
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
-        let settings = analysis_settings(options.as_ref()).or_throw(&env)?;
-        Ok(Self {
-            state: Arc::new(Serial::new(ExtractorState::new(Extractor::new(settings)))),
-            settings,
+        crate::guard::sync(&env, || {
+            let settings = analysis_settings(options.as_ref()).or_throw(&env)?;
+            Ok(Self {
+                state: Arc::new(Serial::new(ExtractorState::new(Extractor::new(settings)))),
+                settings,
+            })
         })
     }
 
@@ -184,13 +190,15 @@ impl FeatureExtractor {
         env: &'env Env,
         input: Unknown<'_>,
     ) -> napi::Result<Object<'env>> {
-        let block = samples(&input, "input").or_throw(env)?;
-        let frames = self
-            .state
-            .run(ExtractorOp::Push(block))
-            .map_err(Failure::from)
-            .or_throw(env)?;
-        frames_object(env, frames, self.settings.spectral)
+        crate::guard::sync(env, || {
+            let block = samples(&input, "input").or_throw(env)?;
+            let frames = self
+                .state
+                .run(ExtractorOp::Push(block))
+                .map_err(Failure::from)
+                .or_throw(env)?;
+            frames_object(env, frames, self.settings.spectral)
+        })
     }
 
     /// `pushSync` on a worker thread; overlapping calls apply in call order.
@@ -220,7 +228,9 @@ impl FeatureExtractor {
 
     /// The options in effect, every default filled in.
     #[napi(getter, ts_return_type = "Required<AnalysisOptions>")]
-    pub fn options(&self) -> Value {
-        serde_json::to_value(self.settings).expect("settings serialise")
+    pub fn options(&self, env: Env) -> napi::Result<Value> {
+        crate::guard::sync(&env, || {
+            Ok(serde_json::to_value(self.settings).expect("settings serialise"))
+        })
     }
 }

@@ -197,40 +197,42 @@ impl CloudClient {
     /// once it comes up).
     #[napi(constructor, ts_args_type = "options: CloudClientOptions")]
     pub fn new(env: Env, options_value: Unknown<'_>) -> napi::Result<Self> {
-        let made = options::<ClientOptionsInput>(Some(&options_value), "options").and_then(
-            |input| {
-                let defaults = ClientOptions::default();
-                Ok(Client::new(ClientOptions {
-                    endpoints: input.endpoints,
-                    timeout: input
-                        .timeout_ms
-                        .map_or(defaults.timeout, |ms| Duration::from_millis(ms.into())),
-                    connect_timeout: input
-                        .connect_timeout_ms
-                        .map_or(defaults.connect_timeout, |ms| {
-                            Duration::from_millis(ms.into())
+        crate::guard::sync(&env, || {
+            let made = options::<ClientOptionsInput>(Some(&options_value), "options").and_then(
+                |input| {
+                    let defaults = ClientOptions::default();
+                    Ok(Client::new(ClientOptions {
+                        endpoints: input.endpoints,
+                        timeout: input
+                            .timeout_ms
+                            .map_or(defaults.timeout, |ms| Duration::from_millis(ms.into())),
+                        connect_timeout: input
+                            .connect_timeout_ms
+                            .map_or(defaults.connect_timeout, |ms| {
+                                Duration::from_millis(ms.into())
+                            }),
+                        token: input.token,
+                        tls: (input.ca_pem.is_some() || input.tls_domain.is_some()).then(|| {
+                            edgemix_cloud::ClientTls {
+                                ca_pem: input.ca_pem.map(String::into_bytes),
+                                domain: input.tls_domain,
+                            }
                         }),
-                    token: input.token,
-                    tls: (input.ca_pem.is_some() || input.tls_domain.is_some()).then(|| {
-                        edgemix_cloud::ClientTls {
-                            ca_pem: input.ca_pem.map(String::into_bytes),
-                            domain: input.tls_domain,
-                        }
-                    }),
-                    retries: input.retries.unwrap_or(defaults.retries),
-                    keepalive: defaults.keepalive,
-                    resolve_interval: input
-                        .resolve_interval_ms
-                        .map_or(defaults.resolve_interval, |ms| {
-                            Duration::from_millis(ms.into())
-                        }),
-                    resolver: defaults.resolver,
-                })?)
-            },
-        );
-        let client = crate::error::OrThrow::or_throw(made, &env)?;
-        Ok(Self {
-            client: std::sync::Mutex::new(Some(client)),
+                        retries: input.retries.unwrap_or(defaults.retries),
+                        keepalive: defaults.keepalive,
+                        resolve_interval: input
+                            .resolve_interval_ms
+                            .map_or(defaults.resolve_interval, |ms| {
+                                Duration::from_millis(ms.into())
+                            }),
+                        resolver: defaults.resolver,
+                    })?)
+                },
+            );
+            let client = crate::error::OrThrow::or_throw(made, &env)?;
+            Ok(Self {
+                client: std::sync::Mutex::new(Some(client)),
+            })
         })
     }
 
@@ -249,43 +251,49 @@ impl CloudClient {
         input: Unknown<'_>,
         call: Option<Unknown<'_>>,
     ) -> Promise<'env, Payload> {
-        let prepared = (|| {
-            let client = self.client()?;
-            let node_type = string_arg(env, &node_type, "nodeType")?;
-            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(call.as_ref(), "options")?;
-            let (format, wire) = encode_input(env, &input, call.format.as_deref())?;
-            let deadline = call.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
-            Ok(async move {
-                let answer = client
-                    .execute(&node_type, &config, format, wire, deadline)
-                    .await?;
-                payload(format, &answer)
-            })
-        })();
-        match prepared {
-            Ok(future) => spawn(env, future),
-            Err(failure) => reject(env, failure),
-        }
+        crate::guard::sync(env, || {
+            let prepared = (|| {
+                let client = self.client()?;
+                let node_type = string_arg(env, &node_type, "nodeType")?;
+                let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+                let call: CallOptions = options(call.as_ref(), "options")?;
+                let (format, wire) = encode_input(env, &input, call.format.as_deref())?;
+                let deadline = call.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
+                Ok(async move {
+                    let answer = client
+                        .execute(&node_type, &config, format, wire, deadline)
+                        .await?;
+                    payload(format, &answer)
+                })
+            })();
+            match prepared {
+                Ok(future) => spawn(env, future),
+                Err(failure) => reject(env, failure),
+            }
+        })
     }
 
     /// Every replica as this client sees it now (empty before the first call).
     #[napi(ts_return_type = "CloudReplica[]")]
-    pub fn replicas(&self) -> napi::Result<Value> {
-        let replicas = self.client().map(|c| c.replicas()).unwrap_or_default();
-        Ok(serde_json::to_value(replicas).expect("replicas serialise"))
+    pub fn replicas(&self, env: Env) -> napi::Result<Value> {
+        crate::guard::sync(&env, || {
+            let replicas = self.client().map(|c| c.replicas()).unwrap_or_default();
+            Ok(serde_json::to_value(replicas).expect("replicas serialise"))
+        })
     }
 
     /// The server's health and counters.
     #[napi(ts_return_type = "Promise<CloudStatus>")]
     pub fn status<'env>(&self, env: &'env Env) -> Promise<'env, Value> {
-        match self.client() {
-            Ok(client) => spawn(env, async move {
-                let state = client.status().await?;
-                Ok(serde_json::to_value(state).expect("status serialises"))
-            }),
-            Err(failure) => reject(env, failure),
-        }
+        crate::guard::sync(env, || {
+            match self.client() {
+                Ok(client) => spawn(env, async move {
+                    let state = client.status().await?;
+                    Ok(serde_json::to_value(state).expect("status serialises"))
+                }),
+                Err(failure) => reject(env, failure),
+            }
+        })
     }
 
     /// The nodes the server offers, with their parameters (optionally of one category).
@@ -298,25 +306,27 @@ impl CloudClient {
         env: &'env Env,
         category: Option<Unknown<'_>>,
     ) -> Promise<'env, Value> {
-        let prepared = (|| {
-            let client = self.client()?;
-            let category = match &category {
-                Some(value)
-                    if !matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) =>
-                {
-                    string_arg(env, value, "category")?
-                }
-                _ => String::new(),
-            };
-            Ok(async move {
-                let nodes = client.list_nodes(&category).await?;
-                Ok(serde_json::to_value(nodes).expect("nodes serialise"))
-            })
-        })();
-        match prepared {
-            Ok(future) => spawn(env, future),
-            Err(failure) => reject(env, failure),
-        }
+        crate::guard::sync(env, || {
+            let prepared = (|| {
+                let client = self.client()?;
+                let category = match &category {
+                    Some(value)
+                        if !matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null)) =>
+                    {
+                        string_arg(env, value, "category")?
+                    }
+                    _ => String::new(),
+                };
+                Ok(async move {
+                    let nodes = client.list_nodes(&category).await?;
+                    Ok(serde_json::to_value(nodes).expect("nodes serialise"))
+                })
+            })();
+            match prepared {
+                Ok(future) => spawn(env, future),
+                Err(failure) => reject(env, failure),
+            }
+        })
     }
 
     /// Opens a StreamNode session (one node instance on the server for the whole stream).
@@ -330,35 +340,39 @@ impl CloudClient {
         config: Option<Unknown<'_>>,
         call: Option<Unknown<'_>>,
     ) -> napi::Result<CloudStream> {
-        let opened = (|| {
-            let client = self.client()?;
-            let node_type = string_arg(&env, &node_type, "nodeType")?;
-            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(call.as_ref(), "options")?;
-            if call.timeout_ms.is_some() {
-                return Err(Failure::new(
-                    Class::RangeError,
-                    crate::error::code::INVALID_CONFIG,
-                    "openStream options take only format; the client's timeoutMs bounds each frame",
-                ));
-            }
-            let format = format_named(call.format.as_deref().unwrap_or("f32le"))?;
-            Ok(CloudStream {
-                stream: client.stream(&node_type, &config, format)?,
-                format,
-            })
-        })();
-        crate::error::OrThrow::or_throw(opened, &env)
+        crate::guard::sync(&env, || {
+            let opened = (|| {
+                let client = self.client()?;
+                let node_type = string_arg(&env, &node_type, "nodeType")?;
+                let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+                let call: CallOptions = options(call.as_ref(), "options")?;
+                if call.timeout_ms.is_some() {
+                    return Err(Failure::new(
+                        Class::RangeError,
+                        crate::error::code::INVALID_CONFIG,
+                        "openStream options take only format; the client's timeoutMs bounds each frame",
+                    ));
+                }
+                let format = format_named(call.format.as_deref().unwrap_or("f32le"))?;
+                Ok(CloudStream {
+                    stream: client.stream(&node_type, &config, format)?,
+                    format,
+                })
+            })();
+            crate::error::OrThrow::or_throw(opened, &env)
+        })
     }
 
     /// Refuses further calls; calls in progress finish. Idempotent.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close<'env>(&self, env: &'env Env) -> Promise<'env, ()> {
-        self.client
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        spawn(env, async { Ok(()) })
+        crate::guard::sync(env, || {
+            self.client
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            spawn(env, async { Ok(()) })
+        })
     }
 }
 
@@ -378,34 +392,40 @@ impl CloudStream {
         ts_return_type = "Promise<Float32Array | Buffer | any>"
     )]
     pub fn send<'env>(&self, env: &'env Env, input: Unknown<'_>) -> Promise<'env, Payload> {
-        match encode_input(env, &input, Some(self.format.as_str())) {
-            Ok((format, wire)) => {
-                // Queued now, on the JS thread, so the order of calls is the order sent.
-                let answer = self.stream.send(wire);
-                spawn(env, async move { payload(format, &answer.await?) })
+        crate::guard::sync(env, || {
+            match encode_input(env, &input, Some(self.format.as_str())) {
+                Ok((format, wire)) => {
+                    // Queued now, on the JS thread, so the order of calls is the order sent.
+                    let answer = self.stream.send(wire);
+                    spawn(env, async move { payload(format, &answer.await?) })
+                }
+                Err(failure) => reject(env, failure),
             }
-            Err(failure) => reject(env, failure),
-        }
+        })
     }
 
     /// The frames (0-based, in sending order) at which the stream moved to another
     /// replica because its own went away; the node there started from fresh state.
     #[napi(getter)]
-    pub fn moves(&self) -> Vec<i64> {
-        self.stream.moves().into_iter().map(|i| i as i64).collect()
+    pub fn moves(&self, env: Env) -> napi::Result<Vec<i64>> {
+        crate::guard::sync(&env, || {
+            Ok(self.stream.moves().into_iter().map(|i| i as i64).collect())
+        })
     }
 
     /// Ends the stream after every frame sent; resolves to what the node flushed at the
     /// end (the mixer's limiter tail), or undefined.
     #[napi(ts_return_type = "Promise<Float32Array | Buffer | any | undefined>")]
     pub fn end<'env>(&self, env: &'env Env) -> Promise<'env, Option<Payload>> {
-        let format = self.format;
-        let finished = self.stream.finish();
-        spawn(env, async move {
-            finished
-                .await?
-                .map(|tail| payload(format, &tail))
-                .transpose()
+        crate::guard::sync(env, || {
+            let format = self.format;
+            let finished = self.stream.finish();
+            spawn(env, async move {
+                finished
+                    .await?
+                    .map(|tail| payload(format, &tail))
+                    .transpose()
+            })
         })
     }
 }

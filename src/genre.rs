@@ -78,9 +78,11 @@ pub fn classify_genre_sync<'env>(
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> napi::Result<Unknown<'env>> {
-    let (block, rate) = arguments(&input, options.as_ref()).or_throw(env)?;
-    let Json(value) = run(&block, rate).or_throw(env)?;
-    env.to_js_value(&value)
+    crate::guard::sync(env, || {
+        let (block, rate) = arguments(&input, options.as_ref()).or_throw(env)?;
+        let Json(value) = run(&block, rate).or_throw(env)?;
+        env.to_js_value(&value)
+    })
 }
 
 /// `classifyGenreSync` on a worker thread.
@@ -112,23 +114,25 @@ impl GenreClassifier {
     /// 500 ms, 2 s smoothing, 1 s hold, margin 0.1, threshold 0.5).
     #[napi(constructor, ts_args_type = "options?: GenreClassifierOptions")]
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
-        let (rate, opts) = read_object(options.as_ref(), "options")
-            .and_then(|json| match json {
-                None => Ok((
-                    GenreOptions::default().validate()?,
-                    StreamingGenreOptions::default(),
-                )),
-                Some(json) => Ok(StreamingGenreOptions::from_json(&json)?),
+        crate::guard::sync(&env, || {
+            let (rate, opts) = read_object(options.as_ref(), "options")
+                .and_then(|json| match json {
+                    None => Ok((
+                        GenreOptions::default().validate()?,
+                        StreamingGenreOptions::default(),
+                    )),
+                    Some(json) => Ok(StreamingGenreOptions::from_json(&json)?),
+                })
+                .or_throw(&env)?;
+            let classifier = StreamingGenreClassifier::new(rate, opts)
+                .map_err(Failure::from)
+                .or_throw(&env)?;
+            let mut options = serde_json::to_value(opts).expect("options serialise");
+            options["sampleRate"] = json!(rate);
+            Ok(Self {
+                state: Arc::new(Serial::new(GenreState::new(classifier))),
+                options,
             })
-            .or_throw(&env)?;
-        let classifier = StreamingGenreClassifier::new(rate, opts)
-            .map_err(Failure::from)
-            .or_throw(&env)?;
-        let mut options = serde_json::to_value(opts).expect("options serialise");
-        options["sampleRate"] = json!(rate);
-        Ok(Self {
-            state: Arc::new(Serial::new(GenreState::new(classifier))),
-            options,
         })
     }
 
@@ -139,13 +143,15 @@ impl GenreClassifier {
         env: &'env Env,
         input: Unknown<'_>,
     ) -> napi::Result<Unknown<'env>> {
-        let block = samples(&input, "input").or_throw(env)?;
-        let decision = self
-            .state
-            .run(GenreOp::Push(block))
-            .map_err(Failure::from)
-            .or_throw(env)?;
-        env.to_js_value(&decision_json(&decision))
+        crate::guard::sync(env, || {
+            let block = samples(&input, "input").or_throw(env)?;
+            let decision = self
+                .state
+                .run(GenreOp::Push(block))
+                .map_err(Failure::from)
+                .or_throw(env)?;
+            env.to_js_value(&decision_json(&decision))
+        })
     }
 
     /// `pushSync` on a worker thread; overlapping calls apply in call order.

@@ -10,6 +10,7 @@ mod cloud;
 mod config;
 mod error;
 mod genre;
+mod guard;
 mod json;
 mod keepalive;
 mod loudness;
@@ -19,3 +20,9 @@ mod registry;
 mod server;
 mod task;
 mod wasm;
+
+/// Runs when the addon is loaded, before any call.
+#[napi_derive::module_init]
+fn init() {
+    guard::read_switch();
+}

@@ -66,13 +66,15 @@ pub fn measure_loudness_sync<'env>(
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> napi::Result<Object<'env>> {
-    // Measured in place: no copy of the samples on the calling thread.
-    let block = float32(&input, "input").or_throw(env)?;
-    let settings = settings(options.as_ref()).or_throw(env)?;
-    let report = measure_loudness(&block, &settings)
-        .map_err(Failure::from)
-        .or_throw(env)?;
-    report_object(env, report, settings.target.is_some())
+    crate::guard::sync(env, || {
+        // Measured in place: no copy of the samples on the calling thread.
+        let block = float32(&input, "input").or_throw(env)?;
+        let settings = settings(options.as_ref()).or_throw(env)?;
+        let report = measure_loudness(&block, &settings)
+            .map_err(Failure::from)
+            .or_throw(env)?;
+        report_object(env, report, settings.target.is_some())
+    })
 }
 
 /// `measureLoudnessSync` on a worker thread.

@@ -48,17 +48,19 @@ impl MixerChain {
     /// Creates a chain; omitted settings take the documented defaults (a podcast/voice chain).
     #[napi(constructor, ts_args_type = "config?: MixerConfigInput")]
     pub fn new(env: Env, config: Option<Unknown<'_>>) -> napi::Result<Self> {
-        let config = chain_config(config.as_ref()).or_throw(&env)?;
-        let node = MixerState::new(
-            Chain::new(config.clone())
-                .map_err(Failure::from)
-                .or_throw(&env)?,
-        );
-        let meters = node.meters();
-        Ok(Self {
-            chain: Arc::new(SerialMixer::new(node)),
-            meters,
-            config: RefCell::new(config),
+        crate::guard::sync(&env, || {
+            let config = chain_config(config.as_ref()).or_throw(&env)?;
+            let node = MixerState::new(
+                Chain::new(config.clone())
+                    .map_err(Failure::from)
+                    .or_throw(&env)?,
+            );
+            let meters = node.meters();
+            Ok(Self {
+                chain: Arc::new(SerialMixer::new(node)),
+                meters,
+                config: RefCell::new(config),
+            })
         })
     }
 
@@ -69,16 +71,21 @@ impl MixerChain {
         env: &'env Env,
         input: Unknown<'env>,
     ) -> napi::Result<Float32ArraySlice<'env>> {
-        let input = float32(&input, "input").or_throw(env)?;
-        // The copy is the result: allocated by V8, processed in place.
-        let mut output = Float32ArraySlice::copy_from(env, &*input)?;
-        // SAFETY: `output` was just created and is not shared with JS yet.
-        let block = unsafe { output.as_mut() };
-        self.chain
-            .run_with(|node| node.process(block))
-            .map_err(Failure::from)
-            .or_throw(env)?;
-        Ok(output)
+        crate::guard::sync(env, || {
+            let input = float32(&input, "input").or_throw(env)?;
+            // The copy is the result: allocated by V8, processed in place.
+            let mut output = Float32ArraySlice::copy_from(env, &*input)?;
+            // SAFETY: `output` was just created and is not shared with JS yet.
+            let block = unsafe { output.as_mut() };
+            self.chain
+                .run_with(|node| {
+                    crate::guard::test_panic(crate::guard::Kind::Sync);
+                    node.process(block)
+                })
+                .map_err(Failure::from)
+                .or_throw(env)?;
+            Ok(output)
+        })
     }
 
     /// Processes a block on a worker thread. Overlapping calls are applied in call order.
@@ -110,19 +117,21 @@ impl MixerChain {
     /// anything changes (all or nothing) and takes effect after every earlier call.
     #[napi(ts_args_type = "partial: MixerConfigInput")]
     pub fn update_config(&self, env: Env, partial: Unknown<'_>) -> napi::Result<()> {
-        let next = read_object(Some(&partial), "partial")
-            .and_then(|value| {
-                let value = value.ok_or_else(|| {
-                    Failure::arg_type(
-                        "The \"partial\" argument must be a plain object, received nothing",
-                    )
-                })?;
-                Ok(self.config.borrow().merged(&value)?)
-            })
-            .or_throw(&env)?;
-        self.chain.submit_detached(MixerOp::Configure(next.clone()));
-        *self.config.borrow_mut() = next;
-        Ok(())
+        crate::guard::sync(&env, || {
+            let next = read_object(Some(&partial), "partial")
+                .and_then(|value| {
+                    let value = value.ok_or_else(|| {
+                        Failure::arg_type(
+                            "The \"partial\" argument must be a plain object, received nothing",
+                        )
+                    })?;
+                    Ok(self.config.borrow().merged(&value)?)
+                })
+                .or_throw(&env)?;
+            self.chain.submit_detached(MixerOp::Configure(next.clone()));
+            *self.config.borrow_mut() = next;
+            Ok(())
+        })
     }
 
     /// `config` (default: the defaults) with the preset-managed parameters (gate threshold
@@ -133,36 +142,40 @@ impl MixerChain {
         ts_return_type = "MixerConfig"
     )]
     pub fn preset_config(env: Env, preset: Unknown<'_>, config: Option<Unknown<'_>>) -> napi::Result<Value> {
-        let names = || Preset::ALL.map(Preset::as_str).join(", ");
-        let name: Fallible<Preset> = match preset.get_type() {
-            Ok(napi::ValueType::String) => {
-                // SAFETY: a live string value of the current call.
-                let raw = preset.value();
-                let name = unsafe { <String as napi::bindgen_prelude::FromNapiValue>::from_napi_value(raw.env, raw.value) }?;
-                Preset::from_name(&name).ok_or_else(|| {
-                    Failure::from(edgemix_dsp::ConfigError::new(
-                        "preset",
-                        format!("preset {name:?} is not one of {}", names()),
-                    ))
-                })
-            }
-            _ => Err(Failure::arg_type(format!(
-                "The \"preset\" argument must be a preset name ({}), received {}",
-                names(),
-                crate::audio::describe(&preset)
-            ))),
-        };
-        let preset = name.or_throw(&env)?;
-        let mut config = chain_config(config.as_ref()).or_throw(&env)?;
-        preset.apply(&mut config);
-        config.validate().map_err(Failure::from).or_throw(&env)?;
-        Ok(serde_json::to_value(&config).expect("config serialises"))
+        crate::guard::sync(&env, || {
+            let names = || Preset::ALL.map(Preset::as_str).join(", ");
+            let name: Fallible<Preset> = match preset.get_type() {
+                Ok(napi::ValueType::String) => {
+                    // SAFETY: a live string value of the current call.
+                    let raw = preset.value();
+                    let name = unsafe { <String as napi::bindgen_prelude::FromNapiValue>::from_napi_value(raw.env, raw.value) }?;
+                    Preset::from_name(&name).ok_or_else(|| {
+                        Failure::from(edgemix_dsp::ConfigError::new(
+                            "preset",
+                            format!("preset {name:?} is not one of {}", names()),
+                        ))
+                    })
+                }
+                _ => Err(Failure::arg_type(format!(
+                    "The \"preset\" argument must be a preset name ({}), received {}",
+                    names(),
+                    crate::audio::describe(&preset)
+                ))),
+            };
+            let preset = name.or_throw(&env)?;
+            let mut config = chain_config(config.as_ref()).or_throw(&env)?;
+            preset.apply(&mut config);
+            config.validate().map_err(Failure::from).or_throw(&env)?;
+            Ok(serde_json::to_value(&config).expect("config serialises"))
+        })
     }
 
     /// The full configuration, including every accepted update.
     #[napi(getter, ts_return_type = "MixerConfig")]
-    pub fn config(&self) -> Value {
-        serde_json::to_value(&*self.config.borrow()).expect("config serialises")
+    pub fn config(&self, env: Env) -> napi::Result<Value> {
+        crate::guard::sync(&env, || {
+            Ok(serde_json::to_value(&*self.config.borrow()).expect("config serialises"))
+        })
     }
 
     /// Latency of the chain in samples per channel (the limiter lookahead).
@@ -175,7 +188,9 @@ impl MixerChain {
     /// included). Never waits for a block in progress.
     #[napi(ts_return_type = "MixerMeters")]
     pub fn meters(&self, env: Env) -> napi::Result<Unknown<'_>> {
-        env.to_js_value(&self.meters.get())
+        crate::guard::sync(&env, || {
+            env.to_js_value(&self.meters.get())
+        })
     }
 
     /// Clears all processing state (filters, detectors, delay line, meters) after every

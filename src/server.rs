@@ -232,18 +232,20 @@ impl CloudServer {
     /// Idempotent: later calls resolve once it stopped.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Finished<Closed>>> {
-        let running = Arc::clone(&self.running);
-        spawn(env, async move {
-            let mut guard = running.handle.lock().await;
-            let failure = match guard.as_mut() {
-                Some(server) => server.shutdown().await.err().map(|e| {
-                    Failure::new(Class::Error, code::CLOUD_INTERNAL, e.to_string())
-                }),
-                None => None,
-            };
-            guard.take();
-            drop(guard);
-            Ok(Closed { running, failure })
+        crate::guard::sync(env, || {
+            let running = Arc::clone(&self.running);
+            spawn(env, async move {
+                let mut guard = running.handle.lock().await;
+                let failure = match guard.as_mut() {
+                    Some(server) => server.shutdown().await.err().map(|e| {
+                        Failure::new(Class::Error, code::CLOUD_INTERNAL, e.to_string())
+                    }),
+                    None => None,
+                };
+                guard.take();
+                drop(guard);
+                Ok(Closed { running, failure })
+            })
         })
     }
 
@@ -251,20 +253,24 @@ impl CloudServer {
     /// the server.
     #[napi(ts_return_type = "this")]
     pub fn unref<'a>(&self, env: &Env, this: This<'a>) -> napi::Result<Object<'a>> {
-        if let Some(keep_alive) = self.running.keep_alive().as_ref() {
-            keep_alive.set_ref(env, false)?;
-        }
-        Ok(this.object)
+        crate::guard::sync(env, || {
+            if let Some(keep_alive) = self.running.keep_alive().as_ref() {
+                keep_alive.set_ref(env, false)?;
+            }
+            Ok(this.object)
+        })
     }
 
     /// Keeps the process alive while the server listens again (the default; as
     /// `net.Server#ref`). Returns the server.
     #[napi(js_name = "ref", ts_return_type = "this")]
     pub fn refer<'a>(&self, env: &Env, this: This<'a>) -> napi::Result<Object<'a>> {
-        if let Some(keep_alive) = self.running.keep_alive().as_ref() {
-            keep_alive.set_ref(env, true)?;
-        }
-        Ok(this.object)
+        crate::guard::sync(env, || {
+            if let Some(keep_alive) = self.running.keep_alive().as_ref() {
+                keep_alive.set_ref(env, true)?;
+            }
+            Ok(this.object)
+        })
     }
 }
 
@@ -280,42 +286,44 @@ pub fn start_server<'env>(
     env: &'env Env,
     options_value: Option<Unknown<'_>>,
 ) -> napi::Result<PromiseRaw<'env, Finished<CloudServer>>> {
-    let prepared = read_object_apart(options_value.as_ref(), "options", &["tls"]).and_then(
-        |(json, apart)| {
-            let mut input: StartOptions = options_from_json(&serde_json::Value::Object(json), "options")?;
-            let tls = match apart.first() {
-                Some((_, tls)) => tls_identity(tls)?,
-                None => None,
-            };
-            let modules = input.modules.take();
-            if modules.is_some() && input.modules_dir.is_some() {
-                return Err(invalid("give modules (a registry) or modulesDir, not both".into()));
-            }
-            Ok((server_options(input, tls)?, modules))
-        },
-    );
-    match prepared {
-        Ok((mut server, modules)) => spawn(env, async move {
-            if let Some(file) = modules {
-                // Compiles every module: on a blocking thread, not on the runtime's.
-                let registry = tokio::task::spawn_blocking(move || -> Fallible<ModuleRegistry> {
-                    Ok(ModuleRegistry::load_verified(&file, Runtime::global(None)?)?)
+    crate::guard::sync(env, || {
+        let prepared = read_object_apart(options_value.as_ref(), "options", &["tls"]).and_then(
+            |(json, apart)| {
+                let mut input: StartOptions = options_from_json(&serde_json::Value::Object(json), "options")?;
+                let tls = match apart.first() {
+                    Some((_, tls)) => tls_identity(tls)?,
+                    None => None,
+                };
+                let modules = input.modules.take();
+                if modules.is_some() && input.modules_dir.is_some() {
+                    return Err(invalid("give modules (a registry) or modulesDir, not both".into()));
+                }
+                Ok((server_options(input, tls)?, modules))
+            },
+        );
+        match prepared {
+            Ok((mut server, modules)) => spawn(env, async move {
+                if let Some(file) = modules {
+                    // Compiles every module: on a blocking thread, not on the runtime's.
+                    let registry = tokio::task::spawn_blocking(move || -> Fallible<ModuleRegistry> {
+                        Ok(ModuleRegistry::load_verified(&file, Runtime::global(None)?)?)
+                    })
+                    .await
+                    .map_err(|e| Failure::internal(format!("the registry load failed: {e}")))??;
+                    server.modules = Some(Arc::new(registry));
+                }
+                let handle = serve(server).await.map_err(start_failure)?;
+                let addr = handle.local_addr();
+                Ok(CloudServer {
+                    port: u32::from(addr.port()),
+                    host: addr.ip().to_string(),
+                    running: Arc::new(Running {
+                        handle: tokio::sync::Mutex::new(Some(handle)),
+                        keep_alive: Mutex::new(None),
+                    }),
                 })
-                .await
-                .map_err(|e| Failure::internal(format!("the registry load failed: {e}")))??;
-                server.modules = Some(Arc::new(registry));
-            }
-            let handle = serve(server).await.map_err(start_failure)?;
-            let addr = handle.local_addr();
-            Ok(CloudServer {
-                port: u32::from(addr.port()),
-                host: addr.ip().to_string(),
-                running: Arc::new(Running {
-                    handle: tokio::sync::Mutex::new(Some(handle)),
-                    keep_alive: Mutex::new(None),
-                }),
-            })
-        }),
-        Err(failure) => reject(env, failure),
-    }
+            }),
+            Err(failure) => reject(env, failure),
+        }
+    })
 }

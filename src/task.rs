@@ -5,17 +5,17 @@
 //! low-priority background workers. A [`Work`] runs a one-shot job the application asks
 //! for (a module compile, creating or closing a WASM session, starting the engine) on the
 //! libuv thread pool.
+//! A panic in a job or a future is its `ERR_INTERNAL` failure ([`crate::guard`]).
 //! Either settles its promise on the JS thread: the job's value is converted by
 //! [`Finish`]; a [`Failure`] becomes the JS error object (class and `code` preserved).
 //! Argument errors found before any work starts reject the same way, so async methods
 //! never throw synchronously.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName};
 use napi::{sys, Env, Task, ValueType};
 
 use crate::error::{Failure, Fallible};
+use crate::guard::{self, Kind};
 use crate::pool::Lane;
 
 /// A job's result, turned into its JS value on the JS thread.
@@ -127,11 +127,7 @@ impl<R: Finish> ToNapiValue for Queued<R> {
         let settle =
             move |outcome: Fallible<R>| deferred.resolve(move |env| settled(&env, outcome));
         match (value.job, value.lane.workers()) {
-            (Ok(job), Ok(workers)) => workers.run(move || {
-                settle(catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
-                    Err(Failure::internal("the job panicked (a bug in edgemix)"))
-                }))
-            }),
+            (Ok(job), Ok(workers)) => workers.run(move || settle(guard::job(Kind::Lane, job))),
             (Ok(_), Err(why)) => settle(Err(Failure::internal(why))),
             (Err(failure), _) => settle(Err(failure)),
         }
@@ -145,7 +141,7 @@ impl<R: Finish> Task for Work<R> {
 
     fn compute(&mut self) -> napi::Result<R> {
         let outcome = match self.job.take() {
-            Some(Ok(job)) => job(),
+            Some(Ok(job)) => guard::job(Kind::Libuv, job),
             Some(Err(failure)) => Err(failure),
             None => Err(Failure::internal("a task ran twice")),
         };
@@ -202,7 +198,7 @@ pub fn spawn<'env, R: Finish>(
     future: impl std::future::Future<Output = Fallible<R>> + Send + 'static,
 ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Finished<R>>> {
     env.spawn_future_with_callback(
-        async move { Ok(future.await) },
+        async move { Ok(guard::future(future).await) },
         |env, outcome: Fallible<R>| settled(env, outcome),
     )
 }

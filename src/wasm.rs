@@ -166,26 +166,30 @@ impl WasmEdgeNode {
     /// The module's metadata: `describe()` plus the content hash, where this load found
     /// the compiled code (`memory`, `disk` or `compiled`) and what it imports.
     #[napi(ts_return_type = "WasmModuleDescription")]
-    pub fn describe(&self) -> Value {
-        let mut info =
-            serde_json::to_value(self.module.description()).expect("description serialises");
-        let extra = serde_json::json!({
-            "hash": self.module.hash(),
-            "cache": self.module.cache_outcome().as_str(),
-            "wasi": self.module.uses_wasi(),
-            "remote": self.module.uses_remote(),
-        });
-        if let (Value::Object(info), Value::Object(extra)) = (&mut info, extra) {
-            info.extend(extra);
-        }
-        crate::json::for_js(info)
+    pub fn describe(&self, env: Env) -> napi::Result<Value> {
+        crate::guard::sync(&env, || {
+            let mut info =
+                serde_json::to_value(self.module.description()).expect("description serialises");
+            let extra = serde_json::json!({
+                "hash": self.module.hash(),
+                "cache": self.module.cache_outcome().as_str(),
+                "wasi": self.module.uses_wasi(),
+                "remote": self.module.uses_remote(),
+            });
+            if let (Value::Object(info), Value::Object(extra)) = (&mut info, extra) {
+                info.extend(extra);
+            }
+            Ok(crate::json::for_js(info))
+        })
     }
 
     /// The module's calls through `env.call_remote_service` so far, by outcome, over every
     /// session of this load.
     #[napi(ts_return_type = "WasmRemoteCalls")]
-    pub fn remote_calls(&self) -> Value {
-        serde_json::to_value(self.remote.counts.tally()).expect("a tally serialises")
+    pub fn remote_calls(&self, env: Env) -> napi::Result<Value> {
+        crate::guard::sync(&env, || {
+            Ok(serde_json::to_value(self.remote.counts.tally()).expect("a tally serialises"))
+        })
     }
 
     /// Starts a session: a fresh instance, `initialize(id)` and, with a configuration,
@@ -315,9 +319,11 @@ impl WasmSession {
 
     /// What the module wrote to stdout and stderr (WASI modules), each kept up to 64 KiB.
     #[napi(ts_return_type = "{ stdout: string; stderr: string; droppedBytes: number }")]
-    pub fn logs(&self) -> Value {
-        let (stdout, out_dropped, stderr, err_dropped) = self.logs.contents();
-        serde_json::json!({ "stdout": stdout, "stderr": stderr, "droppedBytes": out_dropped + err_dropped })
+    pub fn logs(&self, env: Env) -> napi::Result<Value> {
+        crate::guard::sync(&env, || {
+            let (stdout, out_dropped, stderr, err_dropped) = self.logs.contents();
+            Ok(serde_json::json!({ "stdout": stdout, "stderr": stderr, "droppedBytes": out_dropped + err_dropped }))
+        })
     }
 }
 
