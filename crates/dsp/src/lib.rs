@@ -47,7 +47,7 @@ pub use adaptive::{
 pub use biquad::{Biquad, BiquadCoefficients};
 pub use chain::{ChainConfig, MixerChain, FRAME_SAMPLES, SAMPLE_RATE_HZ};
 pub use compressor::{Compressor, CompressorConfig};
-pub use eq::{EqConfig, ThreeBandEq};
+pub use eq::{EqConfig, ThreeBandEq, MAX_FREQ_FRACTION};
 pub use error::{check_audio, AudioError, ConfigError};
 pub use extractor::{
     extract_features, extract_mfcc, AnalysisConfig, AnalysisError, AnalysisFrames,

@@ -21,4 +21,5 @@ pub use client::{
 };
 pub use error::{CloudError, CloudErrorCode};
 pub use serialization::{decode, encode, Envelope, Serialization};
+pub use service::execute_once;
 pub use stream::CloudStream;

@@ -130,13 +130,36 @@ impl Service {
         let shared = Arc::clone(&self.shared);
         self.shared
             .run(move || {
-                let mut node = shared.create(&request.node_type, &request.config)?;
-                let (input, envelope) = decode(format, &request.input_data).map_err(node_status)?;
-                let output = node.process_whole(input).map_err(node_status)?;
-                encode(format, &output, envelope).map_err(node_status)
+                execute_once(
+                    &shared.registry,
+                    &shared.context,
+                    &request.node_type,
+                    &request.config,
+                    format,
+                    &request.input_data,
+                )
+                .map_err(node_status)
             })
             .await
     }
+}
+
+/// One `ExecuteNode` request on the calling thread: a new instance of `node_type`
+/// configured by the wire's string map, the input decoded from `format`, processed whole,
+/// the output encoded in `format` in the shape the input had. The service runs it on the
+/// blocking pool; anything else that must answer a request the same way calls it too.
+pub fn execute_once(
+    registry: &NodeRegistry,
+    context: &NodeContext,
+    node_type: &str,
+    config: &HashMap<String, String>,
+    format: Serialization,
+    input: &[u8],
+) -> Result<Vec<u8>, NodeError> {
+    let mut node = registry.create(node_type, config, context)?;
+    let (input, envelope) = decode(format, input)?;
+    let output = node.process_whole(input)?;
+    encode(format, &output, envelope)
 }
 
 #[tonic::async_trait]
