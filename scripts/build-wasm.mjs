@@ -1,21 +1,22 @@
 #!/usr/bin/env node
-// Builds the guest modules of wasm-modules/ for wasm32-unknown-unknown and wasm32-wasip1
-// (one cargo run, release profile) and copies them to wasm-modules/dist/:
-//   <name>.wasm         wasm32-unknown-unknown
-//   <name>.wasip1.wasm  wasm32-wasip1
+// Builds the guest modules of wasm-modules/ into wasm-modules/dist/:
+// - the Rust crates for wasm32-unknown-unknown and wasm32-wasip1 (one cargo run, release
+//   profile): <name>.wasm and <name>.wasip1.wasm;
+// - the AssemblyScript modules of wasm-modules/as/ (build-as.mjs): as_<name>.wasm;
+// - the C modules of wasm-modules/c/ (build-c.mjs): c_<name>.wasm and c_<name>.wasip1.wasm.
 // A file in dist/ is rewritten only when its bytes changed. Installs the two rustup
 // targets first if they are missing. Respects CARGO_TARGET_DIR (cargo reports where the
-// artifacts are). No dependencies; a run with nothing to rebuild takes about a second.
+// artifacts are). A run with nothing to rebuild takes a few seconds.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { buildAssemblyScript } from './build-as.mjs';
+import { buildC } from './build-c.mjs';
 import { ensureRustTargets } from './lib/rustup.mjs';
+import { distDir, line, modulesDir, writeDist } from './wasm-dist.mjs';
 
 const TARGETS = { 'wasm32-unknown-unknown': '.wasm', 'wasm32-wasip1': '.wasip1.wasm' };
-const modulesDir = fileURLToPath(new URL('../wasm-modules/', import.meta.url));
-const distDir = join(modulesDir, 'dist');
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: modulesDir, encoding: 'utf8', maxBuffer: 256 << 20, ...options });
@@ -45,32 +46,24 @@ function build() {
   return artifacts;
 }
 
-/** Writes `bytes` to `path` unless it already holds them; true if written. */
-function copyIfChanged(bytes, path) {
-  if (existsSync(path) && Buffer.compare(readFileSync(path), bytes) === 0) return false;
-  writeFileSync(path, bytes);
-  return true;
-}
-
-const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`.padStart(10);
-
 try {
   const started = performance.now();
   ensureRustTargets(Object.keys(TARGETS));
   const artifacts = build();
-  mkdirSync(distDir, { recursive: true });
   const byName = new Map();
   for (const artifact of artifacts) {
     const bytes = readFileSync(artifact.path);
     const file = `${artifact.name}${TARGETS[artifact.target]}`;
-    const changed = copyIfChanged(bytes, join(distDir, file));
+    const changed = writeDist(file, bytes);
     if (!byName.has(artifact.name)) byName.set(artifact.name, []);
     const order = Object.keys(TARGETS).indexOf(artifact.target);
-    byName.get(artifact.name)[order] = `${file.padEnd(20)} ${kib(bytes.length)}${changed ? ' (updated)' : '          '}`;
+    byName.get(artifact.name)[order] = line(file, bytes.length, changed);
   }
   for (const name of [...byName.keys()].sort()) console.log(byName.get(name).join('   ').trimEnd());
+  const others = [...(await buildAssemblyScript()), ...buildC()];
+  for (const l of others) console.log(l);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`${byName.size} modules in wasm-modules/${basename(distDir)}/ (${seconds} s)`);
+  console.log(`${byName.size} Rust modules, then AssemblyScript and C, in wasm-modules/${basename(distDir)}/ (${seconds} s)`);
 } catch (err) {
   console.error(`build-wasm: ${err.message}`);
   process.exit(1);

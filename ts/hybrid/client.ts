@@ -119,6 +119,8 @@ export class HybridProcessingClient {
     if (options.cloudRemote) {
       cloud = new CloudSide(this.#cloudOrUnavailable(), options.cloudRemote, options.cloudTimeoutMs ?? this.#timeoutMs)
       await this.#checkNodeType(cloud.nodeType, options.validateTimeoutMs ?? 1000)
+      const output = edge?.describe().output
+      if (output === 'f32' || output === 'json') cloud.decodeAs(output)
     }
     const proxy = new HybridProxy({
       name: options.name ?? `proxy${this.#count++}`,

@@ -53,10 +53,14 @@ export function cloudClient(options: CloudClientOptions): CloudClientLike {
 
 const FORMATS: CloudFormat[] = ['f32le', 'bytes', 'json']
 
+/** What an edge module declares it returns (its describe().output). */
+export type EdgeOutput = 'f32' | 'json' | 'bytes'
+
 export class CloudSide {
   readonly nodeType: string
   readonly #config: unknown
   readonly #format: CloudFormat | undefined
+  #answers: EdgeOutput = 'bytes'
 
   constructor(readonly client: CloudClientLike, options: CloudRemoteOptions, readonly timeoutMs: number | undefined) {
     if (typeof options?.nodeType !== 'string' || options.nodeType === '') {
@@ -74,8 +78,32 @@ export class CloudSide {
     return this.#format ?? input.format
   }
 
+  /**
+   * Decodes answers that arrive as bytes (format `bytes`) the way the proxy's edge module
+   * declares its output, so that a proxy gives one type of output whichever side answered
+   * (a Float32Array for `f32`, the parsed value for `json`).
+   */
+  decodeAs(output: EdgeOutput): void {
+    this.#answers = output
+  }
+
+  #decode(answer: unknown): unknown {
+    if (!(answer instanceof Uint8Array) || this.#answers === 'bytes') return answer
+    if (this.#answers === 'json') {
+      try {
+        return JSON.parse(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength).toString('utf8'))
+      } catch (e) {
+        throw codedError('ERR_CLOUD_INTERNAL', `the ${this.nodeType} answer is not the JSON the edge module declares: ${(e as Error).message}`, Error, e)
+      }
+    }
+    if (answer.byteLength % 4 !== 0) {
+      throw codedError('ERR_CLOUD_INTERNAL', `the ${this.nodeType} answer has ${answer.byteLength} bytes, not the whole float32 samples the edge module declares`)
+    }
+    return new Float32Array(answer.buffer.slice(answer.byteOffset, answer.byteOffset + answer.byteLength))
+  }
+
   execute(input: Normalized): Promise<unknown> {
-    return this.client.execute(this.nodeType, this.#config, input.cloud, { format: this.format(input), timeoutMs: this.timeoutMs })
+    return this.client.execute(this.nodeType, this.#config, input.cloud, { format: this.format(input), timeoutMs: this.timeoutMs }).then((a) => this.#decode(a))
   }
 
   async openStream(format: CloudFormat): Promise<CloudStreamLike> {
@@ -84,7 +112,7 @@ export class CloudSide {
 
   /** Sends one input on a stream; past timeoutMs it rejects with ERR_CLOUD_TIMEOUT. */
   send(stream: CloudStreamLike, input: Normalized): Promise<unknown> {
-    const sent = stream.send(input.cloud)
+    const sent = stream.send(input.cloud).then((a) => this.#decode(a))
     const limit = this.timeoutMs
     if (limit === undefined) return sent
     return new Promise((resolve, reject) => {

@@ -13,11 +13,13 @@ mod data;
 mod delay;
 mod error;
 mod genre_classifier;
+mod image_preprocess;
 mod literal;
 mod mfcc;
 mod params;
 mod pass_through;
 mod registry;
+mod text_normalize;
 mod wasm_module;
 
 pub use data::{Audio, NodeData};
@@ -25,6 +27,11 @@ pub use error::{NodeError, NodeErrorKind};
 pub use literal::parse_literal;
 pub use params::{NodeConfig, ParamSpec, ParamType};
 pub use registry::{BuiltinOptions, NodeContext, NodeFactory, NodeRegistry, NodeSpec};
+
+/// A refusal of the text or image core, named for the node (`TextNormalize: ...`).
+fn preprocess_error(node: &str, err: edgemix_preprocess::Error) -> NodeError {
+    NodeError::invalid(format!("{node}: {err}"))
+}
 
 /// One instance of a node: the state of one request or one stream.
 pub trait Node: Send {

@@ -24,6 +24,8 @@ pub enum ParamType {
     String(&'static [&'static str]),
     /// A JSON object (a Python dict), validated by the node.
     Object,
+    /// A JSON array (a Python list) of exactly this many numbers.
+    Numbers(usize),
 }
 
 impl ParamType {
@@ -35,6 +37,7 @@ impl ParamType {
             ParamType::Boolean => "boolean",
             ParamType::String(_) => "string",
             ParamType::Object => "object",
+            ParamType::Numbers(_) => "array",
         }
     }
 
@@ -55,6 +58,7 @@ impl ParamType {
             ParamType::String(choices) if choices.is_empty() => "a string".into(),
             ParamType::String(choices) => format!("one of {}", choices.join(", ")),
             ParamType::Object => "an object (a JSON object or a Python dict)".into(),
+            ParamType::Numbers(count) => format!("a list of {count} numbers"),
         }
     }
 }
@@ -125,6 +129,10 @@ impl ParamSpec {
                 _ => Err(refuse()),
             },
             ParamType::Object => value.as_object().map(|_| ()).ok_or_else(refuse),
+            ParamType::Numbers(count) => match value.as_array() {
+                Some(items) if items.len() == count && items.iter().all(Value::is_number) => Ok(()),
+                _ => Err(refuse()),
+            },
         }
     }
 }

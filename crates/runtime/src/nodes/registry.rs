@@ -28,7 +28,8 @@ pub type NodeFactory =
 pub struct NodeSpec {
     /// The `node_type` clients ask for ("AudioMixer").
     pub name: &'static str,
-    /// "audio", "analysis", "wasm", "utility" or "test" (the `ListNodes` filter).
+    /// "audio", "analysis", "text", "image", "wasm", "utility" or "test" (the `ListNodes`
+    /// filter).
     pub category: &'static str,
     pub description: &'static str,
     pub params: Vec<ParamSpec>,
@@ -95,6 +96,8 @@ impl NodeRegistry {
             super::audio_transform::spec(),
             super::audio_resampler::spec(),
             super::wasm_module::spec(),
+            super::text_normalize::spec(),
+            super::image_preprocess::spec(),
         ] {
             registry
                 .register(spec)
