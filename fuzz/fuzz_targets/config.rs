@@ -1,6 +1,7 @@
 //! Configuration decoding of every configurable object: the mixer chain (whole and
 //! merged over a running configuration, stereo, loudness and adaptive included), the
-//! analysis, genre and loudness options, the WASM load options, the cloud tier's node
+//! analysis, genre and loudness options, the text and image preprocessing configurations
+//! (edge modules and cloud nodes share them), the WASM load options, the cloud tier's node
 //! configuration strings (JSON or Python literals) and the cloud client's options.
 //!
 //! Input: one selector byte, then the text of the configuration. JSON objects arrive in
@@ -19,6 +20,9 @@ use std::time::Duration;
 
 use edgemix_dsp::genre::{GenreOptions, StreamingGenreClassifier, StreamingGenreOptions};
 use edgemix_dsp::{AnalysisConfig, ChainConfig, ConfigError, FeatureExtractor, LoudnessConfig, MixerChain};
+use edgemix_preprocess::image::ImageConfig;
+use edgemix_preprocess::text::TextConfig;
+use edgemix_preprocess::ErrorKind;
 use edgemix_runtime::cloud::{ClientOptions, ClientTls, CloudClient, CloudErrorCode};
 use edgemix_runtime::nodes::{BuiltinOptions, NodeContext, NodeErrorKind, NodeRegistry};
 use edgemix_runtime::wasm::LoadOptions;
@@ -97,6 +101,17 @@ fn loudness(value: &Value) {
     }
 }
 
+/// The preprocessing cores read their configuration as JSON text, in `configure` of
+/// `text_normalize.wasm` and `image_preprocess.wasm` and in the cloud nodes.
+fn preprocess(text: &str) {
+    for outcome in [TextConfig::from_json(text).map(drop), ImageConfig::from_json(text).map(drop)] {
+        if let Err(err) = outcome {
+            assert_eq!(err.kind, ErrorKind::Config, "{err:?}");
+            assert!(!err.message.is_empty());
+        }
+    }
+}
+
 /// `WasmEdgeNode.load(source, options)`: the options as the binding reads them
 /// (unknown keys and wrong types are `ERR_INVALID_CONFIG`), then their limits and allowlist.
 fn wasm_load(value: &Value) {
@@ -162,7 +177,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = String::from_utf8_lossy(text);
     let json = || serde_json::from_str::<Value>(&text).ok();
-    match selector % 9 {
+    match selector % 10 {
         0 => json().iter().for_each(chain),
         1 => json().iter().for_each(merged),
         2 => json().iter().for_each(analysis),
@@ -170,6 +185,7 @@ fuzz_target!(|data: &[u8]| {
         4 => json().iter().for_each(loudness),
         5 => json().iter().for_each(wasm_load),
         6 | 7 => node_config(&text),
+        8 => preprocess(&text),
         _ => client(&text),
     }
 });
