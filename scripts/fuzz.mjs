@@ -18,9 +18,6 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const fuzzDir = join(root, 'fuzz')
 const seconds = Number(process.env.FUZZ_SECONDS ?? 10)
-if (!Number.isInteger(seconds) || seconds < 1) {
-  throw new Error(`FUZZ_SECONDS must be a whole number of seconds ≥ 1, got ${process.env.FUZZ_SECONDS}`)
-}
 const targetDir = resolve(
   process.env.FUZZ_TARGET_DIR ??
     (process.env.CARGO_TARGET_DIR ? join(process.env.CARGO_TARGET_DIR, 'fuzz') : join(fuzzDir, 'target')),
@@ -68,6 +65,9 @@ function stats(output) {
 }
 
 function main() {
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new Error(`FUZZ_SECONDS must be a whole number of seconds ≥ 1, got ${process.env.FUZZ_SECONDS}`)
+  }
   ensureTools()
   const all = cargoFuzz(['list']).stdout.split('\n').filter(Boolean)
   const wanted = process.env.FUZZ_TARGETS ? process.env.FUZZ_TARGETS.split(',') : all
