@@ -851,6 +851,7 @@ module.exports.extractFeatures = nativeBinding.extractFeatures
 module.exports.extractFeaturesSync = nativeBinding.extractFeaturesSync
 module.exports.extractMfcc = nativeBinding.extractMfcc
 module.exports.extractMfccSync = nativeBinding.extractMfccSync
+module.exports.loadModuleRegistry = nativeBinding.loadModuleRegistry
 module.exports.measureLoudness = nativeBinding.measureLoudness
 module.exports.measureLoudnessSync = nativeBinding.measureLoudnessSync
 module.exports.readWav = nativeBinding.readWav

@@ -49,7 +49,7 @@ describe('startServer', () => {
       [{ host: 'not a host' }, ErrorCode.INVALID_CONFIG, /host "not a host" is not an IP address/],
       [{ maxMessageMb: 0 }, ErrorCode.INVALID_CONFIG, /maxMessageMb = 0 is out of range/],
       [{ colour: 'red' }, ErrorCode.INVALID_CONFIG, /unknown field `colour`/],
-      [{ modulesDir: '/no/such/dir' }, ErrorCode.CLOUD_UNAVAILABLE, /modules directory \/no\/such\/dir does not exist/],
+      [{ modulesDir: '/no/such/dir' }, ErrorCode.INVALID_CONFIG, /modules directory \/no\/such\/dir does not exist/],
       [{ port: server.port }, ErrorCode.CLOUD_UNAVAILABLE, /cannot listen on 127\.0\.0\.1:\d+/],
     ] as const
     for (const [options, code, message] of bad) {
@@ -95,6 +95,14 @@ describe('CloudClient', () => {
     expect(await client.execute('PassThrough', {}, bytes)).toEqual(bytes)
     expect(await client.execute('PassThrough', null, { a: [1, 'b'] })).toEqual({ a: [1, 'b'] })
     expect(await client.execute('PassThrough', null, '[0.5, 0.25]', { format: 'json' })).toEqual([0.5, 0.25])
+    // Integers past 32 bits come back as the numbers JSON.parse makes of the same text
+    // (napi alone would make them BigInts), whether sent as values or as JSON text.
+    const wide = '{"u": 4294967296, "i": -2147483649, "safe": 9007199254740991, "past": 18446744073709551615, "neg": -9223372036854775808, "small": [4294967295, -2147483648]}'
+    for (const input of [JSON.parse(wide), wide]) {
+      const echoed = await client.execute('PassThrough', null, input, { format: 'json' })
+      expect(echoed).toStrictEqual(JSON.parse(wide))
+      for (const value of Object.values(echoed as object).flat()) expect(typeof value).toBe('number')
+    }
     const nodes = await client.listNodes()
     const names = nodes.map((n) => n.nodeType)
     expect(names).toEqual(expect.arrayContaining(['AudioMixer', 'MFCC', 'PassThrough', 'AudioTransform', 'AudioResampler', 'WasmModule', 'Delay']))

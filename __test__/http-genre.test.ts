@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, GenreClassifier, classifyGenreSync } from '../dist/index.js'
 import { FRAME, SR, speechLike } from './helpers.js'
-import { bytesOf, expectErrorReply, postBytes, postJson, startServer } from './http-helpers.js'
+import { bytesOf, createSession, expectErrorReply, postBytes, postJson, startServer } from './http-helpers.js'
 
 describe('POST /classify-genre', async () => {
   const { url } = await startServer()
@@ -38,9 +38,10 @@ describe('POST /process-audio session genre', async () => {
     const x = speechLike(5 * SR)
     const classifier = new GenreClassifier()
     const decisions: Array<string | null> = []
+    const session = await createSession(url)
     for (let i = 0; i + FRAME <= x.length; i += FRAME) {
       const frame = x.subarray(i, i + FRAME)
-      const r = await postJson(`${url}/process-audio`, { audioBuffer: Array.from(frame), session: 'genre' })
+      const r = await postJson(`${url}/process-audio`, { audioBuffer: Array.from(frame), session })
       const body = await r.json()
       expect(body.genre).toEqual(classifier.pushSync(frame))
       decisions.push(body.genre.genre)

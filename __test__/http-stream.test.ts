@@ -4,57 +4,13 @@ import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { ErrorCode, MixerChain } from '../dist/index.js'
 import { FRAME, noise, speechLike } from './helpers.js'
-import { bytesOf, startServer } from './http-helpers.js'
+import { bytesOf, openStream as open, startServer } from './http-helpers.js'
 
 /** `count` consecutive frames of a speech-like signal (different per seed). */
 function framesOf(count: number, seed: number): Float32Array[] {
   const x = speechLike(count * FRAME)
   const n = noise(count * FRAME, 0.05, seed)
   return Array.from({ length: count }, (_, i) => x.subarray(i * FRAME, (i + 1) * FRAME).map((v, k) => v + n[i * FRAME + k]))
-}
-
-type Message = { binary: true; samples: Float32Array } | { binary: false; json: any }
-
-/** Opens /stream and collects every message and the close. */
-async function open(url: string) {
-  const ws = new WebSocket(url.replace('http', 'ws') + '/stream')
-  const messages: Message[] = []
-  const waiters: Array<() => void> = []
-  let closed: { code: number; reason: string } | null = null
-  ws.on('message', (data: Buffer, isBinary) => {
-    if (isBinary) {
-      const samples = new Float32Array(data.byteLength / 4)
-      new Uint8Array(samples.buffer).set(data)
-      messages.push({ binary: true, samples })
-    } else messages.push({ binary: false, json: JSON.parse(String(data)) })
-    waiters.splice(0).forEach((w) => w())
-  })
-  ws.on('close', (code, reason) => {
-    closed = { code, reason: String(reason) }
-    waiters.splice(0).forEach((w) => w())
-  })
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-  })
-  const until = (done: () => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out with ${messages.length} messages`)), 30_000)
-      const check = () => {
-        if (done()) {
-          clearTimeout(timer)
-          resolve()
-        } else waiters.push(check)
-      }
-      check()
-    })
-  return {
-    ws,
-    messages,
-    closed: () => closed,
-    receive: (n: number) => until(() => messages.length >= n || closed !== null),
-    waitClose: () => until(() => closed !== null),
-  }
 }
 
 describe('WebSocket /stream', async () => {

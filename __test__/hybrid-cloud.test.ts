@@ -165,6 +165,63 @@ describe('cloud failures', () => {
     await proxy.close()
   })
 
+  it("'auto' on a half-open circuit: the router's probe goes to the cloud, inputs decided meanwhile stay at the edge", async () => {
+    let cloud = await cloudProcess()
+    const port = cloud.port
+    const clock = { t: 0 } // the circuit's clock: open times pass when the test says so
+    const c = new HybridProcessingClient({ host: '127.0.0.1', port, timeoutMs: 1000 })
+    const proxy = await c.createHybridProxy({
+      edgeWasm: echo,
+      cloudRemote: { nodeType: 'PassThrough' },
+      complexity: 0.9, // above 0.8: the router's prior sends every input to the cloud
+      cloudTimeoutMs: 500,
+      router: { breaker: { failureThreshold: 2, openMs: 100, now: () => clock.t } },
+    })
+    const run = async (i: number) => {
+      const r = await proxy.process<Buffer>(tagged(i))
+      expect(r.output.toString()).toBe(`frame-${i}`)
+      return [r.route, r.fellBack, r.decision.reason]
+    }
+    expect(await run(0)).toEqual(['cloud', false, 'prior: complexity 0.90 > 0.8'])
+    await killed(cloud.child)
+    expect(await run(1)).toEqual(['edge', true, 'prior: complexity 0.90 > 0.8'])
+    expect(await run(2)).toEqual(['edge', true, 'prior: complexity 0.90 > 0.8'])
+    expect(await run(3)).toEqual(['edge', false, 'cloud circuit open'])
+    expect(proxy.stats()).toMatchObject({ circuit: 'open', timesOpened: 1, requests: { cloud: 1, edge: 3 } })
+
+    // Half-open, the cloud still down: the first input is the probe (it fails and falls
+    // back); the two submitted while it is in flight go to the edge without a cloud call.
+    clock.t = 100
+    expect(proxy.stats().circuit).toBe('half-open')
+    expect(await Promise.all([4, 5, 6].map(run))).toEqual([
+      ['edge', true, 'half-open circuit: probing the cloud'],
+      ['edge', false, 'half-open circuit: a probe is in flight'],
+      ['edge', false, 'half-open circuit: a probe is in flight'],
+    ])
+    const failedCalls = (s: { errors: { cloud: Record<string, number> } }) => Object.values(s.errors.cloud).reduce((a, b) => a + b, 0)
+    expect(failedCalls(proxy.stats())).toBe(3) // two calls and one probe; inputs 3, 5, 6 made none
+    expect(proxy.stats()).toMatchObject({ circuit: 'open', timesOpened: 2 })
+    expect(proxy.explain().filter((d) => d.probe).length).toBe(1)
+
+    // The cloud back on the same port; after the doubled open time the probe finds it.
+    cloud = await cloudProcess(port)
+    for (let tries = 0; ; tries++) {
+      // Waits for the client's channel to reconnect (status() retries on UNAVAILABLE).
+      const up = await c.status().then(() => true, () => false)
+      if (up) break
+      expect(tries).toBeLessThan(50)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    clock.t = 299
+    expect(await run(7)).toEqual(['edge', false, 'cloud circuit open'])
+    clock.t = 300
+    expect(await run(8)).toEqual(['cloud', false, 'half-open circuit: probing the cloud'])
+    expect(proxy.stats()).toMatchObject({ circuit: 'closed', timesOpened: 2 })
+    expect(await run(9)).toEqual(['cloud', false, 'prior: complexity 0.90 > 0.8'])
+    await c.close()
+    await killed(cloud.child)
+  })
+
   it('cloud killed mid-stream → edge fallback, nothing lost, duplicated or reordered; restarted → used again', async () => {
     let cloud = await cloudProcess()
     const port = cloud.port

@@ -47,7 +47,11 @@ describe('createHybridProxy validation', () => {
     expect(await rejection(client.createHybridProxy({ edgeWasm: { wasmPath: mod('missing.wasm') } }))).toMatchObject({ code: 'ERR_WASM_NOT_FOUND', message: expect.stringMatching(/missing\.wasm/) })
     expect(await rejection(client.createHybridProxy({ edgeWasm: { wasmPath: mod('badabi.wasm') } }))).toMatchObject({ code: 'ERR_WASM_ABI' })
     expect(await rejection(client.createHybridProxy({ edgeWasm: { wasmPath: mod('remote.wasm') } }))).toMatchObject({ code: 'ERR_HYBRID_REMOTE_NOT_ALLOWED' })
-    await (await client.createHybridProxy({ edgeWasm: { wasmPath: mod('remote.wasm'), allowRemote: true } })).close()
+    expect(await rejection(client.createHybridProxy({ edgeWasm: { wasmPath: mod('remote.wasm'), allowRemote: [] } }))).toMatchObject({ code: 'ERR_HYBRID_REMOTE_NOT_ALLOWED', message: expect.stringMatching(/\['VAD'\]/) })
+    // `true` names no service: refused with what is allowed, as is an empty name.
+    expect(await rejection(client.createHybridProxy({ edgeWasm: { wasmPath: mod('remote.wasm'), allowRemote: true as never } }))).toMatchObject({ code: 'ERR_INVALID_CONFIG', message: expect.stringMatching(/list of the cloud node types.*received boolean true/) })
+    expect(await rejection(client.createHybridProxy({ edgeWasm: { wasmPath: mod('remote.wasm'), allowRemote: [''] } }))).toMatchObject({ code: 'ERR_INVALID_CONFIG', message: expect.stringMatching(/empty name/) })
+    await (await client.createHybridProxy({ edgeWasm: { wasmPath: mod('remote.wasm'), allowRemote: ['VAD'] } })).close()
     expect(await rejection(client.createHybridProxy({ edgeNative: { node: 'mixer', config: { compressor: { ratio: 0 } } } }))).toMatchObject({ code: 'ERR_INVALID_CONFIG' })
     expect(await rejection(client.createHybridProxy({ edgeNative: { node: 'reverb' as never } }))).toMatchObject({ code: 'ERR_INVALID_CONFIG', message: expect.stringMatching(/'mixer'/) })
     expect(await rejection(client.createHybridProxy({ cloudRemote: { nodeType: '' } }))).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })

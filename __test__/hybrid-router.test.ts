@@ -232,7 +232,7 @@ describe('IntelligentRouter', () => {
     r.setOffline(true)
     expect(r.decide(20e6, 0.9)).toMatchObject({ route: 'edge', reason: 'offline mode' })
     r.setOffline(false)
-    r.breaker.failure('call')
+    r.report('cloud', r.permit(), 10, 1, 'ERR_CLOUD_UNAVAILABLE')
     expect(r.decide(20e6, 0.9)).toMatchObject({ route: 'edge', reason: 'cloud circuit open' })
     expect(r.cloudUsable).toBe(false)
     t = 50
@@ -240,6 +240,104 @@ describe('IntelligentRouter', () => {
     expect(new IntelligentRouter({ sides: { cloud: false } }).decide(20e6, 1).route).toBe('edge')
     expect(new IntelligentRouter({ sides: { edge: false } }).decide(10, 0).route).toBe('cloud')
     expect(() => new IntelligentRouter({ sides: { edge: false, cloud: false } })).toThrow(/at least one side/)
+  })
+
+  describe('the half-open probe, decided by the router alone', () => {
+    /** A router whose circuit opened at t = 0 (openMs 100) after one failed cloud call. */
+    function opened(breaker = {}) {
+      const clock = { t: 0 }
+      const r = new IntelligentRouter({ breaker: { failureThreshold: 1, openMs: 100, now: () => clock.t, ...breaker } })
+      const first = r.decide(20e6, 0.9) // > 10 MB: the prior's cloud, on a closed circuit
+      expect(first).toMatchObject({ route: 'cloud', probe: false, ticket: 'call' })
+      r.report('cloud', first.ticket, 20e6, 0, 'ERR_CLOUD_TIMEOUT')
+      expect(r.circuit).toBe('open')
+      return { clock, r }
+    }
+
+    it('sends one call to the cloud as the probe and the others decided meanwhile to the edge', () => {
+      const { clock, r } = opened()
+      clock.t = 99
+      expect(r.decide(20e6, 0.9)).toEqual({ route: 'edge', reason: 'cloud circuit open', probe: false, ticket: null })
+      expect(r.permit()).toBe(null)
+      clock.t = 100
+      expect(r.circuit).toBe('half-open')
+      // Any input probes, also one the prior would keep at the edge.
+      const probe = r.decide(10, 0)
+      expect(probe).toEqual({ route: 'cloud', reason: 'half-open circuit: probing the cloud', probe: true, ticket: 'probe' })
+      for (const [bytes, c] of [[20e6, 0.9], [10, 0]]) {
+        expect(r.decide(bytes, c)).toEqual({ route: 'edge', reason: 'half-open circuit: a probe is in flight', probe: false, ticket: null })
+      }
+      expect(r.permit()).toBe(null) // a decisionFunction's cloud call waits for the probe too
+      expect(r.explain().map((d) => [d.route, d.probe, d.circuit])).toEqual([
+        ['cloud', false, 'closed'],
+        ['edge', false, 'open'],
+        ['cloud', true, 'half-open'],
+        ['edge', false, 'half-open'],
+        ['edge', false, 'half-open'],
+      ])
+      // The probe succeeds: closed, and the decisions are on the merits again.
+      r.report('cloud', probe.ticket, 10, 2)
+      expect(r.circuit).toBe('closed')
+      expect(r.decide(20e6, 0.9)).toMatchObject({ route: 'cloud', probe: false, ticket: 'call', reason: expect.stringMatching(/prior/) })
+      expect(r.decide(10, 0)).toMatchObject({ route: 'edge', ticket: null, reason: expect.stringMatching(/prior/) })
+      expect(r.timesOpened).toBe(1)
+    })
+
+    it('a failed probe opens the circuit again for twice as long', () => {
+      const { clock, r } = opened()
+      clock.t = 100
+      const probe = r.decide(10, 0)
+      expect(probe.ticket).toBe('probe')
+      clock.t = 150
+      r.report('cloud', probe.ticket, 10, 50, 'ERR_CLOUD_UNAVAILABLE')
+      expect(r.circuit).toBe('open')
+      expect(r.timesOpened).toBe(2)
+      clock.t = 349
+      expect(r.decide(10, 0)).toMatchObject({ route: 'edge', reason: 'cloud circuit open' })
+      clock.t = 350
+      expect(r.decide(10, 0)).toMatchObject({ route: 'cloud', probe: true })
+    })
+
+    it('a probe whose input the cloud refused (ERR_CLOUD_REJECTED) closes the circuit: the cloud answered', () => {
+      const { clock, r } = opened()
+      clock.t = 100
+      r.report('cloud', r.decide(10, 0).ticket, 10, 1, 'ERR_CLOUD_REJECTED')
+      expect(r.circuit).toBe('closed')
+      // On a closed circuit refusals do not count either; other failures do.
+      for (let i = 0; i < 3; i++) r.report('cloud', r.permit(), 10, 1, 'ERR_CLOUD_REJECTED')
+      expect(r.circuit).toBe('closed')
+      r.report('cloud', r.permit(), 10, 1, 'ERR_CLOUD_INTERNAL')
+      expect(r.circuit).toBe('open')
+    })
+
+    it('a permit taken while half-open is the probe: the router then sends the others to the edge', () => {
+      const { clock, r } = opened({ probes: 2 })
+      clock.t = 100
+      expect(r.permit()).toBe('probe')
+      expect(r.decide(10, 0)).toMatchObject({ route: 'cloud', probe: true, ticket: 'probe' }) // the second of 2 slots
+      expect(r.decide(10, 0)).toMatchObject({ route: 'edge', reason: 'half-open circuit: a probe is in flight' })
+    })
+
+    it('without an edge side the cloud is decided without a permit while the circuit is open', () => {
+      const clock = { t: 0 }
+      const r = new IntelligentRouter({ sides: { edge: false }, breaker: { failureThreshold: 1, openMs: 100, now: () => clock.t } })
+      r.report('cloud', r.decide(10, 0).ticket, 10, 1, 'ERR_CLOUD_UNAVAILABLE')
+      expect(r.decide(10, 0)).toEqual({ route: 'cloud', reason: 'no edge side', probe: false, ticket: null })
+      clock.t = 100
+      expect(r.decide(10, 0)).toEqual({ route: 'cloud', reason: 'no edge side', probe: true, ticket: 'probe' })
+      r.setOffline(true)
+      expect(r.decide(10, 0).ticket).toBe(null)
+    })
+
+    it('learns latency only from successes, whatever their side', () => {
+      const r = new IntelligentRouter({ minObservations: 1 })
+      r.report('edge', null, 1000, 5, 'ERR_WASM_TIMEOUT')
+      expect(r.models.edge.observations).toBe(0)
+      r.report('edge', null, 1000, 5)
+      expect(r.models.edge.observations).toBe(1)
+      r.report('cloud', r.permit(), 1000, 7)
+      expect(r.models.cloud.observations).toBe(1)
+    })
   })
 
   it('explains its most recent decisions, oldest first, in a ring of explainSize', () => {

@@ -4,7 +4,7 @@
 // directly by CloudClient.execute on the same window of audio.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CloudClient, ErrorCode, WasmEdgeNode, startServer } from '../dist/index.js'
+import { CloudClient, ErrorCode, HybridProcessingClient, WasmEdgeNode, startServer } from '../dist/index.js'
 import type { CloudServer } from '../dist/index.js'
 import { FRAME, noise, speechLike } from './helpers.js'
 
@@ -85,5 +85,57 @@ describe('hybrid_vad.wasm with the cloud VAD', () => {
     expect((await rejection(WasmEdgeNode.load(HYBRID, { cloud: { endpoints: [] } as never }))).code).toBe(ErrorCode.INVALID_ARG_TYPE)
     expect((await rejection(WasmEdgeNode.load(HYBRID, { allowRemote: 'VAD' as never }))).code).toBe(ErrorCode.INVALID_CONFIG)
     expect((await rejection(WasmEdgeNode.load(HYBRID, { allowRemote: [''] }))).code).toBe(ErrorCode.INVALID_CONFIG)
+  })
+})
+
+describe('hybrid_vad.wasm through a hybrid proxy', () => {
+  it("reaches the cloud VAD through the client's connection, and the proxy's stats count the calls", async () => {
+    const hybrid = new HybridProcessingClient({ endpoints: [`http://127.0.0.1:${server.port}`], timeoutMs: 5_000 })
+    try {
+      const proxy = await hybrid.createHybridProxy({
+        edgeWasm: { wasmPath: HYBRID, allowRemote: ['VAD'], config: { uncertain: [0, 1] } },
+        edgeTimeoutMs: 5_000,
+      })
+      const frames = 12
+      const x = signal(frames)
+      for (let i = 0; i < frames; i++) {
+        const result = await proxy.process<Decision>(x.slice(i * FRAME, (i + 1) * FRAME))
+        expect(result.route).toBe('edge')
+        expect(result.output.source).toBe('cloud')
+        // The reference: the server's VAD called directly on the same window.
+        const window = x.slice(Math.max(0, i + 1 - CONTEXT_FRAMES) * FRAME, (i + 1) * FRAME)
+        const direct = JSON.parse(((await client.execute('VAD', {}, Buffer.from(window.buffer), { format: 'bytes' })) as Buffer).toString()) as Array<{ probability: number }>
+        expect(result.output.probability).toBeCloseTo(direct[direct.length - 1].probability, 6)
+      }
+      expect(proxy.stats().remoteCalls).toEqual({ answered: frames, denied: 0, unavailable: 0, timedOut: 0, failed: 0 })
+
+      // A node type off the list is denied before any call; the frames keep their edge decision.
+      const denied = await hybrid.createHybridProxy({
+        edgeWasm: { wasmPath: HYBRID, allowRemote: ['MFCC'], config: { uncertain: [0, 1] } },
+        edgeTimeoutMs: 5_000,
+      })
+      for (let i = 0; i < 3; i++) {
+        const result = await denied.process<Decision>(x.slice(i * FRAME, (i + 1) * FRAME))
+        expect(result.output).toMatchObject({ source: 'edge', remoteError: 'denied' })
+      }
+      expect(denied.stats().remoteCalls).toEqual({ answered: 0, denied: 3, unavailable: 0, timedOut: 0, failed: 0 })
+    } finally {
+      await hybrid.close()
+    }
+  })
+
+  it('has no cloud to call when the client has none', async () => {
+    const offline = new HybridProcessingClient({ cloud: false })
+    try {
+      const proxy = await offline.createHybridProxy({ edgeWasm: { wasmPath: HYBRID, allowRemote: ['VAD'], config: { uncertain: [0, 1] } }, edgeTimeoutMs: 5_000 })
+      const result = await proxy.process<Decision>(signal(1))
+      expect(result.output).toMatchObject({ source: 'edge', remoteError: 'unavailable' })
+      expect(proxy.stats().remoteCalls).toMatchObject({ answered: 0, unavailable: 1 })
+      // A module that makes no remote calls has no such count.
+      const plain = await offline.createHybridProxy({ edgeWasm: { wasmPath: VAD } })
+      expect(plain.stats().remoteCalls).toBeUndefined()
+    } finally {
+      await offline.close()
+    }
   })
 })

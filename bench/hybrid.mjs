@@ -146,7 +146,8 @@ async function main() {
   const server = await addon.startServer({ host: '127.0.0.1', port: 0, modulesDir: opts.dist })
   const client = new HybridProcessingClient({ host: '127.0.0.1', port: server.port, timeoutMs: 5000 })
   const maxStreams = Math.max(...opts.streams.split(',').map(Number))
-  await client.initializeWasmEdge({ maxInstances: maxStreams + 100 })
+  // One module (mixer.wasm) serves every stream here: no per-module share below the pool.
+  await client.initializeWasmEdge({ maxInstances: maxStreams + 100, maxInstancesPerModule: maxStreams + 100 })
 
   async function routing() {
     // Edge route: proxy vs the session it wraps.
@@ -158,7 +159,7 @@ async function main() {
 
     // JS-thread cost of a sync decisionFunction per call: building ctx as the proxy does,
     // calling the function and checking its answer (dist/hybrid/decision.js), in a tight
-    // loop. (The difference of two whole process() starts drowns in the pool hand-off.)
+    // loop. (The difference of two whole process() starts drowns in the worker hand-off.)
     const { decide } = require('../dist/hybrid/decision.js')
     const side = { available: true, p50Ms: 0.05, p99Ms: 0.2, successRate: 1, inFlight: 0 }
     const fn = (input, ctx) => (ctx.bytes > 1e9 ? 'cloud' : 'auto')

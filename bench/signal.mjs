@@ -6,6 +6,8 @@
 
 export const SAMPLE_RATE = 48_000
 export const FRAME_SAMPLES = 960
+/** One frame's duration, ns (20 ms of audio). */
+export const FRAME_NS = (FRAME_SAMPLES / SAMPLE_RATE) * 1e9
 /** Frames in the input loop (the Rust example cycles through the same 500). */
 export const INPUT_FRAMES = 500
 

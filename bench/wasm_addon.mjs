@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The addon's WASM path from JS: `await session.process(data)` round trips (the call is
-// handed to the libuv thread pool, runs in wasmtime, the promise resolves on the JS
+// handed to the addon's frame workers, runs in wasmtime, the promise resolves on the JS
 // thread) and `await node.createSession()`. Run by bench/run.mjs (section `wasm-addon`)
 // in its own process: loading a module starts the WASM engine's epoch ticker (a thread
 // that wakes every millisecond), which must not run during the other sections.

@@ -3,7 +3,9 @@
 // - the Rust crates for wasm32-unknown-unknown and wasm32-wasip1 (one cargo run, release
 //   profile): <name>.wasm and <name>.wasip1.wasm;
 // - the AssemblyScript modules of wasm-modules/as/ (build-as.mjs): as_<name>.wasm;
-// - the C modules of wasm-modules/c/ (build-c.mjs): c_<name>.wasm and c_<name>.wasip1.wasm.
+// - the C modules of wasm-modules/c/ (build-c.mjs): c_<name>.wasm and c_<name>.wasip1.wasm;
+// then the sha256 values of the product registry, wasm-modules/wasm-modules.yaml
+// (wasm-registry.mjs), from the modules just built.
 // A file in dist/ is rewritten only when its bytes changed. Installs the two rustup
 // targets first if they are missing. Respects CARGO_TARGET_DIR (cargo reports where the
 // artifacts are). A run with nothing to rebuild takes a few seconds.
@@ -15,6 +17,7 @@ import { buildAssemblyScript } from './build-as.mjs';
 import { buildC } from './build-c.mjs';
 import { ensureRustTargets } from './lib/rustup.mjs';
 import { distDir, line, modulesDir, writeDist } from './wasm-dist.mjs';
+import { updateRegistry } from './wasm-registry.mjs';
 
 const TARGETS = { 'wasm32-unknown-unknown': '.wasm', 'wasm32-wasip1': '.wasip1.wasm' };
 
@@ -62,6 +65,8 @@ try {
   for (const name of [...byName.keys()].sort()) console.log(byName.get(name).join('   ').trimEnd());
   const others = [...(await buildAssemblyScript()), ...buildC()];
   for (const l of others) console.log(l);
+  const rehashed = updateRegistry();
+  if (rehashed.length > 0) console.log(`wasm-modules.yaml: sha256 of ${rehashed.join(', ')} updated`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`${byName.size} Rust modules, then AssemblyScript and C, in wasm-modules/${basename(distDir)}/ (${seconds} s)`);
 } catch (err) {

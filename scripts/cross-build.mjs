@@ -19,7 +19,7 @@
 // zig and cargo-zigbuild come from PyPI into a venv ($EDGEMIX_ZIG_VENV or
 // ~/.cache/edgemix/zig-venv); the rustup targets are added when missing.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,6 +42,29 @@ export const LINUX_TARGETS = {
 
 export const bindingFile = (target) => `edgemix.${LINUX_TARGETS[target].platform}.node`
 
+const crossTargetDir = () => process.env.EDGEMIX_CROSS_TARGET_DIR ?? join(homedir(), '.cache', 'edgemix', 'cross')
+
+/** Where a target's last finished build is recorded (ms since the epoch), in its cache. */
+const stampFile = (target) => join(crossTargetDir(), target, 'edgemix-last-built')
+
+/** When `target` last finished a build from this cache; 0 if never. */
+export function lastBuilt(target) {
+  try {
+    return Number(readFileSync(stampFile(target), 'utf8')) || 0
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * `targets` with the stalest first (never built, then the oldest build): under a budget
+ * that does not fit every target, each run then advances the ones the last runs left
+ * behind, so every target is built in turn.
+ */
+export function stalestFirst(targets) {
+  return [...targets].sort((a, b) => lastBuilt(a) - lastBuilt(b))
+}
+
 /**
  * Builds `targets` into `out`; resolves to one summary entry per target:
  * { target, platform, status: 'built' | 'stopped' | 'failed', seconds, file? }.
@@ -57,7 +80,7 @@ export async function crossBuild({ targets = Object.keys(LINUX_TARGETS), out = j
     ...process.env,
     // cargo-zigbuild runs zig as `python3 -m ziglang` when no zig is on PATH: the venv's python.
     PATH: `${venvPaths(venv).bin}:${process.env.PATH}`,
-    CARGO_TARGET_DIR: process.env.EDGEMIX_CROSS_TARGET_DIR ?? join(homedir(), '.cache', 'edgemix', 'cross'),
+    CARGO_TARGET_DIR: crossTargetDir(),
   }
   const deadline = budgetMinutes === undefined ? Infinity : Date.now() + budgetMinutes * 60_000
   const summary = []
@@ -79,6 +102,10 @@ export async function crossBuild({ targets = Object.keys(LINUX_TARGETS), out = j
     for (const file of readdirSync(dir)) if (file !== bindingFile(target)) rmSync(join(dir, file), { recursive: true })
     const file = join(dir, bindingFile(target))
     if (status === 'built' && !existsSync(file)) status = 'failed'
+    if (status === 'built') {
+      mkdirSync(dirname(stampFile(target)), { recursive: true })
+      writeFileSync(stampFile(target), String(Date.now()))
+    }
     const seconds = Math.round((Date.now() - started) / 1000)
     summary.push({ target, platform, status, seconds, ...(status === 'built' ? { file } : {}) })
     log(`== ${target}: ${status} in ${seconds} s`)

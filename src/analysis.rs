@@ -12,8 +12,8 @@ use edgemix_dsp::{
     extract_features, extract_mfcc, AnalysisConfig, AnalysisFrames, AnalysisSettings,
     FeatureExtractor as Extractor,
 };
-use edgemix_runtime::{ExtractorNode, ExtractorOp, Serial, Ticket};
-use napi::bindgen_prelude::{AsyncTask, Float32Array, JsValue, Object, Unknown};
+use edgemix_runtime::{ExtractorState, ExtractorOp, Serial, Ticket};
+use napi::bindgen_prelude::{Float32Array, JsValue, Object, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
 use serde_json::Value;
@@ -21,11 +21,11 @@ use serde_json::Value;
 use crate::audio::samples;
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
-use crate::task::{samples_to_js, Finish, Frame, Work};
+use crate::task::{samples_to_js, Finish, Queued};
 
 /// Validated analysis options from an optional plain object.
-fn analysis_settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<AnalysisSettings> {
-    match read_object(env, options, "options")? {
+fn analysis_settings(options: Option<&Unknown<'_>>) -> Fallible<AnalysisSettings> {
+    match read_object(options, "options")? {
         None => Ok(AnalysisSettings::default()),
         Some(json) => Ok(AnalysisConfig::from_json(&json)?),
     }
@@ -33,12 +33,11 @@ fn analysis_settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<Analy
 
 /// Reads `(input, options)` on the JS thread.
 fn arguments(
-    env: &Env,
     input: &Unknown<'_>,
     options: Option<&Unknown<'_>>,
 ) -> Fallible<(Vec<f32>, AnalysisSettings)> {
     let block = samples(input, "input")?;
-    Ok((block, analysis_settings(env, options)?))
+    Ok((block, analysis_settings(options)?))
 }
 
 /// Frame-major MFCCs as a Float32Array.
@@ -84,7 +83,7 @@ pub fn extract_mfcc_sync(
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> napi::Result<Float32Array> {
-    let (block, settings) = arguments(&env, &input, options.as_ref()).or_throw(&env)?;
+    let (block, settings) = arguments(&input, options.as_ref()).or_throw(&env)?;
     extract_mfcc(&block, &settings)
         .map(Float32Array::new)
         .map_err(Failure::from)
@@ -98,12 +97,11 @@ pub fn extract_mfcc_sync(
     ts_return_type = "Promise<Float32Array>"
 )]
 pub fn extract_mfcc_async(
-    env: Env,
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> AsyncTask<Work<Mfccs>> {
-    Work::start(
-        arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
+) -> Queued<Mfccs> {
+    Queued::background(
+        arguments(&input, options.as_ref()).map(|(block, settings)| {
             move || {
                 extract_mfcc(&block, &settings)
                     .map(Mfccs)
@@ -124,7 +122,7 @@ pub fn extract_features_sync<'env>(
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> napi::Result<Object<'env>> {
-    let (block, settings) = arguments(env, &input, options.as_ref()).or_throw(env)?;
+    let (block, settings) = arguments(&input, options.as_ref()).or_throw(env)?;
     let frames = extract_features(&block, &settings)
         .map_err(Failure::from)
         .or_throw(env)?;
@@ -138,12 +136,11 @@ pub fn extract_features_sync<'env>(
     ts_return_type = "Promise<AudioFeatures>"
 )]
 pub fn extract_features_async(
-    env: Env,
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> AsyncTask<Work<Frames>> {
-    Work::start(
-        arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
+) -> Queued<Frames> {
+    Queued::background(
+        arguments(&input, options.as_ref()).map(|(block, settings)| {
             move || {
                 extract_features(&block, &settings)
                     .map(|f| Frames(f, true))
@@ -160,7 +157,7 @@ pub fn extract_features_async(
 /// over the signal preceded by `nFft − hop` zeros.
 #[napi]
 pub struct FeatureExtractor {
-    state: Arc<Serial<ExtractorNode>>,
+    state: Arc<Serial<ExtractorState>>,
     settings: AnalysisSettings,
 }
 
@@ -170,9 +167,9 @@ impl FeatureExtractor {
     /// bands, 13 coefficients, MFCCs only — `spectral: true` adds the spectral features).
     #[napi(constructor, ts_args_type = "options?: AnalysisOptions")]
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
-        let settings = analysis_settings(&env, options.as_ref()).or_throw(&env)?;
+        let settings = analysis_settings(options.as_ref()).or_throw(&env)?;
         Ok(Self {
-            state: Arc::new(Serial::new(ExtractorNode::new(Extractor::new(settings)))),
+            state: Arc::new(Serial::new(ExtractorState::new(Extractor::new(settings)))),
             settings,
         })
     }
@@ -201,9 +198,9 @@ impl FeatureExtractor {
         ts_args_type = "input: Float32Array",
         ts_return_type = "Promise<AnalysisFrames>"
     )]
-    pub fn push(&self, input: Unknown<'_>) -> Frame<Frames> {
+    pub fn push(&self, input: Unknown<'_>) -> Queued<Frames> {
         let spectral = self.settings.spectral;
-        Frame::start(samples(&input, "input").map(|block| {
+        Queued::frame(samples(&input, "input").map(|block| {
             let state = Arc::clone(&self.state);
             let ticket: Ticket = state.submit(ExtractorOp::Push(block));
             move || {

@@ -4,8 +4,7 @@
 
 use edgemix_audio_io::{self as audio_io, SampleFormat, WavAudio};
 use napi::bindgen_prelude::{
-    AsyncTask, Buffer, Float32Array, FromNapiValue, JsObjectValue, JsValue, Object, Uint8ArraySlice,
-    Unknown,
+    AsyncTask, Buffer, Float32Array, FromNapiValue, JsValue, Object, Uint8ArraySlice, Unknown,
 };
 use napi::{sys, Env, ValueType};
 use napi_derive::napi;
@@ -13,12 +12,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::audio::{describe, samples};
-use crate::config::options_from_json;
+use crate::config::{options_from_json, read_object, read_object_apart};
 use crate::error::{Class, Failure, Fallible};
 use crate::task::{Finish, Work};
 
 /// A path string argument named `name`.
-fn path(value: &Unknown<'_>, name: &str) -> Fallible<std::path::PathBuf> {
+pub(crate) fn path(value: &Unknown<'_>, name: &str) -> Fallible<std::path::PathBuf> {
     let refuse = || {
         Failure::arg_type(format!(
             "The \"{name}\" argument must be a file path (a non-empty string), received {}",
@@ -61,34 +60,18 @@ fn count(name: &str, value: f64, max: f64) -> Fallible<f64> {
 }
 
 /// An audio argument: `{ sampleRate, channels, samples: Float32Array, format? }`.
-fn audio_argument(env: &Env, value: &Unknown<'_>) -> Fallible<WavAudio> {
-    let refuse = || {
-        Failure::arg_type(format!(
+fn audio_argument(value: &Unknown<'_>) -> Fallible<WavAudio> {
+    if value.get_type().ok() != Some(ValueType::Object) || value.is_array().unwrap_or(false) {
+        return Err(Failure::arg_type(format!(
             "The \"audio\" argument must be an object {{ sampleRate, channels, samples: Float32Array, format? }}, received {}",
             describe(value)
-        ))
+        )));
+    }
+    let (fields, apart) = read_object_apart(Some(value), "audio", &["samples"])?;
+    let data = match apart.first() {
+        Some((_, property)) => Some(samples(property, "audio.samples")?),
+        None => None,
     };
-    if value.get_type().ok() != Some(ValueType::Object) || value.is_array().unwrap_or(false) {
-        return Err(refuse());
-    }
-    let raw = value.value();
-    // SAFETY: a live object of the current call; its properties are read, not kept.
-    let object = unsafe { Object::from_napi_value(raw.env, raw.value) }.map_err(|_| refuse())?;
-    let unreadable =
-        |e: napi::Error| Failure::arg_type(format!("The \"audio\" argument could not be read: {e}"));
-    let mut fields = serde_json::Map::new();
-    let mut data = None;
-    for key in Object::keys(&object).map_err(unreadable)? {
-        let property: Unknown<'_> = object.get_named_property_unchecked(&key).map_err(unreadable)?;
-        if key == "samples" {
-            data = Some(samples(&property, "audio.samples")?);
-        } else {
-            let item: Value = env
-                .from_js_value(property)
-                .map_err(|e| Failure::arg_type(format!("audio.{key} could not be read: {e}")))?;
-            fields.insert(key, item);
-        }
-    }
     let samples = data.ok_or_else(|| Failure::arg_type("audio.samples is missing: expected a Float32Array of interleaved samples"))?;
     let fields: AudioFields = options_from_json(&Value::Object(fields), "audio")?;
     let format = match fields.format.as_deref() {
@@ -161,8 +144,8 @@ pub fn decode_wav(input: Unknown<'_>) -> AsyncTask<Work<Decoded>> {
 /// Writes `audio` as a WAV file in `audio.format` (default float32), replacing `path`.
 /// Integer formats round to the nearest step and clip; resolves to the clipped count.
 #[napi(ts_args_type = "path: string, audio: WavAudio", ts_return_type = "Promise<{ clippedSamples: number }>")]
-pub fn write_wav(env: Env, target: Unknown<'_>, audio: Unknown<'_>) -> AsyncTask<Work<Encoded>> {
-    let prepared = path(&target, "path").and_then(|path| Ok((path, audio_argument(&env, &audio)?)));
+pub fn write_wav(target: Unknown<'_>, audio: Unknown<'_>) -> AsyncTask<Work<Encoded>> {
+    let prepared = path(&target, "path").and_then(|path| Ok((path, audio_argument(&audio)?)));
     Work::start(prepared.map(|(path, audio)| {
         move || Ok(Encoded(None, audio_io::write_file(&path, &audio)?))
     }))
@@ -170,8 +153,8 @@ pub fn write_wav(env: Env, target: Unknown<'_>, audio: Unknown<'_>) -> AsyncTask
 
 /// `writeWav` into memory: resolves to the file's bytes and the clipped count.
 #[napi(ts_args_type = "audio: WavAudio", ts_return_type = "Promise<{ bytes: Buffer; clippedSamples: number }>")]
-pub fn encode_wav(env: Env, audio: Unknown<'_>) -> AsyncTask<Work<Encoded>> {
-    Work::start(audio_argument(&env, &audio).map(|audio| {
+pub fn encode_wav(audio: Unknown<'_>) -> AsyncTask<Work<Encoded>> {
+    Work::start(audio_argument(&audio).map(|audio| {
         move || {
             let (bytes, clipped) = audio_io::encode(&audio)?;
             Ok(Encoded(Some(bytes), clipped))
@@ -199,10 +182,10 @@ fn one() -> f64 {
     ts_args_type = "samples: Float32Array, options: ResampleOptions",
     ts_return_type = "Promise<Float32Array>"
 )]
-pub fn resample(env: Env, input: Unknown<'_>, options: Unknown<'_>) -> AsyncTask<Work<Vec<f32>>> {
+pub fn resample(input: Unknown<'_>, options: Unknown<'_>) -> AsyncTask<Work<Vec<f32>>> {
     let prepared = (|| {
         let block = samples(&input, "samples")?;
-        let json = crate::config::read_object(&env, Some(&options), "options")?
+        let json = read_object(Some(&options), "options")?
             .ok_or_else(|| Failure::arg_type("The \"options\" argument must be an object { sampleRate, targetSampleRate, channels? }"))?;
         let opts: ResampleOptions = options_from_json(&json, "options")?;
         let channels = count("channels", opts.channels, f64::from(u16::MAX)).map_err(|_| {

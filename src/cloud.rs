@@ -2,10 +2,11 @@
 //! runs on the tokio runtime; promises settle on the JS thread; errors carry
 //! `ERR_CLOUD_*` codes.
 
+use edgemix_wire::InputKind;
 use std::time::Duration;
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::{
+use edgemix_cloud::{
     ClientOptions, CloudClient as Client, CloudError, CloudStream as Stream, Serialization,
 };
 use napi::bindgen_prelude::{Buffer, JsValue, PromiseRaw, Unknown};
@@ -16,6 +17,7 @@ use serde_json::Value;
 
 use crate::audio::describe;
 use crate::config::{options, read_object};
+use crate::json::Role;
 use crate::error::{Class, Failure, Fallible};
 use crate::task::{reject, samples_to_js, spawn, to_js, Finish, Finished};
 use crate::wasm::bytes;
@@ -25,7 +27,7 @@ const CLOSED: &str = "ERR_CLOUD_CLOSED";
 
 impl From<CloudError> for Failure {
     fn from(err: CloudError) -> Self {
-        let class = if err.code == edgemix_runtime::cloud::CloudErrorCode::InvalidOptions {
+        let class = if err.code == edgemix_cloud::CloudErrorCode::InvalidOptions {
             Class::RangeError
         } else {
             Class::Error
@@ -42,6 +44,7 @@ struct ClientOptionsInput {
     connect_timeout_ms: Option<u32>,
     token: Option<String>,
     retries: Option<u32>,
+    resolve_interval_ms: Option<u32>,
     ca_pem: Option<String>,
     tls_domain: Option<String>,
 }
@@ -89,57 +92,65 @@ fn payload(format: Serialization, bytes: &[u8]) -> Fallible<Payload> {
                 format!("the server's json answer does not parse: {e}"),
             )
         })?),
-        Serialization::F32le => {
-            if bytes.len() % 4 != 0 {
-                return Err(Failure::new(
-                    Class::Error,
-                    "ERR_CLOUD_INTERNAL",
-                    format!(
-                        "the server's f32le answer has {} bytes, not whole samples",
-                        bytes.len()
-                    ),
-                ));
-            }
-            Payload::F32(
-                bytes
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
+        Serialization::F32le => Payload::F32(edgemix_wire::f32le::decode(bytes).map_err(|e| {
+            Failure::new(
+                Class::Error,
+                "ERR_CLOUD_INTERNAL",
+                format!("the server's f32le answer: {e}"),
             )
-        }
+        })?),
         Serialization::Bytes => Payload::Bytes(bytes.to_vec()),
+        Serialization::Pickle => return Err(pickle_refused()),
     })
 }
 
-fn format_named(name: &str) -> Fallible<Serialization> {
-    name.parse()
-        .map_err(|e: edgemix_runtime::nodes::NodeError| {
-            Failure::new(
-                Class::RangeError,
-                crate::error::code::INVALID_CONFIG,
-                e.message,
-            )
-        })
+/// The server reads pickle from Python clients; this client has typed arrays and JSON.
+fn pickle_refused() -> Failure {
+    Failure::new(
+        Class::RangeError,
+        crate::error::code::INVALID_CONFIG,
+        "format \"pickle\" is for Python clients (the server accepts it from RemoteMedia's client); this client's formats: json, f32le, bytes",
+    )
 }
 
-/// The wire bytes of `input` and the format: given, or by the input's type
-/// (Float32Array → f32le, Buffer/Uint8Array → bytes, anything else → json).
+fn format_named(name: &str) -> Fallible<Serialization> {
+    match name.parse() {
+        Ok(Serialization::Pickle) => Err(pickle_refused()),
+        Ok(format) => Ok(format),
+        Err(e) => Err(Failure::new(
+            Class::RangeError,
+            crate::error::code::INVALID_CONFIG,
+            e.message,
+        )),
+    }
+}
+
+/// The wire bytes of `input` and the format: given, or by the input's kind
+/// ([`InputKind::default_format`]: Float32Array → f32le, Buffer/Uint8Array and strings →
+/// bytes, any other value → json).
 fn encode_input(
     env: &Env,
     input: &Unknown<'_>,
     format: Option<&str>,
 ) -> Fallible<(Serialization, Bytes)> {
     let samples = crate::audio::float32(input, "input").ok();
-    let format = match format {
-        Some(name) => format_named(name)?,
-        None if samples.is_some() => Serialization::F32le,
-        None if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) => {
-            Serialization::Bytes
-        }
-        None => Serialization::Json,
+    let kind = if samples.is_some() {
+        InputKind::Float32Array
+    } else if input.is_typedarray().unwrap_or(false) || input.is_buffer().unwrap_or(false) {
+        InputKind::ByteView
+    } else if input.get_type().ok() == Some(ValueType::String) {
+        InputKind::String
+    } else {
+        InputKind::JsonValue
     };
+    let format = format_named(format.unwrap_or(kind.default_format()))?;
     let wire = match format {
+        Serialization::Bytes if kind == InputKind::String => env
+            .from_js_value::<String, _>(*input)
+            .map_err(|e| Failure::arg_type(format!("The \"input\" string could not be read: {e}")))?
+            .into_bytes(),
         Serialization::F32le | Serialization::Bytes => bytes(input, "input")?,
+        Serialization::Pickle => return Err(pickle_refused()),
         Serialization::Json => match input.get_type() {
             Ok(ValueType::String) => env
                 .from_js_value::<String, _>(*input)
@@ -151,9 +162,7 @@ fn encode_input(
                 return Err(Failure::arg_type("The \"input\" argument is required: a Float32Array, Buffer, JSON string or JSON-serialisable value"))
             }
             _ => {
-                let value: Value = env
-                    .from_js_value(*input)
-                    .map_err(|e| Failure::arg_type(format!("The \"input\" argument cannot be sent as json ({e}), received {}", describe(input))))?;
+                let value = crate::json::to_json(input, "input", Role::Input, crate::json::INPUT)?;
                 serde_json::to_vec(&value).expect("JSON values serialise")
             }
         },
@@ -202,7 +211,7 @@ impl CloudClient {
     /// once it comes up).
     #[napi(constructor, ts_args_type = "options: CloudClientOptions")]
     pub fn new(env: Env, options_value: Unknown<'_>) -> napi::Result<Self> {
-        let made = options::<ClientOptionsInput>(&env, Some(&options_value), "options").and_then(
+        let made = options::<ClientOptionsInput>(Some(&options_value), "options").and_then(
             |input| {
                 let defaults = ClientOptions::default();
                 Ok(Client::new(ClientOptions {
@@ -217,13 +226,19 @@ impl CloudClient {
                         }),
                     token: input.token,
                     tls: (input.ca_pem.is_some() || input.tls_domain.is_some()).then(|| {
-                        edgemix_runtime::cloud::ClientTls {
+                        edgemix_cloud::ClientTls {
                             ca_pem: input.ca_pem.map(String::into_bytes),
                             domain: input.tls_domain,
                         }
                     }),
                     retries: input.retries.unwrap_or(defaults.retries),
                     keepalive: defaults.keepalive,
+                    resolve_interval: input
+                        .resolve_interval_ms
+                        .map_or(defaults.resolve_interval, |ms| {
+                            Duration::from_millis(ms.into())
+                        }),
+                    resolver: defaults.resolver,
                 })?)
             },
         );
@@ -234,8 +249,8 @@ impl CloudClient {
     }
 
     /// Runs a node once on the server. The format defaults by the input's type
-    /// (Float32Array → f32le, Buffer → bytes, else json); the answer is a Float32Array
-    /// (f32le), a Buffer (bytes) or the parsed JSON value (json).
+    /// (Float32Array → f32le, Buffer/Uint8Array and strings (UTF-8) → bytes, else json);
+    /// the answer is a Float32Array (f32le), a Buffer (bytes) or the parsed JSON value (json).
     #[napi(
         ts_args_type = "nodeType: string, config: Record<string, unknown> | undefined | null, input: Float32Array | Buffer | Uint8Array | string | unknown, options?: CloudCallOptions",
         ts_return_type = "Promise<Float32Array | Buffer | any>"
@@ -251,8 +266,8 @@ impl CloudClient {
         let prepared = (|| {
             let client = self.client()?;
             let node_type = string_arg(env, &node_type, "nodeType")?;
-            let config = read_object(env, config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(env, call.as_ref(), "options")?;
+            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+            let call: CallOptions = options(call.as_ref(), "options")?;
             let (format, wire) = encode_input(env, &input, call.format.as_deref())?;
             let deadline = call.timeout_ms.map(|ms| Duration::from_millis(ms.into()));
             Ok(async move {
@@ -266,6 +281,13 @@ impl CloudClient {
             Ok(future) => spawn(env, future),
             Err(failure) => reject(env, failure),
         }
+    }
+
+    /// Every replica as this client sees it now (empty before the first call).
+    #[napi(ts_return_type = "CloudReplica[]")]
+    pub fn replicas(&self) -> napi::Result<Value> {
+        let replicas = self.client().map(|c| c.replicas()).unwrap_or_default();
+        Ok(serde_json::to_value(replicas).expect("replicas serialise"))
     }
 
     /// The server's health and counters.
@@ -325,8 +347,8 @@ impl CloudClient {
         let opened = (|| {
             let client = self.client()?;
             let node_type = string_arg(&env, &node_type, "nodeType")?;
-            let config = read_object(&env, config.as_ref(), "config")?.unwrap_or(Value::Null);
-            let call: CallOptions = options(&env, call.as_ref(), "options")?;
+            let config = read_object(config.as_ref(), "config")?.unwrap_or(Value::Null);
+            let call: CallOptions = options(call.as_ref(), "options")?;
             if call.timeout_ms.is_some() {
                 return Err(Failure::new(
                     Class::RangeError,
@@ -378,6 +400,13 @@ impl CloudStream {
             }
             Err(failure) => reject(env, failure),
         }
+    }
+
+    /// The frames (0-based, in sending order) at which the stream moved to another
+    /// replica because its own went away; the node there started from fresh state.
+    #[napi(getter)]
+    pub fn moves(&self) -> Vec<i64> {
+        self.stream.moves().into_iter().map(|i| i as i64).collect()
     }
 
     /// Ends the stream after every frame sent; resolves to what the node flushed at the

@@ -11,8 +11,8 @@ use edgemix_dsp::genre::{
     classify, Genre, GenreDecision, GenreOptions, GenreScores, StreamingGenreClassifier,
     StreamingGenreOptions, GENRES,
 };
-use edgemix_runtime::{GenreNode, GenreOp, Serial};
-use napi::bindgen_prelude::{AsyncTask, JsValue, Unknown};
+use edgemix_runtime::{GenreState, GenreOp, Serial};
+use napi::bindgen_prelude::{JsValue, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
 use serde_json::{json, Map, Value};
@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use crate::audio::samples;
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
-use crate::task::{Finish, Frame, Work};
+use crate::task::{Finish, Queued};
 
 /// `{ genre, confidence, probabilities: { speech, rock, ... } }`.
 fn result_json(genre: Option<Genre>, confidence: f32, probabilities: &[f32; GENRES]) -> Value {
@@ -42,7 +42,7 @@ fn decision_json(decision: &GenreDecision) -> Value {
 }
 
 /// A result converted on the JS thread.
-pub struct Json(Value);
+pub struct Json(pub(crate) Value);
 
 impl Finish for Json {
     fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
@@ -52,12 +52,11 @@ impl Finish for Json {
 
 /// Reads `(input, options)` on the JS thread.
 fn arguments(
-    env: &Env,
     input: &Unknown<'_>,
     options: Option<&Unknown<'_>>,
 ) -> Fallible<(Vec<f32>, u32)> {
     let block = samples(input, "input")?;
-    let rate = match read_object(env, options, "options")? {
+    let rate = match read_object(options, "options")? {
         None => GenreOptions::default().validate()?,
         Some(json) => GenreOptions::from_json(&json)?,
     };
@@ -79,7 +78,7 @@ pub fn classify_genre_sync<'env>(
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
 ) -> napi::Result<Unknown<'env>> {
-    let (block, rate) = arguments(env, &input, options.as_ref()).or_throw(env)?;
+    let (block, rate) = arguments(&input, options.as_ref()).or_throw(env)?;
     let Json(value) = run(&block, rate).or_throw(env)?;
     env.to_js_value(&value)
 }
@@ -91,12 +90,11 @@ pub fn classify_genre_sync<'env>(
     ts_return_type = "Promise<GenreResult>"
 )]
 pub fn classify_genre_async(
-    env: Env,
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> AsyncTask<Work<Json>> {
-    Work::start(
-        arguments(&env, &input, options.as_ref()).map(|(block, rate)| move || run(&block, rate)),
+) -> Queued<Json> {
+    Queued::background(
+        arguments(&input, options.as_ref()).map(|(block, rate)| move || run(&block, rate)),
     )
 }
 
@@ -104,7 +102,7 @@ pub fn classify_genre_async(
 /// decision out. `genre` is null below the confidence threshold and during the first 3 s.
 #[napi]
 pub struct GenreClassifier {
-    state: Arc<Serial<GenreNode>>,
+    state: Arc<Serial<GenreState>>,
     options: Value,
 }
 
@@ -114,7 +112,7 @@ impl GenreClassifier {
     /// 500 ms, 2 s smoothing, 1 s hold, margin 0.1, threshold 0.5).
     #[napi(constructor, ts_args_type = "options?: GenreClassifierOptions")]
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
-        let (rate, opts) = read_object(&env, options.as_ref(), "options")
+        let (rate, opts) = read_object(options.as_ref(), "options")
             .and_then(|json| match json {
                 None => Ok((
                     GenreOptions::default().validate()?,
@@ -129,7 +127,7 @@ impl GenreClassifier {
         let mut options = serde_json::to_value(opts).expect("options serialise");
         options["sampleRate"] = json!(rate);
         Ok(Self {
-            state: Arc::new(Serial::new(GenreNode::new(classifier))),
+            state: Arc::new(Serial::new(GenreState::new(classifier))),
             options,
         })
     }
@@ -155,8 +153,8 @@ impl GenreClassifier {
         ts_args_type = "input: Float32Array",
         ts_return_type = "Promise<GenreResult>"
     )]
-    pub fn push(&self, input: Unknown<'_>) -> Frame<Json> {
-        Frame::start(samples(&input, "input").map(|block| {
+    pub fn push(&self, input: Unknown<'_>) -> Queued<Json> {
+        Queued::frame(samples(&input, "input").map(|block| {
             let state = Arc::clone(&self.state);
             let ticket = state.submit(GenreOp::Push(block));
             move || {

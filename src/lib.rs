@@ -1,5 +1,5 @@
 //! The Node.js binding of edgemix: JS classes and functions that convert values, call the
-//! pure cores (`edgemix-dsp`, `edgemix-runtime`, `edgemix-audio-io`) and map their errors to JS errors with
+//! pure cores (`edgemix-dsp`, `edgemix-runtime`, `edgemix-cloud`, `edgemix-audio-io`) and map their errors to JS errors with
 //! stable codes. No processing logic lives here.
 
 mod analysis;
@@ -10,9 +10,12 @@ mod cloud;
 mod config;
 mod error;
 mod genre;
+mod json;
+mod keepalive;
 mod loudness;
 mod mixer;
 mod pool;
+mod registry;
 mod server;
 mod task;
 mod wasm;

@@ -3,29 +3,28 @@
 //! errors).
 
 use edgemix_dsp::{measure_loudness, LoudnessConfig, LoudnessReport, LoudnessSettings};
-use napi::bindgen_prelude::{AsyncTask, Float32Array, JsValue, Null, Object, Unknown};
+use napi::bindgen_prelude::{Float32Array, JsValue, Null, Object, Unknown};
 use napi::{sys, Env};
 use napi_derive::napi;
 
 use crate::audio::{float32, samples};
 use crate::config::read_object;
 use crate::error::{Failure, Fallible, OrThrow};
-use crate::task::{Finish, Work};
+use crate::task::{Finish, Queued};
 
-fn settings(env: &Env, options: Option<&Unknown<'_>>) -> Fallible<LoudnessSettings> {
-    Ok(match read_object(env, options, "options")? {
+fn settings(options: Option<&Unknown<'_>>) -> Fallible<LoudnessSettings> {
+    Ok(match read_object(options, "options")? {
         None => LoudnessConfig::default().validate()?,
         Some(json) => LoudnessConfig::from_json(&json)?,
     })
 }
 
 fn arguments(
-    env: &Env,
     input: &Unknown<'_>,
     options: Option<&Unknown<'_>>,
 ) -> Fallible<(Vec<f32>, LoudnessSettings)> {
     let block = samples(input, "input")?;
-    Ok((block, settings(env, options)?))
+    Ok((block, settings(options)?))
 }
 
 fn report_object(env: &Env, report: LoudnessReport, with_target: bool) -> napi::Result<Object<'_>> {
@@ -69,7 +68,7 @@ pub fn measure_loudness_sync<'env>(
 ) -> napi::Result<Object<'env>> {
     // Measured in place: no copy of the samples on the calling thread.
     let block = float32(&input, "input").or_throw(env)?;
-    let settings = settings(env, options.as_ref()).or_throw(env)?;
+    let settings = settings(options.as_ref()).or_throw(env)?;
     let report = measure_loudness(&block, &settings)
         .map_err(Failure::from)
         .or_throw(env)?;
@@ -83,12 +82,11 @@ pub fn measure_loudness_sync<'env>(
     ts_return_type = "Promise<LoudnessResult>"
 )]
 pub fn measure_loudness_async(
-    env: Env,
     input: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> AsyncTask<Work<Measured>> {
-    Work::start(
-        arguments(&env, &input, options.as_ref()).map(|(block, settings)| {
+) -> Queued<Measured> {
+    Queued::background(
+        arguments(&input, options.as_ref()).map(|(block, settings)| {
             let with_target = settings.target.is_some();
             move || {
                 measure_loudness(&block, &settings)

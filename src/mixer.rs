@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use edgemix_dsp::{ChainConfig, MixerChain as Chain, Preset};
-use edgemix_runtime::{MetersHandle, MixerNode, MixerOp, SerialMixer};
+use edgemix_runtime::{MetersHandle, MixerState, MixerOp, SerialMixer};
 use napi::bindgen_prelude::{Float32ArraySlice, JsValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
@@ -19,7 +19,7 @@ use crate::audio::{float32, samples};
 use crate::batch::{run_all, submit_all, Each};
 use crate::config::{chain_config, read_object};
 use crate::error::{Failure, Fallible, OrThrow};
-use crate::task::Frame;
+use crate::task::Queued;
 
 /// The mixer chain, mono or interleaved stereo (`channels: 2`, linked gain), any block
 /// length (whole frames); state carries across calls.
@@ -48,8 +48,8 @@ impl MixerChain {
     /// Creates a chain; omitted settings take the documented defaults (a podcast/voice chain).
     #[napi(constructor, ts_args_type = "config?: MixerConfigInput")]
     pub fn new(env: Env, config: Option<Unknown<'_>>) -> napi::Result<Self> {
-        let config = chain_config(&env, config.as_ref()).or_throw(&env)?;
-        let node = MixerNode::new(
+        let config = chain_config(config.as_ref()).or_throw(&env)?;
+        let node = MixerState::new(
             Chain::new(config.clone())
                 .map_err(Failure::from)
                 .or_throw(&env)?,
@@ -86,8 +86,8 @@ impl MixerChain {
         ts_args_type = "input: Float32Array",
         ts_return_type = "Promise<Float32Array>"
     )]
-    pub fn process(&self, input: Unknown<'_>) -> Frame<Vec<f32>> {
-        Frame::start(samples(&input, "input").map(|block| self.submit(block)))
+    pub fn process(&self, input: Unknown<'_>) -> Queued<Vec<f32>> {
+        Queued::frame(samples(&input, "input").map(|block| self.submit(block)))
     }
 
     /// Processes `inputs[i]` on `chains[i]` for every i in one worker-thread job (fewer
@@ -101,16 +101,16 @@ impl MixerChain {
         ts_args_type = "chains: MixerChain[], inputs: Float32Array[]",
         ts_return_type = "Promise<Array<Float32Array | Error>>"
     )]
-    pub fn process_batch(chains: Unknown<'_>, inputs: Unknown<'_>) -> Frame<Each<Vec<f32>>> {
+    pub fn process_batch(chains: Unknown<'_>, inputs: Unknown<'_>) -> Queued<Each<Vec<f32>>> {
         let submitted = submit_all(&chains, &inputs, "MixerChain", samples, MixerChain::submit);
-        Frame::start(submitted.map(|runs| move || Ok(run_all(runs))))
+        Queued::frame(submitted.map(|runs| move || Ok(run_all(runs))))
     }
 
     /// Merges a partial configuration over the current one. It is validated whole before
     /// anything changes (all or nothing) and takes effect after every earlier call.
     #[napi(ts_args_type = "partial: MixerConfigInput")]
     pub fn update_config(&self, env: Env, partial: Unknown<'_>) -> napi::Result<()> {
-        let next = read_object(&env, Some(&partial), "partial")
+        let next = read_object(Some(&partial), "partial")
             .and_then(|value| {
                 let value = value.ok_or_else(|| {
                     Failure::arg_type(
@@ -153,7 +153,7 @@ impl MixerChain {
             ))),
         };
         let preset = name.or_throw(&env)?;
-        let mut config = chain_config(&env, config.as_ref()).or_throw(&env)?;
+        let mut config = chain_config(config.as_ref()).or_throw(&env)?;
         preset.apply(&mut config);
         config.validate().map_err(Failure::from).or_throw(&env)?;
         Ok(serde_json::to_value(&config).expect("config serialises"))

@@ -1,11 +1,14 @@
 //! Off-thread work for promise-returning methods.
 //!
-//! A [`Work`] runs a one-shot job (a compile, a whole-file analysis) on the libuv thread
-//! pool; a [`Frame`] runs a per-block job on the frame workers ([`crate::pool`]). Either
-//! settles its promise on the JS thread: the job's value is converted by [`Finish`]; a
-//! [`Failure`] becomes the JS error object (class and `code` preserved). Argument errors
-//! found before any work starts reject the same way, so async methods never throw
-//! synchronously.
+//! A [`Queued`] job runs on one of the addon's lanes ([`crate::pool`]): per-block jobs on
+//! the frame workers, guest calls on the WASM workers, whole-clip analyses on the
+//! low-priority background workers. A [`Work`] runs a one-shot job the application asks
+//! for (a module compile, creating or closing a WASM session, starting the engine) on the
+//! libuv thread pool.
+//! Either settles its promise on the JS thread: the job's value is converted by
+//! [`Finish`]; a [`Failure`] becomes the JS error object (class and `code` preserved).
+//! Argument errors found before any work starts reject the same way, so async methods
+//! never throw synchronously.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -13,6 +16,7 @@ use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName};
 use napi::{sys, Env, Task, ValueType};
 
 use crate::error::{Failure, Fallible};
+use crate::pool::Lane;
 
 /// A job's result, turned into its JS value on the JS thread.
 pub trait Finish: Send + 'static {
@@ -84,30 +88,48 @@ impl<R: Finish> Work<R> {
     }
 }
 
-/// A per-block job (`process()`, `push()`, batch calls) for the frame workers; its
-/// promise settles like a [`Work`]'s.
-pub struct Frame<R: Finish>(Fallible<Job<R>>);
+/// A job for one of the addon's lanes; its promise settles like a [`Work`]'s.
+pub struct Queued<R: Finish> {
+    job: Fallible<Job<R>>,
+    lane: Lane,
+}
 
-impl<R: Finish> Frame<R> {
-    /// `job` if the arguments were good, else their failure.
-    pub fn start(prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> Self {
-        Self(prepared.map(|job| Box::new(job) as Job<R>))
+impl<R: Finish> Queued<R> {
+    /// A per-block job of a native processor (`process()`, `push()`, batch calls): `job`
+    /// if the arguments were good, else their failure.
+    pub fn frame(prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> Self {
+        Self::on(Lane::Frame, prepared)
+    }
+
+    /// A guest call (`WasmSession.process()`, its batch call).
+    pub fn wasm(prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> Self {
+        Self::on(Lane::Wasm, prepared)
+    }
+
+    /// A one-shot job over a whole clip (an analysis).
+    pub fn background(prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> Self {
+        Self::on(Lane::Background, prepared)
+    }
+
+    fn on(lane: Lane, prepared: Fallible<impl FnOnce() -> Fallible<R> + Send + 'static>) -> Self {
+        Self {
+            job: prepared.map(|job| Box::new(job) as Job<R>),
+            lane,
+        }
     }
 }
 
-impl<R: Finish> ToNapiValue for Frame<R> {
+impl<R: Finish> ToNapiValue for Queued<R> {
     /// Submits the job and returns its promise (on the JS thread, when the method returns).
     unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
         let env = Env::from_raw(env);
         let (deferred, promise) = env.create_deferred()?;
         let settle =
             move |outcome: Fallible<R>| deferred.resolve(move |env| settled(&env, outcome));
-        match (value.0, crate::pool::workers()) {
+        match (value.job, value.lane.workers()) {
             (Ok(job), Ok(workers)) => workers.run(move || {
                 settle(catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
-                    Err(Failure::internal(
-                        "the block's processing panicked (a bug in edgemix)",
-                    ))
+                    Err(Failure::internal("the job panicked (a bug in edgemix)"))
                 }))
             }),
             (Ok(_), Err(why)) => settle(Err(Failure::internal(why))),
@@ -194,8 +216,9 @@ pub fn reject<'env, R: Finish>(
 }
 
 impl Finish for serde_json::Value {
+    /// Numbers as `JSON.parse` gives them ([`crate::json::for_js`]).
     fn finish(self, env: &Env) -> napi::Result<sys::napi_value> {
         use napi::bindgen_prelude::JsValue;
-        Ok(env.to_js_value(&self)?.value().value)
+        Ok(env.to_js_value(&crate::json::for_js(self))?.value().value)
     }
 }

@@ -4,14 +4,15 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use edgemix_cloud::GrpcBridge;
 use edgemix_runtime::serial::Serial;
 use edgemix_runtime::wasm::{
-    Decoded, Format, GrpcBridge, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions,
+    Decoded, Format, LoadOptions, RemoteAccess, RemoteService, Runtime, RuntimeOptions,
     SessionLogs, SessionOp, SessionOutput, WasmModule, WasmSession as Session,
 };
 use napi::bindgen_prelude::{
     within_runtime_if_available, AsyncTask, Buffer, ClassInstance, Float32ArraySlice,
-    FromNapiValue, JsObjectValue, JsValue, Object, Uint8ArraySlice, Unknown,
+    FromNapiValue, JsValue, Uint8ArraySlice, Unknown,
 };
 use napi::{Env, ValueType};
 use napi_derive::napi;
@@ -19,9 +20,9 @@ use serde_json::Value;
 
 use crate::audio::describe;
 use crate::batch::{run_all, submit_all, Each};
-use crate::config::{options_from_json, read_object};
+use crate::config::{options_from_json, read_object_apart};
 use crate::error::{Failure, Fallible};
-use crate::task::{samples_to_js, to_js, Finish, Frame, Work};
+use crate::task::{samples_to_js, to_js, Finish, Queued, Work};
 
 /// A loaded module: compiled once, instantiated per session.
 #[napi]
@@ -59,7 +60,7 @@ pub(crate) fn bytes(value: &Unknown<'_>, name: &str) -> Fallible<Vec<u8>> {
     let raw = value.value();
     // SAFETY: live values of the current call; both slices are copied before returning.
     if let Ok(samples) = unsafe { Float32ArraySlice::from_napi_value(raw.env, raw.value) } {
-        return Ok(samples.iter().flat_map(|s| s.to_le_bytes()).collect());
+        return Ok(edgemix_wire::f32le::encode(&samples));
     }
     if let Ok(data) = unsafe { Uint8ArraySlice::from_napi_value(raw.env, raw.value) } {
         return Ok(data.to_vec());
@@ -79,42 +80,16 @@ impl Finish for WasmEdgeNode {
 /// The load options and what the module may reach through `env.call_remote_service`:
 /// the `allowRemote` names, answered through the `cloud` option's CloudClient (its
 /// channel, token and timeout) on the addon's tokio runtime.
-fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAccess)> {
-    // Checks the argument's type (a plain object, undefined or null) with the usual message.
-    let Some(value) =
-        value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
-    else {
-        return Ok((LoadOptions::default(), RemoteAccess::default()));
-    };
-    if value.get_type().ok() != Some(ValueType::Object) || value.is_array().unwrap_or(false) {
-        read_object(env, Some(value), "options")?;
-    }
-    let raw = value.value();
-    // SAFETY: a live object of the current call; its properties are read, not kept.
-    let object = unsafe { Object::from_napi_value(raw.env, raw.value) }.map_err(|e| {
-        Failure::arg_type(format!("The \"options\" argument could not be read: {e}"))
-    })?;
-    let unreadable = |e: napi::Error| {
-        Failure::arg_type(format!("The \"options\" argument could not be read: {e}"))
-    };
+fn load_options(value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions, RemoteAccess)> {
     // Every key but `cloud` (a class instance, not data) as JSON.
-    let mut json = serde_json::Map::new();
-    let mut cloud = None;
-    for key in Object::keys(&object).map_err(unreadable)? {
-        let property: Unknown<'_> = object
-            .get_named_property_unchecked(&key)
-            .map_err(unreadable)?;
-        if key == "cloud" {
-            cloud = Some(cloud_client(&property)?).flatten();
-        } else {
-            let item: Value = env
-                .from_js_value(property)
-                .map_err(|e| Failure::arg_type(format!("options.{key} could not be read: {e}")))?;
-            json.insert(key, item);
-        }
-    }
+    let (json, apart) = read_object_apart(value, "options", &["cloud"])?;
+    let cloud = match apart.first() {
+        Some((_, cloud)) => cloud_client(cloud)?,
+        None => None,
+    };
     let opts: LoadOptions = options_from_json(&Value::Object(json), "options")?;
     opts.limits().validate()?;
+    opts.expected_hash()?;
     let allow = opts.allowlist()?;
     let service = match cloud {
         Some(client) => {
@@ -135,12 +110,13 @@ fn load_options(env: &Env, value: Option<&Unknown<'_>>) -> Fallible<(LoadOptions
         RemoteAccess {
             allow: allow.into(),
             service,
+            ..RemoteAccess::default()
         },
     ))
 }
 
 /// The client of the `cloud` load option: a `CloudClient`, or none for undefined/null.
-fn cloud_client(cloud: &Unknown<'_>) -> Fallible<Option<edgemix_runtime::cloud::CloudClient>> {
+fn cloud_client(cloud: &Unknown<'_>) -> Fallible<Option<edgemix_cloud::CloudClient>> {
     if matches!(cloud.get_type(), Ok(ValueType::Undefined | ValueType::Null)) {
         return Ok(None);
     }
@@ -166,18 +142,17 @@ impl WasmEdgeNode {
         ts_return_type = "Promise<WasmEdgeNode>"
     )]
     pub fn load(
-        env: Env,
         source: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> AsyncTask<Work<WasmEdgeNode>> {
         let prepared = self::source(&source)
-            .and_then(|source| Ok((source, load_options(&env, options.as_ref())?)));
+            .and_then(|source| Ok((source, load_options(options.as_ref())?)));
         Work::start(prepared.map(|(source, (opts, remote))| {
             move || {
                 let runtime = Runtime::global(None)?;
                 let module = match &source {
-                    Source::Path(path) => runtime.load_file(path, opts.cache_dir.as_deref())?,
-                    Source::Bytes(bytes) => runtime.load(bytes, opts.cache_dir.as_deref())?,
+                    Source::Path(path) => runtime.load_file_with(path, &opts)?,
+                    Source::Bytes(bytes) => runtime.load_with(bytes, &opts)?,
                 };
                 Ok(WasmEdgeNode {
                     module,
@@ -203,7 +178,14 @@ impl WasmEdgeNode {
         if let (Value::Object(info), Value::Object(extra)) = (&mut info, extra) {
             info.extend(extra);
         }
-        info
+        crate::json::for_js(info)
+    }
+
+    /// The module's calls through `env.call_remote_service` so far, by outcome, over every
+    /// session of this load.
+    #[napi(ts_return_type = "WasmRemoteCalls")]
+    pub fn remote_calls(&self) -> Value {
+        serde_json::to_value(self.remote.counts.tally()).expect("a tally serialises")
     }
 
     /// Starts a session: a fresh instance, `initialize(id)` and, with a configuration,
@@ -259,7 +241,7 @@ impl Finish for Decoded {
     fn finish(self, env: &Env) -> napi::Result<napi::sys::napi_value> {
         match self {
             Decoded::Audio(samples) => samples_to_js(env, samples),
-            Decoded::Json(json) => to_js(env, json),
+            Decoded::Json(json) => json.finish(env),
             Decoded::Bytes(bytes) => to_js(env, Buffer::from(bytes)),
         }
     }
@@ -293,8 +275,8 @@ impl WasmSession {
         ts_args_type = "data: Float32Array | Uint8Array",
         ts_return_type = "Promise<Float32Array | Buffer | unknown>"
     )]
-    pub fn process(&self, data: Unknown<'_>) -> Frame<Decoded> {
-        Frame::start(bytes(&data, "data").map(|input| self.submit(input)))
+    pub fn process(&self, data: Unknown<'_>) -> Queued<Decoded> {
+        Queued::wasm(bytes(&data, "data").map(|input| self.submit(input)))
     }
 
     /// Runs `process` on `sessions[i]` with `inputs[i]` for every i in one worker-thread
@@ -309,7 +291,7 @@ impl WasmSession {
         ts_args_type = "sessions: WasmSession[], inputs: Array<Float32Array | Uint8Array>",
         ts_return_type = "Promise<Array<Float32Array | Buffer | unknown>>"
     )]
-    pub fn process_batch(sessions: Unknown<'_>, inputs: Unknown<'_>) -> Frame<Each<Decoded>> {
+    pub fn process_batch(sessions: Unknown<'_>, inputs: Unknown<'_>) -> Queued<Each<Decoded>> {
         let submitted = submit_all(
             &sessions,
             &inputs,
@@ -317,7 +299,7 @@ impl WasmSession {
             bytes,
             WasmSession::submit,
         );
-        Frame::start(submitted.map(|runs| move || Ok(run_all(runs))))
+        Queued::wasm(submitted.map(|runs| move || Ok(run_all(runs))))
     }
 
     /// Calls the module's `cleanup` after every earlier call and ends the session.
@@ -347,14 +329,22 @@ impl Finish for u32 {
 
 /// Starts the process-wide WASM engine off the JS thread (idempotent) and resolves to
 /// the number of instance slots in force. `maxInstances` (sessions alive at once, 1 to
-/// 100000, default 1000) sizes the pool once per process: asking for another size after
-/// the engine started rejects with `ERR_INVALID_CONFIG`.
+/// 100000, default 1000) sizes the pool once per process; `maxInstancesPerModule` (1 to
+/// `maxInstances`, default three quarters of it) caps the sessions of any one module, so
+/// that one module can never take every slot (`ERR_WASM_CAPACITY` names the module).
+/// Asking for other sizes after the engine started rejects with `ERR_INVALID_CONFIG`.
 #[napi(ts_return_type = "Promise<number>")]
-pub fn start_wasm_engine(max_instances: Option<u32>) -> AsyncTask<Work<u32>> {
+pub fn start_wasm_engine(
+    max_instances: Option<u32>,
+    max_instances_per_module: Option<u32>,
+) -> AsyncTask<Work<u32>> {
     Work::new(move || {
-        let options = max_instances.map(|max_instances| RuntimeOptions {
-            max_instances,
-            cache_dir: None,
+        let options = (max_instances.is_some() || max_instances_per_module.is_some()).then(|| {
+            RuntimeOptions {
+                max_instances: max_instances.unwrap_or(RuntimeOptions::default().max_instances),
+                max_instances_per_module,
+                cache_dir: None,
+            }
         });
         Ok(Runtime::global(options.as_ref())?.options().max_instances)
     })

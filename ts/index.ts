@@ -5,6 +5,9 @@
  * layers written in TypeScript live beside this file.
  */
 export { MixerChain, WasmEdgeNode, WasmSession } from '../index.js'
+// The module registry (wasm-modules.yaml, rules in wasm-modules/wasm-modules.schema.json).
+export { loadModuleRegistry } from '../index.js'
+export type { ModuleRegistryEntry, ModuleRegistryInfo } from '../index.js'
 export type {
   CompressorConfig,
   EqConfig,

@@ -1,6 +1,6 @@
 //! The cloud tier's requests: an `ExecuteNode` as the service runs it (node type, the
 //! `{k: str(v)}` configuration, the serialization format, the input bytes), for every
-//! built-in node and format, `WasmModule` included (its modules directory holds the
+//! built-in node and format (pickle through the restricted unpickler), `WasmModule` included (its modules directory holds the
 //! fuzz-driven guest of the ABI target, without its spin).
 //!
 //! For every input: no panic; every refusal a caller's error (`INVALID_ARGUMENT`) or an
@@ -8,8 +8,8 @@
 //! [`DECODE_FACTOR`] times its size (plus a small constant) and the whole request at most
 //! [`REQUEST_FACTOR`] times the request's size plus [`REQUEST_BASE`].
 //!
-//! Input: a format byte (json, f32le, bytes, or a name from the configuration's first
-//! line), a node byte (a built-in node by index, or a name from the first line), a u16
+//! Input: a format byte (json, f32le, bytes, pickle, or a name from the configuration's
+//! first line), a node byte (a built-in node by index, or a name from the first line), a u16
 //! length and the configuration text (`key=value` lines), then the input bytes.
 
 #![no_main]
@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use edgemix_fuzz::{guest, Carve, PeakAlloc, Spin};
-use edgemix_runtime::cloud::{decode, execute_once, Serialization};
-use edgemix_runtime::nodes::{BuiltinOptions, NodeContext, NodeErrorKind, NodeRegistry};
+use edgemix_cloud::nodes::{BuiltinOptions, NodeContext, NodeErrorKind, NodeRegistry};
+use edgemix_cloud::{decode, execute_once, Serialization};
 use libfuzzer_sys::fuzz_target;
 
 #[global_allocator]
@@ -63,6 +63,7 @@ fn fixture() -> &'static Fixture {
             names,
             context: NodeContext {
                 modules_dir: Some(modules_dir()),
+                modules: None,
             },
         }
     })
@@ -84,10 +85,11 @@ fuzz_target!(|data: &[u8]| {
             None => (line.to_owned(), String::new()),
         })
         .collect();
-    let format_name = match format_choice % 4 {
+    let format_name = match format_choice % 5 {
         0 => "json",
         1 => "f32le",
         2 => "bytes",
+        3 => "pickle",
         _ => named,
     };
     let node = fixture

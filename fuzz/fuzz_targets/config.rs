@@ -1,8 +1,9 @@
 //! Configuration decoding of every configurable object: the mixer chain (whole and
 //! merged over a running configuration, stereo, loudness and adaptive included), the
 //! analysis, genre and loudness options, the text and image preprocessing configurations
-//! (edge modules and cloud nodes share them), the WASM load options, the cloud tier's node
-//! configuration strings (JSON or Python literals) and the cloud client's options.
+//! (edge modules and cloud nodes share them), the WASM load options, module registry files
+//! (`wasm-modules.yaml`), the cloud tier's node configuration strings (JSON or Python
+//! literals) and the cloud client's options.
 //!
 //! Input: one selector byte, then the text of the configuration. JSON objects arrive in
 //! the addon as JS values; here their text is parsed with serde_json first (which stops
@@ -16,16 +17,20 @@
 #![no_main]
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use edgemix_dsp::genre::{GenreOptions, StreamingGenreClassifier, StreamingGenreOptions};
 use edgemix_dsp::{AnalysisConfig, ChainConfig, ConfigError, FeatureExtractor, LoudnessConfig, MixerChain};
 use edgemix_preprocess::image::ImageConfig;
 use edgemix_preprocess::text::TextConfig;
+use edgemix_fuzz::{guest, Spin};
 use edgemix_preprocess::ErrorKind;
-use edgemix_runtime::cloud::{ClientOptions, ClientTls, CloudClient, CloudErrorCode};
-use edgemix_runtime::nodes::{BuiltinOptions, NodeContext, NodeErrorKind, NodeRegistry};
-use edgemix_runtime::wasm::LoadOptions;
+use edgemix_cloud::nodes::{BuiltinOptions, NodeContext, NodeErrorKind, NodeRegistry};
+use edgemix_cloud::{ClientOptions, ClientTls, CloudClient, CloudErrorCode};
+use edgemix_runtime::registry::{ModuleRegistry, REGISTRY_INVALID};
+use edgemix_runtime::wasm::{LoadOptions, Runtime};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 
@@ -126,6 +131,57 @@ fn wasm_load(value: &Value) {
     }
 }
 
+/// The codes loading a module a registry names can give: the registry's own, a missing
+/// file, a wrong hash, a module breaking the ABI or not compiling, limits out of range.
+const REGISTRY_LOAD: [&str; 6] = [
+    REGISTRY_INVALID,
+    "ERR_WASM_NOT_FOUND",
+    "ERR_WASM_INTEGRITY",
+    "ERR_WASM_ABI",
+    "ERR_WASM_COMPILE",
+    "ERR_INVALID_CONFIG",
+];
+
+/// A registry's folder holding `guest.wasm` (the fuzz guest, declaring bytes in and out),
+/// so that a registry can name a module that exists.
+fn registry_file() -> &'static PathBuf {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("edgemix-fuzz-registry.{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a registry folder");
+        std::fs::write(dir.join("guest.wasm"), guest("bytes", Spin::Trap)).expect("the guest is written");
+        dir.join("wasm-modules.yaml")
+    })
+}
+
+/// A module registry file (`initializeWasmEdge({ registry })`, `edgemix-server --modules`):
+/// a refusal is `ERR_REGISTRY_INVALID` with a message; an accepted registry's modules have
+/// valid limits and allowlists, and loading each gives the module or a coded error.
+fn registry(text: &str) {
+    let file = registry_file();
+    let registry = match ModuleRegistry::parse(text, file) {
+        Ok(registry) => registry,
+        Err(err) => {
+            assert_eq!(err.code, REGISTRY_INVALID, "{err}");
+            assert!(!err.message.is_empty());
+            return;
+        }
+    };
+    let runtime = Runtime::global(None).expect("the WASM runtime starts");
+    for entry in registry.modules() {
+        let options = entry.load_options();
+        if let Err(err) = options.limits().validate() {
+            panic!("the registry accepted {:?} with limits refused later: {err}", entry.name);
+        }
+        if let Err(err) = options.allowlist() {
+            panic!("the registry accepted {:?} with an allowlist refused later: {err}", entry.name);
+        }
+        if let Err(err) = entry.load(&registry, runtime) {
+            assert!(REGISTRY_LOAD.contains(&err.code), "loading {:?} failed as {}: {err}", entry.name, err.code);
+        }
+    }
+}
+
 /// The cloud tier's `node_type` and `{k: str(v)}` map: the first line names the node,
 /// every further line is `key=value`.
 fn node_config(text: &str) {
@@ -177,7 +233,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = String::from_utf8_lossy(text);
     let json = || serde_json::from_str::<Value>(&text).ok();
-    match selector % 10 {
+    match selector % 11 {
         0 => json().iter().for_each(chain),
         1 => json().iter().for_each(merged),
         2 => json().iter().for_each(analysis),
@@ -186,6 +242,7 @@ fuzz_target!(|data: &[u8]| {
         5 => json().iter().for_each(wasm_load),
         6 | 7 => node_config(&text),
         8 => preprocess(&text),
-        _ => client(&text),
+        9 => client(&text),
+        _ => registry(&text),
     }
 });

@@ -1,5 +1,6 @@
 //! The mixer chain on random valid configurations (mono or stereo, any rate, every stage
-//! on or bypassed, loudness normalisation, adaptive presets, a reconfiguration mid-stream)
+//! on or bypassed, noise suppression at 48 kHz, loudness normalisation, adaptive presets,
+//! a reconfiguration mid-stream)
 //! and random audio (speech-like PCM levels, raw float bit patterns with denormals and
 //! values up to ±f32::MAX, silence), cut into blocks of any length.
 //!
@@ -16,7 +17,7 @@
 #![no_main]
 
 use edgemix_dsp::{
-    db_to_gain, AdaptiveConfig, ChainConfig, CompressorConfig, EqConfig, LimiterConfig,
+    db_to_gain, AdaptiveConfig, ChainConfig, CompressorConfig, DenoiseConfig, EqConfig, LimiterConfig,
     LoudnessStageConfig, MixerChain, NoiseGateConfig, Range, MAX_FREQ_FRACTION, PRESET_PARAMS,
 };
 use edgemix_fuzz::Carve;
@@ -24,7 +25,8 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
 
 /// Every numeric parameter of the chain, by its dotted JSON path.
-const RANGES: [Range; 27] = [
+const RANGES: [Range; 28] = [
+    DenoiseConfig::ATTENUATION_LIMIT_DB,
     NoiseGateConfig::THRESHOLD_DB,
     NoiseGateConfig::HYSTERESIS_DB,
     NoiseGateConfig::ATTACK_MS,
@@ -99,6 +101,7 @@ fn config(input: &mut Carve, flags: u8, rate: f64, channels: u8) -> ChainConfig 
     }
     set(&mut doc, "loudness.enabled", json!(flags & 0x10 != 0));
     set(&mut doc, "adaptive.enabled", json!(flags & 0x20 != 0 && rate >= 16_000.0));
+    set(&mut doc, "denoise.enabled", json!(flags & 0x40 != 0 && rate == 48_000.0));
     ChainConfig::from_json(&doc).unwrap_or_else(|e| panic!("generated config {doc} refused: {e:?}"))
 }
 

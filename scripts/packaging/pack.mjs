@@ -23,15 +23,23 @@ const REQUIRED = [
   'web/index.html',
   'web/app.js',
   'wasm-modules/ABI.md',
+  'wasm-modules/wasm-modules.yaml',
+  'wasm-modules/wasm-modules.schema.json',
+  'wasm-modules/as/sdk/index.ts',
+  'wasm-modules/c/edgemix_abi.h',
   ...MODULES.flatMap((m) => [`wasm-modules/dist/${m}.wasm`, `wasm-modules/dist/${m}.wasip1.wasm`]),
 ]
+// The guest SDKs are sources on purpose: AssemblyScript modules import the SDK from the
+// installed package and C modules include its header (README, "Writing a module"); the
+// AssemblyScript gain and C gate modules are the templates that section points at.
+const SDK = /^wasm-modules\/(as\/sdk\/|as\/gain\/|c\/edgemix_abi\.h$|c\/gate\.c$)/
 const FORBIDDEN = [
   [/\.node$/, 'a native binary (they ship in the platform packages)'],
   [/^(src|crates|ts|scripts|__test__|bench|examples|npm|deploy|proto|artifacts|target)\//, 'a source, test or build folder'],
   [/(^|\/)node_modules\//, 'node_modules'],
   [/\.map$/, 'a source map (its TypeScript sources are not shipped)'],
   [/(?<!\.d)\.ts$/, 'a TypeScript source'],
-  [/^wasm-modules\/(?!dist\/|ABI\.md$)/, 'a guest module source'],
+  [/^wasm-modules\/(?!dist\/|ABI\.md$|wasm-modules\.(yaml|schema\.json)$)/, 'a guest module source'],
   [/\.(rs|toml|lock)$/, 'a Rust file'],
 ]
 
@@ -43,6 +51,7 @@ export function packRoot(dest) {
   const problems = []
   for (const file of REQUIRED) if (!present.has(file)) problems.push(`missing ${file}`)
   for (const file of files) {
+    if (SDK.test(file)) continue
     for (const [pattern, what] of FORBIDDEN) if (pattern.test(file)) problems.push(`${file}: ${what}`)
   }
   // Every entry point the manifest names must be in the package.

@@ -5,6 +5,7 @@
  */
 import { readWav, resample, writeWav, type WavAudio, type WavFormat } from '../../index.js'
 import { coded } from './args.js'
+import { ErrorCode } from '../errors.js'
 
 /** The chain's rate, Hz: files at other rates are converted to it and back. */
 export const CHAIN_RATE = 48_000
@@ -35,9 +36,9 @@ export async function readForChain(path: string): Promise<ChainInput> {
     throw about(path, err)
   }
   if (file.channels > 2) {
-    throw coded('ERR_WAV_UNSUPPORTED', `${path} has ${file.channels} channels: edgemix processes mono or stereo (1 or 2 channels)`)
+    throw coded(ErrorCode.WAV_UNSUPPORTED, `${path} has ${file.channels} channels: edgemix processes mono or stereo (1 or 2 channels)`)
   }
-  if (file.samples.length === 0) throw coded('ERR_INVALID_AUDIO', `${path} holds no audio (its data chunk is empty)`)
+  if (file.samples.length === 0) throw coded(ErrorCode.INVALID_AUDIO, `${path} holds no audio (its data chunk is empty)`)
   return { file, channels: file.channels as 1 | 2, samples: await toRate(path, file.samples, file.channels, file.sampleRate, CHAIN_RATE) }
 }
 
@@ -49,7 +50,7 @@ export async function toRate(path: string, samples: Float32Array, channels: numb
   } catch (err) {
     // A rate the resampler does not take is a property of the file.
     const e = about(path, err) as Error & { code?: string }
-    if (e.code === 'ERR_INVALID_CONFIG') e.code = 'ERR_WAV_UNSUPPORTED'
+    if (e.code === ErrorCode.INVALID_CONFIG) e.code = ErrorCode.WAV_UNSUPPORTED
     throw e
   }
 }

@@ -15,6 +15,7 @@ import { progress } from './progress.js'
 import { runChain, splitHostPort, type FrameRecord, type Route } from './run.js'
 import { db, table } from './table.js'
 import { timeline } from './timeline.js'
+import { ErrorCode } from '../errors.js'
 
 const PRESETS = ['podcast', 'music', 'speech', 'auto'] as const
 type PresetName = (typeof PRESETS)[number]
@@ -76,16 +77,16 @@ async function configFile(path: string): Promise<Record<string, unknown>> {
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw coded('ERR_INVALID_CONFIG', `${path}: cannot read the configuration: ${(err as Error).message}`)
+    throw coded(ErrorCode.INVALID_CONFIG, `${path}: cannot read the configuration: ${(err as Error).message}`)
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw coded('ERR_INVALID_CONFIG', `${path} is not valid JSON: ${(err as Error).message}`)
+    throw coded(ErrorCode.INVALID_CONFIG, `${path} is not valid JSON: ${(err as Error).message}`)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw coded('ERR_INVALID_CONFIG', `${path} must hold a JSON object such as { "compressor": { "ratio": 4 } }`)
+    throw coded(ErrorCode.INVALID_CONFIG, `${path} must hold a JSON object such as { "compressor": { "ratio": 4 } }`)
   }
   return value as Record<string, unknown>
 }

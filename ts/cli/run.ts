@@ -9,6 +9,7 @@ import { HybridProcessingClient, type HybridProxyStats } from '../hybrid/index.j
 import { routeCode, type RouteCode } from '../report/index.js'
 import { coded, UsageError } from './args.js'
 import { FRAME } from './audio.js'
+import { ErrorCode } from '../errors.js'
 
 export type Route = 'edge' | 'cloud' | 'auto'
 
@@ -99,11 +100,11 @@ export async function runChain(samples: Float32Array, options: RunOptions): Prom
       const frame = frames[i++]
       keep(r.output, { route: routeCode(r.route, r.fellBack), latencyMs: r.latencyMs, meters: r.route === 'edge' ? edgeMeters.get(frame) : undefined })
     }
-    if (at !== output.length) throw coded('ERR_INTERNAL', `the chain returned ${at} of ${output.length} samples`)
+    if (at !== output.length) throw coded(ErrorCode.INTERNAL, `the chain returned ${at} of ${output.length} samples`)
     return { output, latencySamples: latency, frames: records, stats: proxy.stats() }
   } catch (err) {
     const e = err as Error & { code?: string }
-    if (e.code === 'ERR_CLOUD_UNAVAILABLE' || e.code === 'ERR_CLOUD_TIMEOUT') {
+    if (e.code === ErrorCode.CLOUD_UNAVAILABLE || e.code === ErrorCode.CLOUD_TIMEOUT) {
       e.message = `the cloud tier at ${host}:${port} did not answer (${e.message}); start one with \`edgemix serve\` or use --route edge`
     }
     throw e

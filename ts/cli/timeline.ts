@@ -9,6 +9,7 @@ import { DEFAULT_MODULES_DIR } from '../hybrid/wasm-edge.js'
 import type { GenreSpan } from '../report/index.js'
 import { coded } from './args.js'
 import { CHAIN_RATE, FRAME } from './audio.js'
+import { ErrorCode } from '../errors.js'
 
 export interface Timeline {
   vad: { probability: Float32Array; speech: Uint8Array }
@@ -24,7 +25,7 @@ const GENRE_HOP = 25 * FRAME
 export async function timeline(mono: Float32Array): Promise<Timeline> {
   const frames = Math.ceil(mono.length / FRAME)
   const path = join(DEFAULT_MODULES_DIR, 'vad.wasm')
-  if (!existsSync(path)) throw coded('ERR_WASM_NOT_FOUND', `${path} is missing: build the modules (npm run build:wasm)`)
+  if (!existsSync(path)) throw coded(ErrorCode.WASM_NOT_FOUND, `${path} is missing: build the modules (npm run build:wasm)`)
   const node = await WasmEdgeNode.load(path, { config: { sampleRate: CHAIN_RATE } })
   const session = await node.createSession('timeline')
   const probability = new Float32Array(frames)

@@ -4,10 +4,16 @@
  * here for shape and finiteness; the addon checks them again before any DSP runs.
  */
 import { ErrorCode } from '../errors.js'
-import { HttpError } from './errors.js'
+import { HttpError } from './codes.js'
 
 /** Samples in one frame: 20 ms at 48 kHz. */
 export const FRAME_SAMPLES = 960
+
+/** Default largest body of the frame routes, bytes: a 960-number JSON frame is ~20 KB. */
+export const FRAME_BODY_LIMIT = 64 * 1024
+
+/** Default largest body of the analysis routes, bytes. */
+export const ANALYSIS_BODY_LIMIT = 8 * 1024 * 1024
 
 /** Where the samples came from, to word the messages. */
 type Source = 'audioBuffer' | 'body'
@@ -105,9 +111,4 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'string') return `a string`
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`
-}
-
-/** Float32 samples as the bytes of an octet-stream reply (a view, no copy). */
-export function bytesOfSamples(samples: Float32Array): Buffer {
-  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)
 }

@@ -1,17 +1,27 @@
 /**
- * Sessions of POST /process-audio: a client that names a session (`session` in the JSON
- * body or the `x-edgemix-session` header) gets a chain of its own whose state carries from
- * request to request, plus a streaming genre classifier over its input, so consecutive
- * frames sound as one signal and `genre` becomes meaningful after a few seconds. Requests
- * without a session stay stateless (chains.ts).
+ * Sessions of POST /process-audio: a client creates one with POST /sessions and names its
+ * id (`session` in the JSON body or the `x-edgemix-session` header) on each request; the
+ * session's chain carries state from request to request, plus a streaming genre
+ * classifier over its input, so consecutive frames sound as one signal and `genre`
+ * becomes meaningful after a few seconds. Requests without a session stay stateless
+ * (chains.ts).
  *
- * At most `max` sessions are kept; creating one more drops the least recently used, and a
- * session unused for `idleMs` is dropped when any session is next used. A dropped session
- * starts again from the fresh state.
+ * Ids are issued by the server: 128 random bits (22 base64url characters), so nobody can
+ * guess another client's. A session belongs to the principal that created it (auth.ts):
+ * with API keys, only requests with the same key reach it; without, the id itself is the
+ * credential. An id that is unknown, expired or another principal's is answered alike
+ * (`ERR_SESSION_NOT_FOUND`), so a reply says nothing about other clients' sessions.
+ *
+ * At most `max` sessions are kept and at most `perClient` for one client (its API key, or
+ * its address without keys); past either, creating one is refused (existing sessions are
+ * never dropped to make room, so no client can end another's). A session unused for
+ * `idleMs` is dropped when any session is next created or used.
  */
+import { randomBytes } from 'node:crypto'
 import { GenreClassifier } from '../../index.js'
-import type { MixerChain } from '../../index.js'
+import type { MixerChain, MixerConfigInput } from '../../index.js'
 import { ErrorCode } from '../errors.js'
+import type { Principal } from './auth.js'
 import type { ChainPool } from './chains.js'
 import { HttpError } from './errors.js'
 
@@ -21,53 +31,96 @@ export interface Session {
   genre: GenreClassifier | null
 }
 
-/** Session ids: 1..128 characters of A-Z a-z 0-9 . _ : - */
-const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/
+/** Who a session belongs to: one string per principal. */
+function ownerOf(principal: Principal): string {
+  return principal.kind === 'key' ? `key:${principal.key}` : principal.kind
+}
 
-/** The session id of a request, if it names one (body field first, then the header). */
-export function sessionIdOf(json: Record<string, unknown> | undefined, header: string | string[] | undefined): string | undefined {
-  const value = json?.session ?? header
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'string' || !SESSION_ID.test(value)) {
-    throw new HttpError(ErrorCode.INVALID_ARG_TYPE, 'session must be 1 to 128 characters of A-Z, a-z, 0-9, ".", "_", ":" or "-"')
-  }
-  return value
+interface Entry {
+  session: Session
+  owner: string
+  /** Whom the per-client cap counts this session against. */
+  client: string
+  lastUsed: number
 }
 
 export class SessionStore {
   /** In least-recently-used-first order (a used session is moved to the end). */
-  private readonly sessions = new Map<string, { session: Session; lastUsed: number }>()
+  private readonly sessions = new Map<string, Entry>()
+  /** Sessions held, by client. */
+  private readonly perClientCount = new Map<string, number>()
 
   constructor(
     private readonly chains: ChainPool,
-    private readonly max: number,
-    private readonly idleMs: number,
+    private readonly limits: { max: number; perClient: number; idleMs: number },
   ) {}
 
   get size(): number {
     return this.sessions.size
   }
 
-  /** The session `id`, created from the server configuration if it does not exist. */
-  take(id: string): Session {
-    const now = Date.now()
-    const found = this.sessions.get(id)
-    this.sessions.delete(id)
-    for (const [other, entry] of this.sessions) {
-      if (now - entry.lastUsed <= this.idleMs && this.sessions.size < this.max) break
-      this.sessions.delete(other)
+  /**
+   * A new session for `principal` calling from `address` (its chain from the server
+   * configuration with `config` merged over it, validated whole).
+   */
+  create(principal: Principal, address: string, config?: MixerConfigInput): string {
+    this.expire(Date.now())
+    // Key holders are counted by key, anyone else by address.
+    const client = principal.kind === 'anonymous' ? `address:${address}` : ownerOf(principal)
+    const held = this.perClientCount.get(client) ?? 0
+    if (held >= this.limits.perClient) {
+      throw new HttpError(
+        ErrorCode.SESSION_LIMIT,
+        `this client holds ${held} sessions, the most one client may; end one with DELETE /sessions/:id or let it expire (${this.limits.idleMs} ms unused)`,
+      )
     }
-    const session = found && now - found.lastUsed <= this.idleMs ? found.session : this.create()
-    this.sessions.set(id, { session, lastUsed: now })
-    return session
+    if (this.sessions.size >= this.limits.max) {
+      throw new HttpError(ErrorCode.SERVER_BUSY, `all ${this.limits.max} sessions of this server are in use; retry later`, { 'retry-after': String(Math.ceil(this.limits.idleMs / 1000)) })
+    }
+    const session = this.open(config)
+    const id = randomBytes(16).toString('base64url')
+    this.sessions.set(id, { session, owner: ownerOf(principal), client, lastUsed: Date.now() })
+    this.perClientCount.set(client, held + 1)
+    return id
   }
 
-  delete(id: string): boolean {
-    return this.sessions.delete(id)
+  /** The session `id` of `principal`; `ERR_SESSION_NOT_FOUND` for any other id. */
+  take(id: string, principal: Principal): Session {
+    const now = Date.now()
+    this.expire(now)
+    const entry = this.sessions.get(id)
+    if (!entry || entry.owner !== ownerOf(principal)) throw notFound(id)
+    entry.lastUsed = now
+    this.sessions.delete(id)
+    this.sessions.set(id, entry)
+    return entry.session
   }
 
-  private create(): Session {
-    const chain = this.chains.create()
+  /** Ends session `id` of `principal` (the admin may end any); `ERR_SESSION_NOT_FOUND` otherwise. */
+  delete(id: string, principal: Principal): void {
+    this.expire(Date.now())
+    const entry = this.sessions.get(id)
+    if (!entry || (principal.kind !== 'admin' && entry.owner !== ownerOf(principal))) throw notFound(id)
+    this.drop(id, entry)
+  }
+
+  /** Drops the sessions unused for longer than idleMs (they are first in the map). */
+  private expire(now: number): void {
+    for (const [id, entry] of this.sessions) {
+      if (now - entry.lastUsed <= this.limits.idleMs) break
+      this.drop(id, entry)
+    }
+  }
+
+  private drop(id: string, entry: Entry): void {
+    this.sessions.delete(id)
+    const held = (this.perClientCount.get(entry.client) ?? 1) - 1
+    if (held > 0) this.perClientCount.set(entry.client, held)
+    else this.perClientCount.delete(entry.client)
+  }
+
+  private open(config?: MixerConfigInput): Session {
+    const chain = this.chains.create(config)
     let genre: GenreClassifier | null = null
     try {
       genre = new GenreClassifier({ sampleRate: chain.config.sampleRate })
@@ -76,4 +129,11 @@ export class SessionStore {
     }
     return { chain, genre }
   }
+}
+
+function notFound(id: string): HttpError {
+  return new HttpError(
+    ErrorCode.SESSION_NOT_FOUND,
+    `no session ${id} for this client: sessions are created by POST /sessions, belong to their creator and end after DELETE or when unused`,
+  )
 }

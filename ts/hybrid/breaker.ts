@@ -7,6 +7,9 @@
  */
 export type CircuitState = 'closed' | 'open' | 'half-open'
 
+/** The circuit's permission for one cloud call: an ordinary call, or a half-open probe. */
+export type Ticket = 'call' | 'probe'
+
 export interface BreakerOptions {
   /** Consecutive failures that open the circuit, 1..1000. Default 5. */
   failureThreshold?: number
@@ -80,7 +83,7 @@ export class CircuitBreaker {
    * Whether a call may go to the cloud now: `'call'` (closed), `'probe'` (half-open and a
    * probe slot was taken: report its outcome with `probe = true`) or `false`.
    */
-  acquire(): 'call' | 'probe' | false {
+  acquire(): Ticket | false {
     const state = this.state
     if (state === 'closed') return 'call'
     if (state === 'half-open' && this.#probing < this.#opts.probes) {
@@ -91,11 +94,11 @@ export class CircuitBreaker {
   }
 
   /** Gives back a probe slot that was not used (the call never started). */
-  release(ticket: 'call' | 'probe'): void {
+  release(ticket: Ticket): void {
     if (ticket === 'probe' && this.#probing > 0) this.#probing--
   }
 
-  success(ticket: 'call' | 'probe'): void {
+  success(ticket: Ticket): void {
     this.#consecutive = 0
     if (ticket === 'probe' || this.#state === 'half-open') {
       this.#close()
@@ -104,7 +107,7 @@ export class CircuitBreaker {
     this.#record(true)
   }
 
-  failure(ticket: 'call' | 'probe'): void {
+  failure(ticket: Ticket): void {
     if (ticket === 'probe' || this.#state === 'half-open') {
       this.#openFor = Math.min(this.#opts.maxOpenMs, this.#openFor * 2)
       this.#open()

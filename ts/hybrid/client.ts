@@ -11,14 +11,24 @@ import { HybridProxy, type Fallback, type HybridProxyStats, type LatencyHint } f
 import type { DecisionFunction } from './decision.js'
 import type { RouterOptions } from './router.js'
 import { initWasmEdge, type WasmDefaults, type WasmEdgeInfo, type WasmEdgeOptions } from './wasm-edge.js'
+import type { CloudClient } from '../../index.js'
+import { ErrorCode } from '../errors.js'
 
 export interface HybridClientOptions {
   /** Cloud host. Default 'localhost'. */
   host?: string
   /** Cloud port. Default 50052. */
   port?: number
-  /** Cloud endpoints (e.g. 'http://127.0.0.1:50052'), tried in order; overrides host/port. */
+  /**
+   * Cloud replicas; overrides host/port: 'http://10.0.0.5:50052' or 'host:port' (one
+   * replica each), or 'dns:///name:port' for every address of a name (a Kubernetes
+   * headless Service), re-resolved every resolveIntervalMs. Calls and streams are balanced
+   * by least outstanding requests; a replica that fails or reports NOT_SERVING leaves the
+   * rotation until its health service says SERVING again.
+   */
   endpoints?: string[]
+  /** How often dns:/// endpoints are resolved again, ms (≥ 1000). Default 10000. */
+  resolveIntervalMs?: number
   /** Default time limit of a cloud call, ms. */
   timeoutMs?: number
   /** TLS settings of https endpoints. */
@@ -71,17 +81,23 @@ export class HybridProcessingClient {
 
   constructor(options: HybridClientOptions = {}) {
     if (options === null || typeof options !== 'object') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
     }
     const host = options.host ?? 'localhost'
     const port = options.port ?? 50052
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw codedError('ERR_INVALID_CONFIG', `port must be an integer in 1..65535, received ${describeValue(port)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `port must be an integer in 1..65535, received ${describeValue(port)}`, RangeError)
     }
     this.#timeoutMs = options.timeoutMs
     if (options.cloud !== false) {
       // Lazy: never connects here. Bad endpoints or options throw (ERR_INVALID_CONFIG).
-      this.#cloud = cloudClient({ endpoints: options.endpoints ?? [`http://${host}:${port}`], timeoutMs: options.timeoutMs, token: options.token, tls: options.tls })
+      this.#cloud = cloudClient({
+        endpoints: options.endpoints ?? [`http://${host}:${port}`],
+        timeoutMs: options.timeoutMs,
+        token: options.token,
+        tls: options.tls,
+        resolveIntervalMs: options.resolveIntervalMs,
+      })
     }
   }
 
@@ -98,20 +114,20 @@ export class HybridProcessingClient {
 
   /** Creates a proxy, validating every side now (see HybridProxyOptions). */
   async createHybridProxy(options: HybridProxyOptions): Promise<HybridProxy> {
-    if (this.#closed) throw codedError('ERR_HYBRID_CLOSED', 'the client is closed')
+    if (this.#closed) throw codedError(ErrorCode.HYBRID_CLOSED, 'the client is closed')
     if (options === null || typeof options !== 'object') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, `The "options" argument must be an object, received ${describeValue(options)}`, TypeError)
     }
     if (options.edgeWasm && options.edgeNative) {
-      throw codedError('ERR_INVALID_CONFIG', 'give edgeWasm or edgeNative, not both', RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, 'give edgeWasm or edgeNative, not both', RangeError)
     }
     if (!options.edgeWasm && !options.edgeNative && !options.cloudRemote) {
-      throw codedError('ERR_HYBRID_NO_SIDE', 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
+      throw codedError(ErrorCode.HYBRID_NO_SIDE, 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
     }
     let edge: EdgeSide | undefined
     if (options.edgeWasm) {
       const defaults = this.#wasm ? await this.#wasm : DEFAULT_WASM
-      edge = await wasmEdge(options.edgeWasm, defaults, options.edgeTimeoutMs)
+      edge = await wasmEdge(options.edgeWasm, defaults, options.edgeTimeoutMs, this.#cloud as CloudClient | undefined)
     } else if (options.edgeNative) {
       edge = nativeEdge(options.edgeNative, options.edgeTimeoutMs)
     }
@@ -155,6 +171,11 @@ export class HybridProcessingClient {
     return this.#cloudOrUnavailable().listNodes()
   }
 
+  /** The cloud replicas as the client sees them: address, in rotation, calls in flight, totals. */
+  replicas(): unknown[] {
+    return this.#cloud?.replicas() ?? []
+  }
+
   /** Statistics of every proxy, by name. */
   stats(): Record<string, HybridProxyStats> {
     return Object.fromEntries([...this.#proxies].map((p) => [p.name, p.stats()]))
@@ -174,12 +195,13 @@ export class HybridProcessingClient {
 
   #cloudOrUnavailable(): CloudClientLike {
     if (this.#cloud) return this.#cloud
-    const fail = () => Promise.reject(codedError('ERR_CLOUD_UNAVAILABLE', 'no cloud: the client was created with cloud: false'))
+    const fail = () => Promise.reject(codedError(ErrorCode.CLOUD_UNAVAILABLE, 'no cloud: the client was created with cloud: false'))
     return {
       execute: fail,
       status: fail,
       listNodes: fail,
       openStream: fail as never,
+      replicas: () => [],
       close: () => {},
     }
   }
@@ -205,7 +227,7 @@ export class HybridProcessingClient {
     if (listed === undefined) return
     const names = nodeNames(listed)
     if (!names.includes(nodeType)) {
-      throw codedError('ERR_HYBRID_UNKNOWN_NODE', `the cloud has no node type "${nodeType}"; it offers: ${names.join(', ') || 'none'}`, RangeError)
+      throw codedError(ErrorCode.HYBRID_UNKNOWN_NODE, `the cloud has no node type "${nodeType}"; it offers: ${names.join(', ') || 'none'}`, RangeError)
     }
   }
 }

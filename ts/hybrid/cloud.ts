@@ -6,6 +6,7 @@
 import { CloudClient, type CloudClientOptions as NativeClientOptions } from '../../index.js'
 import { codedError } from './errors.js'
 import type { CloudFormat, Normalized } from './input.js'
+import { ErrorCode } from '../errors.js'
 
 /** The addon's CloudClient, as this layer uses it. */
 export interface CloudClientLike {
@@ -13,6 +14,7 @@ export interface CloudClientLike {
   status(): Promise<unknown>
   listNodes(): Promise<unknown>
   openStream(nodeType: string, config: unknown, options?: { format?: CloudFormat }): CloudStreamLike | Promise<CloudStreamLike>
+  replicas(): unknown[]
   close(): Promise<void> | void
 }
 
@@ -43,11 +45,12 @@ export interface CloudClientOptions {
   timeoutMs?: number
   token?: string
   tls?: CloudTlsOptions
+  resolveIntervalMs?: number
 }
 
 /** A CloudClient from the addon (lazy: it connects on first use). */
 export function cloudClient(options: CloudClientOptions): CloudClientLike {
-  const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, ...options.tls }
+  const given = { endpoints: options.endpoints, timeoutMs: options.timeoutMs, token: options.token, resolveIntervalMs: options.resolveIntervalMs, ...options.tls }
   return new CloudClient(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as unknown as NativeClientOptions)
 }
 
@@ -64,10 +67,10 @@ export class CloudSide {
 
   constructor(readonly client: CloudClientLike, options: CloudRemoteOptions, readonly timeoutMs: number | undefined) {
     if (typeof options?.nodeType !== 'string' || options.nodeType === '') {
-      throw codedError('ERR_INVALID_ARG_TYPE', 'cloudRemote.nodeType must be a node type name (a non-empty string)', TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, 'cloudRemote.nodeType must be a node type name (a non-empty string)', TypeError)
     }
     if (options.serializationFormat !== undefined && !FORMATS.includes(options.serializationFormat)) {
-      throw codedError('ERR_INVALID_CONFIG', `cloudRemote.serializationFormat must be one of ${FORMATS.join(', ')}, received ${String(options.serializationFormat)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `cloudRemote.serializationFormat must be one of ${FORMATS.join(', ')}, received ${String(options.serializationFormat)}`, RangeError)
     }
     this.nodeType = options.nodeType
     this.#config = options.config ?? {}
@@ -93,11 +96,11 @@ export class CloudSide {
       try {
         return JSON.parse(Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength).toString('utf8'))
       } catch (e) {
-        throw codedError('ERR_CLOUD_INTERNAL', `the ${this.nodeType} answer is not the JSON the edge module declares: ${(e as Error).message}`, Error, e)
+        throw codedError(ErrorCode.CLOUD_INTERNAL, `the ${this.nodeType} answer is not the JSON the edge module declares: ${(e as Error).message}`, Error, e)
       }
     }
     if (answer.byteLength % 4 !== 0) {
-      throw codedError('ERR_CLOUD_INTERNAL', `the ${this.nodeType} answer has ${answer.byteLength} bytes, not the whole float32 samples the edge module declares`)
+      throw codedError(ErrorCode.CLOUD_INTERNAL, `the ${this.nodeType} answer has ${answer.byteLength} bytes, not the whole float32 samples the edge module declares`)
     }
     return new Float32Array(answer.buffer.slice(answer.byteOffset, answer.byteOffset + answer.byteLength))
   }
@@ -117,7 +120,7 @@ export class CloudSide {
     if (limit === undefined) return sent
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(codedError('ERR_CLOUD_TIMEOUT', `the cloud did not answer within cloudTimeoutMs = ${limit} ms`)),
+        () => reject(codedError(ErrorCode.CLOUD_TIMEOUT, `the cloud did not answer within cloudTimeoutMs = ${limit} ms`)),
         limit,
       )
       sent.then(

@@ -2,7 +2,7 @@
 export { HybridProcessingClient, type HybridClientOptions, type HybridProxyOptions } from './client.js'
 export { HybridProxy, type DecisionInfo, type Fallback, type HybridProxyStats, type HybridResult, type LatencyHint, type StreamOptions } from './proxy.js'
 export { IntelligentRouter, type ExplainedDecision, type RouteDecision, type RouterOptions, type Side } from './router.js'
-export { CircuitBreaker, type BreakerOptions, type CircuitState } from './breaker.js'
+export { CircuitBreaker, type BreakerOptions, type CircuitState, type Ticket } from './breaker.js'
 export { CostModel, type CostModelOptions } from './cost-model.js'
 export { Pipeline, isSpeech, type PipelineNode, type PipelineResult, type PipelineStats } from './pipeline.js'
 export type { DecisionContext, DecisionFunction, Requested, SideContext } from './decision.js'

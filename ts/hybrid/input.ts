@@ -8,8 +8,12 @@
  * | Buffer / Uint8Array | the bytes | the bytes (`bytes`) |
  * | string | its UTF-8 bytes | its UTF-8 bytes (`bytes`) |
  * | other JSON value | UTF-8 bytes of its JSON text | the JSON text (`json`) |
+ *
+ * The cloud column is the one rule of `InputKind::default_format` (crates/wire), which
+ * the addon's CloudClient applies too; __test__/wire-rule.test.ts checks they agree.
  */
 import { codedError, describeValue } from './errors.js'
+import { ErrorCode } from '../errors.js'
 
 export type InputKind = 'f32' | 'bytes' | 'text' | 'json'
 export type CloudFormat = 'f32le' | 'bytes' | 'json'
@@ -45,7 +49,7 @@ export function normalize(input: unknown): Normalized {
     }
   }
   throw codedError(
-    'ERR_INVALID_ARG_TYPE',
+    ErrorCode.INVALID_ARG_TYPE,
     `The "input" argument must be a Float32Array, Uint8Array, Buffer, string or JSON value, received ${describeValue(input)}`,
     TypeError,
   )

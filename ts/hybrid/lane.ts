@@ -70,10 +70,6 @@ export class Lane {
     current.stream.then((s) => s.end()).catch(() => {})
   }
 
-  get cloudOpen(): Promise<CloudStreamLike> | undefined {
-    return this.#cloud?.stream
-  }
-
   /** Whether an earlier input holds a turn (it has not been submitted yet). */
   get waiting(): boolean {
     return this.#holders > 0

@@ -9,6 +9,7 @@ import { codedError, describeValue } from './errors.js'
 import type { Lane } from './lane.js'
 import { ordered } from './ordered.js'
 import { HybridProxy, type HybridResult } from './proxy.js'
+import { ErrorCode } from '../errors.js'
 
 /** Anything with an async process(): a native node (e.g. a MixerChain) or a custom step. */
 export interface PipelineNode {
@@ -76,9 +77,9 @@ export class Pipeline {
   stream(frames: AsyncIterable<unknown> | Iterable<unknown>, options: { maxInFlight?: number } = {}): AsyncIterable<PipelineResult> {
     const limit = options.maxInFlight ?? 16
     if (!Number.isInteger(limit) || limit < 1 || limit > 1024) {
-      throw codedError('ERR_INVALID_CONFIG', `maxInFlight must be an integer in 1..1024, received ${describeValue(limit)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `maxInFlight must be an integer in 1..1024, received ${describeValue(limit)}`, RangeError)
     }
-    if (this.#stages.length === 0) throw codedError('ERR_INVALID_CONFIG', 'the pipeline has no stages', RangeError)
+    if (this.#stages.length === 0) throw codedError(ErrorCode.INVALID_CONFIG, 'the pipeline has no stages', RangeError)
     const lanes = this.#stages.map((s) => (s.target instanceof HybridProxy ? s.target.openLane() : undefined))
     // turns[k]: resolved once the previous frame has passed (or skipped) stage k.
     const turns: Promise<void>[] = this.#stages.map(() => Promise.resolve())
@@ -133,12 +134,12 @@ export class Pipeline {
 
   #add(name: string, kind: StageKind, target: HybridProxy | PipelineNode, keep: (output: unknown) => boolean): this {
     if (typeof name !== 'string' || name === '' || this.#stages.some((s) => s.name === name)) {
-      throw codedError('ERR_INVALID_CONFIG', `a stage needs a unique non-empty name, received ${describeValue(name)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `a stage needs a unique non-empty name, received ${describeValue(name)}`, RangeError)
     }
     if (!(target instanceof HybridProxy) && typeof (target as PipelineNode | null)?.process !== 'function') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `stage "${name}" must be a HybridProxy or an object with process(), received ${describeValue(target)}`, TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, `stage "${name}" must be a HybridProxy or an object with process(), received ${describeValue(target)}`, TypeError)
     }
-    if (typeof keep !== 'function') throw codedError('ERR_INVALID_ARG_TYPE', `the keep test of gate "${name}" must be a function`, TypeError)
+    if (typeof keep !== 'function') throw codedError(ErrorCode.INVALID_ARG_TYPE, `the keep test of gate "${name}" must be a function`, TypeError)
     this.#stages.push({ name, kind, target, keep })
     return this
   }

@@ -16,7 +16,9 @@ import { Metrics, type ProxyStats } from './metrics.js'
 import { ordered } from './ordered.js'
 import * as poll from './poll.js'
 import { IntelligentRouter, type ExplainedDecision, type RouterOptions, type Side } from './router.js'
-import type { CircuitState } from './breaker.js'
+import type { CircuitState, Ticket } from './breaker.js'
+import type { WasmRemoteCalls } from '../../index.js'
+import { ErrorCode } from '../errors.js'
 
 export type Fallback = 'both' | 'edge' | 'cloud' | 'none'
 
@@ -75,13 +77,15 @@ export interface HybridProxyStats extends ProxyStats {
   circuit: CircuitState
   timesOpened: number
   offline: boolean
+  /** An edge module's own cloud calls (env.call_remote_service) by outcome, when it makes any. */
+  remoteCalls?: WasmRemoteCalls
 }
 
 interface Plan {
   first: Side
   decision: DecisionInfo
-  /** The circuit's permission for a first cloud call. */
-  ticket?: 'call' | 'probe'
+  /** The circuit's permission for a first cloud call (null: none, or the edge goes first). */
+  ticket: Ticket | null
 }
 
 const FALLBACKS: Fallback[] = ['both', 'edge', 'cloud', 'none']
@@ -89,8 +93,6 @@ const LATENCY_HINTS: LatencyHint[] = ['balanced', 'interactive']
 const AUTO: Decided = Object.freeze({ requested: 'auto' })
 const CIRCUIT_GAUGE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 }
 const other = (side: Side): Side => (side === 'edge' ? 'cloud' : 'edge')
-/** Cloud errors that say nothing about the cloud's health (the request itself was refused). */
-const HEALTHY_REFUSALS = new Set(['ERR_CLOUD_REJECTED'])
 
 class SideView implements SideContext {
   constructor(
@@ -139,33 +141,33 @@ export class HybridProxy {
     this.name = options.name
     this.#edge = options.edge
     this.#cloud = options.cloud
-    if (!this.#edge && !this.#cloud) throw codedError('ERR_HYBRID_NO_SIDE', 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
+    if (!this.#edge && !this.#cloud) throw codedError(ErrorCode.HYBRID_NO_SIDE, 'a hybrid proxy needs edgeWasm, edgeNative or cloudRemote (none was given)')
     const fn = options.decisionFunction
     if (fn !== undefined && typeof fn !== 'function') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `decisionFunction must be a function, received ${describeValue(fn)}`, TypeError)
+      throw codedError(ErrorCode.INVALID_ARG_TYPE, `decisionFunction must be a function, received ${describeValue(fn)}`, TypeError)
     }
     this.#decisionFunction = fn
     this.#decisionTimeoutMs = bounded('decisionTimeoutMs', options.decisionTimeoutMs, 10, 0, 10_000)
     this.#maxInFlight = bounded('maxInFlight', options.maxInFlight, 16, 1, 1024)
     const fallback = options.fallback ?? 'both'
     if (!FALLBACKS.includes(fallback)) {
-      throw codedError('ERR_INVALID_CONFIG', `fallback must be one of ${FALLBACKS.join(', ')}, received ${describeValue(fallback)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `fallback must be one of ${FALLBACKS.join(', ')}, received ${describeValue(fallback)}`, RangeError)
     }
     this.#fallback = fallback
     const hint = options.latencyHint ?? 'balanced'
     if (!LATENCY_HINTS.includes(hint)) {
-      throw codedError('ERR_INVALID_CONFIG', `latencyHint must be one of ${LATENCY_HINTS.join(', ')}, received ${describeValue(hint)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `latencyHint must be one of ${LATENCY_HINTS.join(', ')}, received ${describeValue(hint)}`, RangeError)
     }
     this.#interactive = hint === 'interactive'
     const c = options.complexity
     if (c !== undefined && typeof c !== 'function' && !(typeof c === 'number' && c >= 0 && c <= 1)) {
-      throw codedError('ERR_INVALID_CONFIG', `complexity must be a number in 0..1 or a function, received ${describeValue(c)}`, RangeError)
+      throw codedError(ErrorCode.INVALID_CONFIG, `complexity must be a number in 0..1 or a function, received ${describeValue(c)}`, RangeError)
     }
     this.#complexity = c
     try {
       this.router = new IntelligentRouter({ ...options.router, sides: { edge: !!this.#edge, cloud: !!this.#cloud } })
     } catch (e) {
-      throw codedError('ERR_INVALID_CONFIG', `router: ${(e as Error).message}`, RangeError, e)
+      throw codedError(ErrorCode.INVALID_CONFIG, `router: ${(e as Error).message}`, RangeError, e)
     }
     this.#views = { edge: new SideView(this, 'edge'), cloud: new SideView(this, 'cloud') }
   }
@@ -216,7 +218,8 @@ export class HybridProxy {
   }
 
   stats(): HybridProxyStats {
-    return { ...this.metrics.snapshot(), circuit: this.router.breaker.state, timesOpened: this.router.breaker.timesOpened, offline: this.router.offline }
+    const remoteCalls = this.#edge?.remoteCalls?.()
+    return { ...this.metrics.snapshot(), circuit: this.router.circuit, timesOpened: this.router.timesOpened, offline: this.router.offline, ...(remoteCalls && { remoteCalls }) }
   }
 
   /** Recent routing decisions of the built-in router, oldest first. */
@@ -226,7 +229,7 @@ export class HybridProxy {
 
   /** Circuit state as a gauge: 0 closed, 1 half-open, 2 open. */
   get circuitGauge(): number {
-    return CIRCUIT_GAUGE[this.router.breaker.state]
+    return CIRCUIT_GAUGE[this.router.circuit]
   }
 
   /** Stops accepting inputs, waits for those in flight, closes every session. */
@@ -273,7 +276,7 @@ export class HybridProxy {
       edge: this.#views.edge,
       cloud: this.#views.cloud,
       cloudReachable: this.router.cloudUsable,
-      circuit: this.router.breaker.state,
+      circuit: this.router.circuit,
     }
   }
 
@@ -320,26 +323,20 @@ export class HybridProxy {
     return decided
   }
 
-  /** The first side to try, why, and (cloud) the circuit's permission. */
+  /**
+   * The first side to try, why, and (cloud) the circuit's permission: the router's
+   * decision for 'auto', else the decisionFunction's side (the other one when the proxy
+   * lacks it) with the router's permit.
+   */
   #plan(decided: Decided, n: Normalized, complexity: number): Plan {
     const { requested, error } = decided
     if (requested === 'auto') {
       const r = this.router.decide(n.bytes, complexity)
-      const decision: DecisionInfo = { requested, by: 'router', reason: r.reason, error }
-      if (r.route === 'edge') return { first: 'edge', decision }
-      const ticket = this.#ticket()
-      if (ticket || !this.#edge) return { first: 'cloud', ticket, decision }
-      decision.reason += `; no cloud call allowed (circuit ${this.router.breaker.state}), edge instead`
-      return { first: 'edge', decision }
+      return { first: r.route, ticket: r.ticket, decision: { requested, by: 'router', reason: r.reason, error } }
     }
-    if (!this.#has(requested)) {
-      return this.#withTicket(other(requested), { requested, by: 'function', reason: `the proxy has no ${requested} side` })
-    }
-    return this.#withTicket(requested, { requested, by: 'function', reason: 'decisionFunction' })
-  }
-
-  #withTicket(first: Side, decision: DecisionInfo): Plan {
-    return first === 'edge' ? { first, decision } : { first, decision, ticket: this.#ticket() }
+    const first = this.#has(requested) ? requested : other(requested)
+    const reason = first === requested ? 'decisionFunction' : `the proxy has no ${requested} side`
+    return { first, ticket: first === 'cloud' ? this.router.permit() : null, decision: { requested, by: 'function', reason } }
   }
 
   #has(side: Side): boolean {
@@ -365,7 +362,7 @@ export class HybridProxy {
     }
     turn?.done()
     decision.reason += this.router.offline ? '; offline mode' : '; cloud circuit open'
-    const refused = codedError('ERR_CLOUD_UNAVAILABLE', this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.breaker.state}`)
+    const refused = codedError(ErrorCode.CLOUD_UNAVAILABLE, this.router.offline ? 'offline mode: the cloud is not used' : `the cloud circuit is ${this.router.circuit}`)
     return this.#fallBack(lane, n, plan, started, refused)
   }
 
@@ -378,7 +375,7 @@ export class HybridProxy {
       throw firstError
     }
     this.metrics.fallbacks[first === 'edge' ? 'edgeToCloud' : 'cloudToEdge']++
-    const secondTicket = second === 'cloud' ? this.#ticket() : undefined
+    const secondTicket = second === 'cloud' ? this.router.permit() : null
     if (second === 'cloud' && !secondTicket) {
       this.metrics.failed++
       throw firstError
@@ -392,14 +389,8 @@ export class HybridProxy {
     }
   }
 
-  /** Permission for a cloud call: 'call', 'probe', or undefined (circuit open / offline). */
-  #ticket(): 'call' | 'probe' | undefined {
-    if (this.router.offline || !this.#cloud) return undefined
-    return this.router.breaker.acquire() || undefined
-  }
-
   /** One call on one side, measured; submitted synchronously when the side's session is open. */
-  #attempt(lane: Lane, side: Side, n: Normalized, ticket?: 'call' | 'probe'): Promise<unknown> {
+  #attempt(lane: Lane, side: Side, n: Normalized, ticket: Ticket | null): Promise<unknown> {
     const m = this.metrics
     const interactive = this.#interactive
     m.inFlight[side]++
@@ -422,19 +413,16 @@ export class HybridProxy {
         m.latency[side].record(ms)
         if (side === 'edge') m.bytes.atEdge += n.bytes
         else m.bytes.toCloud += n.bytes
-        this.router.observe(side, n.bytes, ms)
-        if (ticket) this.router.breaker.success(ticket)
+        this.router.report(side, ticket, n.bytes, ms)
         return output
       },
       (e) => {
+        const ms = performance.now() - t0
         if (interactive) poll.ended()
         m.inFlight[side]--
         const code = codeOf(e)
         m.error(side, code)
-        if (side === 'cloud' && ticket) {
-          if (HEALTHY_REFUSALS.has(code)) this.router.breaker.success(ticket)
-          else this.router.breaker.failure(ticket)
-        }
+        this.router.report(side, ticket, n.bytes, ms, code)
         throw e
       },
     )
@@ -453,13 +441,13 @@ export class HybridProxy {
 }
 
 function closedError(name: string) {
-  return codedError('ERR_HYBRID_CLOSED', `the hybrid proxy "${name}" is closed`)
+  return codedError(ErrorCode.HYBRID_CLOSED, `the hybrid proxy "${name}" is closed`)
 }
 
 function bounded(name: string, value: number | undefined, fallback: number, lo: number, hi: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
-    throw codedError('ERR_INVALID_CONFIG', `${name} must be a number in ${lo}..${hi}, received ${describeValue(value)}`, RangeError)
+    throw codedError(ErrorCode.INVALID_CONFIG, `${name} must be a number in ${lo}..${hi}, received ${describeValue(value)}`, RangeError)
   }
   return value
 }

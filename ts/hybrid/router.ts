@@ -2,15 +2,23 @@
  * IntelligentRouter: what `'auto'` means.
  *
  * 1. Availability: no cloud, offline mode or an open circuit → edge; no edge → cloud; a
- *    half-open circuit sends the next call to the cloud as a probe.
+ *    half-open circuit sends the next call to the cloud as a probe, and the calls decided
+ *    while that probe is in flight to the edge.
  * 2. Learned costs: once both sides have `minObservations` latency observations, the side
  *    whose cost model (base + per-KiB, see CostModel) predicts the lower latency.
  * 3. Until then the thresholds as the prior: input < 100 KB and complexity < 0.3 → edge;
  *    > 10 MB or complexity > 0.8 → cloud; otherwise edge first with cloud fallback.
  * Every decision is kept in a ring buffer for `explain()`.
+ *
+ * The router is the one place that decides: it owns the cloud's circuit breaker, so a
+ * cloud decision comes with the circuit's permission for that call (`ticket`), and a
+ * cloud call chosen elsewhere (a decisionFunction's answer, a fallback) asks `permit()`.
+ * Every finished call comes back through `report()`, which teaches the cost models and
+ * settles the call's permission.
  */
-import { CircuitBreaker, type BreakerOptions, type CircuitState } from './breaker.js'
+import { CircuitBreaker, type BreakerOptions, type CircuitState, type Ticket } from './breaker.js'
 import { CostModel, type CostModelOptions } from './cost-model.js'
+import { ErrorCode } from '../errors.js'
 
 export type Side = 'edge' | 'cloud'
 
@@ -37,8 +45,14 @@ export interface RouteDecision {
   route: Side
   /** Why, in words. */
   reason: string
-  /** This cloud call is a half-open circuit probe. */
+  /** This cloud call is a half-open circuit probe (`ticket` is 'probe'). */
   probe: boolean
+  /**
+   * For a cloud route, the circuit's permission for the call, to hand back with
+   * `report()`; null for the edge, and for a cloud that may not be called now (offline or
+   * circuit open) when there is no edge side to go to instead.
+   */
+  ticket: Ticket | null
 }
 
 export interface ExplainedDecision extends RouteDecision {
@@ -51,8 +65,11 @@ export interface ExplainedDecision extends RouteDecision {
   circuit: CircuitState
 }
 
+/** Cloud errors that say nothing about the cloud's health (the request itself was refused). */
+const HEALTHY_REFUSALS = new Set<string>([ErrorCode.CLOUD_REJECTED])
+
 export class IntelligentRouter {
-  readonly breaker: CircuitBreaker
+  readonly #breaker: CircuitBreaker
   readonly models: Record<Side, CostModel>
   readonly #sides: { edge: boolean; cloud: boolean }
   readonly #o: Required<Omit<RouterOptions, 'sides' | 'breaker' | 'costModel'>>
@@ -78,7 +95,7 @@ export class IntelligentRouter {
     }
     if (!(o.minObservations >= 1 && o.minObservations <= 10_000)) throw new RangeError(`minObservations must be in 1..10000, received ${o.minObservations}`)
     if (!(o.explainSize >= 1 && o.explainSize <= 10_000)) throw new RangeError(`explainSize must be in 1..10000, received ${o.explainSize}`)
-    this.breaker = new CircuitBreaker(options.breaker)
+    this.#breaker = new CircuitBreaker(options.breaker)
     this.models = { edge: new CostModel(options.costModel), cloud: new CostModel(options.costModel) }
   }
 
@@ -97,7 +114,17 @@ export class IntelligentRouter {
 
   /** Whether a cloud call may be made now (cloud configured, online, circuit not open). */
   get cloudUsable(): boolean {
-    return this.#sides.cloud && !this.#offline && this.breaker.state !== 'open'
+    return this.#sides.cloud && !this.#offline && this.#breaker.state !== 'open'
+  }
+
+  /** The cloud's circuit. */
+  get circuit(): CircuitState {
+    return this.#breaker.state
+  }
+
+  /** Times the cloud's circuit opened. */
+  get timesOpened(): number {
+    return this.#breaker.timesOpened
   }
 
   /** Predicted latency of `bytes` on `side`, ms, or null while its model is untrained. */
@@ -106,16 +133,47 @@ export class IntelligentRouter {
     return this.#sides[side] && model.observations >= this.#o.minObservations ? model.predict(bytes) : null
   }
 
-  /** Picks a side for an input of `bytes` bytes and estimated `complexity` in [0, 1]. */
+  /**
+   * Picks the side for an input of `bytes` bytes and estimated `complexity` in [0, 1]:
+   * final, the circuit's permission included (a cloud route holds a `ticket` that
+   * `report()` must get back).
+   */
   decide(bytes: number, complexity: number): RouteDecision {
     const e = this.predict('edge', bytes)
     const c = this.predict('cloud', bytes)
-    const decision = this.#decide(bytes, complexity, e, c)
-    this.#remember({ route: decision.route, reason: decision.reason, probe: decision.probe, at: Date.now(), bytes, complexity, predictedMs: { edge: e, cloud: c }, circuit: this.breaker.state })
+    const circuit = this.#breaker.state
+    const decision = this.#decide(bytes, complexity, e, c, circuit)
+    // Fields listed, not spread: a spread into a larger literal takes V8's slow path
+    // (several µs per decision, measured).
+    const { route, reason, probe, ticket } = decision
+    this.#remember({ route, reason, probe, ticket, at: Date.now(), bytes, complexity, predictedMs: { edge: e, cloud: c }, circuit })
     return decision
   }
 
-  /** Learns from a finished call: `bytes` took `latencyMs` on `side`. */
+  /**
+   * The circuit's permission for a cloud call the router did not choose (a
+   * decisionFunction's answer, a fallback): 'call', 'probe' (half-open: this call decides
+   * the circuit) or null (no cloud, offline, circuit open, or every probe in flight).
+   */
+  permit(): Ticket | null {
+    if (!this.#sides.cloud || this.#offline) return null
+    return this.#breaker.acquire() || null
+  }
+
+  /**
+   * Reports a finished call on `side`: `error` is its error code, or undefined when it
+   * succeeded and took `latencyMs` for `bytes` (what the side's cost model learns). A
+   * cloud call's `ticket` (from `decide()` or `permit()`) settles the circuit; a refusal
+   * of the input itself (ERR_CLOUD_REJECTED) counts as a healthy answer.
+   */
+  report(side: Side, ticket: Ticket | null, bytes: number, latencyMs: number, error?: string): void {
+    if (error === undefined) this.observe(side, bytes, latencyMs)
+    if (!ticket) return
+    if (error === undefined || HEALTHY_REFUSALS.has(error)) this.#breaker.success(ticket)
+    else this.#breaker.failure(ticket)
+  }
+
+  /** Learns from a successful call: `bytes` took `latencyMs` on `side`. */
   observe(side: Side, bytes: number, latencyMs: number): void {
     this.models[side].observe(bytes, latencyMs)
   }
@@ -125,24 +183,32 @@ export class IntelligentRouter {
     return [...this.#ring.slice(this.#next), ...this.#ring.slice(0, this.#next)]
   }
 
-  #decide(bytes: number, complexity: number, e: number | null, c: number | null): RouteDecision {
-    const edge = (reason: string): RouteDecision => ({ route: 'edge', reason, probe: false })
-    const cloud = (reason: string): RouteDecision => ({ route: 'cloud', reason, probe: false })
+  #decide(bytes: number, complexity: number, e: number | null, c: number | null, circuit: CircuitState): RouteDecision {
     if (!this.#sides.cloud) return edge('no cloud side')
     if (this.#offline && this.#sides.edge) return edge('offline mode')
-    if (!this.#sides.edge) return cloud('no edge side')
-    const circuit = this.breaker.state
+    if (!this.#sides.edge) {
+      const ticket = this.permit()
+      return { route: 'cloud', reason: 'no edge side', probe: ticket === 'probe', ticket }
+    }
     if (circuit === 'open') return edge('cloud circuit open')
-    if (circuit === 'half-open') return { route: 'cloud', reason: 'half-open circuit: probing the cloud', probe: true }
+    if (circuit === 'half-open') {
+      // One call finds out whether the cloud is back; the others stay at the edge meanwhile.
+      return this.#breaker.acquire() ? { route: 'cloud', reason: 'half-open circuit: probing the cloud', probe: true, ticket: 'probe' } : edge('half-open circuit: a probe is in flight')
+    }
     if (e !== null && c !== null) {
       const words = `cost model: edge ${e.toFixed(3)} ms vs cloud ${c.toFixed(3)} ms`
-      return e <= c ? edge(words) : cloud(words)
+      return e <= c ? edge(words) : this.#cloud(words)
     }
     const o = this.#o
-    if (bytes > o.largeBytes) return cloud(`prior: ${bytes} B > ${o.largeBytes} B`)
-    if (complexity > o.largeComplexity) return cloud(`prior: complexity ${complexity.toFixed(2)} > ${o.largeComplexity}`)
+    if (bytes > o.largeBytes) return this.#cloud(`prior: ${bytes} B > ${o.largeBytes} B`)
+    if (complexity > o.largeComplexity) return this.#cloud(`prior: complexity ${complexity.toFixed(2)} > ${o.largeComplexity}`)
     if (bytes < o.smallBytes && complexity < o.smallComplexity) return edge(`prior: ${bytes} B < ${o.smallBytes} B and complexity ${complexity.toFixed(2)} < ${o.smallComplexity}`)
     return edge('prior: middle band, edge first with cloud fallback')
+  }
+
+  /** The cloud on a closed circuit, chosen on its merits. */
+  #cloud(reason: string): RouteDecision {
+    return { route: 'cloud', reason, probe: false, ticket: this.#breaker.acquire() || null }
   }
 
   #remember(entry: ExplainedDecision) {
@@ -153,4 +219,8 @@ export class IntelligentRouter {
       this.#next = (this.#next + 1) % this.#o.explainSize
     }
   }
+}
+
+function edge(reason: string): RouteDecision {
+  return { route: 'edge', reason, probe: false, ticket: null }
 }

@@ -1,6 +1,6 @@
 //! Writes the genre training table: the feature vector of every 3 s window (one every
-//! second) of every clip of a corpus made by `crates/dsp/genre/corpus.py`, computed by
-//! the same code as `edgemix_dsp::genre::classify`. Run by `crates/dsp/genre/train.py`;
+//! second) of every clip of a corpus made by `crates/dsp/training/genre/corpus.py`, computed by
+//! the same code as `edgemix_dsp::genre::classify`. Run by `crates/dsp/training/genre/train.py`;
 //! not a benchmark.
 //!
 //! ```sh

@@ -1,6 +1,6 @@
 //! Writes the VAD's training table: the feature vector of every 20 ms hop of a training
 //! speech set (generate.py --train) mixed with many backgrounds, with its label.
-//! Run by `crates/dsp/tests/vad_set/train.py`; not a benchmark.
+//! Run by `crates/dsp/training/vad/train.py`; not a benchmark.
 //!
 //! ```sh
 //! cargo run --release -p edgemix-dsp --example vad_train_features -- train.wav train.json out.f32

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
 /// A configuration value that is unknown, of the wrong type or out of range.
 ///
 /// `param` is the dotted path of the parameter (`compressor.ratio`); `message` says what
@@ -19,6 +21,23 @@ impl ConfigError {
             message: message.into(),
         }
     }
+}
+
+/// Deserialises a configuration `T` from JSON, naming the offending key in the error
+/// (`what`: "mixer config", "vad config", ...).
+pub(crate) fn parse_config<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    what: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner().to_string();
+        if path == "." {
+            ConfigError::new("", format!("invalid {what}: {inner}"))
+        } else {
+            ConfigError::new(path.clone(), format!("invalid {what} at {path}: {inner}"))
+        }
+    })
 }
 
 impl fmt::Display for ConfigError {

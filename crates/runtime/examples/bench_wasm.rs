@@ -10,6 +10,7 @@
 //! - `echo`: `WasmSession::process` on 3840 bytes (960 f32), the per-call cost of the host;
 //! - `mixer`: `WasmSession::process` per 960-sample frame of mixer.wasm, and the native
 //!   `MixerChain::process` on the same frames (the same test signal as bench_chain.rs);
+//! - `denoise`: the same for denoise.wasm and the native `Denoiser` (RNNoise, mono);
 //! - loads: cold (fresh bytes: compile), warm (same bytes: in-memory cache), disk (a fresh
 //!   hash whose .cwasm is in a temporary cache dir);
 //! - `WasmSession::new` on mixer.wasm (slot reused: create then drop), and while creating
@@ -27,8 +28,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use edgemix_dsp::{ChainConfig, MixerChain, FRAME_SAMPLES};
-use edgemix_runtime::wasm::{CacheOutcome, Limits, RemoteAccess, Runtime, WasmModule, WasmSession};
+use edgemix_dsp::{ChainConfig, Channels, DenoiseConfig, Denoiser, MixerChain, FRAME_SAMPLES};
+use edgemix_runtime::wasm::{
+    CacheOutcome, Limits, RemoteAccess, Runtime, RuntimeOptions, WasmModule, WasmSession,
+};
 use serde_json::{json, Value};
 
 /// Frames in the test signal (cycled), as in bench_chain.rs.
@@ -78,9 +81,16 @@ fn main() {
     };
     let echo_bytes = read("echo.wasm");
     let mixer_bytes = read("mixer.wasm");
+    let denoise_bytes = read("denoise.wasm");
 
     let t = Instant::now();
-    let runtime = Runtime::global(None).expect("the WASM engine starts");
+    // One module fills the pool here on purpose: no per-module share below the pool size.
+    let defaults = RuntimeOptions::default();
+    let options = RuntimeOptions {
+        max_instances_per_module: Some(defaults.max_instances),
+        ..defaults
+    };
+    let runtime = Runtime::global(Some(&options)).expect("the WASM engine starts");
     let engine_start_ns = t.elapsed().as_nanos() as f64;
     let max_instances = runtime.options().max_instances as usize;
     assert!(
@@ -207,6 +217,40 @@ fn main() {
     wasm_chain.close().expect("closes");
     drop(wasm_chain);
 
+    // ── The noise suppressor alone, the same way (mono, no attenuation limit).
+    let denoise = runtime.load(&denoise_bytes, None).expect("denoise.wasm loads");
+    let mut wasm_denoise = session(&denoise, "bench-denoise");
+    let mut native_denoise = Denoiser::new(
+        &DenoiseConfig { enabled: true, ..DenoiseConfig::default() },
+        Channels::Mono,
+    );
+    let mut denoise_max_diff = 0.0f32;
+    for frame in signal.chunks(FRAME_SAMPLES).take(50) {
+        block.copy_from_slice(frame);
+        native_denoise.process(&mut block);
+        let got = from_bytes(&wasm_denoise.process(&f32_bytes(frame)).expect("denoise"));
+        denoise_max_diff = got
+            .iter()
+            .zip(&block)
+            .map(|(a, b)| (a - b).abs())
+            .fold(denoise_max_diff, f32::max);
+    }
+    let (denoise_warmup, denoise_n) = (n(200), n(2_000));
+    let wasm_denoise_ns = time_calls(denoise_warmup, denoise_n, |i| {
+        let out = wasm_denoise
+            .process(&frames[i % SIGNAL_FRAMES])
+            .expect("denoise");
+        std::hint::black_box(out);
+    });
+    let native_denoise_ns = time_calls(denoise_warmup, denoise_n, |i| {
+        let start = (i % SIGNAL_FRAMES) * FRAME_SAMPLES;
+        block.copy_from_slice(&signal[start..start + FRAME_SAMPLES]);
+        native_denoise.process(&mut block);
+        std::hint::black_box(&block);
+    });
+    wasm_denoise.close().expect("closes");
+    drop(wasm_denoise);
+
     // ── Session creation with a pool slot just freed (create, then drop).
     let (create_warmup, create_n) = (n(200), n(3_000));
     let mut create_times = Vec::with_capacity(create_n);
@@ -319,6 +363,7 @@ fn main() {
         },
         "echo": json!({ "inputBytes": 4 * FRAME_SAMPLES, "ns": echo_call }),
         "mixer": { "frameSamples": FRAME_SAMPLES, "wasmNs": wasm_mixer, "nativeNs": native_mixer, "parityMaxDiff": max_diff },
+        "denoise": { "frameSamples": FRAME_SAMPLES, "wasmNs": wasm_denoise_ns, "nativeNs": native_denoise_ns, "parityMaxDiff": denoise_max_diff },
         "sessionCreate": create,
         "idle": idle,
         "concurrent": [concurrent2, concurrent1],

@@ -1,4 +1,4 @@
-//! The streaming feature extractor as a stateful node: pushes and resets applied in the
+//! The streaming feature extractor as serial state: pushes and resets applied in the
 //! order they were issued.
 
 use edgemix_dsp::{AnalysisFrames, AudioError, FeatureExtractor};
@@ -6,9 +6,9 @@ use edgemix_dsp::{AnalysisFrames, AudioError, FeatureExtractor};
 use crate::serial::Stateful;
 
 /// A feature extractor behind a [`crate::Serial`] queue.
-pub struct ExtractorNode(FeatureExtractor);
+pub struct ExtractorState(FeatureExtractor);
 
-impl ExtractorNode {
+impl ExtractorState {
     pub fn new(extractor: FeatureExtractor) -> Self {
         Self(extractor)
     }
@@ -21,7 +21,7 @@ pub enum ExtractorOp {
     Reset,
 }
 
-impl Stateful for ExtractorNode {
+impl Stateful for ExtractorState {
     type Op = ExtractorOp;
     type Output = Result<AnalysisFrames, AudioError>;
 

@@ -1,4 +1,4 @@
-//! The streaming genre classifier as a stateful node: pushes and resets applied in the
+//! The streaming genre classifier as serial state: pushes and resets applied in the
 //! order they were issued.
 
 use edgemix_dsp::genre::{GenreDecision, StreamingGenreClassifier};
@@ -7,9 +7,9 @@ use edgemix_dsp::AudioError;
 use crate::serial::Stateful;
 
 /// A streaming genre classifier behind a [`crate::Serial`] queue.
-pub struct GenreNode(StreamingGenreClassifier);
+pub struct GenreState(StreamingGenreClassifier);
 
-impl GenreNode {
+impl GenreState {
     pub fn new(classifier: StreamingGenreClassifier) -> Self {
         Self(classifier)
     }
@@ -22,7 +22,7 @@ pub enum GenreOp {
     Reset,
 }
 
-impl Stateful for GenreNode {
+impl Stateful for GenreState {
     type Op = GenreOp;
     type Output = Result<GenreDecision, AudioError>;
 

@@ -1,5 +1,7 @@
-//! The mixer chain as a stateful node: audio blocks, configuration changes and resets
-//! applied in the order they were issued, with meters readable at any time.
+//! The mixer chain as serial state behind the addon's `MixerChain`: audio blocks,
+//! configuration changes and resets applied in the order they were issued, with meters
+//! readable at any time. (The cloud's `AudioMixer` node, in `edgemix-cloud`, wraps the
+//! same `edgemix_dsp::MixerChain` for gRPC requests and streams.)
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -47,12 +49,12 @@ impl MetersHandle {
 }
 
 /// A mixer chain and the meters it publishes.
-pub struct MixerNode {
+pub struct MixerState {
     chain: MixerChain,
     meters: MetersHandle,
 }
 
-impl MixerNode {
+impl MixerState {
     pub fn new(chain: MixerChain) -> Self {
         Self {
             chain,
@@ -72,7 +74,7 @@ impl MixerNode {
     }
 }
 
-impl Stateful for MixerNode {
+impl Stateful for MixerState {
     type Op = MixerOp;
     type Output = MixerOutput;
 
@@ -97,4 +99,4 @@ impl Stateful for MixerNode {
 }
 
 /// A mixer chain shared between threads, applying operations in issue order.
-pub type SerialMixer = Serial<MixerNode>;
+pub type SerialMixer = Serial<MixerState>;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use edgemix_dsp::{ChainConfig, MixerChain};
 use edgemix_runtime::wasm::{
-    CacheOutcome, Format, Limits, RemoteAccess, RemoteError, RemoteService, Runtime, WasmError,
+    CacheOutcome, Format, Limits, RemoteAccess, RemoteError, RemoteService, RemoteTally, Runtime, WasmError,
     WasmModule, WasmSession,
 };
 
@@ -400,11 +400,17 @@ fn remote_session(
     allow: &[&str],
     answer: Option<Arc<dyn RemoteService>>,
 ) -> WasmSession {
-    let config = serde_json::json!({ "service": service });
     let access = RemoteAccess {
         allow: allow.iter().map(|s| s.to_string()).collect(),
         service: answer,
+        ..RemoteAccess::default()
     };
+    remote_session_with(module, service, access)
+}
+
+/// A session of remote.wasm calling `service` through `access`.
+fn remote_session_with(module: &Arc<WasmModule>, service: &str, access: RemoteAccess) -> WasmSession {
+    let config = serde_json::json!({ "service": service });
     WasmSession::new(
         Arc::clone(module),
         format!("r-{service}"),
@@ -463,6 +469,42 @@ fn each_remote_failure_reaches_the_guest_as_its_documented_code() {
     assert_eq!(session.process(b"ok").unwrap(), b"Reverse:ko");
 }
 
+#[test]
+fn remote_calls_are_counted_once_each_by_outcome_across_the_sessions_of_one_load() {
+    let module = load("remote.wasm");
+    let access = RemoteAccess {
+        allow: vec!["Reverse".to_string()].into(),
+        service: Some(Arc::new(Reverse)),
+        ..RemoteAccess::default()
+    };
+    let mut first = remote_session_with(&module, "Reverse", access.clone());
+    let mut second = remote_session_with(&module, "Reverse", access.clone());
+    let mut denied = remote_session_with(&module, "Secret", access.clone());
+    first.process(b"abc").unwrap();
+    // Fetched in two guest calls (the retry after -2), asked once.
+    second.process(&vec![7u8; 100_000]).unwrap();
+    for input in [&b"unreachable"[..], b"refuse", b"refuse", b"forbidden", b"slow"] {
+        first.process(input).unwrap_err();
+    }
+    denied.process(b"abc").unwrap_err();
+    let tally = access.counts.tally();
+    assert_eq!(
+        tally,
+        RemoteTally {
+            answered: 2,
+            // The cloud's refusal of the credentials and a name off the allowlist.
+            denied: 2,
+            unavailable: 1,
+            timed_out: 1,
+            failed: 2,
+        }
+    );
+    // Another load's access counts apart.
+    let mut apart = remote_session(&module, "Reverse", &["Reverse"], Some(Arc::new(Reverse)));
+    apart.process(b"x").unwrap();
+    assert_eq!(access.counts.tally().answered, 2);
+}
+
 /// Waits for the deadline it is given and reports it.
 struct Patient(std::sync::Mutex<Vec<Duration>>);
 impl RemoteService for Patient {
@@ -486,6 +528,7 @@ fn a_remote_call_gets_at_most_the_time_left_of_the_guest_call() {
     let access = RemoteAccess {
         allow: vec!["Slow".to_string()].into(),
         service: Some(patient.clone()),
+        ..RemoteAccess::default()
     };
     let limits = Limits {
         timeout_ms: 80,
@@ -523,4 +566,73 @@ fn sessions_are_isolated_and_a_closed_session_refuses_calls() {
     assert_ne!(a.process(&quiet).unwrap(), b.process(&quiet).unwrap());
     a.close().unwrap();
     assert_eq!(a.process(&quiet).unwrap_err(), WasmError::Closed);
+}
+
+/// A module that follows the ABI (every required export, doing nothing) plus `extra`.
+fn abi_module(extra: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+             (memory (export "memory") 1)
+             (func (export "alloc") (param i32) (result i32) i32.const 1024)
+             (func (export "dealloc") (param i32 i32))
+             (func (export "initialize") (param i32) (result i32) i32.const 0)
+             (func (export "process") (param i32 i32 i32 i32) (result i32) i32.const 0)
+             (func (export "cleanup") (result i32) i32.const 0)
+             {extra})"#
+    ))
+    .expect("valid WAT")
+}
+
+fn start_session(bytes: &[u8], limits: Limits) -> Result<WasmSession, WasmError> {
+    let module = Runtime::global(None).unwrap().load(bytes, None).unwrap();
+    WasmSession::new(module, "test".into(), limits, None, RemoteAccess::default())
+}
+
+#[test]
+fn a_start_function_past_the_time_limit_is_a_timeout() {
+    let spin = abi_module(r#"(func $spin (loop $forever br $forever)) (start $spin)"#);
+    let limits = Limits {
+        timeout_ms: 30,
+        ..Limits::default()
+    };
+    let err = start_session(&spin, limits).err().expect("refused");
+    assert_eq!(err, WasmError::Timeout { limit_ms: 30 });
+    assert_eq!(err.code(), "ERR_WASM_TIMEOUT");
+}
+
+#[test]
+fn a_data_segment_outside_the_memory_is_a_trap_at_instantiation() {
+    // One 64 KiB page; the segment's second byte lies past its end.
+    let oob = abi_module(r#"(data (i32.const 65535) "ab")"#);
+    let err = start_session(&oob, Limits::default()).err().expect("refused");
+    match &err {
+        WasmError::Trap(kind) => assert!(
+            kind.contains("out of bounds") && kind.contains("while being instantiated"),
+            "{kind}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.code(), "ERR_WASM_TRAP");
+}
+
+#[test]
+fn a_guest_call_whose_caller_has_gone_stops_at_the_next_check() {
+    use edgemix_runtime::cancel;
+    let limits = Limits {
+        timeout_ms: 60_000,
+        ..Limits::default()
+    };
+    let mut spin = session("spin.wasm", limits, None);
+    let token = cancel::Token::new();
+    let canceller = {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            token.cancel();
+        })
+    };
+    // Without the cancellation this would run its full minute and end as a timeout.
+    let err = cancel::scope(&token, || spin.process(b"go")).unwrap_err();
+    assert_eq!(err, WasmError::Cancelled);
+    canceller.join().unwrap();
 }

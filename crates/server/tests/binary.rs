@@ -1,50 +1,25 @@
 //! The `edgemix-server` binary as operators run it: flags, the port it prints, and a
 //! SIGTERM that drains a stream in progress before exiting.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use edgemix_runtime::cloud::{ClientOptions, CloudClient, Serialization};
+use edgemix_cloud::{ClientOptions, CloudClient, Serialization};
 use serde_json::json;
-
-fn server(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgemix-server"))
-        .args(["--host", "127.0.0.1", "--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("edgemix-server listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (child, addr)
-}
-
-fn f32le(samples: &[f32]) -> Bytes {
-    samples
-        .iter()
-        .flat_map(|x| x.to_le_bytes())
-        .collect::<Vec<u8>>()
-        .into()
-}
+use support::{f32le, Server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_a_stream_in_progress_then_exits_cleanly() {
-    let (mut child, addr) = server(&[
+    let mut server = Server::start(&[
         "--shutdown-grace-secs",
         "10",
         "--enable-test-nodes",
         "--log-json",
     ]);
+    let addr = server.addr.clone();
     let client = CloudClient::new(ClientOptions {
         endpoints: vec![format!("http://{addr}")],
         ..ClientOptions::default()
@@ -66,11 +41,8 @@ async fn sigterm_drains_a_stream_in_progress_then_exits_cleanly() {
         .unwrap();
     assert_eq!(stream.send(f32le(&[0.5])).await.unwrap(), f32le(&[0.5]));
 
-    assert!(Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
+    server.signal("TERM");
+    let child = &mut server.child;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         child.try_wait().unwrap().is_none(),
@@ -113,7 +85,7 @@ async fn sigterm_drains_a_stream_in_progress_then_exits_cleanly() {
         .unwrap_err();
     assert_eq!(
         err.code,
-        edgemix_runtime::cloud::CloudErrorCode::Unavailable
+        edgemix_cloud::CloudErrorCode::Unavailable
     );
 }
 
@@ -126,6 +98,11 @@ fn bad_flags_are_refused_with_what_is_allowed() {
             &["--modules-dir", "/no/such/dir"][..],
             "modules directory /no/such/dir does not exist",
         ),
+        // An empty token would accept any "Bearer " header: refused, never "no auth".
+        (&["--auth-token", ""][..], "the auth token is empty or blank"),
+        (&["--auth-token", " \t "][..], "the auth token is empty or blank"),
+        (&["--max-connections-per-ip", "0"][..], "0 is not in 1..=65536"),
+        (&["--stream-init-timeout-ms", "0"][..], "0 is not in 1..=3600000"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_edgemix-server"))
             .args(["--host", "127.0.0.1", "--port", "0"])

@@ -8,7 +8,7 @@
 //! of its input; a stream reports each frame as soon as its 32 ms chunk has run (up to
 //! two messages later) and the rest at its end.
 
-use edgemix_runtime::nodes::{Audio, Node, NodeData, NodeError, NodeSpec, ParamSpec, ParamType};
+use edgemix_cloud::nodes::{Audio, Node, NodeData, NodeError, NodeSpec, ParamSpec, ParamType};
 use serde_json::{json, Value};
 
 use crate::stream::{SileroConfig, SileroFrame, SileroVad};
@@ -23,13 +23,8 @@ struct VadNode {
 impl VadNode {
     fn samples(&self, input: NodeData) -> Result<Vec<f32>, NodeError> {
         match input {
-            NodeData::Bytes(bytes) if bytes.len().is_multiple_of(4) => {
-                Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
-            }
-            NodeData::Bytes(bytes) => Err(NodeError::invalid(format!(
-                "{NAME}: {} bytes is not a whole number of little-endian float32 samples (4 bytes each)",
-                bytes.len()
-            ))),
+            NodeData::Bytes(bytes) => edgemix_wire::f32le::decode(&bytes)
+                .map_err(|e| NodeError::invalid(format!("{NAME}: {e}"))),
             other => {
                 let (samples, rate) = other.into_audio(NAME)?.into_mono(NAME)?;
                 Audio::check_rate(rate, f64::from(self.vad.config().sample_rate), NAME)?;

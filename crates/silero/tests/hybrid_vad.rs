@@ -13,10 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use edgemix_dsp::{Vad, VadConfig};
-use edgemix_runtime::cloud::server::{serve, ServerHandle, ServerOptions};
-use edgemix_runtime::cloud::{ClientOptions, CloudClient};
-use edgemix_runtime::nodes::{BuiltinOptions, NodeRegistry};
-use edgemix_runtime::wasm::{GrpcBridge, Limits, RemoteAccess, Runtime, WasmSession};
+use edgemix_cloud::server::{serve, ServerHandle, ServerOptions};
+use edgemix_cloud::{ClientOptions, CloudClient};
+use edgemix_cloud::nodes::{BuiltinOptions, NodeRegistry};
+use edgemix_cloud::GrpcBridge;
+use edgemix_runtime::wasm::{Limits, RemoteAccess, Runtime, WasmSession};
 use edgemix_silero::{vad_node_spec, SileroConfig, SileroVad};
 use serde_json::{json, Value};
 use signals::{accuracy, condition_signal, test_set, CONDITIONS, SET_FRAME};
@@ -88,6 +89,7 @@ impl Cloud {
         RemoteAccess {
             allow: allow.iter().map(|s| s.to_string()).collect(),
             service: Some(Arc::new(bridge)),
+            ..RemoteAccess::default()
         }
     }
 

@@ -7,23 +7,24 @@
  * genre decision in `x-edgemix-genre`.
  *
  * Without a session a request is stateless (chains.ts): `config` applies to it alone and
- * `genre` is null. With a session (sessions.ts) its chain carries state from request to
- * request, `config` updates the session's chain from this frame on, and `genre` is its
- * streaming classifier's decision (null for the first seconds and below its threshold).
- * A session's requests are applied in arrival order: send them one at a time.
+ * `genre` is null. With a session (an id from POST /sessions, sessions.ts) its chain
+ * carries state from request to request, `config` updates the session's chain from this
+ * frame on, and `genre` is its streaming classifier's decision (null for the first
+ * seconds and below its threshold). A session's requests are applied in arrival order:
+ * send them one at a time. Another client's session id is answered 404.
  */
 import type { FastifyInstance } from 'fastify'
 import type { GenreResult, MixerConfigInput } from '../../../index.js'
-import { assertFrame, bytesOfSamples, objectField, samplesOfBody } from '../audio.js'
+import { assertFrame, objectField, samplesOfBody } from '../audio.js'
 import type { RouteContext } from '../context.js'
 import type { ProcessedFrame } from '../chains.js'
-import { ErrorCode } from '../../errors.js'
-import { HttpError } from '../errors.js'
-import { sessionIdOf } from '../sessions.js'
+import { principalOf } from '../auth.js'
+import { sessionIdOf } from '../request.js'
+import type { Session } from '../sessions.js'
 
 export function processRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  async function inSession(id: string, samples: Float32Array, override?: MixerConfigInput): Promise<ProcessedFrame & { genre: GenreResult | null }> {
-    const { chain, genre } = ctx.sessions.take(id)
+  async function inSession(session: Session, samples: Float32Array, override?: MixerConfigInput): Promise<ProcessedFrame & { genre: GenreResult | null }> {
+    const { chain, genre } = session
     if (override) chain.updateConfig(override)
     const [out, decision] = await Promise.all([chain.process(samples), genre ? genre.push(samples) : null])
     return { samples: out, meters: chain.meters(), latencySamples: chain.latencySamples, genre: decision }
@@ -33,7 +34,8 @@ export function processRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const { samples, source, json } = samplesOfBody(request.body)
     assertFrame(samples, source)
     const override = objectField(json, 'config') as MixerConfigInput | undefined
-    const session = sessionIdOf(json, request.headers['x-edgemix-session'])
+    const id = sessionIdOf(json, request.headers['x-edgemix-session'])
+    const session = id === undefined ? undefined : ctx.sessions.take(id, principalOf(request))
     const result = session ? await inSession(session, samples, override) : { ...(await ctx.chains.process(samples, override)), genre: null }
     ctx.stats.frames.http++
     if (request.headers.accept === 'application/octet-stream') {
@@ -48,10 +50,9 @@ export function processRoutes(app: FastifyInstance, ctx: RouteContext): void {
       latencySamples: result.latencySamples,
     }
   })
+}
 
-  app.delete<{ Params: { id: string } }>('/sessions/:id', async (request, reply) => {
-    const id = sessionIdOf(undefined, request.params.id)!
-    if (!ctx.sessions.delete(id)) throw new HttpError(ErrorCode.NOT_FOUND, `no session ${id}`)
-    return reply.code(204).send()
-  })
+/** Float32 samples as the bytes of an octet-stream reply (a view, no copy). */
+function bytesOfSamples(samples: Float32Array): Buffer {
+  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)
 }

@@ -7,7 +7,11 @@
  * and is answered, in order with the frames, by `{"config": <full config>}` or
  * `{"code","message"}`. A malformed binary frame (not exactly 960 finite samples) is
  * answered by `{"code","message"}` and the socket is closed with 1007: dropping it would
- * shift every later frame.
+ * shift every later frame. So is a text message nesting deeper than MAX_JSON_DEPTH
+ * (refused before it is parsed; json.ts).
+ *
+ * A connection that sends no message for `idleMs` (while the server is reading it) is
+ * closed with 1001.
  *
  * Backpressure: while more than `maxFramesInFlight` frames of a connection are processed
  * or unsent, or its socket holds more than `highWaterMarkBytes` unsent, the server stops
@@ -20,17 +24,22 @@ import { ErrorCode } from '../../errors.js'
 import { assertFrame, FRAME_SAMPLES, samplesFromBytes } from '../audio.js'
 import type { RouteContext } from '../context.js'
 import { describeError, HttpError } from '../errors.js'
+import { nestsDeeperThan, tooDeep } from '../json.js'
+import { NODE_OF_ROUTE } from '../node-metrics.js'
 
 /** WebSocket close code for a message with invalid data (RFC 6455 §7.4.1). */
 const INVALID_PAYLOAD = 1007
+/** WebSocket close code of an endpoint going away (RFC 6455 §7.4.1): here, an idle stream. */
+const GOING_AWAY = 1001
 
 export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
-  const { maxFramesInFlight, highWaterMarkBytes } = ctx.options.stream
+  const { maxFramesInFlight, highWaterMarkBytes, idleMs } = ctx.options.stream
   app.get('/stream', { websocket: true }, (socket: WebSocket, request) => {
     const chain = ctx.chains.create()
     const stats = ctx.stats
     stats.streams.open++
     stats.streams.total++
+    const closed = stats.nodes.openStream(NODE_OF_ROUTE['/stream'])
     let inFlight = 0
     let paused = false
     let closing = false
@@ -81,40 +90,54 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
       waiting = []
       busy = true
       const work = chain.process(batch.length === 1 ? batch[0] : concat(batch))
-      const done = () => {
+      // Each frame counts as a call of the cloud tier's mixer node, once processed.
+      const done = (code: string) => () => {
+        for (let i = 0; i < batch.length; i++) stats.nodes.record('WebSocket /stream', NODE_OF_ROUTE['/stream'], code)
         busy = false
         submit()
       }
-      work.then(done, done)
+      work.then(done('OK'), done('INTERNAL'))
       reply(work, (out) => {
         for (let i = 0; i < batch.length; i++) socket.send(out.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES), { binary: true }, sent)
       }, batch.length)
     }
 
+    /** Answers an invalid message after the replies to earlier ones, then closes with 1007. */
+    const refuse = (err: unknown, reason: string) => {
+      submit()
+      inFlight++
+      reply(Promise.reject(err), () => {})
+      tail = tail.then(() => {
+        // Read again so the closing handshake completes (later messages are ignored).
+        socket.resume()
+        socket.close(INVALID_PAYLOAD, reason)
+      })
+      closing = true
+      socket.pause()
+    }
+
+    // Idle while reading: a paused stream is waiting on its own output, not idle.
+    const idle = setTimeout(function expire() {
+      if (paused || closing) idle.refresh()
+      else socket.close(GOING_AWAY, 'idle timeout')
+    }, idleMs)
+
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (closing) return
+      idle.refresh()
       if (!isBinary) {
+        const text = data.toString('utf8')
+        if (nestsDeeperThan(text)) return refuse(tooDeep(), 'JSON nested too deep')
         // Frames before the message go to the chain first: the config applies after them.
         submit()
         inFlight++
-        reply(configure(chain, data), (config) => socket.send(JSON.stringify({ config }), sent))
+        reply(configure(chain, text), (config) => socket.send(JSON.stringify({ config }), sent))
       } else {
         let frame: Float32Array
         try {
           frame = assertFrame(samplesFromBytes(data), 'body')
         } catch (err) {
-          // Replies to earlier frames go first, then the error, then the close.
-          submit()
-          inFlight++
-          reply(Promise.reject(err), () => {})
-          tail = tail.then(() => {
-            // Read again so the closing handshake completes (later messages are ignored).
-            socket.resume()
-            socket.close(INVALID_PAYLOAD, 'invalid frame')
-          })
-          closing = true
-          socket.pause()
-          return
+          return refuse(err, 'invalid frame')
         }
         stats.frames.websocket++
         inFlight++
@@ -128,16 +151,18 @@ export function streamRoute(app: FastifyInstance, ctx: RouteContext): void {
       }
     })
     socket.on('close', () => {
+      clearTimeout(idle)
       stats.streams.open--
+      closed()
     })
   })
 }
 
 /** Applies a `{"config": {...}}` control message to the connection's chain (in order with its frames). */
-async function configure(chain: { updateConfig(c: MixerConfigInput): void; config: unknown }, data: Buffer): Promise<unknown> {
+async function configure(chain: { updateConfig(c: MixerConfigInput): void; config: unknown }, text: string): Promise<unknown> {
   let message: unknown
   try {
-    message = JSON.parse(data.toString('utf8'))
+    message = JSON.parse(text)
   } catch {
     throw new HttpError(ErrorCode.INVALID_JSON, 'a text message must be JSON {"config": {...}}')
   }

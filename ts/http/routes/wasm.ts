@@ -8,13 +8,7 @@ import { readFile } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import { ErrorCode } from '../../errors.js'
 import { HttpError } from '../errors.js'
-
-/** Whether an If-None-Match header value matches `etag` (weak comparison, RFC 9110 §13.1.2). */
-export function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false
-  const strip = (t: string) => t.trim().replace(/^W\//, '')
-  return header.split(',').some((t) => t.trim() === '*' || strip(t) === strip(etag))
-}
+import { matchesEtag } from '../request.js'
 
 export async function wasmRoute(app: FastifyInstance, wasmPath: string): Promise<void> {
   const bytes = await readFile(wasmPath).catch(() => null)

@@ -204,15 +204,9 @@ pub fn describe_json<M: Module>() -> String {
 /// Decodes little-endian f32 samples into `samples` (cleared first). A length that is
 /// not a multiple of 4 is [`Code::InvalidInput`].
 pub fn decode_f32_into(bytes: &[u8], samples: &mut Vec<f32>) -> Result<(), Code> {
-    if !bytes.len().is_multiple_of(4) {
-        return Err(Code::InvalidInput);
-    }
+    let decoded = edgemix_wire::f32le::samples(bytes).map_err(|_| Code::InvalidInput)?;
     samples.clear();
-    samples.extend(
-        bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-    );
+    samples.extend(decoded);
     Ok(())
 }
 
@@ -225,10 +219,8 @@ pub fn decode_f32(bytes: &[u8]) -> Result<Vec<f32>, Code> {
 
 /// Appends `samples` to `out` as little-endian f32.
 pub fn encode_f32(samples: &[f32], out: &mut Vec<u8>) {
-    out.reserve(samples.len() * 4);
-    for sample in samples {
-        out.extend_from_slice(&sample.to_le_bytes());
-    }
+    out.reserve(samples.len() * edgemix_wire::f32le::SAMPLE_BYTES);
+    edgemix_wire::f32le::encode_into(samples.iter().copied(), out);
 }
 
 mod import {

@@ -12,13 +12,13 @@
 
 use std::collections::VecDeque;
 
-use crate::extractor::Framer;
-use crate::features::{spectral_centroid, spectral_flatness};
+use crate::analysis::extractor::Framer;
+use crate::analysis::features::{spectral_centroid, spectral_flatness};
+use crate::analysis::mel::MelFilterbank;
+use crate::analysis::mfcc::Mfcc;
+use crate::analysis::spectrum::{fft_frequencies, RealSpectrum};
 use crate::genre::percussive::Hpss;
-use crate::mel::MelFilterbank;
-use crate::mfcc::Mfcc;
-use crate::rational_resampler::{gcd, RationalResampler};
-use crate::spectrum::{fft_frequencies, RealSpectrum};
+use crate::math::rational_resampler::{gcd, RationalResampler};
 
 /// Sample rate of the analysis, Hz.
 pub const ANALYSIS_RATE_HZ: u32 = 16_000;

@@ -8,10 +8,10 @@
 //! and a small network (`model.rs`: standardisation, one ReLU layer, softmax) turns it
 //! into class probabilities.
 //!
-//! The network was trained by `crates/dsp/genre/train.py` on a synthetic corpus
+//! The network was trained by `crates/dsp/training/genre/train.py` on a synthetic corpus
 //! (stylised MIDI rendered with three General-MIDI soundfonts, espeak-ng speech; the
-//! recipe is `crates/dsp/genre/corpus.py`). Its accuracy on that corpus with one
-//! soundfont held out is reported in `crates/dsp/genre/report.md` — a synthetic
+//! recipe is `crates/dsp/training/genre/corpus.py`). Its accuracy on that corpus with one
+//! soundfont held out is reported in `crates/dsp/training/genre/report.md` — a synthetic
 //! benchmark, not a measure of accuracy on real recordings.
 //!
 //! [`classify`] averages the probabilities of the windows of a buffer (one every second);
@@ -35,10 +35,10 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::analysis::extractor::AnalysisError;
 use crate::error::{check_audio, ConfigError};
-use crate::extractor::AnalysisError;
+use crate::math::rational_resampler::check_rate_to_16k;
 use crate::range::Range;
-use crate::rational_resampler::check_rate_to_16k;
 
 pub use frames::{
     min_samples, FrameRecord, ANALYSIS_RATE_HZ, FRAME_RATE_HZ, WINDOW_FRAMES, WINDOW_S,
@@ -143,24 +143,8 @@ impl GenreOptions {
 
     /// Parses and validates options (omitted keys take their defaults).
     pub fn from_json(value: &Value) -> Result<u32, ConfigError> {
-        parse::<Self>(value, "genre options")?.validate()
+        crate::error::parse_config::<Self>(value, "genre options")?.validate()
     }
-}
-
-/// Deserialises `T` naming the offending key in the error.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(
-    value: &Value,
-    what: &str,
-) -> Result<T, ConfigError> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner().to_string();
-        if path == "." {
-            ConfigError::new("", format!("invalid {what}: {inner}"))
-        } else {
-            ConfigError::new(path.clone(), format!("invalid {what} at {path}: {inner}"))
-        }
-    })
 }
 
 /// Frames, window features and model: the shared path of [`classify`] and
@@ -223,7 +207,7 @@ fn check_length(samples: &[f32], sample_rate: u32) -> Result<(), AnalysisError> 
 }
 
 /// The feature vector of every window of `samples` (one every `hop_frames` 20 ms frames,
-/// the first ending 3 s in): the training tables of `crates/dsp/genre/train.py`.
+/// the first ending 3 s in): the training tables of `crates/dsp/training/genre/train.py`.
 pub fn window_features(
     samples: &[f32],
     sample_rate: u32,

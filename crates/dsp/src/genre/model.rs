@@ -1,5 +1,5 @@
 //! The classifier: standardisation, one ReLU hidden layer and a softmax over the five
-//! genres, with the weights that `crates/dsp/genre/train.py` writes to `weights.rs`.
+//! genres, with the weights that `crates/dsp/training/genre/train.py` writes to `weights.rs`.
 
 use super::weights as w;
 use super::window::FEATURES;

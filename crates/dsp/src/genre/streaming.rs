@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::frames::FRAME_RATE_HZ;
-use super::{argmax, model, parse, Genre, GenreAnalyzer, GenreOptions, GENRES};
+use super::{argmax, model, Genre, GenreAnalyzer, GenreOptions, GENRES};
 use crate::error::{check_audio, AudioError, ConfigError};
 use crate::range::Range;
 
@@ -79,7 +79,7 @@ impl StreamingGenreOptions {
             Some(rate) => GenreOptions::from_json(&serde_json::json!({ "sampleRate": rate }))?,
             None => GenreOptions::default().validate()?,
         };
-        let options: Self = parse(&rest, "genre classifier options")?;
+        let options: Self = crate::error::parse_config(&rest, "genre classifier options")?;
         options.validate()?;
         Ok((rate, options))
     }

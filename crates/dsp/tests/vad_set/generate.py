@@ -290,6 +290,8 @@ def write(out_dir: str, name: str, audio: np.ndarray, labels: np.ndarray, placed
         w.setframerate(rate)
         w.writeframes(audio.astype("<i2").tobytes())
     meta = {
+        # The script that called this one (heldout.py or this file), from the repository root.
+        "generator": "crates/dsp/tests/vad_set/" + os.path.basename(sys.argv[0]),
         **extra,
         "sampleRate": rate,
         "frameSamples": rate // 50,

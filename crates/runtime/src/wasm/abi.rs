@@ -252,16 +252,11 @@ impl Format {
     /// Decodes `bytes` a module returned in this format.
     pub fn decode(self, bytes: Vec<u8>) -> Result<Decoded, WasmError> {
         match self {
-            Format::F32 if !bytes.len().is_multiple_of(4) => Err(WasmError::BadOutput(format!(
-                "the module declares f32 output but returned {} bytes, not whole samples",
-                bytes.len()
-            ))),
-            Format::F32 => Ok(Decoded::Audio(
-                bytes
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
-            )),
+            Format::F32 => edgemix_wire::f32le::decode(&bytes)
+                .map(Decoded::Audio)
+                .map_err(|e| {
+                    WasmError::BadOutput(format!("the module declares f32 output but returned {e}"))
+                }),
             Format::Json => serde_json::from_slice(&bytes)
                 .map(Decoded::Json)
                 .map_err(|e| {

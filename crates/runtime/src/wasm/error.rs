@@ -7,6 +7,8 @@ use std::fmt;
 pub enum WasmError {
     /// The module file does not exist or cannot be read.
     NotFound(String),
+    /// The bytes do not hash to the SHA-256 the load expects.
+    Integrity { expected: String, actual: String },
     /// The bytes are not a valid module (wasmtime's reason).
     Compile(String),
     /// A required export is missing, has the wrong signature, or an import is unknown.
@@ -15,6 +17,9 @@ pub enum WasmError {
     Trap(String),
     /// A call ran past the time limit.
     Timeout { limit_ms: u32 },
+    /// A call was stopped because its caller went away (`crate::cancel`). Only the cloud
+    /// tier cancels calls, for clients that no longer wait: JS never sees this.
+    Cancelled,
     /// The guest tried to grow its memory past the limit.
     MemoryLimit { limit_mb: u32 },
     /// The guest asked for an output larger than allowed.
@@ -29,6 +34,8 @@ pub enum WasmError {
     InvalidAudio(String),
     /// No instance slot is free (the pool is sized by `maxInstances`).
     Capacity(String),
+    /// The module has as many instances alive as `maxInstancesPerModule` allows.
+    ModuleCapacity { module: String, cap: u32 },
     /// The guest refused the configuration.
     InvalidConfig(String),
     /// The guest returned an error code.
@@ -48,17 +55,19 @@ impl WasmError {
     pub fn code(&self) -> &'static str {
         match self {
             WasmError::NotFound(_) => "ERR_WASM_NOT_FOUND",
+            WasmError::Integrity { .. } => "ERR_WASM_INTEGRITY",
             WasmError::Compile(_) => "ERR_WASM_COMPILE",
             WasmError::Abi(_) => "ERR_WASM_ABI",
             WasmError::Trap(_) => "ERR_WASM_TRAP",
             WasmError::Timeout { .. } => "ERR_WASM_TIMEOUT",
+            WasmError::Cancelled => "ERR_WASM_CANCELLED",
             WasmError::MemoryLimit { .. } => "ERR_WASM_MEMORY_LIMIT",
             WasmError::OutputTooLarge { .. } => "ERR_WASM_OUTPUT_TOO_LARGE",
             WasmError::BadPointer(_) => "ERR_WASM_BAD_POINTER",
             WasmError::BadOutput(_) => "ERR_WASM_BAD_OUTPUT",
             WasmError::InvalidInput(_) => "ERR_WASM_INVALID_INPUT",
             WasmError::InvalidAudio(_) => "ERR_INVALID_AUDIO",
-            WasmError::Capacity(_) => "ERR_WASM_CAPACITY",
+            WasmError::Capacity(_) | WasmError::ModuleCapacity { .. } => "ERR_WASM_CAPACITY",
             WasmError::InvalidConfig(_) => "ERR_INVALID_CONFIG",
             WasmError::Guest { .. } => "ERR_WASM_GUEST",
             WasmError::InvalidOptions(_) => "ERR_INVALID_CONFIG",
@@ -77,6 +86,10 @@ impl fmt::Display for WasmError {
             | WasmError::BadOutput(m) => {
                 f.write_str(m)
             }
+            WasmError::Integrity { expected, actual } => write!(
+                f,
+                "the module's bytes have SHA-256 {actual}, not the expected {expected}: the file changed, or the expected hash is out of date; it was not loaded"
+            ),
             WasmError::Trap(kind) => write!(
                 f,
                 "the module trapped ({kind}); the session starts over from a fresh instance on its next call"
@@ -85,6 +98,9 @@ impl fmt::Display for WasmError {
                 f,
                 "the module ran past its {limit_ms} ms time limit and was stopped (raise timeoutMs, up to {}); the session starts over on its next call",
                 crate::wasm::MAX_TIMEOUT_MS
+            ),
+            WasmError::Cancelled => f.write_str(
+                "the call was stopped because its caller went away; the session starts over on its next call",
             ),
             WasmError::MemoryLimit { limit_mb } => write!(
                 f,
@@ -98,6 +114,10 @@ impl fmt::Display for WasmError {
             WasmError::InvalidInput(m) => write!(f, "the module refused the input: {m}"),
             WasmError::InvalidAudio(m) => write!(f, "invalid audio for this f32 module: {m}"),
             WasmError::Capacity(m) => write!(f, "{m} (every instance slot is in use: close sessions or raise maxInstances)"),
+            WasmError::ModuleCapacity { module, cap } => write!(
+                f,
+                "module {module} has {cap} instances alive, the most one module may hold (maxInstancesPerModule = {cap}): close some of its sessions or raise maxInstancesPerModule"
+            ),
             WasmError::InvalidConfig(m) => write!(f, "the module refused the configuration: {m}"),
             WasmError::Guest { code, call, name } => write!(f, "the module's {call}() failed with {name} ({code})"),
             WasmError::InvalidOptions(m) => f.write_str(m),
@@ -115,6 +135,7 @@ impl WasmError {
             self,
             WasmError::Trap(_)
                 | WasmError::Timeout { .. }
+                | WasmError::Cancelled
                 | WasmError::MemoryLimit { .. }
                 | WasmError::BadPointer(_)
                 | WasmError::OutputTooLarge { .. }

@@ -1,6 +1,7 @@
 //! What a store carries for its instance: the memory limiter, the WASI context (only for
 //! WASI modules) and the cloud bridge behind `env.call_remote_service`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,19 +51,69 @@ impl RemoteError {
 }
 
 /// What a session may reach through `env.call_remote_service`: the services it may name
-/// (the module's `allowRemote`) and who answers them.
+/// (the module's `allowRemote`), who answers them, and the count of what the calls got.
 #[derive(Clone, Default)]
 pub struct RemoteAccess {
     /// Service names the module may call; any other name is denied (`-8`).
     pub allow: Arc<[String]>,
     /// Who answers allowed calls; none: every allowed call is unavailable (`-6`).
     pub service: Option<Arc<dyn RemoteService>>,
+    /// Shared by every clone: the sessions of one load count together.
+    pub counts: RemoteCounts,
 }
 
 impl RemoteAccess {
     /// Whether `name` is on the allowlist.
     pub fn allows(&self, name: &str) -> bool {
         self.allow.iter().any(|allowed| allowed == name)
+    }
+}
+
+/// Remote calls by outcome, counted once per guest call (a retry after `-2` that fetches
+/// the answer already received is not a new call). Calls whose arguments lie outside the
+/// guest's memory (`-3`) are the guest's bug and not counted.
+#[derive(Clone, Default)]
+pub struct RemoteCounts(Arc<[AtomicU64; 5]>);
+
+/// A snapshot of [`RemoteCounts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteTally {
+    /// Answered by the service.
+    pub answered: u64,
+    /// Refused: the service is not on the allowlist, or the cloud refused the credentials.
+    pub denied: u64,
+    /// No cloud to ask (none configured or not reachable).
+    pub unavailable: u64,
+    /// No answer within what was left of the guest call's time limit.
+    pub timed_out: u64,
+    /// The service answered with an error.
+    pub failed: u64,
+}
+
+impl RemoteCounts {
+    fn add(&self, code: i32) {
+        let slot = match code {
+            OK => 0,
+            REMOTE_DENIED => 1,
+            REMOTE_UNAVAILABLE => 2,
+            REMOTE_TIMEOUT => 3,
+            _ => 4,
+        };
+        self.0[slot].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn tally(&self) -> RemoteTally {
+        let [answered, denied, unavailable, timed_out, failed] =
+            self.0.each_ref().map(|n| n.load(Ordering::Relaxed));
+        RemoteTally {
+            answered,
+            denied,
+            unavailable,
+            timed_out,
+            failed,
+        }
     }
 }
 
@@ -96,9 +147,14 @@ impl ResourceLimiter for MemoryCap {
     }
 }
 
-/// The wall-clock limit of the guest call in progress. Epoch ticks only wake the check;
-/// the decision is made on real elapsed time, so a late or bursty ticker can neither stop
-/// a call early nor let it run on.
+/// Epoch ticks (ms) between two checks of a running guest call: the longest a call whose
+/// caller has gone (`crate::cancel`) runs on.
+pub(crate) const CHECK_TICKS: u64 = 10;
+
+/// The wall-clock limit of the guest call in progress. Epoch ticks only wake the check
+/// (every [`CHECK_TICKS`]); the decision is made on real elapsed time, so a late or bursty
+/// ticker can neither stop a call early nor let it run on. A call whose caller has gone is
+/// stopped at the next check.
 pub(crate) struct CallClock {
     pub started: Instant,
     pub limit: Duration,
@@ -112,10 +168,16 @@ impl CallClock {
             .filter(|left| !left.is_zero())
     }
 
-    /// What to do when the epoch deadline is reached: stop, or wait the ticks left.
+    /// What to do when the epoch deadline is reached: stop, or check again after the
+    /// ticks left (at most [`CHECK_TICKS`]).
     pub fn on_deadline(&self) -> UpdateDeadline {
+        if crate::cancel::requested() {
+            return UpdateDeadline::Interrupt;
+        }
         match self.left() {
-            Some(left) => UpdateDeadline::Continue((left.as_millis() as u64).max(1)),
+            Some(left) => {
+                UpdateDeadline::Continue((left.as_millis() as u64).clamp(1, CHECK_TICKS))
+            }
             None => UpdateDeadline::Interrupt,
         }
     }
@@ -190,18 +252,11 @@ fn remote_call(caller: &mut Caller<'_, Host>, call: RemoteCall) -> i32 {
                 return INVALID_INPUT;
             };
             let host = caller.data();
-            if !host.remote.allows(name) {
-                return REMOTE_DENIED;
-            }
-            let Some(service) = &host.remote.service else {
-                return REMOTE_UNAVAILABLE;
-            };
-            let Some(left) = host.clock.left() else {
-                return REMOTE_TIMEOUT;
-            };
-            match service.call(name, data, left) {
+            let outcome = ask(&host.remote, host.clock.left(), name, data);
+            host.remote.counts.add(outcome.as_ref().err().copied().unwrap_or(OK));
+            match outcome {
                 Ok(answer) => answer,
-                Err(err) => return err.code(),
+                Err(code) => return code,
             }
         }
     };
@@ -220,6 +275,21 @@ fn remote_call(caller: &mut Caller<'_, Host>, call: RemoteCall) -> i32 {
     out.copy_from_slice(&answer);
     write_u32(mem, result_len_ptr, answer.len() as u32);
     OK
+}
+
+/// The answer of an allowed, configured service within `left`, or the import's code for
+/// why there is none.
+fn ask(remote: &RemoteAccess, left: Option<Duration>, name: &str, data: &[u8]) -> Result<Vec<u8>, i32> {
+    if !remote.allows(name) {
+        return Err(REMOTE_DENIED);
+    }
+    let Some(service) = &remote.service else {
+        return Err(REMOTE_UNAVAILABLE);
+    };
+    let Some(left) = left else {
+        return Err(REMOTE_TIMEOUT);
+    };
+    service.call(name, data, left).map_err(|err| err.code())
 }
 
 /// `mem[ptr..ptr + len]`, if it lies inside the memory.

@@ -9,22 +9,21 @@
 //! cheaply through its `InstancePre`; a [`WasmSession`] is one instance with its state.
 
 mod abi;
-mod bridge;
 mod cache;
 mod error;
 mod host;
 mod limits;
 mod log;
+pub mod metrics;
 mod module;
 mod options;
 mod runtime;
 mod session;
 
 pub use abi::{Decoded, Description, Format};
-pub use bridge::GrpcBridge;
 pub use cache::CacheOutcome;
 pub use error::WasmError;
-pub use host::{RemoteAccess, RemoteError, RemoteService};
+pub use host::{RemoteAccess, RemoteCounts, RemoteError, RemoteService, RemoteTally};
 pub use limits::{Limits, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_TIMEOUT_MS};
 pub use module::WasmModule;
 pub use options::LoadOptions;

@@ -1,5 +1,6 @@
 //! A compiled guest module, checked against the ABI and ready to instantiate.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use wasmtime::{InstancePre, Module};
@@ -22,6 +23,20 @@ pub struct WasmModule {
     description: Description,
     hash: String,
     outcome: CacheOutcome,
+    /// Instances of this module alive now (shared by every load of the same bytes).
+    instances: Arc<AtomicU32>,
+    /// Most instances of this module alive at once (`maxInstancesPerModule`).
+    instance_cap: u32,
+}
+
+/// One live instance's place in its module's share of the instance slots; given back
+/// when dropped.
+pub(crate) struct InstanceSlot(Arc<AtomicU32>);
+
+impl Drop for InstanceSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for WasmModule {
@@ -52,6 +67,8 @@ impl WasmModule {
             description: Description::default(),
             hash,
             outcome,
+            instances: Arc::default(),
+            instance_cap: runtime.options().instances_per_module(),
         };
         if shape.has_describe {
             let log = BoundedLog::new(4096);
@@ -72,6 +89,28 @@ impl WasmModule {
             outcome,
             ..self.clone()
         })
+    }
+
+    /// A place for one more instance, unless the module has as many alive as its cap
+    /// allows: one module's sessions never take every slot of the pool, so other modules
+    /// can still be loaded and instantiated.
+    pub(crate) fn instance_slot(&self) -> Result<InstanceSlot, WasmError> {
+        let cap = self.instance_cap;
+        self.instances
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |alive| {
+                (alive < cap).then_some(alive + 1)
+            })
+            .map(|_| InstanceSlot(Arc::clone(&self.instances)))
+            .map_err(|_| WasmError::ModuleCapacity {
+                module: self.label(),
+                cap,
+            })
+    }
+
+    /// The module as messages name it: its declared name and the start of its hash.
+    fn label(&self) -> String {
+        let name = crate::text::clip(&self.description.name, 64);
+        format!("{name:?} (sha256 {})", &self.hash[..12.min(self.hash.len())])
     }
 
     /// The module's `describe()` metadata (defaults when it has none).

@@ -24,6 +24,9 @@ pub struct LoadOptions {
     /// Cloud services (node types) the module may call through
     /// `env.call_remote_service`; any other name is denied (`-8`). Default none.
     pub allow_remote: Option<Vec<String>>,
+    /// Expected SHA-256 of the module's bytes (64 lowercase hex digits); other bytes are
+    /// refused (`ERR_WASM_INTEGRITY`) before they are compiled.
+    pub sha256: Option<String>,
 }
 
 impl LoadOptions {
@@ -36,6 +39,19 @@ impl LoadOptions {
             ));
         }
         Ok(names)
+    }
+
+    /// The expected SHA-256, checked: 64 lowercase hex digits.
+    pub fn expected_hash(&self) -> Result<Option<&str>, WasmError> {
+        match self.sha256.as_deref() {
+            Some(hash) if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) => {
+                Err(WasmError::InvalidOptions(format!(
+                    "sha256 = {:?} is not a SHA-256: give 64 lowercase hex digits",
+                    crate::text::clip(hash, 80)
+                )))
+            }
+            other => Ok(other),
+        }
     }
 
     /// The session limits these options ask for, defaults filled in.

@@ -13,6 +13,7 @@ use super::error::WasmError;
 use super::host::{call_remote_service, Host};
 use super::limits::MAX_MEMORY_MB;
 use super::module::WasmModule;
+use super::options::LoadOptions;
 
 /// Interval of the epoch ticker: the granularity of call time limits.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
@@ -25,14 +26,27 @@ pub struct RuntimeOptions {
     /// bounds checks compile away) and commits only the pages a guest touches.
     /// 1 to 100000. Default 1000.
     pub max_instances: u32,
+    /// Most instances of any one module alive at once, 1 to `max_instances`; `None`: three
+    /// quarters of `max_instances` (750 of 1000), so that one module's sessions always
+    /// leave slots for other modules to load and run.
+    pub max_instances_per_module: Option<u32>,
     /// Directory for compiled modules (trusted), or none for the in-memory cache only.
     pub cache_dir: Option<PathBuf>,
+}
+
+impl RuntimeOptions {
+    /// The per-module cap in force: `max_instances_per_module`, or its default.
+    pub fn instances_per_module(&self) -> u32 {
+        self.max_instances_per_module
+            .unwrap_or((self.max_instances * 3 / 4).max(1))
+    }
 }
 
 impl Default for RuntimeOptions {
     fn default() -> Self {
         Self {
             max_instances: 1000,
+            max_instances_per_module: None,
             cache_dir: None,
         }
     }
@@ -50,15 +64,22 @@ static GLOBAL: OnceLock<Runtime> = OnceLock::new();
 
 impl Runtime {
     /// The process-wide runtime, created with `options` on first use. Later calls return
-    /// it as it is; asking for a different `maxInstances` then is an error (the pool is
-    /// sized once), while a new `cacheDir` is not (it is checked per load).
+    /// it as it is; asking for a different `maxInstances` or `maxInstancesPerModule` then
+    /// is an error (the pool is sized once), while a new `cacheDir` is not (it is checked
+    /// per load).
     pub fn global(options: Option<&RuntimeOptions>) -> Result<&'static Runtime, WasmError> {
         if let Some(runtime) = GLOBAL.get() {
             if let Some(opts) = options {
-                if opts.max_instances != runtime.options.max_instances {
+                let running = &runtime.options;
+                if opts.max_instances != running.max_instances
+                    || opts.max_instances_per_module.is_some_and(|per_module| {
+                        per_module != running.instances_per_module()
+                    })
+                {
                     return Err(WasmError::InvalidOptions(format!(
-                        "the WASM engine is already running with maxInstances = {}; it is sized once per process",
-                        runtime.options.max_instances
+                        "the WASM engine is already running with maxInstances = {}, maxInstancesPerModule = {}; it is sized once per process",
+                        running.max_instances,
+                        running.instances_per_module()
                     )));
                 }
             }
@@ -75,6 +96,14 @@ impl Runtime {
                 options.max_instances
             )));
         }
+        if let Some(per_module) = options.max_instances_per_module {
+            if per_module == 0 || per_module > options.max_instances {
+                return Err(WasmError::InvalidOptions(format!(
+                    "maxInstancesPerModule = {per_module} is out of range: allowed 1 to maxInstances ({})",
+                    options.max_instances
+                )));
+            }
+        }
         let mut pool = PoolingAllocationConfig::default();
         pool.total_core_instances(options.max_instances)
             .total_memories(options.max_instances)
@@ -83,8 +112,11 @@ impl Runtime {
             .max_memories_per_module(1)
             .max_tables_per_module(1);
         let mut config = Config::new();
+        // Compiles run on the thread that loads: a parallel compile would take every core
+        // from real-time frames for its duration.
         config
             .epoch_interruption(true)
+            .parallel_compilation(false)
             .cranelift_opt_level(OptLevel::Speed)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| {
@@ -148,6 +180,30 @@ impl Runtime {
         self.load(&bytes, cache_dir)
     }
 
+    /// Loads a module from a file with `options`' cache directory, refusing bytes that do
+    /// not hash to `options.sha256` when it is given.
+    pub fn load_file_with(&self, path: &Path, options: &LoadOptions) -> Result<Arc<WasmModule>, WasmError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            WasmError::NotFound(format!("cannot read WASM module {}: {e}", path.display()))
+        })?;
+        self.load_with(&bytes, options)
+    }
+
+    /// Loads a module from its bytes with `options`' cache directory, refusing bytes that
+    /// do not hash to `options.sha256` (before they are compiled) when it is given.
+    pub fn load_with(&self, bytes: &[u8], options: &LoadOptions) -> Result<Arc<WasmModule>, WasmError> {
+        if let Some(expected) = options.expected_hash()? {
+            let actual = super::cache::content_hash(bytes);
+            if actual != expected {
+                return Err(WasmError::Integrity {
+                    expected: expected.to_owned(),
+                    actual,
+                });
+            }
+        }
+        self.load(bytes, options.cache_dir.as_deref())
+    }
+
     /// Loads a module from its bytes: from the process cache when the same bytes were
     /// loaded before, else from `cache_dir` (or the runtime's) when a compiled copy is
     /// there, else compiled (and written there).
@@ -163,8 +219,15 @@ impl Runtime {
         let dir = cache_dir.or(self.options.cache_dir.as_deref());
         let (module, outcome) = super::cache::compile(&self.engine, bytes, &hash, dir)?;
         let loaded = Arc::new(WasmModule::new(self, module, hash.clone(), outcome)?);
-        self.lock_modules().insert(hash, Arc::clone(&loaded));
-        Ok(loaded)
+        // A load of the same bytes that finished first stays the one in the cache, so
+        // that every load shares its count of instances (the per-module cap).
+        let mut modules = self.lock_modules();
+        let kept = modules.entry(hash).or_insert_with(|| Arc::clone(&loaded));
+        Ok(if Arc::ptr_eq(kept, &loaded) {
+            loaded
+        } else {
+            kept.with_outcome(outcome)
+        })
     }
 
     fn lock_modules(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<WasmModule>>> {

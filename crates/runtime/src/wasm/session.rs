@@ -15,11 +15,11 @@ use wasmtime_wasi::WasiCtxBuilder;
 use super::abi::{self, Format, BUFFER_TOO_SMALL, OK};
 use super::error::WasmError;
 use super::host::{
-    read_u32, slice, slice_mut, write_u32, CallClock, Host, MemoryCap, RemoteAccess,
+    read_u32, slice, slice_mut, write_u32, CallClock, Host, MemoryCap, RemoteAccess, CHECK_TICKS,
 };
 use super::limits::Limits;
 use super::log::BoundedLog;
-use super::module::WasmModule;
+use super::module::{InstanceSlot, WasmModule};
 use crate::serial::Stateful;
 
 /// Bytes each of stdout and stderr keeps per session.
@@ -48,6 +48,9 @@ pub(crate) struct Live {
     output: Option<Buffer>,
     /// The `u32` cell the buffer protocol passes as `result_len`.
     len_cell: i32,
+    /// This instance's place in its module's share of the instance slots.
+    _slot: InstanceSlot,
+    _counted: super::metrics::LiveInstance,
 }
 
 impl Live {
@@ -83,19 +86,15 @@ impl Live {
             },
             remote_pending: None,
         };
+        let slot = module.instance_slot()?;
         let mut store = Store::new(&module.engine, host);
         store.limiter(|host| &mut host.memory);
         store.epoch_deadline_callback(|ctx| Ok(ctx.data().clock.on_deadline()));
         store.set_epoch_deadline(deadline_ticks(limits));
-        let instance = module.pre.instantiate(&mut store).map_err(|e| {
-            if store.data().memory.exceeded {
-                WasmError::MemoryLimit {
-                    limit_mb: limits.max_memory_mb,
-                }
-            } else {
-                WasmError::Capacity(format!("cannot create an instance: {e:#}"))
-            }
-        })?;
+        let instance = module
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| instantiation_failure(&store, limits, e))?;
         let func = |name: &str| {
             WasmError::Abi(format!(
                 "export `{name}` is missing or has the wrong signature"
@@ -134,6 +133,8 @@ impl Live {
             input: None,
             output: None,
             len_cell: 0,
+            _slot: slot,
+            _counted: super::metrics::LiveInstance::new(),
         };
         live.len_cell = live.allocate(4)?.ptr;
         Ok(live)
@@ -155,6 +156,7 @@ impl Live {
             };
         }
         match err.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) if crate::cancel::requested() => WasmError::Cancelled,
             Some(Trap::Interrupt) => WasmError::Timeout {
                 limit_ms: self.limits.timeout_ms,
             },
@@ -329,7 +331,31 @@ impl Live {
 
 /// Ticks until the first look at the clock (see `CallClock`).
 fn deadline_ticks(limits: &Limits) -> u64 {
-    u64::from(limits.timeout_ms)
+    u64::from(limits.timeout_ms).min(CHECK_TICKS)
+}
+
+/// Why instantiating failed: no free instance slot, the memory cap, or the module's own
+/// start function or segments (a time limit, a trap such as a data segment that does not
+/// fit its memory), else something the module asks for that the host cannot give.
+fn instantiation_failure(store: &Store<Host>, limits: &Limits, err: wasmtime::Error) -> WasmError {
+    if store.data().memory.exceeded {
+        return WasmError::MemoryLimit {
+            limit_mb: limits.max_memory_mb,
+        };
+    }
+    if err.is::<wasmtime::PoolConcurrencyLimitError>() {
+        return WasmError::Capacity(format!("cannot create an instance: {err:#}"));
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) if crate::cancel::requested() => WasmError::Cancelled,
+        Some(Trap::Interrupt) => WasmError::Timeout {
+            limit_ms: limits.timeout_ms,
+        },
+        Some(trap) => WasmError::Trap(format!(
+            "{trap}, while being instantiated: in its start function or initialising its data or element segments"
+        )),
+        None => WasmError::Abi(format!("the module cannot be instantiated: {err:#}")),
+    }
 }
 
 fn check(code: i32, call: &'static str) -> Result<(), WasmError> {
@@ -415,12 +441,16 @@ impl WasmSession {
 
     fn start(&self) -> Result<Live, WasmError> {
         let logs = (&self.logs.stdout, &self.logs.stderr);
-        let mut live = Live::instantiate(&self.module, &self.limits, self.remote.clone(), logs)?;
-        live.initialize(&self.id)?;
-        if let Some(config) = &self.config {
-            live.configure(config)?;
-        }
-        Ok(live)
+        let started = Live::instantiate(&self.module, &self.limits, self.remote.clone(), logs)
+            .and_then(|mut live| {
+                live.initialize(&self.id)?;
+                if let Some(config) = &self.config {
+                    live.configure(config)?;
+                }
+                Ok(live)
+            });
+        super::metrics::started(&started);
+        started
     }
 
     pub fn id(&self) -> &str {
@@ -468,19 +498,13 @@ impl WasmSession {
 
 /// Checks that `bytes` are whole, finite f32 samples, at least one.
 fn check_f32(bytes: &[u8]) -> Result<(), WasmError> {
-    if !bytes.len().is_multiple_of(4) {
-        return Err(WasmError::InvalidAudio(format!(
-            "{} bytes is not a whole number of float32 samples (4 bytes each)",
-            bytes.len()
-        )));
-    }
+    let samples =
+        edgemix_wire::f32le::samples(bytes).map_err(|e| WasmError::InvalidAudio(e.to_string()))?;
     // Checked in place (no copy per call); the messages are the native chain's.
     let refused = if bytes.is_empty() {
         Some(AudioError::Empty)
     } else {
-        bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        samples
             .enumerate()
             .find(|(_, value)| !value.is_finite())
             .map(|(index, value)| AudioError::NonFinite { index, value })
