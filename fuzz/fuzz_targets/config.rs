@@ -1,7 +1,7 @@
 //! Configuration decoding of every configurable object: the mixer chain (whole and
 //! merged over a running configuration, stereo, loudness and adaptive included), the
-//! analysis, genre and loudness options, the text and image preprocessing configurations
-//! (edge modules and cloud nodes share them), the WASM load options, module registry files
+//! analysis, genre, loudness, VAD and noise-suppression options, the text and image
+//! preprocessing configurations (edge modules and cloud nodes share them), the WASM load options, module registry files
 //! (`wasm-modules.yaml`), the cloud tier's node configuration strings (JSON or Python
 //! literals) and the cloud client's options.
 //!
@@ -22,7 +22,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use edgemix_dsp::genre::{GenreOptions, StreamingGenreClassifier, StreamingGenreOptions};
-use edgemix_dsp::{AnalysisConfig, ChainConfig, ConfigError, FeatureExtractor, LoudnessConfig, MixerChain};
+use edgemix_dsp::{
+    AnalysisConfig, ChainConfig, ConfigError, Denoiser, FeatureExtractor, LoudnessConfig, MixerChain, Vad, VadConfig,
+};
 use edgemix_preprocess::image::ImageConfig;
 use edgemix_preprocess::text::TextConfig;
 use edgemix_fuzz::{guest, Spin};
@@ -103,6 +105,24 @@ fn loudness(value: &Value) {
     match LoudnessConfig::from_json(value) {
         Ok(_) => {}
         Err(err) => refused(&err),
+    }
+}
+
+fn vad(value: &Value) {
+    match VadConfig::from_json(value) {
+        Ok(config) => {
+            if let Err(err) = Vad::new(config) {
+                panic!("an accepted VAD configuration builds no VAD: {err:?}");
+            }
+        }
+        Err(err) => refused(&err),
+    }
+}
+
+/// The standalone noise suppressor (`new Denoiser(options)`).
+fn denoise(value: &Value) {
+    if let Err(err) = Denoiser::from_json(value) {
+        refused(&err);
     }
 }
 
@@ -233,7 +253,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = String::from_utf8_lossy(text);
     let json = || serde_json::from_str::<Value>(&text).ok();
-    match selector % 11 {
+    match selector % 13 {
         0 => json().iter().for_each(chain),
         1 => json().iter().for_each(merged),
         2 => json().iter().for_each(analysis),
@@ -243,6 +263,8 @@ fuzz_target!(|data: &[u8]| {
         6 | 7 => node_config(&text),
         8 => preprocess(&text),
         9 => client(&text),
-        _ => registry(&text),
+        10 => registry(&text),
+        11 => json().iter().for_each(vad),
+        _ => json().iter().for_each(denoise),
     }
 });
