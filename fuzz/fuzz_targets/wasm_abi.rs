@@ -23,7 +23,8 @@ use std::time::Duration;
 
 use edgemix_fuzz::{guest, Carve, Spin};
 use edgemix_runtime::wasm::{
-    Format, Limits, RemoteAccess, RemoteError, RemoteService, Runtime, WasmModule, WasmSession,
+    Format, Limits, RemoteAccess, RemoteCounts, RemoteError, RemoteService, Runtime, WasmModule,
+    WasmSession,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -46,6 +47,7 @@ fn remote() -> RemoteAccess {
     RemoteAccess {
         allow: Arc::from(vec!["Echo".to_owned(), "Fail".to_owned()]),
         service: Some(Arc::new(Echo)),
+        counts: RemoteCounts::default(),
     }
 }
 
