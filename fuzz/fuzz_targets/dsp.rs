@@ -83,7 +83,9 @@ fn config(input: &mut Carve, flags: u8, rate: f64, channels: u8) -> ChainConfig 
     for range in RANGES {
         let unit = input.unit();
         let managed = PRESET_PARAMS.iter().any(|p| p.path == range.name);
-        if managed && !pin_presets {
+        // The EQ's default frequencies fit 16.4 kHz and up: below, they are always set.
+        let needed = range.name.ends_with("FreqHz") && rate < 16_400.0;
+        if managed && !pin_presets && !needed {
             continue;
         }
         let mut max = range.max;
