@@ -15,6 +15,11 @@ pub const MAX_RATE_HZ: u32 = 192_000;
 /// Input frames per FFT chunk, at least (see [`chunk_frames`]).
 const CHUNK: usize = 1024;
 
+/// Largest sample magnitude resampled (audio is nominally within ±1). The FFT sums up to
+/// a few thousand weighted samples; beyond this bound those sums overflow f32 and the
+/// inverse transform fails, so larger samples are refused (`ERR_INVALID_AUDIO`).
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 1e30;
+
 fn gcd(a: usize, b: usize) -> usize {
     if b == 0 {
         a
@@ -104,6 +109,11 @@ impl StreamResampler {
     /// Resamples what `channels` (planar, equal lengths) completes; the rest waits for
     /// more input.
     pub fn push(&mut self, channels: Vec<Vec<f32>>) -> Result<Vec<Vec<f32>>> {
+        if let Some(x) = channels.iter().flatten().find(|x| !(x.abs() <= MAX_SAMPLE_MAGNITUDE)) {
+            return Err(AudioIoError::Audio(format!(
+                "a sample is {x}: resampling takes samples of magnitude at most {MAX_SAMPLE_MAGNITUDE:e} (audio is nominally -1.0 to 1.0)"
+            )));
+        }
         self.resampler(channels.len())?;
         self.frames_in += channels[0].len() as u64;
         for (pending, channel) in self.pending.iter_mut().zip(channels) {

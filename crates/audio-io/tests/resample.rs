@@ -75,3 +75,19 @@ fn equal_rates_copy_and_bad_input_is_refused() {
     assert!(matches!(resample(&x[..3], 2, 44_100.0, 48_000.0), Err(AudioIoError::Audio(m)) if m.contains("2-channel")));
     assert!(matches!(resample(&[0.0, f32::NAN], 1, 44_100.0, 48_000.0), Err(AudioIoError::Audio(m)) if m.contains("NaN")));
 }
+
+/// Found by the `cloud_request` fuzz target (the AudioResampler node): samples near
+/// f32::MAX overflowed the FFT's sums and the resampler panicked inside rubato. They are
+/// refused; the largest magnitude allowed still resamples to finite output.
+#[test]
+fn samples_too_large_for_the_fft_are_refused_not_a_panic() {
+    let mut huge = vec![0.1f32; 4096];
+    huge[100] = 3.0e38;
+    match resample(&huge, 1, 48_000.0, 44_100.0) {
+        Err(AudioIoError::Audio(m)) => assert!(m.contains("magnitude"), "{m}"),
+        other => panic!("expected an audio error, got {other:?}"),
+    }
+    let edge = vec![edgemix_audio_io::resample::MAX_SAMPLE_MAGNITUDE; 4096];
+    let out = resample(&edge, 1, 48_000.0, 44_100.0).expect("the bound itself is resampled");
+    assert!(out.iter().all(|x| x.is_finite()));
+}

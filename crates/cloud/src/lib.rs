@@ -39,4 +39,5 @@ pub use error::{CloudError, CloudErrorKind};
 pub use resolve::{Resolution, Resolver};
 pub use pickle::{Samples as PickleSamples, Shape as PickleShape, Wrap as PickleWrap};
 pub use serialization::{decode, encode, Envelope, Serialization};
+pub use service::execute_once;
 pub use stream::CloudStream;

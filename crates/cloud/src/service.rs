@@ -164,18 +164,40 @@ impl Service {
     async fn execute(&self, request: ExecuteNodeRequest) -> Result<Vec<u8>, Status> {
         let format = format_of(&request.serialization_format)?;
         let shared = Arc::clone(&self.shared);
-        let label = metrics::node_label(&shared.registry, &request.node_type);
         self.shared
             .run(move || {
-                let mut node = shared.create(&request.node_type, &request.config)?;
-                let (input, envelope) = decode(format, &request.input_data).map_err(node_status)?;
-                let started = Instant::now();
-                let output = node.process_whole(input).map_err(node_status)?;
-                metrics::node_time(label, started.elapsed());
-                encode(format, &output, envelope).map_err(node_status)
+                execute_once(
+                    &shared.registry,
+                    &shared.context,
+                    &request.node_type,
+                    &request.config,
+                    format,
+                    &request.input_data,
+                )
+                .map_err(node_status)
             })
             .await
     }
+}
+
+/// One `ExecuteNode` request on the calling thread: a new instance of `node_type`
+/// configured by the wire's string map, the input decoded from `format`, processed whole,
+/// the output encoded in `format` in the shape the input had. The service runs it on the
+/// blocking pool; anything else that must answer a request the same way calls it too.
+pub fn execute_once(
+    registry: &NodeRegistry,
+    context: &NodeContext,
+    node_type: &str,
+    config: &HashMap<String, String>,
+    format: Serialization,
+    input: &[u8],
+) -> Result<Vec<u8>, NodeError> {
+    let mut node = registry.create(node_type, config, context)?;
+    let (input, envelope) = decode(format, input)?;
+    let started = Instant::now();
+    let output = node.process_whole(input)?;
+    metrics::node_time(metrics::node_label(registry, node_type), started.elapsed());
+    encode(format, &output, envelope)
 }
 
 #[tonic::async_trait]

@@ -52,7 +52,7 @@ pub use mixer::denoise::{
     DenoiseConfig, Denoiser, DENOISE_FRAME, DENOISE_SAMPLE_RATE_HZ, INPUT_LIMIT as DENOISE_INPUT_LIMIT,
     LATENCY_SAMPLES as DENOISE_LATENCY_SAMPLES,
 };
-pub use mixer::eq::{EqConfig, ThreeBandEq};
+pub use mixer::eq::{EqConfig, ThreeBandEq, MAX_FREQ_FRACTION};
 pub use mixer::gate::{NoiseGate, NoiseGateConfig};
 pub use mixer::limiter::{Limiter, LimiterConfig};
 pub use mixer::link::Channels;
