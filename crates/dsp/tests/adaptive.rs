@@ -370,3 +370,21 @@ fn a_new_smoothing_time_mid_morph_still_ends_on_the_preset() {
     assert_eq!(c.effective_config().compressor.ratio, 4.0);
     assert_eq!(c.effective_config().gate.range_db, -30.0);
 }
+
+/// Found by fuzzing: a stereo adaptive chain refused a block of finite samples near
+/// ±f32::MAX after processing part of it, because its mono mixdown for the classifier
+/// summed the channels before halving them (f32::MAX + f32::MAX is infinite).
+#[test]
+fn stereo_adaptive_accepts_samples_up_to_f32_max() {
+    let config = json!({ "channels": 2, "adaptive": true });
+    let mut c = chain(config.clone());
+    let mut block: Vec<f32> = (0..2 * 960)
+        .map(|i| if i % 3 == 0 { f32::MAX } else { -f32::MAX })
+        .collect();
+    assert_eq!(c.process(&mut block), Ok(()));
+    assert!(block.iter().all(|x| x.is_finite()), "the output is finite");
+    // And the chain goes on with ordinary audio.
+    let mut after: Vec<f32> = programme().iter().take(2 * 960).copied().collect();
+    assert_eq!(c.process(&mut after), Ok(()));
+    assert!(after.iter().all(|x| x.is_finite()));
+}

@@ -280,15 +280,18 @@ impl MixerChain {
                 if let Some(classifier) = self.adaptive.as_mut().and_then(|a| a.classifier.as_mut())
                 {
                     // The chain's input (finite: checked above), mixed down to mono.
+                    // Each channel is scaled before the sum, so samples up to ±f32::MAX
+                    // stay finite (halving is exact: the same bits as halving the sum).
                     let piece = &block[start..end];
                     if channels == 1 {
                         classifier.push(piece)?;
                     } else {
+                        let share = 1.0 / channels as f32;
                         self.mixdown.clear();
                         self.mixdown.extend(
                             piece
                                 .chunks_exact(channels)
-                                .map(|f| f.iter().sum::<f32>() / channels as f32),
+                                .map(|f| f.iter().map(|x| x * share).sum::<f32>()),
                         );
                         classifier.push(&self.mixdown)?;
                     }
