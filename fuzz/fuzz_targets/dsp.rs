@@ -102,7 +102,9 @@ fn config(input: &mut Carve, flags: u8, rate: f64, channels: u8) -> ChainConfig 
         set(&mut doc, path, json!(flags & (1 << bit) != 0));
     }
     set(&mut doc, "loudness.enabled", json!(flags & 0x10 != 0));
-    set(&mut doc, "adaptive.enabled", json!(flags & 0x20 != 0 && rate >= 16_000.0));
+    // The genre classifier runs at the common rates from 16 kHz up, not at any rate.
+    let classifier_rate = rate >= 16_000.0 && RATES.contains(&rate);
+    set(&mut doc, "adaptive.enabled", json!(flags & 0x20 != 0 && classifier_rate));
     set(&mut doc, "denoise.enabled", json!(flags & 0x40 != 0 && rate == 48_000.0));
     ChainConfig::from_json(&doc).unwrap_or_else(|e| panic!("generated config {doc} refused: {e:?}"))
 }
