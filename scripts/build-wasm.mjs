@@ -32,9 +32,11 @@ function run(command, args, options = {}) {
 }
 
 /** Source paths that panic messages carry into a module's bytes, written the same for every
- *  checkout and cargo home, so a module's SHA-256 (the registry's `sha256`) does not depend
- *  on where the repository was cloned. Added to wasm-modules/.cargo/config.toml's
- *  rustflags (cargo joins arrays from --config and the file). */
+ *  checkout and cargo home, so the shipped modules do not carry the build machine's paths.
+ *  Their SHA-256 still differs between checkouts (the symbol hashes in the kept name
+ *  section depend on where the crates are), and with it the registry's `sha256` values
+ *  each build writes. Added to wasm-modules/.cargo/config.toml's rustflags (cargo
+ *  joins arrays from --config and the file). */
 function remapPaths(target) {
   const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
   const flags = [`--remap-path-prefix=${repoDir.replace(/[\\/]$/, '')}=/edgemix`, `--remap-path-prefix=${cargoHome}=/cargo`];
